@@ -1,0 +1,175 @@
+import { GiB, MiB } from '../units/quantity.js';
+
+// The accelerator types kinfer knows, keyed by their canonical name (GKE's node-label value, DESIGN.md
+// "Canonical accelerator type names"). Figures are per device and come from the vendor's datasheet or the
+// cloud's documentation, named beside each entry.
+//
+// Memory units: where we know what the driver really reports we use that, because that is what a model
+// server can allocate (NVIDIA: `nvidia-smi --query-gpu=memory.total`, in MiB, which is also what GPU Feature
+// Discovery writes to `nvidia.com/gpu.memory`). Otherwise Cloud TPU documents HBM in GiB and AMD builds its
+// parts from power-of-two HBM stacks (MI300X: 8 x 24 GiB). Bandwidths and FLOP/s are decimal (1 TB/s = 1e12 B/s).
+
+export type Vendor = 'nvidia' | 'amd' | 'google';
+
+export interface AcceleratorType {
+  /** Canonical name: the GKE label value, e.g. `nvidia-h100-80gb`. */
+  readonly name: string;
+  readonly vendor: Vendor;
+  readonly kind: 'gpu' | 'tpu';
+  /** Extended resource a pod requests to get one device: `nvidia.com/gpu`, `amd.com/gpu`, `google.com/tpu`. */
+  readonly resourceName: string;
+  /** Device memory (HBM, or GDDR on T4/L4) one device offers, in bytes. */
+  readonly hbmBytesPerDevice: number;
+  readonly hbmBandwidthBytesPerSecond: number;
+  /** Dense BF16 tensor throughput (no structured sparsity). */
+  readonly bf16FlopsPerSecond: number;
+  /** TPUs: chips per host the machine types allow; GPUs: device counts of the usual machine shapes. */
+  readonly chipsPerHost?: readonly number[];
+  /** `nvidia.com/gpu.product` (GFD) / `amd.com/gpu.product-name` values that mean this type. */
+  readonly productNames: readonly string[];
+}
+
+const GB = 1e9;
+const TB = 1e12;
+const TFLOPS = 1e12;
+
+const NVIDIA_GPU = { vendor: 'nvidia', kind: 'gpu', resourceName: 'nvidia.com/gpu' } as const;
+const GOOGLE_TPU = { vendor: 'google', kind: 'tpu', resourceName: 'google.com/tpu', productNames: [] } as const;
+const AMD_GPU = { vendor: 'amd', kind: 'gpu', resourceName: 'amd.com/gpu' } as const;
+
+export const ACCELERATORS: readonly AcceleratorType[] = [
+  {
+    // NVIDIA T4 datasheet: 16 GB GDDR6 (nvidia-smi reports 15360 MiB), 320 GB/s, 65 TFLOP/s FP16 tensor.
+    // Turing has no BF16; the FP16 figure is the closest half-precision rate. GCE: 1, 2 or 4 per VM.
+    name: 'nvidia-tesla-t4', ...NVIDIA_GPU,
+    hbmBytesPerDevice: 15360 * MiB, hbmBandwidthBytesPerSecond: 320 * GB, bf16FlopsPerSecond: 65 * TFLOPS,
+    chipsPerHost: [1, 2, 4], productNames: ['Tesla-T4', 'NVIDIA-T4'],
+  },
+  {
+    // NVIDIA L4 datasheet: 24 GB GDDR6 (nvidia-smi reports 23034 MiB), 300 GB/s, 121 TFLOP/s BF16 dense
+    // (242 with sparsity). GCE G2: 1, 2, 4 or 8 per VM.
+    name: 'nvidia-l4', ...NVIDIA_GPU,
+    hbmBytesPerDevice: 23034 * MiB, hbmBandwidthBytesPerSecond: 300 * GB, bf16FlopsPerSecond: 121 * TFLOPS,
+    chipsPerHost: [1, 2, 4, 8], productNames: ['NVIDIA-L4'],
+  },
+  {
+    // NVIDIA A100 datasheet, 40GB SXM: 40 GB HBM2 (nvidia-smi reports 40960 MiB), 1555 GB/s, 312 TFLOP/s BF16
+    // dense. The 40GB PCIe card has the same memory, bandwidth and rate. GCE A2: 1, 2, 4, 8 or 16 per VM.
+    name: 'nvidia-tesla-a100', ...NVIDIA_GPU,
+    hbmBytesPerDevice: 40960 * MiB, hbmBandwidthBytesPerSecond: 1555 * GB, bf16FlopsPerSecond: 312 * TFLOPS,
+    chipsPerHost: [1, 2, 4, 8, 16],
+    productNames: ['NVIDIA-A100-SXM4-40GB', 'NVIDIA-A100-PCIE-40GB', 'NVIDIA-A100-40GB'],
+  },
+  {
+    // NVIDIA A100 datasheet, 80GB SXM: 80 GB HBM2e (nvidia-smi reports 81920 MiB), 2039 GB/s, 312 TFLOP/s BF16
+    // dense. The 80GB PCIe card (1935 GB/s) maps here too: same memory, 5% less bandwidth. GCE A2 Ultra: 1-8.
+    name: 'nvidia-a100-80gb', ...NVIDIA_GPU,
+    hbmBytesPerDevice: 81920 * MiB, hbmBandwidthBytesPerSecond: 2039 * GB, bf16FlopsPerSecond: 312 * TFLOPS,
+    chipsPerHost: [1, 2, 4, 8],
+    productNames: ['NVIDIA-A100-SXM4-80GB', 'NVIDIA-A100-80GB-PCIe', 'NVIDIA-A100-PCIE-80GB'],
+  },
+  {
+    // NVIDIA H100 datasheet, SXM: 80 GB HBM3 (nvidia-smi reports 81559 MiB), 3.35 TB/s, 989 TFLOP/s BF16 dense
+    // (1979 with sparsity). GCE A3 High: 1, 2, 4 or 8 per VM. H100 PCIe/NVL differ (HBM2e, ~2 TB/s) and are
+    // deliberately not mapped here.
+    name: 'nvidia-h100-80gb', ...NVIDIA_GPU,
+    hbmBytesPerDevice: 81559 * MiB, hbmBandwidthBytesPerSecond: 3.35 * TB, bf16FlopsPerSecond: 989 * TFLOPS,
+    chipsPerHost: [1, 2, 4, 8],
+    productNames: ['NVIDIA-H100-80GB-HBM3', 'NVIDIA-H100-SXM5-80GB'],
+  },
+  {
+    // GCE A3 Mega (a3-megagpu-8g): the same H100 SXM part with more GPU-to-GPU networking. GFD cannot tell
+    // it from an A3 High, so it owns no product names: a GFD label maps to nvidia-h100-80gb.
+    name: 'nvidia-h100-mega-80gb', ...NVIDIA_GPU,
+    hbmBytesPerDevice: 81559 * MiB, hbmBandwidthBytesPerSecond: 3.35 * TB, bf16FlopsPerSecond: 989 * TFLOPS,
+    chipsPerHost: [8], productNames: [],
+  },
+  {
+    // NVIDIA H200 datasheet, SXM: 141 GB HBM3e (nvidia-smi reports 143771 MiB), 4.8 TB/s, 989 TFLOP/s BF16
+    // dense. GCE A3 Ultra: 8 per VM. H200 NVL (lower clocks) is not mapped.
+    name: 'nvidia-h200-141gb', ...NVIDIA_GPU,
+    hbmBytesPerDevice: 143771 * MiB, hbmBandwidthBytesPerSecond: 4.8 * TB, bf16FlopsPerSecond: 989 * TFLOPS,
+    chipsPerHost: [8], productNames: ['NVIDIA-H200', 'NVIDIA-H200-141GB-HBM3e'],
+  },
+  {
+    // NVIDIA HGX B200 datasheet: 180 GB HBM3e usable of 192 GB (nvidia-smi reports 183359 MiB), 8 TB/s,
+    // 2.25 PFLOP/s BF16 dense (4.5 with sparsity). GCE A4: 8 per VM.
+    name: 'nvidia-b200', ...NVIDIA_GPU,
+    hbmBytesPerDevice: 183359 * MiB, hbmBandwidthBytesPerSecond: 8 * TB, bf16FlopsPerSecond: 2250 * TFLOPS,
+    chipsPerHost: [8], productNames: ['NVIDIA-B200'],
+  },
+  {
+    // NVIDIA GB200 NVL72 datasheet: 13.4 TB HBM3e over 72 GPUs = ~186 GB each (nvidia-smi reports 189471 MiB),
+    // 8 TB/s, 360 PFLOP/s BF16 sparse per rack = 2.5 PFLOP/s dense per GPU. GCE A4X: 4 per VM.
+    name: 'nvidia-gb200', ...NVIDIA_GPU,
+    hbmBytesPerDevice: 189471 * MiB, hbmBandwidthBytesPerSecond: 8 * TB, bf16FlopsPerSecond: 2500 * TFLOPS,
+    chipsPerHost: [4], productNames: ['NVIDIA-GB200'],
+  },
+  {
+    // Cloud TPU v5e docs: 16 GiB HBM2, 819 GB/s, 197 TFLOP/s BF16. GKE ct5lp-hightpu-1t/4t/8t: 1, 4 or 8 chips.
+    name: 'tpu-v5-lite-podslice', ...GOOGLE_TPU,
+    hbmBytesPerDevice: 16 * GiB, hbmBandwidthBytesPerSecond: 819 * GB, bf16FlopsPerSecond: 197 * TFLOPS,
+    chipsPerHost: [1, 4, 8],
+  },
+  {
+    // Cloud TPU v5p docs: 95 GiB HBM2e, 2765 GB/s, 459 TFLOP/s BF16. GKE ct5p-hightpu-4t: 4 chips per host.
+    name: 'tpu-v5p-slice', ...GOOGLE_TPU,
+    hbmBytesPerDevice: 95 * GiB, hbmBandwidthBytesPerSecond: 2765 * GB, bf16FlopsPerSecond: 459 * TFLOPS,
+    chipsPerHost: [4],
+  },
+  {
+    // Cloud TPU v6e (Trillium) docs: 32 GiB HBM, 1640 GB/s, 918 TFLOP/s BF16. GKE ct6e-standard-1t/4t/8t.
+    name: 'tpu-v6e-slice', ...GOOGLE_TPU,
+    hbmBytesPerDevice: 32 * GiB, hbmBandwidthBytesPerSecond: 1640 * GB, bf16FlopsPerSecond: 918 * TFLOPS,
+    chipsPerHost: [1, 4, 8],
+  },
+  {
+    // Cloud TPU7x (Ironwood) docs: 192 GiB HBM3e, 7.37 TB/s, 4614 TFLOP/s FP8 = 2307 TFLOP/s BF16.
+    // GKE tpu7x-standard-4t: 4 chips per host.
+    name: 'tpu7x', ...GOOGLE_TPU,
+    hbmBytesPerDevice: 192 * GiB, hbmBandwidthBytesPerSecond: 7.37 * TB, bf16FlopsPerSecond: 2307 * TFLOPS,
+    chipsPerHost: [4],
+  },
+  {
+    // AMD Instinct MI300X datasheet: 192 GB HBM3 (8 stacks of 24 GiB; the AMD node labeller writes
+    // amd.com/gpu.vram=192G, rounded GiB), 5.3 TB/s, 1307.4 TFLOP/s BF16 dense. 8 per OAM platform.
+    name: 'amd-mi300x', ...AMD_GPU,
+    hbmBytesPerDevice: 192 * GiB, hbmBandwidthBytesPerSecond: 5.3 * TB, bf16FlopsPerSecond: 1307.4 * TFLOPS,
+    chipsPerHost: [8], productNames: ['AMD-Instinct-MI300X', 'AMD-Instinct-MI300X-OAM', 'AMD-Instinct-MI300X-VF'],
+  },
+  {
+    // AMD Instinct MI325X datasheet: 256 GB HBM3e (8 stacks of 32 GiB), 6 TB/s, 1307.4 TFLOP/s BF16 dense.
+    name: 'amd-mi325x', ...AMD_GPU,
+    hbmBytesPerDevice: 256 * GiB, hbmBandwidthBytesPerSecond: 6 * TB, bf16FlopsPerSecond: 1307.4 * TFLOPS,
+    chipsPerHost: [8], productNames: ['AMD-Instinct-MI325X', 'AMD-Instinct-MI325X-OAM'],
+  },
+];
+
+const BY_NAME: ReadonlyMap<string, AcceleratorType> = new Map(ACCELERATORS.map((type) => [type.name, type]));
+
+const SEPARATORS = /[-_\s]+/g;
+const VENDOR_PREFIX = /^(?:nvidia|amd)/;
+
+/**
+ * The lookup key of a product label: lower case, without separators and without a leading vendor word, so
+ * `NVIDIA-A100-SXM4-40GB`, `A100-SXM4-40GB` and `nvidia a100_sxm4_40gb` agree (older drivers omit "NVIDIA").
+ */
+export function productKey(product: string): string {
+  return product.trim().toLowerCase().replace(SEPARATORS, '').replace(VENDOR_PREFIX, '');
+}
+
+const BY_PRODUCT: ReadonlyMap<string, AcceleratorType> = new Map(
+  ACCELERATORS.flatMap((type) => type.productNames.map((product) => [productKey(product), type] as const)),
+);
+
+/** The type with this canonical name (case and surrounding space ignored), or undefined. */
+export function acceleratorByName(name: string): AcceleratorType | undefined {
+  return BY_NAME.get(name.trim().toLowerCase());
+}
+
+/** The type a GFD `nvidia.com/gpu.product` or AMD `amd.com/gpu.product-name` value means, or undefined. */
+export function acceleratorByProduct(product: string): AcceleratorType | undefined {
+  return BY_PRODUCT.get(productKey(product));
+}
+
+export { MIG_PROFILES, migProfile, type MigProfile } from './mig.js';
