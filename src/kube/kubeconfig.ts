@@ -15,7 +15,12 @@ export interface KubeconfigOptions {
 export function loadKubeConfig(options: KubeconfigOptions = {}): KubeConfig {
   const kc = new KubeConfig();
   if (options.kubeconfig !== undefined) {
-    kc.loadFromFile(options.kubeconfig);
+    try {
+      kc.loadFromFile(options.kubeconfig);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new Error(`cannot load kubeconfig ${options.kubeconfig}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    }
   } else if (options.inCluster && process.env.KUBERNETES_SERVICE_HOST) {
     kc.loadFromCluster();
   } else {
