@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_TESTS = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
 
-.PHONY: install build lint test test-unit bench clean
+.PHONY: install build lint test test-unit bench clean controlplane cluster cluster-down cluster-status
 
 install: ## npm ci + build
 	npm ci --no-audit --no-fund
@@ -25,6 +25,18 @@ test: build ## every test the repo has
 
 bench: build ## benchmarks; they print figures, never pass/fail on time
 	node dist/bench/extender.bench.js
+
+controlplane: ## build etcd, kube-apiserver, kube-scheduler, kubectl into .kinfer/bin (skipped when up to date; a cold build takes ~5 min on 2 cores)
+	test/controlplane/build.sh
+
+cluster: controlplane build ## local control plane + kinfer-extender on 127.0.0.1; kubeconfig at .kinfer/local/kubeconfig
+	KINFER_EXTENDER_CMD="node dist/extender/main.js --port 28090 --kubeconfig .kinfer/local/kubeconfig" test/controlplane/cluster.sh up
+
+cluster-down: ## stop the local control plane (PURGE=1 also deletes etcd data)
+	test/controlplane/cluster.sh down $(if $(PURGE),--purge)
+
+cluster-status:
+	test/controlplane/cluster.sh status
 
 clean:
 	rm -rf dist
