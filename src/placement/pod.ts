@@ -82,3 +82,21 @@ export function hasKinferAnnotations(pod: PodLike): boolean {
   for (const key of Object.keys(pod.metadata?.annotations ?? {})) if (key.startsWith(ANNOTATION_PREFIX)) return true;
   return false;
 }
+
+// LeaderWorkerSet labels every pod of a group with the set's name and the group's index
+// (sigs.k8s.io/lws, api/leaderworkerset/v1 constants); together they name one multi-host replica.
+const LWS_NAME = 'leaderworkerset.sigs.k8s.io/name';
+const LWS_GROUP_INDEX = 'leaderworkerset.sigs.k8s.io/group-index';
+
+/**
+ * The multi-host group a pod belongs to: `kinfer.dev/group`, else its LeaderWorkerSet group
+ * (`<set>-<group index>`), else none.
+ */
+export function podGroup(pod: PodLike): string | undefined {
+  const annotated = pod.metadata?.annotations?.[`${ANNOTATION_PREFIX}group`];
+  if (annotated !== undefined) return annotated.trim();
+  const labels = pod.metadata?.labels ?? {};
+  const set = labels[LWS_NAME];
+  const index = labels[LWS_GROUP_INDEX];
+  return set !== undefined && index !== undefined ? `${set}-${index}` : undefined;
+}

@@ -5,7 +5,7 @@ import type { ModelRegistry } from '../models/user.js';
 import type { ModelSpec } from '../models/spec.js';
 import { err, ok, type Result } from '../result.js';
 import { parseQuantity } from '../units/quantity.js';
-import { ANNOTATION_PREFIX, hasKinferAnnotations, podDeviceRequests, type DeviceRequest, type PodLike } from './pod.js';
+import { ANNOTATION_PREFIX, hasKinferAnnotations, podDeviceRequests, podGroup, type DeviceRequest, type PodLike } from './pod.js';
 
 /** What one model pod asks of a node, parsed from its `kinfer.dev/` annotations and resource requests (DESIGN.md). */
 export interface PlacementRequest {
@@ -102,8 +102,10 @@ export function parsePlacementRequest(pod: PodLike, models: ModelRegistry): Resu
   const memoryUtilization = read(ANNOTATIONS.memoryUtilization, fraction) ?? DEFAULT_MEMORY_UTILIZATION;
   const accelerators = read(ANNOTATIONS.accelerators, acceleratorList);
   const tpuTopology = read(ANNOTATIONS.tpuTopology, topology);
-  const groupNameValue = read(ANNOTATIONS.group, groupName);
+  // A LeaderWorkerSet names the group through its pod labels; kinfer.dev/group-size then gives the size.
+  const explicitGroup = read(ANNOTATIONS.group, groupName);
   const groupSize = read(ANNOTATIONS.groupSize, positiveInt);
+  const groupNameValue = explicitGroup ?? (groupSize !== undefined && annotations[ANNOTATIONS.group] === undefined ? podGroup(pod) : undefined);
   const dtype = readWith(annotations, ANNOTATIONS.dtype, parseDtype, errors) ?? 'bf16';
   const kvCacheDtype = readWith(annotations, ANNOTATIONS.kvCacheDtype, parseKvDtype, errors) ?? 'bf16';
   const hbmOverride = readWith(annotations, ANNOTATIONS.hbm, parsePositiveBytes, errors);

@@ -1,6 +1,6 @@
 import { discoverAccelerators, type NodeAccelerators, type NodeLike } from '../accelerators/discovery.js';
 import { ANNOTATIONS } from './request.js';
-import { isTerminated, podDeviceRequests, type PodLike } from './pod.js';
+import { isTerminated, podDeviceRequests, podGroup, type PodLike } from './pod.js';
 
 /**
  * The slim projection of a pod that placement needs: where it is bound and what it holds. Pods that request
@@ -205,7 +205,7 @@ export function project(pod: PodLike): SlimPod | undefined {
   const [resourceName, devices] = [...requests][0]!;
   const annotations = pod.metadata?.annotations ?? {};
   const model = annotations[ANNOTATIONS.model];
-  const group = annotations[ANNOTATIONS.group];
+  const group = podGroup(pod);
   return {
     uid,
     namespace: pod.metadata?.namespace ?? 'default',
@@ -214,7 +214,7 @@ export function project(pod: PodLike): SlimPod | undefined {
     resourceName,
     devices,
     ...(model !== undefined ? { model: model.trim() } : {}),
-    ...(group !== undefined ? { group: group.trim() } : {}),
+    ...(group !== undefined ? { group } : {}),
   };
 }
 

@@ -116,3 +116,18 @@ describe('parsePlacementRequest: bad annotations give typed errors naming the an
     assert.deepEqual(parsed.error.map((e) => e.annotation).sort(), ['kinfer.dev/dtype', 'kinfer.dev/max-model-len']);
   });
 });
+
+describe('parsePlacementRequest: LeaderWorkerSet groups', () => {
+  const lwsPod = () => aPod('big-0-1').kinfer('hbm', '500Gi').gpus(8)
+    .label('leaderworkerset.sigs.k8s.io/name', 'big').label('leaderworkerset.sigs.k8s.io/group-index', '0');
+  it('names the group from the LWS labels when kinfer.dev/group-size is set', () => {
+    const parsed = parsePlacementRequest(lwsPod().kinfer('group-size', '2').build(), models);
+    assert.ok(parsed.ok && parsed.value);
+    assert.deepEqual(parsed.value.group, { name: 'big-0', size: 2 });
+  });
+  it('an LWS pod without kinfer.dev/group-size is a single-host request', () => {
+    const parsed = parsePlacementRequest(lwsPod().build(), models);
+    assert.ok(parsed.ok && parsed.value);
+    assert.equal(parsed.value.group, undefined);
+  });
+});

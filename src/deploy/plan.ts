@@ -1,0 +1,168 @@
+import type { Dtype, KvDtype } from '../models/dtype.js';
+import { kvCapacityTokens, replicaHbmNeed, tensorParallelProblem, usableBytes, type HbmNeed } from '../models/memory.js';
+import type { ModelSpec } from '../models/spec.js';
+import { err, ok, type Result } from '../result.js';
+import { formatGiB } from '../units/quantity.js';
+import type { AcceleratorInventory } from './inventory.js';
+
+/** What the user asked `deploy` for; absent accelerator/TP are for the planner to choose. */
+export interface DeploySpec {
+  readonly model: ModelSpec;
+  readonly dtype: Dtype;
+  readonly kvCacheDtype: KvDtype;
+  readonly maxModelLen: number;
+  readonly maxNumSeqs: number;
+  readonly memoryUtilization: number;
+  readonly accelerators?: readonly string[];
+  readonly tp?: number;
+  readonly replicas: number;
+}
+
+/** One accelerator type considered for the model, with the smallest device count that holds a replica. */
+export interface PlacementOption {
+  readonly inventory: AcceleratorInventory;
+  /** Devices per replica (tensor-parallel size × hosts); absent when nothing fits. */
+  readonly devices?: number;
+  /** Hosts one replica spans: 1, or more for a multi-host replica (LeaderWorkerSet). */
+  readonly hosts: number;
+  readonly need?: HbmNeed;
+  readonly usableBytes: number;
+  /** (usable − need) ÷ usable. */
+  readonly headroom: number;
+  readonly kvCapacityTokens: number;
+  readonly feasible: boolean;
+  /** One sentence with the figures: why it fits, or why not. */
+  readonly why: string;
+}
+
+export interface DeployTarget {
+  readonly option: PlacementOption & { readonly devices: number };
+  readonly replicas: number;
+}
+
+export interface DeployPlan {
+  /** Every type considered: feasible ones first, best first. */
+  readonly options: readonly PlacementOption[];
+  /** Where replicas go: one entry per accelerator type used. */
+  readonly targets: readonly DeployTarget[];
+  readonly warnings: readonly string[];
+}
+
+// Below this the replica fits but its KV cache barely holds the requested batch: activation spikes and
+// fragmentation of the block allocator eat the rest, so a tighter fit ranks after any option with room.
+export const MIN_HEADROOM = 0.1;
+
+/** Single-host device counts tried, smallest first: tensor-parallel sizes are powers of two in practice. */
+const GPU_COUNTS = [1, 2, 4, 8, 16];
+/** Multi-host replicas span this many whole nodes at most (LeaderWorkerSet groups of 2 or 4 are the norm). */
+const MAX_HOSTS = 4;
+
+function evaluate(spec: DeploySpec, inv: AcceleratorInventory, devices: number): PlacementOption {
+  const shape = { model: spec.model, dtype: spec.dtype, kvCacheDtype: spec.kvCacheDtype, maxModelLen: spec.maxModelLen, maxNumSeqs: spec.maxNumSeqs };
+  const hosts = Math.max(1, Math.ceil(devices / Math.max(1, inv.devicesPerNode)));
+  const usable = usableBytes(devices, inv.hbmBytesPerDevice, spec.memoryUtilization);
+  const tpProblem = tensorParallelProblem(spec.model, devices / hosts);
+  const need = replicaHbmNeed(shape, devices);
+  const kvTokens = kvCapacityTokens(spec.model, spec.dtype, spec.kvCacheDtype, devices, inv.hbmBytesPerDevice, spec.memoryUtilization);
+  const base = { inventory: inv, devices, hosts, need, usableBytes: usable, headroom: usable > 0 ? (usable - need.totalBytes) / usable : -1, kvCapacityTokens: kvTokens };
+  const where = `${devices} × ${inv.type}${hosts > 1 ? ` over ${hosts} nodes` : ''}`;
+  if (tpProblem) return { ...base, feasible: false, why: tpProblem };
+  if (need.totalBytes > usable) {
+    return { ...base, feasible: false, why: `needs ${formatGiB(need.totalBytes)}, ${where} give ${formatGiB(usable)} usable` };
+  }
+  return { ...base, feasible: true, why: `needs ${formatGiB(need.totalBytes)} of ${formatGiB(usable)} usable on ${where} (${Math.round(base.headroom * 100)}% headroom)` };
+}
+
+/** The smallest device count of one type that holds a replica (or the user's --tp), with its figures. */
+export function optionFor(spec: DeploySpec, inv: AcceleratorInventory): PlacementOption {
+  const isTpu = inv.resourceName === 'google.com/tpu';
+  if (inv.hbmBytesPerDevice <= 0) {
+    return { inventory: inv, hosts: 1, usableBytes: 0, headroom: -1, kvCapacityTokens: 0, feasible: false, why: `memory of ${inv.type} is unknown` };
+  }
+  if (spec.tp !== undefined) {
+    if (isTpu && inv.devicesPerNode > 0 && spec.tp !== inv.devicesPerNode) {
+      return { inventory: inv, hosts: 1, usableBytes: 0, headroom: -1, kvCapacityTokens: 0, feasible: false, why: `a TPU pod takes every chip of its host: --tp must be ${inv.devicesPerNode} on ${inv.type}` };
+    }
+    if (inv.devicesPerNode > 0 && spec.tp > inv.devicesPerNode && spec.tp % inv.devicesPerNode !== 0) {
+      return { inventory: inv, hosts: 1, usableBytes: 0, headroom: -1, kvCapacityTokens: 0, feasible: false, why: `--tp ${spec.tp} is not a whole number of ${inv.type} nodes (${inv.devicesPerNode} devices each)` };
+    }
+    return evaluate(spec, inv, spec.tp);
+  }
+  const perNode = inv.devicesPerNode;
+  const counts = isTpu ? [perNode] : GPU_COUNTS.filter((n) => n <= perNode);
+  if (!isTpu && perNode > 0) for (let hosts = 2; hosts <= MAX_HOSTS; hosts *= 2) counts.push(perNode * hosts);
+  // The smallest count that fits with headroom; failing that, the smallest that fits at all.
+  let last: PlacementOption | undefined;
+  let tight: PlacementOption | undefined;
+  for (const devices of counts) {
+    const option = evaluate(spec, inv, devices);
+    if (option.feasible && option.headroom >= MIN_HEADROOM) return option;
+    if (option.feasible) tight ??= option;
+    if (option.hosts === 1) last = option;
+  }
+  if (tight) return tight;
+  if (last && !last.feasible && last.need) {
+    return { ...last, devices: undefined, why: `needs ${formatGiB(last.need.totalBytes)}; the most one node offers, ${perNode} × ${inv.type}, gives ${formatGiB(last.usableBytes)} usable` };
+  }
+  return last ?? { inventory: inv, hosts: 1, usableBytes: 0, headroom: -1, kvCapacityTokens: 0, feasible: false, why: `no ${inv.type} devices` };
+}
+
+/**
+ * Ranking: one host before several (no LeaderWorkerSet, no cross-node traffic), then room to spare, then the
+ * least HBM per replica (the cheapest memory that fits).
+ */
+function compare(a: PlacementOption, b: PlacementOption): number {
+  if (a.feasible !== b.feasible) return a.feasible ? -1 : 1;
+  if (a.hosts !== b.hosts) return a.hosts - b.hosts;
+  const roomA = a.headroom >= MIN_HEADROOM;
+  const roomB = b.headroom >= MIN_HEADROOM;
+  if (roomA !== roomB) return roomA ? -1 : 1;
+  const memA = (a.devices ?? 0) * a.inventory.hbmBytesPerDevice;
+  const memB = (b.devices ?? 0) * b.inventory.hbmBytesPerDevice;
+  if (memA !== memB) return memA - memB;
+  if (a.headroom !== b.headroom) return b.headroom - a.headroom;
+  return a.inventory.type.localeCompare(b.inventory.type);
+}
+
+/**
+ * Chooses accelerator type(s) and tensor-parallel size for a model from what the cluster has. With
+ * `accelerators`, replicas go round-robin over those types, each with its own device count; without, all go
+ * to the best option. Fails with one line of figures when nothing fits.
+ */
+export function planDeployment(spec: DeploySpec, cluster: readonly AcceleratorInventory[]): Result<DeployPlan> {
+  if (cluster.length === 0) {
+    return err('the cluster has no nodes with a known accelerator (GKE, NVIDIA GPU Feature Discovery, AMD or kinfer.dev/accelerator labels)');
+  }
+  const warnings: string[] = [];
+  const options = cluster.map((inv) => optionFor(spec, inv)).sort(compare);
+
+  let chosen: PlacementOption[];
+  if (spec.accelerators && spec.accelerators.length > 0) {
+    chosen = [];
+    for (const type of spec.accelerators) {
+      const option = options.find((o) => o.inventory.type === type);
+      if (!option) return err(`the cluster has no ${type} nodes (it has: ${cluster.map((c) => c.type).join(', ')})`);
+      if (!option.feasible) return err(`${spec.model.id} does not fit ${type}: ${option.why}`);
+      chosen.push(option);
+    }
+  } else {
+    const best = options[0];
+    if (!best?.feasible) {
+      return err(`nothing in the cluster fits ${spec.model.id} at max-model-len ${spec.maxModelLen} × max-num-seqs ${spec.maxNumSeqs}: ${options.map((o) => `${o.inventory.type}: ${o.why}`).join('; ')}`);
+    }
+    chosen = [best];
+    if (best.headroom < MIN_HEADROOM) warnings.push(`${best.inventory.type} fits with only ${Math.round(best.headroom * 100)}% headroom; consider a shorter --max-model-len or fewer --max-num-seqs`);
+  }
+
+  const targets: DeployTarget[] = chosen.map((option, i) => ({
+    option: option as PlacementOption & { devices: number },
+    replicas: Math.floor(spec.replicas / chosen.length) + (i < spec.replicas % chosen.length ? 1 : 0),
+  })).filter((t) => t.replicas > 0);
+  for (const t of targets) {
+    const wanted = t.replicas * t.option.devices;
+    if (t.option.inventory.nodes > 0 && wanted > t.option.inventory.totalDevices) {
+      warnings.push(`${t.replicas} replica(s) × ${t.option.devices} ${t.option.inventory.type} need ${wanted} devices; the cluster has ${t.option.inventory.totalDevices}, so some will stay Pending`);
+    }
+  }
+  return ok({ options, targets, warnings });
+}

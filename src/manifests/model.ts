@@ -1,0 +1,219 @@
+import { ACCELERATOR_LABELS } from '../accelerators/discovery.js';
+import type { DeploySpec, DeployTarget } from '../deploy/plan.js';
+import { weightsBytes } from '../models/memory.js';
+import { ANNOTATIONS } from '../placement/request.js';
+import { err, ok, type Result } from '../result.js';
+import { containerSpec, defaultImage, SERVER_PORT, type Platform, type ServerKind } from '../servers/templates.js';
+import { GiB } from '../units/quantity.js';
+import { LABELS, MANAGED_BY, modelLabelValue } from './labels.js';
+import { INFERENCE_POOL, LEADER_WORKER_SET, type KubeObject } from './objects.js';
+
+/** Everything `deploy` decided, from which the objects follow without further choices. */
+export interface ModelDeployment {
+  readonly name: string;
+  readonly namespace: string;
+  readonly server: ServerKind;
+  /** Overrides the pinned image (every target). */
+  readonly image?: string;
+  readonly spec: DeploySpec;
+  readonly targets: readonly DeployTarget[];
+  /** `kinfer-scheduler` (the extender checks HBM), or undefined: the default scheduler, pinned by node affinity. */
+  readonly schedulerName?: string;
+  readonly hfTokenSecret?: { readonly name: string; readonly key: string };
+  /** Create an InferencePool (its CRD is installed and --no-pool was not given). */
+  readonly pool: boolean;
+  /** The LeaderWorkerSet CRD is installed (needed for multi-host replicas). */
+  readonly leaderWorkerSet: boolean;
+}
+
+/** The picker Service an InferencePool points at (created by `kubectl inference route install`). */
+export const pickerServiceName = (name: string): string => `${name}-picker`;
+/** The endpoint picker's ext_proc port (Gateway API Inference Extension default). */
+export const PICKER_PORT = 9002;
+
+function platformOf(target: DeployTarget): Platform {
+  const resource = target.option.inventory.resourceName;
+  return resource === 'google.com/tpu' ? 'tpu' : resource === 'amd.com/gpu' ? 'amd' : 'nvidia';
+}
+
+/** `nvidia-h100-80gb` → `h100-80gb`: the suffix of a workload name when one model spans several types. */
+function shortType(type: string): string {
+  return type.replace(/^(nvidia-tesla-|nvidia-|amd-)/, '');
+}
+
+export function workloadName(d: ModelDeployment, target: DeployTarget): string {
+  return d.targets.length > 1 ? `${d.name}-${shortType(target.option.inventory.type)}`.slice(0, 63).replace(/-$/, '') : d.name;
+}
+
+function commonLabels(d: ModelDeployment): Record<string, string> {
+  return {
+    [LABELS.name]: d.name,
+    [LABELS.managedBy]: MANAGED_BY,
+    [LABELS.deployment]: d.name,
+    [LABELS.model]: modelLabelValue(d.spec.model.id),
+    [LABELS.server]: d.server,
+  };
+}
+
+/** The pod template of one target: server container, kinfer annotations, devices, placement, probes. */
+function podTemplate(d: ModelDeployment, target: DeployTarget, role?: 'leader' | 'worker'): Result<object> {
+  const platform = platformOf(target);
+  const image = d.image ?? defaultImage(d.server, platform);
+  if (!image) return err(`${d.server} publishes no image for ${target.option.inventory.type} (${platform}); pass --image or use --server vllm`);
+  const inv = target.option.inventory;
+  const devicesPerHost = target.option.devices / target.option.hosts;
+  const args = {
+    modelId: d.spec.model.id,
+    servedModelName: d.spec.model.id,
+    tensorParallelSize: devicesPerHost,
+    maxModelLen: d.spec.maxModelLen,
+    maxNumSeqs: d.spec.maxNumSeqs,
+    memoryUtilization: d.spec.memoryUtilization,
+    dtype: d.spec.dtype,
+    kvCacheDtype: d.spec.kvCacheDtype,
+  };
+  const container = containerSpec(d.server, args);
+  let command = [...container.command];
+  let containerArgs = [...container.args];
+  if (target.option.hosts > 1) {
+    // vLLM's multi-node recipe: a Ray cluster across the LeaderWorkerSet group, tensor parallel within a
+    // host and pipeline parallel across hosts. The script ships in the vLLM image.
+    const script = '/vllm-workspace/examples/online_serving/multi-node-serving.sh';
+    command = ['/bin/sh', '-c'];
+    containerArgs = role === 'leader'
+      ? [`${script} leader --ray_cluster_size=$(LWS_GROUP_SIZE); exec ${container.command.join(' ')} ${container.args.join(' ')} --pipeline-parallel-size ${target.option.hosts}`]
+      : [`${script} worker --ray_address=$(LWS_LEADER_ADDRESS)`];
+  }
+  // Host memory: the server streams weights through page cache and pinned buffers; a host share of the
+  // weights plus 16 GiB for the runtime, tokenizer and CUDA graphs capture keeps the pod clear of OOM kills.
+  const memoryGi = Math.ceil(weightsBytes(d.spec.model, d.spec.dtype) / target.option.hosts / GiB) + 16;
+  const resources = {
+    requests: { cpu: String(2 + 2 * devicesPerHost), memory: `${memoryGi}Gi`, [inv.resourceName]: String(devicesPerHost) },
+    limits: { memory: `${memoryGi}Gi`, [inv.resourceName]: String(devicesPerHost) },
+  };
+  const annotations: Record<string, string> = {
+    [ANNOTATIONS.model]: d.spec.model.id,
+    [ANNOTATIONS.maxModelLen]: String(d.spec.maxModelLen),
+    [ANNOTATIONS.maxNumSeqs]: String(d.spec.maxNumSeqs),
+    [ANNOTATIONS.dtype]: d.spec.dtype,
+    [ANNOTATIONS.kvCacheDtype]: d.spec.kvCacheDtype,
+    [ANNOTATIONS.memoryUtilization]: String(d.spec.memoryUtilization),
+    [ANNOTATIONS.accelerators]: inv.type,
+  };
+  if (target.option.hosts > 1) annotations[ANNOTATIONS.groupSize] = String(target.option.hosts);
+  const isTpu = platform === 'tpu';
+  const nodeSelector: Record<string, string> = {};
+  if (isTpu) {
+    nodeSelector[ACCELERATOR_LABELS.gkeTpuAccelerator] = inv.type;
+    if (inv.tpuTopologies.length === 1) nodeSelector[ACCELERATOR_LABELS.gkeTpuTopology] = inv.tpuTopologies[0]!;
+  }
+  const affinity = d.schedulerName === undefined && !isTpu
+    ? { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: inv.selector.key, operator: 'In', values: [...inv.selector.values] }] }] } } }
+    : undefined;
+  const probe = (path: string, extra: object) => ({ httpGet: { path, port: 'http' }, ...extra });
+  const env: object[] = [];
+  if (d.hfTokenSecret) env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: d.hfTokenSecret.name, key: d.hfTokenSecret.key } } });
+  const serving = role !== 'worker';
+  return ok({
+    metadata: {
+      labels: { ...commonLabels(d), [LABELS.component]: role === 'worker' ? 'model-worker' : 'model-server', [LABELS.accelerator]: inv.type, ...(role ? { 'kinfer.dev/role': role } : {}) },
+      annotations,
+    },
+    spec: {
+      ...(d.schedulerName ? { schedulerName: d.schedulerName } : {}),
+      ...(affinity ? { affinity } : {}),
+      ...(Object.keys(nodeSelector).length > 0 ? { nodeSelector } : {}),
+      // GKE taints accelerator nodes so only pods that ask for devices land there.
+      tolerations: [{ key: inv.resourceName, operator: 'Exists', effect: 'NoSchedule' }],
+      terminationGracePeriodSeconds: 60,
+      containers: [{
+        name: 'server',
+        image,
+        command,
+        args: containerArgs,
+        ...(serving ? { ports: [{ name: 'http', containerPort: SERVER_PORT, protocol: 'TCP' }] } : {}),
+        ...(env.length > 0 ? { env } : {}),
+        resources,
+        ...(serving ? {
+          // Loading weights takes minutes: the startup probe allows 30 of them before liveness takes over.
+          startupProbe: probe(container.healthPath, { periodSeconds: 10, failureThreshold: 180 }),
+          readinessProbe: probe(container.healthPath, { periodSeconds: 5, failureThreshold: 3 }),
+          livenessProbe: probe(container.healthPath, { periodSeconds: 10, failureThreshold: 6 }),
+        } : {}),
+        volumeMounts: [{ name: 'dshm', mountPath: '/dev/shm' }],
+      }],
+      // Tensor-parallel workers exchange activations through shared memory; the container default (64 MiB) is far too small.
+      volumes: [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '16Gi' } }],
+    },
+  });
+}
+
+/** The objects one `deploy` applies, in apply order: workloads, Service, InferencePool. */
+export function buildModelObjects(d: ModelDeployment): Result<KubeObject[]> {
+  const objects: KubeObject[] = [];
+  const metadata = (name: string, extra: Record<string, string> = {}) => ({
+    name,
+    namespace: d.namespace,
+    labels: { ...commonLabels(d), ...extra },
+    annotations: { [ANNOTATIONS.model]: d.spec.model.id },
+  });
+  for (const target of d.targets) {
+    const name = workloadName(d, target);
+    const selector = { [LABELS.deployment]: d.name, [LABELS.accelerator]: target.option.inventory.type };
+    if (target.option.hosts > 1) {
+      if (!d.leaderWorkerSet) {
+        return err(`${d.spec.model.id} needs ${target.option.devices} × ${target.option.inventory.type} over ${target.option.hosts} nodes per replica, which takes a LeaderWorkerSet; its CRD (leaderworkersets.leaderworkerset.x-k8s.io) is not installed`);
+      }
+      const leader = podTemplate(d, target, 'leader');
+      const worker = podTemplate(d, target, 'worker');
+      if (!leader.ok) return leader;
+      if (!worker.ok) return worker;
+      objects.push({
+        apiVersion: `${LEADER_WORKER_SET.group}/${LEADER_WORKER_SET.version}`,
+        kind: LEADER_WORKER_SET.kind,
+        metadata: metadata(name, { [LABELS.accelerator]: target.option.inventory.type }),
+        spec: {
+          replicas: target.replicas,
+          leaderWorkerTemplate: { size: target.option.hosts, restartPolicy: 'RecreateGroupOnPodRestart', leaderTemplate: leader.value, workerTemplate: worker.value },
+        },
+      });
+      continue;
+    }
+    const template = podTemplate(d, target);
+    if (!template.ok) return template;
+    objects.push({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: metadata(name, { [LABELS.accelerator]: target.option.inventory.type }),
+      spec: {
+        replicas: target.replicas,
+        selector: { matchLabels: selector },
+        // Replacing a replica frees its devices first: with scarce accelerators a surge pod would only wait.
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
+        template: template.value,
+      },
+    });
+  }
+  objects.push({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: metadata(d.name),
+    spec: {
+      selector: { [LABELS.deployment]: d.name, [LABELS.component]: 'model-server' },
+      ports: [{ name: 'http', port: SERVER_PORT, targetPort: 'http', protocol: 'TCP' }],
+    },
+  });
+  if (d.pool) {
+    objects.push({
+      apiVersion: `${INFERENCE_POOL.group}/${INFERENCE_POOL.version}`,
+      kind: INFERENCE_POOL.kind,
+      metadata: metadata(d.name),
+      spec: {
+        selector: { matchLabels: { [LABELS.deployment]: d.name, [LABELS.component]: 'model-server' } },
+        targetPorts: [{ number: SERVER_PORT }],
+        endpointPickerRef: { name: pickerServiceName(d.name), port: { number: PICKER_PORT } },
+      },
+    });
+  }
+  return ok(objects);
+}

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { inventory } from '../../../src/deploy/inventory.js';
+import { planDeployment, type DeploySpec } from '../../../src/deploy/plan.js';
+import { ModelRegistry } from '../../../src/models/user.js';
+import { aNode, type NodeBuilder } from '../../builders.js';
+
+const models = new ModelRegistry();
+const spec = (id: string, extra: Partial<DeploySpec> = {}): DeploySpec => ({
+  model: models.get(id)!,
+  dtype: 'bf16',
+  kvCacheDtype: 'bf16',
+  maxModelLen: 8192,
+  maxNumSeqs: 1,
+  memoryUtilization: 0.92,
+  replicas: 1,
+  ...extra,
+});
+
+const l4 = (i: number, n = 8) => aNode(`l4-${i}`).gkeGpu('nvidia-l4', n);
+const h100 = (i: number) => aNode(`h100-${i}`).gfdGpu('NVIDIA-H100-80GB-HBM3', 8, 81559);
+const h200 = (i: number) => aNode(`h200-${i}`).gfdGpu('NVIDIA-H200', 8, 143771);
+const v6e = (i: number) => aNode(`v6e-${i}`).gkeTpu('tpu-v6e-slice', '2x4', 8);
+const mixed = [l4(0), l4(1), h100(0), h200(0), v6e(0), aNode('cpu-0')];
+
+interface Case {
+  name: string;
+  spec: DeploySpec;
+  nodes: NodeBuilder[];
+  /** `type×devices` per target, with replicas: `nvidia-l4×1:2`. */
+  targets?: string[];
+  error?: RegExp;
+  warning?: RegExp;
+}
+
+const cases: Case[] = [
+  // One L4 holds an 8B at 8k with 6% to spare; two hold it with room, and 2 × 22 GiB is still the cheapest memory.
+  { name: 'an 8B model goes to the cheapest memory that fits with headroom: two L4', spec: spec('meta-llama/Llama-3.1-8B-Instruct'), nodes: mixed, targets: ['nvidia-l4×2:1'] },
+  { name: 'a 7B at a short context fits one L4 with room', spec: spec('mistralai/Mistral-7B-Instruct-v0.3', { maxModelLen: 2048 }), nodes: mixed, targets: ['nvidia-l4×1:1'] },
+  { name: 'a 70B model: a v6e host (8 × 32 GiB) is less memory than 2 H200 (2 × 140 GiB)', spec: spec('meta-llama/Llama-3.1-70B-Instruct'), nodes: mixed, targets: ['tpu-v6e-slice×8:1'] },
+  { name: 'a 70B model among GPUs: 2 H200 hold it with room', spec: spec('meta-llama/Llama-3.1-70B-Instruct'), nodes: [l4(0), h100(0), h200(0)], targets: ['nvidia-h200-141gb×2:1'] },
+  { name: 'without H200s the 70B takes 4 H100 (2 are too tight; 8 L4 too small, 16 span two nodes)', spec: spec('meta-llama/Llama-3.1-70B-Instruct'), nodes: [l4(0), h100(0)], targets: ['nvidia-h100-80gb×4:1'] },
+  { name: 'a long context needs more devices', spec: spec('meta-llama/Llama-3.1-8B-Instruct', { maxModelLen: 131072, maxNumSeqs: 4 }), nodes: [l4(0), h100(0)], targets: ['nvidia-h100-80gb×2:1'] },
+  { name: '--tp is honoured', spec: spec('meta-llama/Llama-3.1-8B-Instruct', { tp: 2 }), nodes: mixed, targets: ['nvidia-l4×2:1'] },
+  { name: '--accelerator picks the type; replicas round-robin over a mixed list', spec: spec('google/gemma-2-9b-it', { accelerators: ['nvidia-l4', 'tpu-v6e-slice'], replicas: 3, maxModelLen: 4096 }), nodes: mixed, targets: ['nvidia-l4×2:2', 'tpu-v6e-slice×8:1'] },
+  { name: 'a TPU replica takes all chips of its host', spec: spec('google/gemma-2-9b-it', { accelerators: ['tpu-v6e-slice'], tp: 4 }), nodes: mixed, error: /takes every chip of its host: --tp must be 8/ },
+  { name: 'a type the cluster lacks', spec: spec('meta-llama/Llama-3.1-8B-Instruct', { accelerators: ['nvidia-b200'] }), nodes: mixed, error: /the cluster has no nvidia-b200 nodes \(it has: nvidia-h100-80gb, nvidia-h200-141gb, nvidia-l4, tpu-v6e-slice\)/ },
+  { name: 'a type too small for the model', spec: spec('meta-llama/Llama-3.1-70B-Instruct', { accelerators: ['nvidia-l4'], tp: 2 }), nodes: mixed, error: /does not fit nvidia-l4: needs \d+\.\d GiB, 2 × nvidia-l4 give \d+\.\d GiB usable/ },
+  { name: 'nothing fits: one line with every type and its figures', spec: spec('meta-llama/Llama-3.1-405B-Instruct'), nodes: [l4(0, 4)], error: /nothing in the cluster fits meta-llama\/Llama-3.1-405B-Instruct .*nvidia-l4: needs \d+\.\d GiB; the most one node offers, 4 × nvidia-l4, gives/ },
+  { name: 'a 405B in bf16 fits one H200 node', spec: spec('meta-llama/Llama-3.1-405B-Instruct'), nodes: [h200(0), h200(1)], targets: ['nvidia-h200-141gb×8:1'] },
+  { name: 'a 405B in bf16 spans two H100 nodes (multi-host)', spec: spec('meta-llama/Llama-3.1-405B-Instruct'), nodes: [h100(0), h100(1)], targets: ['nvidia-h100-80gb×16:1'] },
+  { name: 'no accelerator nodes at all', spec: spec('meta-llama/Llama-3.1-8B-Instruct'), nodes: [aNode('cpu')], error: /no nodes with a known accelerator/ },
+  { name: 'more replicas than devices: a warning, not an error', spec: spec('meta-llama/Llama-3.1-8B-Instruct', { accelerators: ['nvidia-l4'], replicas: 20 }), nodes: [l4(0)], targets: ['nvidia-l4×2:20'], warning: /20 replica\(s\) × 2 nvidia-l4 need 40 devices; the cluster has 8/ },
+  { name: 'an odd TP the model cannot split', spec: spec('meta-llama/Llama-3.1-8B-Instruct', { accelerators: ['nvidia-h100-80gb'], tp: 3 }), nodes: mixed, error: /not divisible by 3/ },
+];
+
+describe('planDeployment', () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      const plan = planDeployment(c.spec, inventory(c.nodes.map((n) => n.build())));
+      if (c.error) {
+        assert.ok(!plan.ok, 'expected an error');
+        assert.match(plan.error, c.error);
+        return;
+      }
+      assert.ok(plan.ok, plan.ok ? '' : plan.error);
+      assert.deepEqual(plan.value.targets.map((t) => `${t.option.inventory.type}×${t.option.devices}:${t.replicas}`), c.targets);
+      if (c.warning) assert.ok(plan.value.warnings.some((w) => c.warning!.test(w)), plan.value.warnings.join('\n'));
+    });
+  }
+
+  it('explains every option, feasible ones first', () => {
+    const plan = planDeployment(spec('meta-llama/Llama-3.1-70B-Instruct'), inventory(mixed.map((n) => n.build())));
+    assert.ok(plan.ok);
+    const types = plan.value.options.map((o) => `${o.inventory.type}:${o.feasible}`);
+    assert.deepEqual(types, ['tpu-v6e-slice:true', 'nvidia-h200-141gb:true', 'nvidia-h100-80gb:true', 'nvidia-l4:true']);
+    assert.equal(plan.value.options[3]!.hosts, 2, 'the L4 option spans two nodes and so ranks last');
+    for (const o of plan.value.options) assert.match(o.why, /GiB|heads|chip/);
+  });
+});
+
+describe('inventory', () => {
+  it('groups nodes by type with the selector label each scheme uses', () => {
+    const inv = inventory([l4(0), l4(1, 4), h100(0), v6e(0), aNode('cpu')].map((n) => n.build()));
+    assert.deepEqual(inv.map((i) => [i.type, i.nodes, i.devicesPerNode, i.totalDevices, i.selector.key, i.selector.values.join(',')]), [
+      ['nvidia-h100-80gb', 1, 8, 8, 'nvidia.com/gpu.product', 'NVIDIA-H100-80GB-HBM3'],
+      ['nvidia-l4', 2, 8, 12, 'cloud.google.com/gke-accelerator', 'nvidia-l4'],
+      ['tpu-v6e-slice', 1, 8, 8, 'cloud.google.com/gke-tpu-accelerator', 'tpu-v6e-slice'],
+    ]);
+    assert.deepEqual(inv[2]!.tpuTopologies, ['2x4']);
+  });
+});
