@@ -1,0 +1,62 @@
+import { Command, Flags, type Interfaces } from '@oclif/core';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig } from '../src/kube/kubeconfig.js';
+import { Cluster, KubeError } from './cluster.js';
+
+/** An error the user can fix by changing the command line: exit 2, as kubectl does for usage errors. */
+export class UsageError extends Error {}
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof KubeCommand)['baseFlags'] & T['flags']>;
+
+/**
+ * kubectl's habits for every command: --kubeconfig, --context, -n/--namespace (KUBECONFIG honoured), errors
+ * as one line on stderr, exit 0 ok / 1 error / 2 usage.
+ */
+export abstract class KubeCommand extends Command {
+  static override baseFlags = {
+    kubeconfig: Flags.string({ summary: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).', helpGroup: 'KUBECTL' }),
+    context: Flags.string({ summary: 'The kubeconfig context to use.', helpGroup: 'KUBECTL' }),
+    namespace: Flags.string({ char: 'n', summary: "Namespace (default: the context's, else default).", helpGroup: 'KUBECTL' }),
+  };
+
+  private kube: KubeConfig | undefined;
+
+  protected kubeConfig(flags: { kubeconfig?: string | undefined; context?: string | undefined }): KubeConfig {
+    if (!this.kube) {
+      try {
+        this.kube = loadKubeConfig({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), ...(flags.context ? { context: flags.context } : {}) });
+      } catch (error) {
+        throw new KubeError((error as Error).message);
+      }
+    }
+    return this.kube;
+  }
+
+  protected cluster(flags: { kubeconfig?: string | undefined; context?: string | undefined; namespace?: string | undefined }): Cluster {
+    const kc = this.kubeConfig(flags);
+    const contextNamespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
+    return new Cluster(kc, flags.namespace ?? contextNamespace ?? 'default');
+  }
+
+  /** Progress and notes go to stderr, so stdout stays data (`-o yaml` pipes cleanly). */
+  protected note(message: string): void {
+    process.stderr.write(`${message}\n`);
+  }
+
+  protected override async catch(error: Error & { oclif?: { exit?: number } }): Promise<unknown> {
+    if (error instanceof UsageError || error.oclif?.exit === 2) {
+      process.stderr.write(`error: ${error.message.split('\n')[0]} (see --help)\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (error instanceof KubeError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    if (error.oclif?.exit !== undefined) return super.catch(error);
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exitCode = 1;
+    return undefined;
+  }
+}

@@ -1,0 +1,43 @@
+import { Args, Flags } from '@oclif/core';
+import { INFERENCE_POOL, LEADER_WORKER_SET } from '../../src/manifests/objects.js';
+import { KubeCommand } from '../base.js';
+import { KubeError } from '../cluster.js';
+import { resourceName } from '../render.js';
+
+/** Kinds `deploy` creates, deleted in this order (the pool before what it selects). */
+const KINDS = [
+  { apiVersion: `${INFERENCE_POOL.group}/${INFERENCE_POOL.version}`, kind: INFERENCE_POOL.kind },
+  { apiVersion: 'v1', kind: 'Service' },
+  { apiVersion: 'apps/v1', kind: 'Deployment' },
+  { apiVersion: `${LEADER_WORKER_SET.group}/${LEADER_WORKER_SET.version}`, kind: LEADER_WORKER_SET.kind },
+] as const;
+
+export default class Delete extends KubeCommand {
+  static override summary = 'Delete a deployed model: everything `deploy` created for it, found by label.';
+
+  static override examples = [
+    '<%= config.bin %> delete llama-3-1-8b-instruct',
+    '<%= config.bin %> delete gemma -n ml --dry-run',
+  ];
+
+  static override args = {
+    name: Args.string({ required: true, description: 'Name of the deployment (see `kubectl inference list`)' }),
+  };
+
+  static override flags = {
+    'dry-run': Flags.boolean({ default: false, summary: 'Show what would be deleted; delete nothing (server dry run).' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Delete);
+    const cluster = this.cluster(flags);
+    const found = (await Promise.all(KINDS.map((k) => cluster.managed(k.apiVersion, k.kind, false, args.name)))).flat();
+    if (found.length === 0) {
+      throw new KubeError(`no model deployment named ${args.name} in namespace ${cluster.namespace} (see kubectl inference list)`);
+    }
+    for (const object of found) {
+      await cluster.remove(object, flags['dry-run']);
+      this.log(`${resourceName(object)} deleted${flags['dry-run'] ? ' (server dry run)' : ''}`);
+    }
+  }
+}

@@ -1,0 +1,199 @@
+import { readFileSync } from 'node:fs';
+import { Args, Flags } from '@oclif/core';
+import { acceleratorByName } from '../../src/accelerators/catalog.js';
+import { catalogInventory, inventory, type AcceleratorInventory } from '../../src/deploy/inventory.js';
+import { planDeployment, type DeployPlan, type DeploySpec } from '../../src/deploy/plan.js';
+import { DNS_1123, defaultName } from '../../src/manifests/labels.js';
+import { buildModelObjects, type ModelDeployment } from '../../src/manifests/model.js';
+import { DTYPES, KV_DTYPES, type Dtype, type KvDtype } from '../../src/models/dtype.js';
+import { DEFAULT_MAX_MODEL_LEN, DEFAULT_MAX_NUM_SEQS, DEFAULT_MEMORY_UTILIZATION, servingShapeProblem } from '../../src/models/memory.js';
+import { ModelRegistry, parseModelsFile } from '../../src/models/user.js';
+import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
+import { formatGiB } from '../../src/units/quantity.js';
+import { KubeCommand, UsageError } from '../base.js';
+import { KINFER_SCHEDULER, KubeError, type Cluster } from '../cluster.js';
+import { formatObjects, resourceName, table, type OutputFormat } from '../render.js';
+import { waitForReady } from '../wait.js';
+
+export default class Deploy extends KubeCommand {
+  static override summary = 'Deploy a model: choose accelerator and tensor-parallel size from the cluster, create server, Service and InferencePool.';
+
+  static override description = `Reads the cluster's nodes, computes for each accelerator type the smallest tensor-parallel size that holds
+the model at the requested context and concurrency, picks the cheapest memory that fits with headroom (see
+--explain), and server-side applies a Deployment per accelerator type (a LeaderWorkerSet for multi-host
+replicas), a Service and an InferencePool. Pods carry the kinfer.dev/ annotations so kinfer-scheduler checks
+the same HBM need.`;
+
+  static override examples = [
+    { description: 'Let kinfer choose accelerator and TP size:', command: '<%= config.bin %> deploy meta-llama/Llama-3.1-8B-Instruct' },
+    { description: 'See the choice and the alternatives without creating anything:', command: '<%= config.bin %> deploy meta-llama/Llama-3.1-70B-Instruct --explain --dry-run=client' },
+    { description: 'Print exactly what would be applied:', command: '<%= config.bin %> deploy Qwen/Qwen3-32B --max-model-len 32768 --dry-run=client -o yaml' },
+    { description: 'One endpoint over GPU and TPU replicas:', command: '<%= config.bin %> deploy google/gemma-2-9b-it --accelerator nvidia-l4,tpu-v6e-slice --replicas 4' },
+    { description: 'Wait until every replica is ready:', command: '<%= config.bin %> deploy meta-llama/Llama-3.1-8B-Instruct --hf-token-secret hf-token --wait --timeout 20m' },
+  ];
+
+  static override args = {
+    model: Args.string({ required: true, description: 'Hugging Face model id from the catalog (or --models-file)' }),
+  };
+
+  static override flags = {
+    name: Flags.string({ summary: 'Name of the deployment (default: from the model id).' }),
+    server: Flags.option({ options: SERVERS, default: 'vllm' as const, summary: 'Model server.' })(),
+    image: Flags.string({ summary: 'Server image (default: a pinned tag per server and accelerator).' }),
+    accelerator: Flags.string({ summary: 'Accelerator type(s), comma-separated; several spread replicas over them.' }),
+    tp: Flags.integer({ min: 1, summary: 'Devices per replica (tensor-parallel size).' }),
+    replicas: Flags.integer({ min: 1, default: 1, summary: 'Replicas.' }),
+    'max-model-len': Flags.integer({ min: 1, default: DEFAULT_MAX_MODEL_LEN, summary: 'Context length the KV cache must hold.' }),
+    'max-num-seqs': Flags.integer({ min: 1, default: DEFAULT_MAX_NUM_SEQS, summary: 'Sequences at full context that must fit at once.' }),
+    dtype: Flags.option({ options: DTYPES, default: 'bf16' as const, summary: 'Weight precision.' })(),
+    'kv-cache-dtype': Flags.option({ options: KV_DTYPES, default: 'bf16' as const, summary: 'KV cache precision.' })(),
+    'memory-utilization': Flags.string({ default: String(DEFAULT_MEMORY_UTILIZATION), summary: 'Fraction of device memory the server may use (0..1].' }),
+    'hf-token-secret': Flags.string({ summary: 'Secret with the Hugging Face token, NAME or NAME:KEY (key default: token).' }),
+    scheduler: Flags.string({ summary: 'schedulerName (default: kinfer-scheduler when it runs, else the default scheduler with node affinity).' }),
+    'no-pool': Flags.boolean({ default: false, summary: 'Do not create an InferencePool.' }),
+    'models-file': Flags.string({ summary: 'Extra model catalog (YAML/JSON list of model specs).' }),
+    explain: Flags.boolean({ default: false, summary: 'Show every accelerator type considered and why it was or was not chosen.' }),
+    'dry-run': Flags.option({ options: ['none', 'client', 'server'] as const, summary: 'client: print only; server: validate with the API server, persist nothing.' })(),
+    output: Flags.option({ char: 'o', options: ['yaml', 'json'] as const, summary: 'Print the objects instead of a summary.' })(),
+    wait: Flags.boolean({ default: false, summary: 'Wait until every replica is ready, showing progress.' }),
+    timeout: Flags.string({ default: '15m', summary: 'How long --wait waits (e.g. 90s, 15m).' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Deploy);
+    const models = this.models(flags['models-file']);
+    const model = models.get(args.model);
+    if (!model) {
+      throw new UsageError(`unknown model "${args.model}"; known: ${models.list().slice(0, 6).map((m) => m.id).join(', ')}, ...; add models with --models-file`);
+    }
+    const memoryUtilization = Number(flags['memory-utilization']);
+    if (!(memoryUtilization > 0 && memoryUtilization <= 1)) throw new UsageError(`--memory-utilization ${flags['memory-utilization']}: must be a number in (0, 1]`);
+    const name = flags.name ?? defaultName(model.id);
+    if (!DNS_1123.test(name) || name.length > 50) throw new UsageError(`--name ${name}: must be a DNS-1123 label of at most 50 characters (lowercase letters, digits, -)`);
+    const accelerators = flags.accelerator?.split(',').map((a) => a.trim()).filter((a) => a !== '');
+    const spec: DeploySpec = {
+      model,
+      dtype: flags.dtype as Dtype,
+      kvCacheDtype: flags['kv-cache-dtype'] as KvDtype,
+      maxModelLen: flags['max-model-len'],
+      maxNumSeqs: flags['max-num-seqs'],
+      memoryUtilization,
+      replicas: flags.replicas,
+      ...(accelerators ? { accelerators } : {}),
+      ...(flags.tp !== undefined ? { tp: flags.tp } : {}),
+    };
+    const shapeProblem = servingShapeProblem(spec);
+    if (shapeProblem) throw new UsageError(shapeProblem);
+    const timeoutMs = parseDuration(flags.timeout);
+    const dryRun = flags['dry-run'] ?? 'none';
+    const output = flags.output as OutputFormat | undefined;
+    const hfToken = flags['hf-token-secret'];
+
+    const cluster = this.cluster(flags);
+    const nodes = await this.inventoryOf(cluster, spec, dryRun === 'client');
+    const plan = planDeployment(spec, nodes.inventory);
+    if (!plan.ok) throw new KubeError(plan.error);
+    if (flags.explain) this.log(explain(plan.value));
+
+    const pool = !flags['no-pool'] && (nodes.online ? await cluster.hasInferencePool() : true);
+    if (!flags['no-pool'] && !pool) {
+      this.note('note: the InferencePool CRD (inference.networking.k8s.io/v1) is not installed; deploying without a pool (as --no-pool). Install the Gateway API Inference Extension CRDs for one.');
+    }
+    const lws = nodes.online ? await cluster.hasLeaderWorkerSet() : true;
+    const schedulerName = flags.scheduler ?? (nodes.online && (await cluster.hasKinferScheduler()) ? KINFER_SCHEDULER : undefined);
+    const deployment: ModelDeployment = {
+      name,
+      namespace: cluster.namespace,
+      server: flags.server as ServerKind,
+      spec,
+      targets: plan.value.targets,
+      pool,
+      leaderWorkerSet: lws,
+      ...(flags.image ? { image: flags.image } : {}),
+      ...(schedulerName && schedulerName !== 'default-scheduler' ? { schedulerName } : {}),
+      ...(hfToken ? { hfTokenSecret: { name: hfToken.split(':')[0]!, key: hfToken.split(':')[1] ?? 'token' } } : {}),
+    };
+    const objects = buildModelObjects(deployment);
+    if (!objects.ok) throw new KubeError(objects.error);
+
+    for (const warning of plan.value.warnings) this.note(`warning: ${warning}`);
+    if (!output) {
+      for (const t of plan.value.targets) {
+        this.log(`${model.id}: ${t.replicas} replica(s) on ${t.option.inventory.type}, ${t.option.devices} device(s) each${t.option.hosts > 1 ? ` over ${t.option.hosts} nodes` : ''}: ${t.option.why}`);
+      }
+      this.log(`scheduler: ${schedulerName ?? 'default-scheduler (pinned to the accelerator by node affinity; kinfer-scheduler not found)'}`);
+    }
+    if (dryRun === 'client') {
+      if (output) this.log(formatObjects(objects.value, output));
+      else for (const o of objects.value) this.log(`${resourceName(o)} created (dry run)`);
+      return;
+    }
+    const applied = [];
+    for (const object of objects.value) {
+      applied.push(await cluster.apply(object, dryRun === 'server'));
+      if (!output) this.log(`${resourceName(object)} serverside-applied${dryRun === 'server' ? ' (server dry run)' : ''}`);
+    }
+    if (output) this.log(formatObjects(applied, output));
+    if (flags.wait && dryRun === 'none') {
+      const ok = await waitForReady(cluster, deployment, timeoutMs, (line) => this.note(line));
+      if (!ok) throw new KubeError(`not every replica of ${name} was ready within ${flags.timeout}; see kubectl describe pods -l kinfer.dev/deployment=${name}`);
+    }
+  }
+
+  private models(file: string | undefined): ModelRegistry {
+    if (!file) return new ModelRegistry();
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--models-file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    const parsed = parseModelsFile(text, file);
+    if (!parsed.ok) throw new UsageError(parsed.error);
+    return new ModelRegistry(parsed.value);
+  }
+
+  /**
+   * The accelerators to plan with: the cluster's nodes; or, for `--dry-run=client` with --accelerator and --tp
+   * and no reachable cluster, the catalog's figures (so manifests can be rendered offline).
+   */
+  private async inventoryOf(cluster: Cluster, spec: DeploySpec, clientDryRun: boolean): Promise<{ inventory: AcceleratorInventory[]; online: boolean }> {
+    try {
+      return { inventory: inventory(await cluster.nodes()), online: true };
+    } catch (error) {
+      if (!clientDryRun || !spec.accelerators || spec.tp === undefined) throw error;
+      const offline: AcceleratorInventory[] = [];
+      for (const type of spec.accelerators) {
+        const known = acceleratorByName(type);
+        if (!known) throw new UsageError(`--accelerator ${type}: not a known accelerator type`);
+        offline.push(catalogInventory(known, spec.tp));
+      }
+      this.note(`note: ${(error as Error).message.split(';')[0]}; planning from the catalog for --dry-run=client`);
+      return { inventory: offline, online: false };
+    }
+  }
+}
+
+function explain(plan: DeployPlan): string {
+  const chosen = new Set(plan.targets.map((t) => t.option.inventory.type));
+  const rows = plan.options.map((o) => [
+    chosen.has(o.inventory.type) ? '*' : '',
+    o.inventory.type,
+    o.devices !== undefined ? String(o.devices) : '-',
+    o.hosts > 1 ? String(o.hosts) : '1',
+    o.need ? formatGiB(o.need.totalBytes) : '-',
+    o.usableBytes > 0 ? formatGiB(o.usableBytes) : '-',
+    o.feasible ? `${Math.round(o.headroom * 100)}%` : '-',
+    o.feasible ? String(o.kvCapacityTokens) : '-',
+    o.feasible ? 'fits' : `no: ${o.why}`,
+  ]);
+  return table(['', 'ACCELERATOR', 'DEVICES', 'HOSTS', 'NEED', 'USABLE', 'HEADROOM', 'KV TOKENS', 'WHY'], rows);
+}
+
+/** "90s", "15m", "1h", or plain seconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) throw new UsageError(`--timeout ${text}: use a duration such as 90s, 15m or 1h`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Number(match[1]) * unit;
+}

@@ -1,0 +1,91 @@
+import { Flags } from '@oclif/core';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { LABELS } from '../../src/manifests/labels.js';
+import { INFERENCE_POOL, LEADER_WORKER_SET } from '../../src/manifests/objects.js';
+import { ANNOTATIONS } from '../../src/placement/request.js';
+import { KubeCommand } from '../base.js';
+import { age, table } from '../render.js';
+
+/** One deployed model as `list` shows it. */
+export interface ModelRow {
+  name: string;
+  namespace: string;
+  model: string;
+  server: string;
+  /** e.g. ["nvidia-l4 x2", "tpu-v6e-slice x8"]. */
+  accelerators: string[];
+  ready: number;
+  desired: number;
+  pool: string | null;
+  created: string | undefined;
+}
+
+type Workload = KubernetesObject & {
+  spec?: { replicas?: number; template?: PodTemplate; leaderWorkerTemplate?: { leaderTemplate?: PodTemplate; size?: number } };
+  status?: { readyReplicas?: number };
+};
+interface PodTemplate {
+  metadata?: { annotations?: Record<string, string> };
+  spec?: { containers?: { resources?: { limits?: Record<string, string> } }[] };
+}
+
+export default class List extends KubeCommand {
+  static override summary = 'List deployed models: model, server, accelerator × devices, replicas ready, pool, age.';
+
+  static override examples = [
+    '<%= config.bin %> list',
+    '<%= config.bin %> list -A',
+    '<%= config.bin %> list -n ml -o json',
+  ];
+
+  static override flags = {
+    'all-namespaces': Flags.boolean({ char: 'A', default: false, summary: 'List across all namespaces.' }),
+    output: Flags.option({ char: 'o', options: ['json', 'yaml'] as const, summary: 'Print the rows as data.' })(),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(List);
+    const cluster = this.cluster(flags);
+    const all = flags['all-namespaces'];
+    const [deployments, sets, pools] = await Promise.all([
+      cluster.managed('apps/v1', 'Deployment', all),
+      cluster.managed(`${LEADER_WORKER_SET.group}/${LEADER_WORKER_SET.version}`, LEADER_WORKER_SET.kind, all),
+      cluster.managed(`${INFERENCE_POOL.group}/${INFERENCE_POOL.version}`, INFERENCE_POOL.kind, all),
+    ]);
+    const rows = new Map<string, ModelRow>();
+    for (const w of [...deployments, ...sets] as Workload[]) {
+      const labels = w.metadata?.labels ?? {};
+      const name = labels[LABELS.deployment] ?? w.metadata?.name ?? '';
+      const namespace = w.metadata?.namespace ?? cluster.namespace;
+      const key = `${namespace}/${name}`;
+      const template = w.spec?.template ?? w.spec?.leaderWorkerTemplate?.leaderTemplate;
+      const limits = template?.spec?.containers?.[0]?.resources?.limits ?? {};
+      const devices = Object.entries(limits).find(([k]) => k !== 'memory' && k !== 'cpu');
+      const hosts = w.spec?.leaderWorkerTemplate?.size ?? 1;
+      const row = rows.get(key) ?? {
+        name, namespace,
+        model: w.metadata?.annotations?.[ANNOTATIONS.model] ?? template?.metadata?.annotations?.[ANNOTATIONS.model] ?? labels[LABELS.model] ?? '',
+        server: labels[LABELS.server] ?? '', accelerators: [], ready: 0, desired: 0, pool: null, created: w.metadata?.creationTimestamp as string | undefined,
+      };
+      row.accelerators.push(`${labels[LABELS.accelerator] ?? '?'} x${Number(devices?.[1] ?? 0) * hosts}`);
+      row.ready += w.status?.readyReplicas ?? 0;
+      row.desired += w.spec?.replicas ?? 0;
+      rows.set(key, row);
+    }
+    for (const p of pools) {
+      const row = rows.get(`${p.metadata?.namespace}/${p.metadata?.labels?.[LABELS.deployment] ?? p.metadata?.name}`);
+      if (row) row.pool = p.metadata?.name ?? null;
+    }
+    const sorted = [...rows.values()].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+    if (flags.output === 'json') return this.log(JSON.stringify({ items: sorted }, null, 2));
+    if (flags.output === 'yaml') return this.log((await import('yaml')).stringify({ items: sorted }).trimEnd());
+    if (sorted.length === 0) {
+      this.note(`No models deployed by kubectl inference in ${all ? 'any namespace' : `namespace ${cluster.namespace}`}.`);
+      return;
+    }
+    const headers = [...(all ? ['NAMESPACE'] : []), 'NAME', 'MODEL', 'SERVER', 'ACCELERATOR', 'READY', 'POOL', 'AGE'];
+    this.log(table(headers, sorted.map((r) => [
+      ...(all ? [r.namespace] : []), r.name, r.model, r.server, r.accelerators.join(','), `${r.ready}/${r.desired}`, r.pool ?? '<none>', age(r.created),
+    ])));
+  }
+}
