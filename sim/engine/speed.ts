@@ -1,0 +1,123 @@
+import { acceleratorByName, type AcceleratorType } from '../../src/accelerators/catalog.js';
+import { modelById } from '../../src/models/catalog.js';
+import {
+  DEFAULT_MEMORY_UTILIZATION,
+  kvBytesPerToken,
+  kvCapacityTokens,
+  kvReplication,
+  tensorParallelProblem,
+  weightsBytes,
+} from '../../src/models/memory.js';
+import type { ModelSpec } from '../../src/models/spec.js';
+import { err, ok, type Result } from '../../src/result.js';
+
+/**
+ * How long one engine step takes. A step runs one forward pass over every scheduled token (prompt chunks of
+ * new sequences and one token per decoding sequence) and is bound either by memory (read the weights once,
+ * plus the KV cache of every scheduled sequence) or by compute (2 × params FLOPs per token), a roofline:
+ *
+ *   stepMs = max(decodeBaseMs + kvTokens × decodePerKvTokenUs / 1000,  tokens × 1000 / prefillTokensPerSecond)
+ *            + sequences × decodePerSeqMs
+ *
+ * so decode steps grow with the batch and the context read, and prefill time grows with the prompt tokens
+ * actually computed (prefix-cache hits are not).
+ */
+export interface SpeedModel {
+  /** Forward tokens per second when compute-bound (long prefills). */
+  readonly prefillTokensPerSecond: number;
+  /** Memory time of a step that reads no KV: the weights once. */
+  readonly decodeBaseMs: number;
+  /** Per scheduled sequence, outside the roofline: sampling, detokenizing, scheduler bookkeeping. */
+  readonly decodePerSeqMs: number;
+  /** Memory time to read one token's KV (all layers) once. */
+  readonly decodePerKvTokenUs: number;
+}
+
+export interface StepWork {
+  /** Tokens computed in the step (prompt chunks + one per decoding sequence). */
+  readonly tokens: number;
+  /** Sequences in the step. */
+  readonly sequences: number;
+  /** KV tokens the step's attention reads: each sequence's context. */
+  readonly kvTokens: number;
+}
+
+export function stepDurationMs(speed: SpeedModel, work: StepWork): number {
+  const memoryMs = speed.decodeBaseMs + (work.kvTokens * speed.decodePerKvTokenUs) / 1000;
+  const computeMs = (work.tokens * 1000) / speed.prefillTokensPerSecond;
+  return Math.max(memoryMs, computeMs) + work.sequences * speed.decodePerSeqMs;
+}
+
+/** Problem with a speed model, or undefined. Base time must be positive: every step takes time. */
+export function speedProblem(speed: SpeedModel): string | undefined {
+  if (!(speed.prefillTokensPerSecond > 0) || !Number.isFinite(speed.prefillTokensPerSecond)) return `prefill tokens per second ${speed.prefillTokensPerSecond} must be a positive number`;
+  if (!(speed.decodeBaseMs > 0) || !Number.isFinite(speed.decodeBaseMs)) return `decode base ${speed.decodeBaseMs} ms must be a positive number`;
+  if (!(speed.decodePerSeqMs >= 0) || !Number.isFinite(speed.decodePerSeqMs)) return `decode per-sequence ${speed.decodePerSeqMs} ms must be zero or more`;
+  if (!(speed.decodePerKvTokenUs >= 0) || !Number.isFinite(speed.decodePerKvTokenUs)) return `decode per-KV-token ${speed.decodePerKvTokenUs} µs must be zero or more`;
+  return undefined;
+}
+
+// Efficiencies of the roofline profile. Peak figures come from src/accelerators/catalog.ts; real kernels reach
+// a fraction of them.
+/**
+ * Fraction of peak HBM bandwidth decode reaches. vLLM serves Llama-3.1-8B (16.1 GB of bf16 weights) on one
+ * H100 SXM (3.35 TB/s) at about 7 ms per token at batch 1, where the weights alone take 4.8 ms at peak: ~0.7.
+ */
+export const DECODE_BANDWIDTH_EFFICIENCY = 0.7;
+/** Model FLOPs utilization of large prefills: vLLM and SGLang prefill at roughly 40-60% MFU on H100; the middle. */
+export const PREFILL_FLOPS_EFFICIENCY = 0.5;
+/**
+ * Per-sequence CPU cost of a step (sampling, detokenization, output processing). vLLM v1 moved this off the
+ * GPU's critical path, leaving on the order of 10 µs per sequence.
+ */
+export const DECODE_PER_SEQ_MS = 0.01;
+/** vLLM's default KV block size (--block-size 16 on CUDA). */
+export const DEFAULT_BLOCK_SIZE = 16;
+
+export interface Profile {
+  readonly speed: SpeedModel;
+  /** KV blocks the replica's memory leaves after weights and overhead (vLLM's num_gpu_blocks). */
+  readonly numGpuBlocks: number;
+  readonly model: ModelSpec;
+  readonly accelerator: AcceleratorType;
+  readonly tensorParallelSize: number;
+}
+
+export interface ProfileRequest {
+  readonly accelerator: string;
+  readonly model: string;
+  readonly tensorParallelSize?: number;
+  readonly blockSize?: number;
+  readonly memoryUtilization?: number;
+}
+
+/**
+ * A speed model and KV size for a model on `tensorParallelSize` devices of an accelerator type, from the
+ * catalogs: weights at the checkpoint's dtype, bf16 KV, vLLM's default memory utilization. Memory terms divide
+ * total bytes by the group's total bandwidth; MoE models read all their weights (true at serving batch sizes)
+ * but compute only their active parameters. Sliding-window layers are counted as full (pessimistic).
+ */
+export function deriveProfile(request: ProfileRequest): Result<Profile> {
+  const accelerator = acceleratorByName(request.accelerator);
+  if (accelerator === undefined) return err(`unknown accelerator ${request.accelerator}`);
+  const model = modelById(request.model);
+  if (model === undefined) return err(`unknown model ${request.model} (not in the catalog)`);
+  const tp = request.tensorParallelSize ?? 1;
+  const tpProblem = tensorParallelProblem(model, tp);
+  if (tpProblem !== undefined) return err(tpProblem);
+  const blockSize = request.blockSize ?? DEFAULT_BLOCK_SIZE;
+  const utilization = request.memoryUtilization ?? DEFAULT_MEMORY_UTILIZATION;
+  const kvTokens = kvCapacityTokens(model, model.nativeDtype, 'bf16', tp, accelerator.hbmBytesPerDevice, utilization);
+  const numGpuBlocks = Math.floor(kvTokens / blockSize);
+  if (numGpuBlocks < 1) return err(`${model.id} does not fit on ${tp} x ${accelerator.name} with room for KV cache; raise --tensor-parallel-size`);
+  const bandwidth = tp * accelerator.hbmBandwidthBytesPerSecond * DECODE_BANDWIDTH_EFFICIENCY;
+  const flops = tp * accelerator.bf16FlopsPerSecond * PREFILL_FLOPS_EFFICIENCY;
+  const kvBytes = kvBytesPerToken(model, 'bf16') * kvReplication(model, tp);
+  const speed: SpeedModel = {
+    prefillTokensPerSecond: flops / (2 * (model.activeParams ?? model.params)),
+    decodeBaseMs: (weightsBytes(model, model.nativeDtype) / bandwidth) * 1000,
+    decodePerSeqMs: DECODE_PER_SEQ_MS,
+    decodePerKvTokenUs: (kvBytes / bandwidth) * 1e6,
+  };
+  return ok({ speed, numGpuBlocks, model, accelerator, tensorParallelSize: tp });
+}
