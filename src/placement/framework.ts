@@ -53,6 +53,11 @@ export interface FilterPlugin {
 /** A scorer returns a value in [0,1], higher is better; the run loop clamps and weights (STYLE.md). */
 export interface ScorePlugin {
   readonly name: string;
+  /**
+   * False when the scorer has nothing to say about this request (no preference list, no group, no memory
+   * need): its weight then leaves the total instead of adding the same constant to every node.
+   */
+  appliesTo?(cycle: Cycle): boolean;
   score(cycle: Cycle, node: NodeEntry): number;
 }
 

@@ -36,14 +36,12 @@ export interface NodeScore {
 export class Placer {
   private readonly filters: readonly FilterPlugin[];
   private readonly scorers: readonly { plugin: ScorePlugin; weight: number }[];
-  private readonly totalWeight: number;
 
   constructor(weights: Partial<Record<ScorerName, number>> = {}) {
     this.filters = newFilters();
     this.scorers = SCORER_NAMES
       .map((name) => ({ plugin: newScorer(name), weight: weights[name] ?? DEFAULT_WEIGHTS[name] }))
       .filter((s) => s.weight > 0);
-    this.totalWeight = this.scorers.reduce((sum, s) => sum + s.weight, 0);
   }
 
   /** Nodes named but unknown to the cluster view are retryable failures: the cache may not have seen them yet. */
@@ -64,23 +62,48 @@ export class Placer {
     return outcome;
   }
 
-  /** Weighted sum of every scorer, in [0,1]; the one place that clamps and weights. */
-  score01(cycle: Cycle, node: NodeEntry): number {
-    if (this.totalWeight === 0) return 0;
-    let sum = 0;
-    for (const { plugin, weight } of this.scorers) sum += weight * clamp01(plugin.score(cycle, node));
-    return sum / this.totalWeight;
+  /** The scorers with something to say about this request, with their weights. */
+  activeScorers(cycle: Cycle): { plugin: ScorePlugin; weight: number }[] {
+    return this.scorers.filter((s) => s.plugin.appliesTo?.(cycle) ?? true);
   }
 
-  /** Scores on the extender wire range 0..10. Unknown nodes score 0. */
+  /** Weighted mean of the active scorers, in [0,1]; the one place that clamps and weights. */
+  score01(cycle: Cycle, node: NodeEntry, active = this.activeScorers(cycle)): number {
+    let sum = 0;
+    let total = 0;
+    for (const { plugin, weight } of active) {
+      sum += weight * clamp01(plugin.score(cycle, node));
+      total += weight;
+    }
+    return total === 0 ? 0 : sum / total;
+  }
+
+  /**
+   * Scores on the extender wire range 0..10, normalized over the candidates (min–max, as kube-scheduler's
+   * NormalizeScore does) before rounding: the best node gets 10 and the worst 0, so rounding to eleven
+   * levels never merges nodes the weighted score tells apart by more than a tenth of the spread. Equal
+   * scores everywhere give every node 10. Unknown nodes score 0.
+   */
   prioritize(request: PlacementRequest, cluster: ClusterView, nodeNames: Iterable<string>): NodeScore[] {
     const cycle = new Cycle(request, cluster);
-    const scores: NodeScore[] = [];
+    const active = this.activeScorers(cycle);
+    const raw: { host: string; score: number | undefined }[] = [];
+    let min = Infinity;
+    let max = -Infinity;
     for (const host of nodeNames) {
       const node = cluster.node(host);
-      scores.push({ host, score: node ? toExtenderScore(this.score01(cycle, node)) : 0 });
+      const score = node ? this.score01(cycle, node, active) : undefined;
+      if (score !== undefined) {
+        min = Math.min(min, score);
+        max = Math.max(max, score);
+      }
+      raw.push({ host, score });
     }
-    return scores;
+    const spread = max - min;
+    return raw.map(({ host, score }) => ({
+      host,
+      score: score === undefined ? 0 : toExtenderScore(spread > 1e-9 ? (score - min) / spread : 1),
+    }));
   }
 
   /** For one node: the first failing filter and its verdict, or undefined when every filter passes. */

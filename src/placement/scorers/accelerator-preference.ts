@@ -10,6 +10,10 @@ export const NAME = 'accelerator-preference';
 export class AcceleratorPreferenceScorer implements ScorePlugin {
   readonly name = NAME;
 
+  appliesTo(cycle: Cycle): boolean {
+    return (cycle.request.accelerators?.length ?? 0) > 1;
+  }
+
   score(cycle: Cycle, node: NodeEntry): number {
     const accepted = cycle.request.accelerators;
     if (!accepted || accepted.length === 0) return 1;

@@ -12,6 +12,10 @@ export const NAME = 'group-locality';
 export class GroupLocalityScorer implements ScorePlugin {
   readonly name = NAME;
 
+  appliesTo(cycle: Cycle): boolean {
+    return cycle.request.group !== undefined;
+  }
+
   score(cycle: Cycle, node: NodeEntry): number {
     const group = cycle.request.group;
     if (!group) return 1;

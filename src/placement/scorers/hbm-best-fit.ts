@@ -11,6 +11,10 @@ export const NAME = 'hbm-best-fit';
 export class HbmBestFitScorer implements ScorePlugin {
   readonly name = NAME;
 
+  appliesTo(cycle: Cycle): boolean {
+    return cycle.request.hbm !== undefined;
+  }
+
   score(cycle: Cycle, node: NodeEntry): number {
     const { hbm, devices, memoryUtilization } = cycle.request;
     const pool = cycle.pool(node);

@@ -11,6 +11,10 @@ export const NAME = 'zone-spread';
 export class ZoneSpreadScorer implements ScorePlugin {
   readonly name = NAME;
 
+  appliesTo(cycle: Cycle): boolean {
+    return cycle.request.modelId !== undefined && cycle.request.group === undefined;
+  }
+
   score(cycle: Cycle, node: NodeEntry): number {
     const { modelId, group, namespace, uid } = cycle.request;
     if (modelId === undefined || group) return 1;

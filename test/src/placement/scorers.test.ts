@@ -119,7 +119,27 @@ describe('Placer: filter and prioritize', () => {
     const cluster = clusterOf([gpu('l4', 'nvidia-l4', 8), gpu('h100', 'nvidia-h100-80gb')]);
     const request = requestOf(small().kinfer('accelerators', 'nvidia-h100-80gb,nvidia-l4'));
     const onlyPreference = new Placer({ 'hbm-best-fit': 0, fragmentation: 0, 'group-locality': 0, 'zone-spread': 0 });
-    assert.deepEqual(onlyPreference.prioritize(request, cluster, ['l4', 'h100']), [{ host: 'l4', score: 5 }, { host: 'h100', score: 10 }]);
+    assert.deepEqual(onlyPreference.prioritize(request, cluster, ['l4', 'h100']), [{ host: 'l4', score: 0 }, { host: 'h100', score: 10 }]);
+  });
+
+  it('normalizes over the candidates: the best node gets 10, the worst 0, equal nodes all 10', () => {
+    const cluster = clusterOf([gpu('l4', 'nvidia-l4', 8), gpu('a100', 'nvidia-a100-80gb'), gpu('h200', 'nvidia-h200-141gb'), gpu('l4b', 'nvidia-l4', 8)]);
+    const scores = new Placer().prioritize(requestOf(small()), cluster, ['l4', 'a100', 'h200', 'ghost']);
+    assert.deepEqual(scores.map((s) => s.host), ['l4', 'a100', 'h200', 'ghost']);
+    assert.equal(scores[0]!.score, 10);
+    assert.equal(scores[2]!.score, 0);
+    assert.ok(scores[1]!.score > 0 && scores[1]!.score < 10, `a100 scored ${scores[1]!.score}`);
+    assert.equal(scores[3]!.score, 0, 'an unknown node scores 0');
+    assert.deepEqual(new Placer().prioritize(requestOf(small()), cluster, ['l4', 'l4b']).map((s) => s.score), [10, 10]);
+  });
+
+  it('scorers with nothing to say about a request leave the weighted mean', () => {
+    const cluster = clusterOf([gpu('l4', 'nvidia-l4', 8)]);
+    const placer = new Placer();
+    const cycle = placer.newCycle(requestOf(small()), cluster);
+    assert.deepEqual(placer.activeScorers(cycle).map((s) => s.plugin.name), ['hbm-best-fit', 'fragmentation', 'zone-spread']);
+    const grouped = placer.newCycle(requestOf(aPod('g').kinfer('hbm', '10Gi').kinfer('group', 'g').kinfer('group-size', '2').kinfer('accelerators', 'nvidia-l4,nvidia-h100-80gb').gpus(1)), cluster);
+    assert.deepEqual(placer.activeScorers(grouped).map((s) => s.plugin.name), ['hbm-best-fit', 'accelerator-preference', 'fragmentation', 'group-locality']);
   });
 
   it('toExtenderScore clamps to 0..10', () => {
