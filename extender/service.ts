@@ -1,5 +1,5 @@
 import type { ModelRegistry } from '../src/models/user.js';
-import { NodeOverlay } from '../src/placement/overlay.js';
+import { NodeEntryCache, NodeOverlay } from '../src/placement/overlay.js';
 import { describeAnnotationErrors, parsePlacementRequest, type PlacementRequest } from '../src/placement/request.js';
 import { NEUTRAL_EXTENDER_SCORE, type Placer, type Rejection } from '../src/placement/scheduler.js';
 import type { ClusterView } from '../src/placement/state.js';
@@ -13,6 +13,8 @@ export interface Readiness {
 
 /** The extender's decisions over the wire types: parse the pod, run the placement core, shape the answer. */
 export class ExtenderService {
+  private readonly nodeCache = new NodeEntryCache();
+
   constructor(
     private readonly cluster: ClusterView,
     private readonly placer: Placer,
@@ -44,9 +46,21 @@ export class ExtenderService {
     const notReady = this.readiness.notReadyReason();
     if (notReady !== undefined) return result([], {}, {}, `kinfer-extender is not ready: ${notReady}; the scheduler will retry`);
 
-    const view = cacheMode ? this.cluster : new NodeOverlay(this.cluster, wireNodes);
-    const outcome = this.placer.filter(request, view, names);
-    return result(outcome.passed, this.count(outcome.failed, 'unschedulable'), this.count(outcome.unresolvable, 'unresolvable'));
+    const view = cacheMode ? this.cluster : new NodeOverlay(this.cluster, wireNodes, this.nodeCache);
+    const passed: string[] = [];
+    const failed: FailedNodesMap = {};
+    const unresolvable: FailedNodesMap = {};
+    // Rejections are shared by every node of a shape: count per Rejection object, then per filter.
+    const counts = new Map<Rejection, number>();
+    this.placer.filterInto(request, view, names, {
+      pass: (name) => passed.push(name),
+      reject: (name, rejection) => {
+        (rejection.kind === 'unschedulable' ? failed : unresolvable)[name] = rejection.reason;
+        counts.set(rejection, (counts.get(rejection) ?? 0) + 1);
+      },
+    });
+    for (const [{ filter, kind }, n] of counts) this.metrics.rejectedNodes.inc({ filter, kind }, n);
+    return result(passed, failed, unresolvable);
   }
 
   /** Scores 0..10. A pod kinfer does not constrain, or an invalid one, gets the same score on every node. */
@@ -59,19 +73,8 @@ export class ExtenderService {
     if (request === undefined) return names.map((Host) => ({ Host, Score: NEUTRAL_EXTENDER_SCORE }));
     const notReady = this.readiness.notReadyReason();
     if (notReady !== undefined) return { notReady };
-    const view = cacheMode ? this.cluster : new NodeOverlay(this.cluster, wireNodes);
+    const view = cacheMode ? this.cluster : new NodeOverlay(this.cluster, wireNodes, this.nodeCache);
     return this.placer.prioritize(request, view, names).map(({ host, score }) => ({ Host: host, Score: score }));
-  }
-
-  private count(rejections: ReadonlyMap<string, Rejection>, kind: 'unschedulable' | 'unresolvable'): FailedNodesMap {
-    const out: FailedNodesMap = {};
-    const perFilter = new Map<string, number>();
-    for (const [name, { filter, reason }] of rejections) {
-      out[name] = reason;
-      perFilter.set(filter, (perFilter.get(filter) ?? 0) + 1);
-    }
-    for (const [filter, n] of perFilter) this.metrics.rejectedNodes.inc({ filter, kind }, n);
-    return out;
   }
 }
 

@@ -36,15 +36,54 @@ export const nodeSchema = z.looseObject({
   status: absentIfNull(z.looseObject({ allocatable: stringMap, capacity: stringMap })),
 });
 
+type NodeList = { items?: WireNode[] | null | undefined };
+
+/**
+ * The Nodes of a `nodeCacheCapable: false` request, checked in place: only what discovery reads (name,
+ * labels, allocatable, capacity). A zod object schema would copy every one of thousands of full Nodes
+ * (tens of MB) on each call; this walks them once and passes the originals through.
+ */
+function nodeListProblem(value: unknown): { path: (string | number)[]; message: string } | undefined {
+  if (typeof value !== 'object' || value === null) return { path: [], message: 'expected object' };
+  const items = (value as { items?: unknown }).items;
+  if (items === undefined || items === null) return undefined;
+  if (!Array.isArray(items)) return { path: ['items'], message: 'expected array' };
+  for (let i = 0; i < items.length; i++) {
+    const node = items[i] as { metadata?: { name?: unknown; labels?: unknown }; status?: { allocatable?: unknown; capacity?: unknown } } | null;
+    if (typeof node !== 'object' || node === null) return { path: ['items', i], message: 'expected object' };
+    if (typeof node.metadata?.name !== 'string' || node.metadata.name === '') return { path: ['items', i, 'metadata', 'name'], message: 'expected a node name' };
+    const maps: [string[], unknown][] = [[['metadata', 'labels'], node.metadata.labels], [['status', 'allocatable'], node.status?.allocatable], [['status', 'capacity'], node.status?.capacity]];
+    for (const [path, map] of maps) {
+      if (map === undefined || map === null) continue;
+      if (typeof map !== 'object' || Array.isArray(map)) return { path: ['items', i, ...path], message: 'expected record' };
+      for (const key in map) {
+        if (typeof (map as Record<string, unknown>)[key] !== 'string') return { path: ['items', i, ...path, key], message: 'expected string' };
+      }
+    }
+  }
+  return undefined;
+}
+
+const nodeListSchema = z.unknown().transform((value, ctx): NodeList | null | undefined => {
+  if (value === null || value === undefined) return value;
+  const problem = nodeListProblem(value);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+    return z.NEVER;
+  }
+  return value as NodeList;
+});
+
 /** ExtenderArgs: `NodeNames` when the scheduler runs the extender with nodeCacheCapable, else `Nodes`. */
 export const extenderArgsSchema = z.object({
   Pod: podSchema,
-  Nodes: z.looseObject({ items: z.array(nodeSchema).nullish() }).nullish(),
+  Nodes: nodeListSchema.optional(),
   NodeNames: z.array(z.string()).nullish(),
 }).refine((a) => a.Nodes != null || a.NodeNames != null, { message: 'one of Nodes or NodeNames is required' });
 
 export type ExtenderArgs = z.infer<typeof extenderArgsSchema>;
 export type WirePod = z.infer<typeof podSchema>;
+/** v1.Node as discovery reads it; other fields pass through untouched. */
 export type WireNode = z.infer<typeof nodeSchema>;
 
 /** FailedNodesMap: node name → reason. */

@@ -45,14 +45,22 @@ export class Cycle {
   }
 }
 
+/**
+ * `shape`: the verdict depends only on the request and the node's accelerators (NodeEntry.shapeKey), so the
+ * placer computes it once per shape; `node`: it reads per-node state (devices in use, group members).
+ */
+export type PluginScope = 'shape' | 'node';
+
 export interface FilterPlugin {
   readonly name: string;
+  readonly scope: PluginScope;
   filter(cycle: Cycle, node: NodeEntry): Verdict;
 }
 
 /** A scorer returns a value in [0,1], higher is better; the run loop clamps and weights (STYLE.md). */
 export interface ScorePlugin {
   readonly name: string;
+  readonly scope: PluginScope;
   /**
    * False when the scorer has nothing to say about this request (no preference list, no group, no memory
    * need): its weight then leaves the total instead of adding the same constant to every node.

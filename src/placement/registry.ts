@@ -16,7 +16,16 @@ import type { NodeEntry } from './state.js';
 /** Filters in the order they run: cheap and unresolvable first, so a node's reason is its most basic one. */
 export function newFilters(): readonly FilterPlugin[] {
   const perNode: FilterPlugin[] = [new AcceleratorTypeFilter(), new TpuTopologyFilter(), new HbmFitFilter()];
-  const nodeFits = (cycle: Cycle, node: NodeEntry): boolean => perNode.every((f) => f.filter(cycle, node).code === 'fit');
+  // Shape filters only, memoized per shape for the cycle: the group filter asks this of every node.
+  const nodeFits = (cycle: Cycle, node: NodeEntry): boolean => {
+    const fits = cycle.memo('shape-fits', () => new Map<string, boolean>());
+    let fit = fits.get(node.shapeKey);
+    if (fit === undefined) {
+      fit = perNode.every((f) => f.filter(cycle, node).code === 'fit');
+      fits.set(node.shapeKey, fit);
+    }
+    return fit;
+  };
   return [...perNode, new FreeDevicesFilter(), new GroupDomainFilter(nodeFits)];
 }
 

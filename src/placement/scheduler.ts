@@ -9,6 +9,7 @@ export const MAX_EXTENDER_SCORE = 10;
 /** Why one node was rejected, and by which filter (the filter name labels the extender's metrics). */
 export interface Rejection {
   readonly filter: string;
+  readonly kind: 'unschedulable' | 'unresolvable';
   readonly reason: string;
 }
 
@@ -20,6 +21,11 @@ export interface FilterOutcome {
   readonly unresolvable: Map<string, Rejection>;
 }
 
+export interface FilterSink {
+  pass(node: string): void;
+  reject(node: string, rejection: Rejection): void;
+}
+
 /** Rejection of a node the cluster view does not know: retryable, the cache may not have seen it yet. */
 export const UNKNOWN_NODE = 'unknown-node';
 
@@ -29,41 +35,70 @@ export interface NodeScore {
   readonly score: number;
 }
 
+interface WeightedScorer {
+  readonly plugin: ScorePlugin;
+  readonly weight: number;
+}
+
 /**
  * The placement core: filter and score nodes for one request. Pure over (request, cluster view): the
- * extender service and the placement benchmark call the same functions.
+ * extender service and the placement benchmark call the same functions. Shape-scoped plugins run once per
+ * node shape per request (see NodeEntry.shapeKey), node-scoped ones once per node.
  */
 export class Placer {
-  private readonly filters: readonly FilterPlugin[];
-  private readonly scorers: readonly { plugin: ScorePlugin; weight: number }[];
+  private readonly shapeFilters: readonly FilterPlugin[];
+  private readonly nodeFilters: readonly FilterPlugin[];
+  private readonly scorers: readonly WeightedScorer[];
 
   constructor(weights: Partial<Record<ScorerName, number>> = {}) {
-    this.filters = newFilters();
+    const filters = newFilters();
+    this.shapeFilters = filters.filter((f) => f.scope === 'shape');
+    this.nodeFilters = filters.filter((f) => f.scope === 'node');
     this.scorers = SCORER_NAMES
       .map((name) => ({ plugin: newScorer(name), weight: weights[name] ?? DEFAULT_WEIGHTS[name] }))
       .filter((s) => s.weight > 0);
   }
 
-  /** Nodes named but unknown to the cluster view are retryable failures: the cache may not have seen them yet. */
   filter(request: PlacementRequest, cluster: ClusterView, nodeNames: Iterable<string>): FilterOutcome {
-    const cycle = new Cycle(request, cluster);
     const outcome: FilterOutcome = { passed: [], failed: new Map(), unresolvable: new Map() };
-    for (const name of nodeNames) {
-      const node = cluster.node(name);
-      if (!node) {
-        outcome.failed.set(name, { filter: UNKNOWN_NODE, reason: `node ${name} is not in kinfer-extender's cache (yet)` });
-        continue;
-      }
-      const rejection = this.firstRejection(cycle, node);
-      if (rejection === undefined) outcome.passed.push(name);
-      else if (rejection.verdict.code === 'unschedulable') outcome.failed.set(name, { filter: rejection.filter, reason: rejection.verdict.reason });
-      else if (rejection.verdict.code === 'unresolvable') outcome.unresolvable.set(name, { filter: rejection.filter, reason: rejection.verdict.reason });
-    }
+    this.filterInto(request, cluster, nodeNames, {
+      pass: (name) => outcome.passed.push(name),
+      reject: (name, rejection) => (rejection.kind === 'unschedulable' ? outcome.failed : outcome.unresolvable).set(name, rejection),
+    });
     return outcome;
   }
 
+  /**
+   * The filter loop, feeding a sink: the extender writes its wire answer straight from here. Every node of
+   * one shape rejected by a shape filter gets the same Rejection object.
+   */
+  filterInto(request: PlacementRequest, cluster: ClusterView, nodeNames: Iterable<string>, sink: FilterSink): void {
+    const cycle = new Cycle(request, cluster);
+    const byShape = new Map<string, Rejection | null>();
+    for (const name of nodeNames) {
+      const node = cluster.node(name);
+      if (!node) {
+        sink.reject(name, { filter: UNKNOWN_NODE, kind: 'unschedulable', reason: `node ${name} is not in kinfer-extender's cache (yet)` });
+        continue;
+      }
+      let rejection = byShape.get(node.shapeKey);
+      if (rejection === undefined) {
+        rejection = firstRejection(this.shapeFilters, cycle, node) ?? null;
+        byShape.set(node.shapeKey, rejection);
+      }
+      rejection ??= firstRejection(this.nodeFilters, cycle, node) ?? null;
+      if (rejection === null) sink.pass(name);
+      else sink.reject(name, rejection);
+    }
+  }
+
+  /** The first failing filter of every kind for one node (shape filters first), or undefined when all pass. */
+  rejection(cycle: Cycle, node: NodeEntry): Rejection | undefined {
+    return firstRejection(this.shapeFilters, cycle, node) ?? firstRejection(this.nodeFilters, cycle, node);
+  }
+
   /** The scorers with something to say about this request, with their weights. */
-  activeScorers(cycle: Cycle): { plugin: ScorePlugin; weight: number }[] {
+  activeScorers(cycle: Cycle): WeightedScorer[] {
     return this.scorers.filter((s) => s.plugin.appliesTo?.(cycle) ?? true);
   }
 
@@ -87,16 +122,27 @@ export class Placer {
   prioritize(request: PlacementRequest, cluster: ClusterView, nodeNames: Iterable<string>): NodeScore[] {
     const cycle = new Cycle(request, cluster);
     const active = this.activeScorers(cycle);
+    const shapeScorers = active.filter((s) => s.plugin.scope === 'shape');
+    const nodeScorers = active.filter((s) => s.plugin.scope === 'node');
+    const totalWeight = active.reduce((sum, s) => sum + s.weight, 0);
+    const byShape = new Map<string, number>();
     const raw: { host: string; score: number | undefined }[] = [];
     let min = Infinity;
     let max = -Infinity;
     for (const host of nodeNames) {
       const node = cluster.node(host);
-      const score = node ? this.score01(cycle, node, active) : undefined;
-      if (score !== undefined) {
-        min = Math.min(min, score);
-        max = Math.max(max, score);
+      if (!node) {
+        raw.push({ host, score: undefined });
+        continue;
       }
+      let shapeSum = byShape.get(node.shapeKey);
+      if (shapeSum === undefined) {
+        shapeSum = weightedSum(shapeScorers, cycle, node);
+        byShape.set(node.shapeKey, shapeSum);
+      }
+      const score = totalWeight === 0 ? 0 : (shapeSum + weightedSum(nodeScorers, cycle, node)) / totalWeight;
+      if (score < min) min = score;
+      if (score > max) max = score;
       raw.push({ host, score });
     }
     const spread = max - min;
@@ -106,18 +152,23 @@ export class Placer {
     }));
   }
 
-  /** For one node: the first failing filter and its verdict, or undefined when every filter passes. */
-  firstRejection(cycle: Cycle, node: NodeEntry): { filter: string; verdict: Verdict } | undefined {
-    for (const filter of this.filters) {
-      const verdict = filter.filter(cycle, node);
-      if (verdict.code !== 'fit') return { filter: filter.name, verdict };
-    }
-    return undefined;
-  }
-
   newCycle(request: PlacementRequest, cluster: ClusterView): Cycle {
     return new Cycle(request, cluster);
   }
+}
+
+function firstRejection(filters: readonly FilterPlugin[], cycle: Cycle, node: NodeEntry): Rejection | undefined {
+  for (const filter of filters) {
+    const verdict: Verdict = filter.filter(cycle, node);
+    if (verdict.code !== 'fit') return { filter: filter.name, kind: verdict.code, reason: verdict.reason };
+  }
+  return undefined;
+}
+
+function weightedSum(scorers: readonly WeightedScorer[], cycle: Cycle, node: NodeEntry): number {
+  let sum = 0;
+  for (const { plugin, weight } of scorers) sum += weight * clamp01(plugin.score(cycle, node));
+  return sum;
 }
 
 export function toExtenderScore(score01: number): number {

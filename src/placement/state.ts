@@ -20,6 +20,23 @@ export interface SlimPod {
 export interface NodeEntry {
   readonly name: string;
   readonly accelerators: NodeAccelerators | undefined;
+  /**
+   * Everything shape-scoped filters and scorers read (type, pools, TPU topology): nodes with equal keys get
+   * the same verdict for a request, so a decision over 5,000 nodes of a dozen shapes runs those plugins a
+   * dozen times.
+   */
+  readonly shapeKey: string;
+}
+
+/** The placement view of one Node. */
+export function nodeEntry(node: NodeLike): NodeEntry | undefined {
+  const name = node.metadata?.name;
+  if (!name) return undefined;
+  const accelerators = discoverAccelerators(node);
+  const shapeKey = accelerators === undefined
+    ? ''
+    : `${accelerators.type}|${accelerators.tpuTopology ?? ''}|${accelerators.pools.map((p) => `${p.resourceName}:${p.devices}:${p.hbmBytesPerDevice}`).join(',')}`;
+  return { name, accelerators, shapeKey };
 }
 
 interface Usage {
@@ -61,9 +78,8 @@ export class ClusterState implements ClusterView {
   }
 
   upsertNode(node: NodeLike): void {
-    const name = node.metadata?.name;
-    if (!name) return;
-    this.nodeEntries.set(name, { name, accelerators: discoverAccelerators(node) });
+    const entry = nodeEntry(node);
+    if (entry) this.nodeEntries.set(entry.name, entry);
   }
 
   deleteNode(name: string): void {
@@ -121,8 +137,8 @@ export class ClusterState implements ClusterView {
     const fresh = new Map<string, NodeEntry>();
     return {
       add: (node) => {
-        const name = node.metadata?.name;
-        if (name) fresh.set(name, { name, accelerators: discoverAccelerators(node) });
+        const entry = nodeEntry(node);
+        if (entry) fresh.set(entry.name, entry);
       },
       done: () => {
         this.nodeEntries.clear();

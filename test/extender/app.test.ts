@@ -20,6 +20,8 @@ describe('extender HTTP: bad input and faults', () => {
     { name: 'Pod without a name', verb: 'prioritize', body: '{"Pod": {"metadata": {}}, "NodeNames": []}', error: /Pod.metadata.name/ },
     { name: 'NodeNames not a list', verb: 'filter', body: `{"Pod": ${JSON.stringify(llama())}, "NodeNames": "h100-0"}`, error: /NodeNames: .*expected array/ },
     { name: 'neither Nodes nor NodeNames', verb: 'filter', body: `{"Pod": ${JSON.stringify(llama())}}`, error: /one of Nodes or NodeNames is required/ },
+    { name: 'a Node with a label of the wrong type', verb: 'filter', body: `{"Pod": ${JSON.stringify(llama())}, "Nodes": {"items": [{"metadata": {"name": "a", "labels": {"x": 1}}}]}}`, error: /Nodes.items.0.metadata.labels.x: expected string/ },
+    { name: 'a Node without a name', verb: 'filter', body: `{"Pod": ${JSON.stringify(llama())}, "Nodes": {"items": [{"metadata": {}}]}}`, error: /Nodes.items.0.metadata.name: expected a node name/ },
     { name: 'annotations of the wrong type', verb: 'filter', body: '{"Pod": {"metadata": {"name": "x", "annotations": {"kinfer.dev/hbm": 5}}}, "NodeNames": []}', error: /Pod.metadata.annotations.kinfer.dev\/hbm: .*expected string/ },
   ];
   for (const c of badBodies) {

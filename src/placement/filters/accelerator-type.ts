@@ -6,6 +6,7 @@ export const NAME = 'accelerator-type';
 /** The node has the pod's kind of device, and its accelerator type is one the pod accepts (`kinfer.dev/accelerators`). */
 export class AcceleratorTypeFilter implements FilterPlugin {
   readonly name = NAME;
+  readonly scope = 'shape' as const;
 
   filter(cycle: Cycle, node: NodeEntry): Verdict {
     const accelerators = node.accelerators;

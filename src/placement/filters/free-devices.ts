@@ -6,6 +6,7 @@ export const NAME = 'free-devices';
 /** Enough devices of the pod's kind are free now (allocatable minus bound, non-terminated pods). */
 export class FreeDevicesFilter implements FilterPlugin {
   readonly name = NAME;
+  readonly scope = 'node' as const;
 
   filter(cycle: Cycle, node: NodeEntry): Verdict {
     const pool = cycle.pool(node);

@@ -21,6 +21,7 @@ interface GroupPlan {
  */
 export class GroupDomainFilter implements FilterPlugin {
   readonly name = NAME;
+  readonly scope = 'node' as const;
 
   constructor(private readonly nodeFits: (cycle: Cycle, node: NodeEntry) => boolean) {}
 

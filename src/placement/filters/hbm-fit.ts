@@ -10,6 +10,7 @@ export const NAME = 'hbm-fit';
  */
 export class HbmFitFilter implements FilterPlugin {
   readonly name = NAME;
+  readonly scope = 'shape' as const;
 
   filter(cycle: Cycle, node: NodeEntry): Verdict {
     const { hbm, devices, memoryUtilization } = cycle.request;

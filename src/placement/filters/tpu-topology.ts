@@ -6,6 +6,7 @@ export const NAME = 'tpu-topology';
 /** A pod with `kinfer.dev/tpu-topology` needs a node of a TPU slice of exactly that shape. */
 export class TpuTopologyFilter implements FilterPlugin {
   readonly name = NAME;
+  readonly scope = 'shape' as const;
 
   filter(cycle: Cycle, node: NodeEntry): Verdict {
     const wanted = cycle.request.tpuTopology;

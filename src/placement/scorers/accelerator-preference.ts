@@ -9,6 +9,7 @@ export const NAME = 'accelerator-preference';
  */
 export class AcceleratorPreferenceScorer implements ScorePlugin {
   readonly name = NAME;
+  readonly scope = 'shape' as const;
 
   appliesTo(cycle: Cycle): boolean {
     return (cycle.request.accelerators?.length ?? 0) > 1;

@@ -12,6 +12,7 @@ export const NAME = 'fragmentation';
  */
 export class FragmentationScorer implements ScorePlugin {
   readonly name = NAME;
+  readonly scope = 'node' as const;
 
   score(cycle: Cycle, node: NodeEntry): number {
     const pool = cycle.pool(node);

@@ -10,6 +10,7 @@ export const NAME = 'hbm-best-fit';
  */
 export class HbmBestFitScorer implements ScorePlugin {
   readonly name = NAME;
+  readonly scope = 'shape' as const;
 
   appliesTo(cycle: Cycle): boolean {
     return cycle.request.hbm !== undefined;
