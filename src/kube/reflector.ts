@@ -93,16 +93,23 @@ export class Reflector<T extends { metadata?: { resourceVersion?: string } }> {
   private async run(): Promise<void> {
     if (this.stopped) return;
     try {
-      if (this.resourceVersion === '') await this.relist();
-      if (this.stopped) return;
-      this.synced = true;
-      this.setState('synced');
-      this.backoffMs = this.options.initialBackoffMs ?? 500;
+      if (this.resourceVersion === '') {
+        await this.relist();
+        if (this.stopped) return;
+        this.connected();
+      }
       await this.watch();
     } catch (error) {
       if (this.stopped) return;
       this.fail(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  /** A list landed or a watch stream opened: the informer is live again, and the backoff starts over. */
+  private connected(): void {
+    this.synced = true;
+    this.setState('synced');
+    this.backoffMs = this.options.initialBackoffMs ?? 500;
   }
 
   private async relist(): Promise<void> {
@@ -138,7 +145,9 @@ export class Reflector<T extends { metadata?: { resourceVersion?: string } }> {
         const rv = object.metadata?.resourceVersion;
         if (rv) this.resourceVersion = rv;
       };
+      let ended = false;
       const onDone = (error: unknown): void => {
+        ended = true;
         this.abort = undefined;
         if (this.stopped) return resolve();
         const status = (error as { statusCode?: number; code?: number } | null)?.statusCode;
@@ -149,9 +158,14 @@ export class Reflector<T extends { metadata?: { resourceVersion?: string } }> {
         void this.run();
         resolve();
       };
+      // client-node resolves with the controller whether or not the stream opened; a failed open has
+      // already called onDone by then.
       watch.watch(this.options.path, query, onEvent, onDone).then((controller) => {
         if (this.stopped) controller.abort();
-        else this.abort = controller;
+        else if (!ended) {
+          this.abort = controller;
+          this.connected();
+        }
       }, reject);
     });
   }

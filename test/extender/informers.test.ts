@@ -79,8 +79,12 @@ describe('extender informers: restart policy', () => {
 
   it('keeps serving its last state while the API server is down, and recovers when it is back', async () => {
     const port = api.port;
+    const restartsBefore = (await restarts('nodes')) + (await restarts('pods'));
     await api.stop();
-    await sleep(200);
+    await sleep(1000);
+    // Backoff 20 ms doubling to 100 ms: about 12 retries per informer in a second, not 50.
+    const retries = (await restarts('nodes')) + (await restarts('pods')) - restartsBefore;
+    assert.ok(retries > 2 && retries < 40, `${retries} retries in 1 s of outage: the backoff must grow`);
     assert.equal(informers.notReadyReason(), undefined, 'a stale cache stays ready: the scheduler keeps working');
     assert.equal(state.nodeCount, 1);
     api.upsert(NODES, aNode('n3').gkeGpu('nvidia-l4', 1).build());
