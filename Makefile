@@ -20,7 +20,7 @@ lint: node_modules ## type check + ESLint (includes the dependency-direction rul
 	npx tsc -p tsconfig.json --noEmit
 	npx eslint .
 
-test: build ## every test the repo has
+test: build controlplane ## every test the repo has: unit, service, e2e on the local control plane (first run builds it: ~7 min)
 	node --test --test-concurrency=1 $$(find dist/test -name '*.test.js' | sort)
 
 bench: build ## benchmarks; they print figures, never pass/fail on time

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the real control-plane binaries (etcd, kube-apiserver, kube-scheduler,
+# Builds the real control-plane binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
 # kubectl) from the Go modules pinned in go.mod into <repo>/.kinfer/bin/.
 # Skips the build when .kinfer/bin/.stamp matches the inputs.
 #
@@ -11,7 +11,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 OUT="${KINFER_BIN_DIR:-$ROOT/.kinfer/bin}"
-BINS=(etcd kube-apiserver kube-scheduler kubectl)
+BINS=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl)
 
 command -v go >/dev/null || { echo "build.sh: go is not installed (need Go >= 1.24)" >&2; exit 1; }
 
@@ -40,10 +40,10 @@ if [[ "${KINFER_FORCE:-0}" != 1 && -f "$OUT/.stamp" && "$(cat "$OUT/.stamp")" ==
 fi
 
 mkdir -p "$OUT"
-TMP="$OUT/.tmp"
-rm -rf "$TMP"
-mkdir -p "$TMP"
-LOG="$OUT/.build.log"
+# A private build folder, so two builds at once never mix their outputs; the last to finish wins.
+mkdir -p "$OUT"
+TMP="$(mktemp -d "$OUT/.tmp.XXXXXX")"
+LOG="$TMP.log"
 
 ver="${K8S_VERSION#v}"
 major="${ver%%.*}"
@@ -57,7 +57,7 @@ done
 fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
 echo "building ${BINS[*]} (Kubernetes $K8S_VERSION) into $OUT"
-echo "  a cold build (empty Go cache) takes ~5 minutes on 2 cores (plus module downloads); a warm one well under a minute. log: $LOG"
+echo "  a cold build (empty Go cache) takes ~7 minutes on 2 cores (plus module downloads); a warm one well under a minute. log: $LOG"
 
 start=$SECONDS
 # One go build for all four mains: shared packages compile once and the
@@ -95,6 +95,7 @@ for b in "${BINS[@]}"; do
   mv -f "$TMP/$b" "$OUT/$b"
 done
 rmdir "$TMP" 2>/dev/null || true
+rm -f "$LOG"
 echo "$want" >"$OUT/.stamp"
 echo "done in $(fmt_secs "$total"):"
 for b in "${BINS[@]}"; do

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A local, real Kubernetes control plane for kinfer's e2e tests: etcd,
 # kube-apiserver and kube-scheduler (binaries from build.sh), plus optionally
-# the kinfer scheduler extender, all on 127.0.0.1. No kubelet, no
-# controller-manager: nodes are API objects.
+# the kinfer scheduler extender, all on 127.0.0.1, and kube-controller-manager
+# with the workload controllers (Deployments make ReplicaSets make Pods) but no
+# node lifecycle controller. No kubelet: nodes are API objects.
 #
 #   cluster.sh up            start whatever is not running yet (idempotent)
 #   cluster.sh down [--purge] stop everything started here; --purge also deletes etcd data
@@ -14,6 +15,8 @@
 #   KINFER_ETCD_PEER_PORT [23800]          etcd peer port (loopback, single member)
 #   KINFER_ETCD_FSYNC [off]                "on" makes etcd fsync (slower; test state is disposable)
 #   KINFER_APISERVER_PORT [26443]          kube-apiserver secure port
+#   KINFER_CONTROLLER_MANAGER [on]         "off": no kube-controller-manager (Deployments then create no Pods)
+#   KINFER_CONTROLLER_MANAGER_PORT [26257] its secure (health) port
 #   KINFER_SCHEDULER_PORT [26259]          kinfer kube-scheduler secure (health/metrics) port
 #   KINFER_SCHEDULER_NAME [kinfer-scheduler] profile name of the kinfer scheduler
 #   KINFER_SCHEDULER_EXTENDER [on]         "off": the kinfer scheduler runs without the extenders block
@@ -24,6 +27,9 @@
 #   KINFER_DEFAULT_SCHEDULER [off]         "on": also run a baseline scheduler, profile "default-scheduler",
 #                                          no extender (pods without spec.schedulerName go to it)
 #   KINFER_DEFAULT_SCHEDULER_PORT [26260]  its secure port
+#   KINFER_SCHEDULER_QPS []                clientConnection.qps of both schedulers (empty: upstream default, 50);
+#                                          e.g. for throughput measurements not capped by the client rate limiter
+#   KINFER_SCHEDULER_BURST []              clientConnection.burst (empty: 2 x KINFER_SCHEDULER_QPS, or upstream 100)
 #   KINFER_READY_TIMEOUT [90]              seconds to wait for each component to become ready
 #   KINFER_STOP_TIMEOUT [15]               seconds between SIGTERM and SIGKILL on down
 #   KINFER_BIN_DIR [<repo>/.kinfer/bin]    where build.sh put the binaries
@@ -45,6 +51,8 @@ ETCD_PORT="${KINFER_ETCD_PORT:-23790}"
 ETCD_PEER_PORT="${KINFER_ETCD_PEER_PORT:-23800}"
 ETCD_FSYNC="${KINFER_ETCD_FSYNC:-off}"
 API_PORT="${KINFER_APISERVER_PORT:-26443}"
+KCM="${KINFER_CONTROLLER_MANAGER:-on}"
+KCM_PORT="${KINFER_CONTROLLER_MANAGER_PORT:-26257}"
 SCHED_PORT="${KINFER_SCHEDULER_PORT:-26259}"
 SCHED_NAME="${KINFER_SCHEDULER_NAME:-kinfer-scheduler}"
 SCHED_EXTENDER="${KINFER_SCHEDULER_EXTENDER:-on}"
@@ -53,11 +61,13 @@ EXT_IGNORABLE="${KINFER_EXTENDER_IGNORABLE:-false}"
 EXT_CMD="${KINFER_EXTENDER_CMD:-}"
 DEFSCHED="${KINFER_DEFAULT_SCHEDULER:-off}"
 DEFSCHED_PORT="${KINFER_DEFAULT_SCHEDULER_PORT:-26260}"
+SCHED_QPS="${KINFER_SCHEDULER_QPS:-}"
+SCHED_BURST="${KINFER_SCHEDULER_BURST:-}"
 READY_TIMEOUT="${KINFER_READY_TIMEOUT:-90}"
 STOP_TIMEOUT="${KINFER_STOP_TIMEOUT:-15}"
 
 # Every component this script may run, in start order.
-ALL=(etcd kube-apiserver extender kube-scheduler default-scheduler)
+ALL=(etcd kube-apiserver kube-controller-manager extender kube-scheduler default-scheduler)
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 is_on() { case "${1,,}" in on|1|true|yes) return 0 ;; *) return 1 ;; esac; }
@@ -67,6 +77,7 @@ port_of() {
   case "$1" in
     etcd) echo "$ETCD_PORT" ;;
     kube-apiserver) echo "$API_PORT" ;;
+    kube-controller-manager) echo "$KCM_PORT" ;;
     extender) echo "$EXT_PORT" ;;
     kube-scheduler) echo "$SCHED_PORT" ;;
     default-scheduler) echo "$DEFSCHED_PORT" ;;
@@ -76,6 +87,7 @@ wanted() {
   case "$1" in
     extender) [[ -n "$EXT_CMD" ]] ;;
     default-scheduler) is_on "$DEFSCHED" ;;
+    kube-controller-manager) is_on "$KCM" ;;
     *) return 0 ;;
   esac
 }
@@ -175,6 +187,7 @@ healthy() {
       [[ -f "$PKI/ca.crt" ]] &&
         curl -fsS -m 3 --cacert "$PKI/ca.crt" -H "Authorization: Bearer $(admin_token)" \
           "https://127.0.0.1:$API_PORT/readyz" 2>/dev/null | grep -qx ok ;;
+    kube-controller-manager) curl -kfsS -m 2 "https://127.0.0.1:$KCM_PORT/healthz" 2>/dev/null | grep -qx ok ;;
     extender) curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$EXT_PORT/readyz" 2>/dev/null ;;
     kube-scheduler) curl -kfsS -m 2 "https://127.0.0.1:$SCHED_PORT/healthz" 2>/dev/null | grep -qx ok ;;
     default-scheduler) curl -kfsS -m 2 "https://127.0.0.1:$DEFSCHED_PORT/healthz" 2>/dev/null | grep -qx ok ;;
@@ -267,17 +280,43 @@ write_kubeconfigs() {
     "$(cut -d, -f1 <(grep ',system:kube-scheduler,' "$PKI/tokens.csv"))"
 }
 
-# scheduler_config FILE PROFILE WITH_EXTENDER
+# scheduler_config FILE PROFILE WITH_EXTENDER [LEADER_ELECT]
 scheduler_config() {
-  local file="$1" profile="$2" ext="$3"
+  local file="$1" profile="$2" ext="$3" elect="${4:-off}"
   {
     cat <<EOF
 apiVersion: kubescheduler.config.k8s.io/v1
 kind: KubeSchedulerConfiguration
 clientConnection:
   kubeconfig: $KUBECONFIG_SCHED
+EOF
+    if [[ -n "$SCHED_QPS" ]]; then
+      echo "  qps: $SCHED_QPS"
+      echo "  burst: ${SCHED_BURST:-$((SCHED_QPS * 2))}"
+    elif [[ -n "$SCHED_BURST" ]]; then
+      echo "  burst: $SCHED_BURST"
+    fi
+    cat <<EOF
+EOF
+    if [[ "$elect" == on ]]; then
+      # A Lease kinfer-system/<profile> says the kinfer scheduler runs (kubectl inference deploy looks for it,
+      # as it does for manifests/scheduler's). Short durations: a restart takes the lease within seconds.
+      cat <<EOF
+leaderElection:
+  leaderElect: true
+  resourceNamespace: kinfer-system
+  resourceName: $profile
+  leaseDuration: 6s
+  renewDeadline: 4s
+  retryPeriod: 1s
+EOF
+    else
+      cat <<EOF
 leaderElection:
   leaderElect: false
+EOF
+    fi
+    cat <<EOF
 profiles:
 - schedulerName: $profile
 EOF
@@ -306,6 +345,41 @@ EOF
 }
 
 # ---- components ------------------------------------------------------------
+
+# Objects the local control plane itself needs: the kinfer-system namespace and the right of the scheduler's
+# user to hold its leader-election Lease there (as manifests/scheduler/rbac.yaml grants its ServiceAccount).
+ensure_bootstrap() {
+  "$BIN/kubectl" --kubeconfig "$KUBECONFIG_ADMIN" apply --server-side --field-manager=cluster.sh -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: kinfer-system
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: kinfer-local-scheduler-lease
+  namespace: kinfer-system
+rules:
+- apiGroups: ["coordination.k8s.io"]
+  resources: ["leases"]
+  verbs: ["create", "get", "list", "watch", "update"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: kinfer-local-scheduler-lease
+  namespace: kinfer-system
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: kinfer-local-scheduler-lease
+subjects:
+- apiGroup: rbac.authorization.k8s.io
+  kind: User
+  name: system:kube-scheduler
+EOF
+}
 
 # Sets CMD (array) and SPEC (a string that changes when the configuration changes).
 component_cmd() {
@@ -336,13 +410,25 @@ component_cmd() {
         --etcd-servers="http://127.0.0.1:$ETCD_PORT"
         --profiling=false --v=1)
       ;;
+    kube-controller-manager)
+      # The workload and cleanup controllers only: no node lifecycle controller, which would mark the
+      # kubelet-less nodes NotReady and evict their pods.
+      CMD=("$BIN/kube-controller-manager"
+        --kubeconfig="$KUBECONFIG_ADMIN"
+        --authentication-kubeconfig="$KUBECONFIG_ADMIN" --authorization-kubeconfig="$KUBECONFIG_ADMIN"
+        --bind-address=127.0.0.1 --secure-port="$KCM_PORT" --leader-elect=false
+        --controllers=deployment,replicaset,statefulset,daemonset,job,cronjob,garbagecollector,namespace,serviceaccount,serviceaccount-token,endpoint,endpointslice,disruption,ttl-after-finished
+        --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt"
+        --concurrent-deployment-syncs=10 --concurrent-replicaset-syncs=10
+        --v=1)
+      ;;
     extender)
       CMD=(bash -c "exec $EXT_CMD")
       ;;
     kube-scheduler | default-scheduler)
       local cfg="$LOCAL/$1.yaml" port
       if [[ "$1" == kube-scheduler ]]; then
-        scheduler_config "$cfg" "$SCHED_NAME" "$(is_on "$SCHED_EXTENDER" && echo on || echo off)"
+        scheduler_config "$cfg" "$SCHED_NAME" "$(is_on "$SCHED_EXTENDER" && echo on || echo off)" on
         port="$SCHED_PORT"
       else
         scheduler_config "$cfg" default-scheduler off
@@ -403,7 +489,7 @@ stop_component() {
 
 cmd_up() {
   local t0=$SECONDS b
-  for b in etcd kube-apiserver kube-scheduler kubectl; do
+  for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl; do
     [[ -x "$BIN/$b" ]] || die "$BIN/$b is missing; run test/controlplane/build.sh first"
   done
   command -v curl >/dev/null || die "curl is required"
@@ -415,6 +501,8 @@ cmd_up() {
 
   start_component etcd
   start_component kube-apiserver
+  ensure_bootstrap
+  if wanted kube-controller-manager; then start_component kube-controller-manager; else stop_component kube-controller-manager; fi
   if wanted extender; then start_component extender; else stop_component extender; fi
   start_component kube-scheduler
   if wanted default-scheduler; then start_component default-scheduler; else stop_component default-scheduler; fi
