@@ -56,21 +56,27 @@ export class Cluster {
     return (await this.apiVersions()).has(`${LEADER_WORKER_SET.group}/${LEADER_WORKER_SET.version}`);
   }
 
-  /** kinfer-scheduler runs if its leader-election Lease or its Deployment exists in kinfer-system. */
-  async hasKinferScheduler(): Promise<boolean> {
+  /**
+   * kinfer-scheduler runs if its leader-election Lease in kinfer-system was renewed lately, or its Deployment
+   * (manifests/scheduler) exists there.
+   */
+  async hasKinferScheduler(now = Date.now()): Promise<boolean> {
     const coordination = this.kubeConfig.makeApiClient(CoordinationV1Api);
-    const exists = async (read: () => Promise<unknown>): Promise<boolean> => {
+    const read = async <T>(get: () => Promise<T>): Promise<T | undefined> => {
       try {
-        await read();
-        return true;
+        return await get();
       } catch (error) {
         const code = (error as { code?: number }).code;
-        if (code === 404 || code === 403) return false;
+        if (code === 404 || code === 403) return undefined;
         throw new KubeError(describeKubeError(error, 'looking for kinfer-scheduler', this.server));
       }
     };
-    return (await exists(() => coordination.readNamespacedLease({ name: KINFER_SCHEDULER, namespace: KINFER_NAMESPACE })))
-      || (await exists(() => this.apps.readNamespacedDeployment({ name: KINFER_SCHEDULER, namespace: KINFER_NAMESPACE })));
+    const lease = await read(() => coordination.readNamespacedLease({ name: KINFER_SCHEDULER, namespace: KINFER_NAMESPACE }));
+    const renewed = lease?.spec?.renewTime ? new Date(lease.spec.renewTime).getTime() : undefined;
+    // A held lease is renewed every few seconds; one untouched for a minute (or four lease durations) is a scheduler gone.
+    const staleAfterMs = Math.max(60_000, 4 * 1000 * (lease?.spec?.leaseDurationSeconds ?? 15));
+    if (renewed !== undefined && now - renewed < staleAfterMs) return true;
+    return (await read(() => this.apps.readNamespacedDeployment({ name: KINFER_SCHEDULER, namespace: KINFER_NAMESPACE }))) !== undefined;
   }
 
   /** Server-side apply, as the plugin's field manager; `dryRun` asks the server to validate without persisting. */

@@ -45,7 +45,7 @@ the same HBM need.`;
     replicas: Flags.integer({ min: 1, default: 1, summary: 'Replicas.' }),
     'max-model-len': Flags.integer({ min: 1, default: DEFAULT_MAX_MODEL_LEN, summary: 'Context length the KV cache must hold.' }),
     'max-num-seqs': Flags.integer({ min: 1, default: DEFAULT_MAX_NUM_SEQS, summary: 'Sequences at full context that must fit at once.' }),
-    dtype: Flags.option({ options: DTYPES, default: 'bf16' as const, summary: 'Weight precision.' })(),
+    dtype: Flags.option({ options: DTYPES, summary: "Weight precision (default: the checkpoint's own, e.g. fp8 for DeepSeek-V3)." })(),
     'kv-cache-dtype': Flags.option({ options: KV_DTYPES, default: 'bf16' as const, summary: 'KV cache precision.' })(),
     'memory-utilization': Flags.string({ default: String(DEFAULT_MEMORY_UTILIZATION), summary: 'Fraction of device memory the server may use (0..1].' }),
     'hf-token-secret': Flags.string({ summary: 'Secret with the Hugging Face token, NAME or NAME:KEY (key default: token).' }),
@@ -73,7 +73,7 @@ the same HBM need.`;
     const accelerators = flags.accelerator?.split(',').map((a) => a.trim()).filter((a) => a !== '');
     const spec: DeploySpec = {
       model,
-      dtype: flags.dtype as Dtype,
+      dtype: (flags.dtype as Dtype | undefined) ?? model.nativeDtype,
       kvCacheDtype: flags['kv-cache-dtype'] as KvDtype,
       maxModelLen: flags['max-model-len'],
       maxNumSeqs: flags['max-num-seqs'],

@@ -1,0 +1,145 @@
+// kubectl inference through the real kubectl (test/controlplane builds it): kubectl finds the plugin on PATH
+// as `kubectl-inference`, exactly as a user's would. The control plane runs kube-controller-manager, so a
+// Deployment makes Pods, kinfer-scheduler (with the extender) binds them, and the fake kubelet marks them ready.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Cluster, KUBECTL, ROOT } from './harness/cluster.js';
+import { FakeKubelet } from './harness/kubelet.js';
+import { createNodes } from './harness/nodes.js';
+import { waitFor } from './harness/wait.js';
+
+const NODES = `
+- { name: l4, count: 2, scheme: gke, type: nvidia-l4, devices: 4, zone: us-central1-a, cpu: 48, memory: 192Gi }
+- { name: h100, scheme: gfd, product: NVIDIA-H100-80GB-HBM3, memoryMiB: 81559, devices: 8, zone: us-central1-a, cpu: 208, memory: 1800Gi }
+- { name: cpu, cpu: 64, memory: 256Gi }
+`;
+const NS = 'ml';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('kubectl inference on a real control plane', { timeout: 420_000 }, () => {
+  const cluster = new Cluster({ suite: 'plugin', basePort: 31060 });
+  let kubelet: FakeKubelet | undefined;
+
+  /** Runs `kubectl ARGS` with the plugin on PATH and the suite's kubeconfig in KUBECONFIG. */
+  const kubectl = (args: readonly string[], input?: string, env: NodeJS.ProcessEnv = {}): Promise<Run> => new Promise((resolve, reject) => {
+    const child = spawn(KUBECTL, args, {
+      cwd: ROOT,
+      env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfigPath, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input ?? '');
+  });
+  const inference = (args: readonly string[], env?: NodeJS.ProcessEnv) => kubectl(['inference', ...args], undefined, env);
+
+  before(async () => {
+    await cluster.start();
+    await createNodes(cluster.core, NODES);
+    await cluster.waitExtenderNodes(4);
+    await cluster.core.createNamespace({ body: { metadata: { name: NS } } });
+    kubelet = new FakeKubelet(cluster.kubeConfig, { namespace: NS });
+    await kubelet.start();
+  }, { timeout: 360_000 });
+
+  after(async () => {
+    await kubelet?.stop();
+    await cluster.stop();
+  });
+
+  test('deploy with no flags: the planner picks L4 × 2 and kinfer-scheduler binds the pods there', async () => {
+    const run = await inference(['deploy', 'meta-llama/Llama-3.1-8B-Instruct', '-n', NS, '--replicas', '2', '--wait', '--timeout', '120s']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /2 replica\(s\) on nvidia-l4, 2 device\(s\) each: needs \d+\.\d GiB of \d+\.\d GiB usable/);
+    assert.match(run.stdout, /^scheduler: kinfer-scheduler$/m);
+    assert.match(run.stdout, /^deployment\.apps\/llama-3-1-8b-instruct serverside-applied$/m);
+    assert.match(run.stdout, /^service\/llama-3-1-8b-instruct serverside-applied$/m);
+    assert.match(run.stderr, /InferencePool CRD .* is not installed; deploying without a pool/);
+    assert.match(run.stderr, /llama-3-1-8b-instruct: 2\/2 scheduled, 2\/2 running, 2\/2 ready/);
+    const pods = (await cluster.core.listNamespacedPod({ namespace: NS, labelSelector: 'kinfer.dev/deployment=llama-3-1-8b-instruct' })).items;
+    assert.equal(pods.length, 2);
+    for (const pod of pods) {
+      assert.equal(pod.spec?.schedulerName, 'kinfer-scheduler');
+      assert.match(pod.spec?.nodeName ?? '', /^l4-\d$/);
+      assert.equal(pod.metadata?.annotations?.['kinfer.dev/model'], 'meta-llama/Llama-3.1-8B-Instruct');
+      assert.equal(pod.spec?.containers[0]?.resources?.limits?.['nvidia.com/gpu'], '2');
+    }
+  });
+
+  test('list shows it, as a table and as JSON', async () => {
+    const table = await inference(['list', '-n', NS]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^NAME\s+MODEL\s+SERVER\s+ACCELERATOR\s+READY\s+POOL\s+AGE$/m);
+    assert.match(table.stdout, /^llama-3-1-8b-instruct\s+meta-llama\/Llama-3\.1-8B-Instruct\s+vllm\s+nvidia-l4 x2\s+2\/2\s+<none>\s+\d+[sm]$/m);
+    const json = await inference(['list', '-A', '-o', 'json']);
+    const items = (JSON.parse(json.stdout) as { items: { name: string; namespace: string; ready: number; desired: number }[] }).items;
+    assert.deepEqual(items.map((i) => [i.namespace, i.name, i.ready, i.desired]), [[NS, 'llama-3-1-8b-instruct', 2, 2]]);
+  });
+
+  test('--dry-run=client -o yaml writes nothing, and its YAML passes the server dry run', async () => {
+    const run = await inference(['deploy', 'Qwen/Qwen2.5-7B-Instruct', '-n', NS, '--accelerator', 'nvidia-h100-80gb', '--dry-run=client', '-o', 'yaml']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^kind: Deployment$/m);
+    assert.match(run.stdout, /^kind: Service$/m);
+    assert.doesNotMatch(run.stdout, /serverside-applied|replica\(s\) on/, 'stdout is only the objects');
+    const deployments = await cluster.apps.listNamespacedDeployment({ namespace: NS, labelSelector: 'kinfer.dev/deployment=qwen2-5-7b-instruct' });
+    assert.equal(deployments.items.length, 0, 'a client dry run writes nothing');
+    const check = await kubectl(['apply', '--server-side', '--dry-run=server', '-f', '-'], run.stdout);
+    assert.equal(check.code, 0, check.stderr);
+    assert.match(check.stdout, /deployment\.apps\/qwen2-5-7b-instruct serverside-applied \(server dry run\)/);
+  });
+
+  test('--dry-run=server validates with the API server and persists nothing', async () => {
+    const run = await inference(['deploy', 'Qwen/Qwen2.5-7B-Instruct', '-n', NS, '--dry-run=server']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /deployment\.apps\/qwen2-5-7b-instruct serverside-applied \(server dry run\)/);
+    const deployments = await cluster.apps.listNamespacedDeployment({ namespace: NS, labelSelector: 'kinfer.dev/deployment=qwen2-5-7b-instruct' });
+    assert.equal(deployments.items.length, 0);
+  });
+
+  test('delete removes everything deploy created, and says what', async () => {
+    const dry = await inference(['delete', 'llama-3-1-8b-instruct', '-n', NS, '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.equal((await cluster.apps.listNamespacedDeployment({ namespace: NS })).items.length, 1, 'a dry run deletes nothing');
+    const run = await inference(['delete', 'llama-3-1-8b-instruct', '-n', NS]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(run.stdout.trim().split('\n'), ['service/llama-3-1-8b-instruct deleted', 'deployment.apps/llama-3-1-8b-instruct deleted']);
+    await waitFor(async () => (await cluster.core.listNamespacedPod({ namespace: NS })).items.length === 0 || undefined, { what: 'the pods to go', timeoutMs: 60_000 });
+    assert.equal((await cluster.core.listNamespacedService({ namespace: NS })).items.length, 0);
+    const list = await inference(['list', '-n', NS]);
+    assert.match(list.stderr, /No models deployed by kubectl inference in namespace ml\./);
+  });
+
+  const errors: { name: string; args: string[]; env?: NodeJS.ProcessEnv; code: number; line: RegExp }[] = [
+    { name: 'no cluster reachable', args: ['list'], env: { KUBECONFIG: join(ROOT, 'test', 'e2e', 'fixtures', 'unreachable.kubeconfig') }, code: 1, line: /^error: listing Deployments: cannot reach the cluster at https:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\); check --kubeconfig/ },
+    { name: 'unknown model', args: ['deploy', 'acme/not-a-model', '-n', NS], code: 2, line: /^error: unknown model "acme\/not-a-model"; known: meta-llama\/Llama-3\.1-8B-Instruct/ },
+    { name: 'nothing fits', args: ['deploy', 'meta-llama/Llama-3.1-405B-Instruct', '-n', NS, '--accelerator', 'nvidia-l4'], code: 1, line: /^error: meta-llama\/Llama-3\.1-405B-Instruct does not fit nvidia-l4: needs \d+\.\d GiB; the most one node offers, 4 × nvidia-l4, gives \d+\.\d GiB usable/ },
+    { name: 'multi-host without the LeaderWorkerSet CRD', args: ['deploy', 'meta-llama/Llama-3.1-405B-Instruct', '-n', NS], code: 1, line: /^error: .*takes a LeaderWorkerSet; its CRD \(leaderworkersets\.leaderworkerset\.x-k8s\.io\) is not installed/ },
+    { name: 'a bad flag value', args: ['deploy', 'meta-llama/Llama-3.1-8B-Instruct', '--replicas', '0'], code: 2, line: /^error: .*replicas.*(see --help)/ },
+    { name: 'delete of something that is not there', args: ['delete', 'nope', '-n', NS], code: 1, line: /^error: no model deployment named nope in namespace ml/ },
+  ];
+  for (const e of errors) {
+    test(`error: ${e.name} → one line, exit ${e.code}`, async () => {
+      const run = await inference(e.args, e.env);
+      assert.equal(run.code, e.code, `stdout: ${run.stdout}\nstderr: ${run.stderr}`);
+      const lines = run.stderr.trim().split('\n').filter((l) => !l.startsWith('note: ') && !l.startsWith('warning: '));
+      assert.equal(lines.length, 1, run.stderr);
+      assert.match(lines[0]!, e.line);
+    });
+  }
+});
