@@ -23,8 +23,9 @@ lint: node_modules ## type check + ESLint (includes the dependency-direction rul
 test: build controlplane ## every test the repo has: unit, service, e2e on the local control plane (first run builds it: ~7 min)
 	node --test --test-concurrency=1 $$(find dist/test -name '*.test.js' | sort)
 
-bench: build ## benchmarks; they print figures, never pass/fail on time
+bench: build ## benchmarks; they print figures (markdown) and write bench/results/*.json, never pass/fail on time
 	node dist/bench/extender.bench.js
+	node dist/bench/placement-quality.bench.js
 
 controlplane: ## build etcd, kube-apiserver, kube-scheduler, kubectl into .kinfer/bin (skipped when up to date; a cold build takes ~5 min on 2 cores)
 	test/controlplane/build.sh

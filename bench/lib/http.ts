@@ -1,0 +1,35 @@
+// A lean loopback HTTP client for the load generator: node:http over one keep-alive socket, bodies sent as
+// pre-encoded Buffers, answers read as raw bytes, so the client adds as little as it can to each figure.
+import http from 'node:http';
+
+export interface Answer {
+  readonly status: number;
+  readonly body: Buffer;
+}
+
+export class Client {
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+  constructor(private readonly port: number) {}
+
+  post(path: string, body: Buffer, timeoutMs = 30_000): Promise<Answer> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({
+        host: '127.0.0.1', port: this.port, path, method: 'POST', agent: this.agent,
+        headers: { 'content-type': 'application/json', 'content-length': body.length },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`POST ${path} timed out after ${timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

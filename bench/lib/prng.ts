@@ -1,0 +1,32 @@
+// A tiny seeded PRNG so every benchmark run replays the same workload (mulberry32, public domain,
+// Tommy Ettinger). Not for cryptography; 32-bit state is plenty for a few million draws.
+
+export type Rng = () => number;
+
+/** Uniform in [0, 1). */
+export function mulberry32(seed: number): Rng {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function pick<T>(rng: Rng, items: readonly T[]): T {
+  if (items.length === 0) throw new Error('pick from an empty list');
+  return items[Math.floor(rng() * items.length)]!;
+}
+
+/** Picks by weight: `[[item, weight], ...]`. */
+export function weighted<T>(rng: Rng, items: readonly (readonly [T, number])[]): T {
+  const total = items.reduce((s, [, w]) => s + w, 0);
+  let x = rng() * total;
+  for (const [item, w] of items) {
+    x -= w;
+    if (x < 0) return item;
+  }
+  return items[items.length - 1]![0];
+}

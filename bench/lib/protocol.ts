@@ -1,0 +1,24 @@
+// Messages between the benchmark (parent) and the extender server process (child), over the fork IPC channel.
+import type { Breakdown, CoreTiming, Mode } from './core.js';
+import type { Memory } from './stats.js';
+
+export type ToServer =
+  | { readonly type: 'memory' }
+  /** Server-side times of the requests served since the last such message (which it then forgets). */
+  | { readonly type: 'server-times' }
+  | { readonly type: 'core'; readonly modes: readonly Mode[]; readonly pairs: Record<Mode, number>; readonly maxMs: number; readonly breakdownRuns: number }
+  | { readonly type: 'exit' };
+
+export type FromServer =
+  | { readonly type: 'ready'; readonly port: number; readonly nodes: number; readonly podsFed: number; readonly slimPods: number; readonly fillMs: number; readonly memory: Memory }
+  | { readonly type: 'memory'; readonly memory: Memory }
+  | {
+    readonly type: 'server-times';
+    /** Whole requests, server-side. */
+    readonly filter: readonly number[];
+    readonly prioritize: readonly number[];
+    /** ExtenderService.filter / prioritize within those requests. */
+    readonly serviceFilter: readonly number[];
+    readonly servicePrioritize: readonly number[];
+  }
+  | { readonly type: 'core'; readonly timings: readonly CoreTiming[]; readonly breakdowns: readonly Breakdown[] };
