@@ -1,4 +1,5 @@
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
+import { FilterAnswer } from './answer.js';
 import type { ExtenderMetrics } from './metrics.js';
 import type { ExtenderService, Readiness } from './service.js';
 import { describeZodError, extenderArgsSchema, type ExtenderArgs } from './wire.js';
@@ -29,7 +30,7 @@ export function createApp(deps: AppDependencies): express.Express {
   const handle = (verb: Verb) => (req: Request, res: Response): void => {
     const stop = deps.metrics.duration.startTimer({ verb });
     const send = (code: number, body: unknown): void => {
-      res.status(code).type('application/json').send(JSON.stringify(body));
+      res.status(code).type('application/json').send(body instanceof FilterAnswer ? body.encode() : JSON.stringify(body));
       deps.metrics.requests.inc({ verb, code: String(code) });
       stop();
     };

@@ -64,7 +64,7 @@ export function timeCore(deps: CoreDeps, pods: readonly Json[], mode: Mode, name
   const prepared = pods.map((pod) => {
     const podArgs = parseArgs(filterBody(pod, 'cache', []));
     const filterArgs: ExtenderArgs = sharedItems ? { Pod: podArgs.Pod, Nodes: { items: sharedItems }, NodeNames: null } : { Pod: podArgs.Pod, Nodes: null, NodeNames: [...names] };
-    const filtered = deps.service.filter(filterArgs);
+    const filtered = deps.service.filter(filterArgs).toWire();
     const prioArgs: ExtenderArgs = filtered.Nodes ? { Pod: podArgs.Pod, Nodes: { items: filtered.Nodes.items }, NodeNames: null } : { Pod: podArgs.Pod, Nodes: null, NodeNames: filtered.NodeNames ?? [] };
     const request = parsePlacementRequest(podArgs.Pod, deps.models);
     return { filterArgs, prioArgs, request: request.ok ? request.value : undefined, filterNames: names, prioNames: filtered.NodeNames ?? filtered.Nodes?.items.map((n) => n.metadata.name) ?? [] };
@@ -147,7 +147,7 @@ export function breakdown(deps: CoreDeps, kind: string, pod: Json, mode: Mode, n
     const fArgs = time('filter: zod validate', () => extenderArgsSchema.safeParse(fRaw));
     if (!fArgs.success) throw new Error('filter body does not validate');
     const fResult = time('filter: ExtenderService.filter (all of it)', () => deps.service.filter(fArgs.data));
-    const fAnswer = time('filter: JSON.stringify answer', () => JSON.stringify(fResult));
+    const fAnswer = time('filter: encode answer', () => fResult.encode());
     const fSteps = extenderArgsSchema.parse(JSON.parse(fBody));
     const fNames = fSteps.NodeNames ?? names;
     const request = time('filter: annotations → request', () => parsePlacementRequest(fSteps.Pod, deps.models));
@@ -156,7 +156,7 @@ export function breakdown(deps: CoreDeps, kind: string, pod: Json, mode: Mode, n
       time('filter: Placer.filter', () => deps.placer.filter(request.value!, view, fNames));
     }
     // prioritize, with the nodes that passed
-    const pBody = prioritizeBody(pod, fResult);
+    const pBody = prioritizeBody(pod, fResult.toWire());
     const pRaw = time('prioritize: JSON.parse body', () => JSON.parse(pBody) as unknown);
     const pArgs = time('prioritize: zod validate', () => extenderArgsSchema.safeParse(pRaw));
     if (!pArgs.success) throw new Error('prioritize body does not validate');
