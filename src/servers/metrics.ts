@@ -1,0 +1,180 @@
+import { parsePrometheusText, type Sample } from './prometheus.js';
+
+/** Model-server metric dialects kinfer reads (DESIGN.md "Replica metrics"). */
+export type Dialect = 'vllm' | 'sglang' | 'tgi' | 'trtllm';
+
+export interface Histogram {
+  /** Cumulative counts per upper bound, ascending, `+Inf` last. */
+  readonly buckets: readonly (readonly [le: number, count: number])[];
+  readonly sum: number;
+  readonly count: number;
+}
+
+/** What one scrape says about a replica, in one shape whatever the server. Absent = the page did not say. */
+export interface ReplicaMetrics {
+  readonly dialect: Dialect | 'unknown';
+  /** KV cache in use, 0..1. */
+  readonly kvCacheUsage?: number;
+  readonly waiting?: number;
+  readonly running?: number;
+  readonly promptTokensTotal?: number;
+  readonly generationTokensTotal?: number;
+  readonly prefixCacheQueriesTotal?: number;
+  readonly prefixCacheHitsTotal?: number;
+  readonly preemptionsTotal?: number;
+  readonly ttftSeconds?: Histogram;
+  readonly blockSize?: number;
+  readonly numGpuBlocks?: number;
+  readonly runningLoras?: readonly string[];
+  readonly waitingLoras?: readonly string[];
+  readonly maxLoras?: number;
+  /** `model_name` labels seen on the page. */
+  readonly models: readonly string[];
+  /** Unreadable lines on the page (a partial or foreign page still gives what it can). */
+  readonly skippedLines: number;
+}
+
+// Metric names per dialect, as each server exports them:
+// vLLM (docs "Production Metrics"; vllm/v1/metrics/loggers.py): vllm:kv_cache_usage_perc (0..1; before v0.10
+// vllm:gpu_cache_usage_perc), vllm:num_requests_waiting/running, counters with the _total suffix.
+// SGLang (docs "Production Metrics"): sglang:token_usage (0..1), sglang:num_queue_reqs, sglang:num_running_reqs.
+// TGI (docs "Metrics"): tgi_queue_size, tgi_batch_current_size; it exports no KV-cache gauge.
+// TensorRT-LLM / Triton (triton-inference-server/tensorrtllm_backend docs): nv_trt_llm_kv_cache_block_metrics
+// {kv_cache_block_type="fraction"}, nv_trt_llm_request_metrics{request_type="waiting"|"scheduled"}.
+
+/** Parses a /metrics page into ReplicaMetrics. Never throws; the dialect is read from the names present. */
+export function replicaMetrics(page: string): ReplicaMetrics {
+  const { samples, skipped } = parsePrometheusText(page);
+  const byName = new Map<string, Sample[]>();
+  const models = new Set<string>();
+  for (const s of samples) {
+    let list = byName.get(s.name);
+    if (!list) byName.set(s.name, (list = []));
+    list.push(s);
+    if (s.labels.model_name) models.add(s.labels.model_name);
+  }
+  // Several engines (data parallel) or models on one page: gauges of counts add up, fractions average.
+  const sum = (name: string, where: (s: Sample) => boolean = () => true): number | undefined => {
+    const list = byName.get(name)?.filter(where);
+    return list && list.length > 0 ? list.reduce((a, s) => a + s.value, 0) : undefined;
+  };
+  const mean = (name: string, where: (s: Sample) => boolean = () => true): number | undefined => {
+    const list = byName.get(name)?.filter(where);
+    return list && list.length > 0 ? list.reduce((a, s) => a + s.value, 0) / list.length : undefined;
+  };
+  const base = { models: [...models].sort(), skippedLines: skipped };
+
+  if (byName.has('vllm:num_requests_running') || byName.has('vllm:kv_cache_usage_perc') || byName.has('vllm:gpu_cache_usage_perc')) {
+    const cacheConfig = byName.get('vllm:cache_config_info')?.[0]?.labels;
+    const lora = latestLoraInfo(byName.get('vllm:lora_requests_info'));
+    return compact({
+      dialect: 'vllm',
+      ...base,
+      kvCacheUsage: mean('vllm:kv_cache_usage_perc') ?? mean('vllm:gpu_cache_usage_perc'),
+      waiting: sum('vllm:num_requests_waiting'),
+      running: sum('vllm:num_requests_running'),
+      promptTokensTotal: sum('vllm:prompt_tokens_total'),
+      generationTokensTotal: sum('vllm:generation_tokens_total'),
+      prefixCacheQueriesTotal: sum('vllm:prefix_cache_queries_total'),
+      prefixCacheHitsTotal: sum('vllm:prefix_cache_hits_total'),
+      preemptionsTotal: sum('vllm:num_preemptions_total'),
+      ttftSeconds: histogram(byName, 'vllm:time_to_first_token_seconds'),
+      blockSize: numberLabel(cacheConfig?.block_size),
+      numGpuBlocks: numberLabel(cacheConfig?.num_gpu_blocks),
+      runningLoras: lora?.running,
+      waitingLoras: lora?.waiting,
+      maxLoras: numberLabel(lora?.max),
+    });
+  }
+  if (byName.has('sglang:num_running_reqs') || byName.has('sglang:token_usage')) {
+    return compact({
+      dialect: 'sglang',
+      ...base,
+      kvCacheUsage: mean('sglang:token_usage'),
+      waiting: sum('sglang:num_queue_reqs'),
+      running: sum('sglang:num_running_reqs'),
+      promptTokensTotal: sum('sglang:prompt_tokens_total'),
+      generationTokensTotal: sum('sglang:generation_tokens_total'),
+      ttftSeconds: histogram(byName, 'sglang:time_to_first_token_seconds'),
+    });
+  }
+  if (byName.has('nv_trt_llm_request_metrics') || byName.has('nv_trt_llm_kv_cache_block_metrics')) {
+    return compact({
+      dialect: 'trtllm',
+      ...base,
+      kvCacheUsage: mean('nv_trt_llm_kv_cache_block_metrics', (s) => s.labels.kv_cache_block_type === 'fraction'),
+      waiting: sum('nv_trt_llm_request_metrics', (s) => s.labels.request_type === 'waiting'),
+      running: sum('nv_trt_llm_request_metrics', (s) => s.labels.request_type === 'scheduled'),
+    });
+  }
+  if (byName.has('tgi_queue_size') || byName.has('tgi_batch_current_size')) {
+    return compact({
+      dialect: 'tgi',
+      ...base,
+      waiting: sum('tgi_queue_size'),
+      running: sum('tgi_batch_current_size'),
+      ttftSeconds: undefined,
+    });
+  }
+  return { dialect: 'unknown', ...base };
+}
+
+function numberLabel(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** A histogram from its _bucket/_sum/_count series, summed over label sets other than `le`. */
+function histogram(byName: Map<string, Sample[]>, name: string): Histogram | undefined {
+  const buckets = byName.get(`${name}_bucket`);
+  if (!buckets || buckets.length === 0) return undefined;
+  const perLe = new Map<number, number>();
+  for (const b of buckets) {
+    const le = b.labels.le === '+Inf' ? Infinity : Number(b.labels.le);
+    if (Number.isNaN(le)) continue;
+    perLe.set(le, (perLe.get(le) ?? 0) + b.value);
+  }
+  const total = (suffix: string) => byName.get(`${name}${suffix}`)?.reduce((a, s) => a + s.value, 0) ?? 0;
+  return { buckets: [...perLe.entries()].sort((a, b) => a[0] - b[0]), sum: total('_sum'), count: total('_count') };
+}
+
+/**
+ * vLLM's `vllm:lora_requests_info` is a gauge whose value is a timestamp and whose labels list the adapters
+ * (`running_lora_adapters`, `waiting_lora_adapters`, comma-separated, and `max_lora`); the newest sample wins.
+ */
+function latestLoraInfo(samples: Sample[] | undefined): { running: string[]; waiting: string[]; max?: string } | undefined {
+  if (!samples || samples.length === 0) return undefined;
+  const latest = samples.reduce((a, b) => (b.value > a.value ? b : a));
+  const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return { running: list(latest.labels.running_lora_adapters), waiting: list(latest.labels.waiting_lora_adapters), ...(latest.labels.max_lora !== undefined ? { max: latest.labels.max_lora } : {}) };
+}
+
+/** Drops undefined fields so results compare whole in tests. */
+function compact<T extends object>(value: T): ReplicaMetrics {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as unknown as ReplicaMetrics;
+}
+
+/**
+ * The p-quantile (0..1) of the observations between two scrapes of a histogram (counter deltas), by linear
+ * interpolation inside the bucket, as Prometheus' histogram_quantile does. Undefined with no new observations.
+ */
+export function histogramQuantile(q: number, now: Histogram, before?: Histogram): number | undefined {
+  const earlier = new Map(before?.buckets ?? []);
+  const deltas = now.buckets.map(([le, count]) => [le, Math.max(0, count - (earlier.get(le) ?? 0))] as const);
+  const total = deltas.at(-1)?.[1] ?? 0;
+  if (total <= 0) return undefined;
+  const rank = q * total;
+  let previousLe = 0;
+  let previousCount = 0;
+  for (const [le, count] of deltas) {
+    if (count >= rank) {
+      if (le === Infinity) return previousLe;
+      const inBucket = count - previousCount;
+      return inBucket <= 0 ? le : previousLe + ((le - previousLe) * (rank - previousCount)) / inBucket;
+    }
+    previousLe = le;
+    previousCount = count;
+  }
+  return previousLe;
+}
