@@ -3,7 +3,7 @@ import { Reflector, type ReflectorState } from '../src/kube/reflector.js';
 import type { ClusterState } from '../src/placement/state.js';
 import type { ExtenderMetrics } from './metrics.js';
 import type { Readiness } from './service.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../src/log.js';
 
 // Pages of 500 keep a relist of 100,000 pods to ~200 pages without holding them all (client-go's pager uses 500).
 const PAGE_SIZE = 500;

@@ -10,10 +10,10 @@ import { ClusterState } from '../src/placement/state.js';
 import { createApp } from './app.js';
 import { parseConfig, type ExtenderConfig } from './config.js';
 import { ClusterInformers } from './informers.js';
-import { Logger, type LogLevel } from './log.js';
+import { Logger, stderrSink, type LogLevel } from '../src/log.js';
 import { ExtenderMetrics } from './metrics.js';
 import { ExtenderService } from './service.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../src/version.js';
 
 const HELP = `kinfer-extender: a kube-scheduler extender that places model pods by accelerator type, topology and free HBM.
 
@@ -92,7 +92,7 @@ async function main(argv: string[]): Promise<void> {
   const keyFile = f['tls-key'] ?? config.tls?.keyFile;
   if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
 
-  const log = new Logger(level);
+  const log = new Logger(level, stderrSink);
   let models = new ModelRegistry();
   if (config.modelsFile !== undefined) {
     const parsed = parseModelsFile(readText(config.modelsFile, 'models file'), config.modelsFile);

@@ -4,7 +4,7 @@ import { err, ok, type Result } from '../src/result.js';
 import { engineConfigProblem, type EngineConfig } from './engine/engine.js';
 import type { OutputLengthMode } from './engine/random.js';
 import { DEFAULT_BLOCK_SIZE, deriveProfile } from './engine/speed.js';
-import { LOG_LEVELS, type LogLevel } from './log.js';
+import { LOG_LEVELS, type LogLevel } from '../src/log.js';
 import { DIALECTS, type Dialect } from './metrics.js';
 
 export const HELP = `kinfer-sim: a simulated model server with vLLM's OpenAI-compatible API and metrics.

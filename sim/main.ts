@@ -1,7 +1,7 @@
 import { HELP, parseSimArgs } from './config.js';
-import { Logger } from './log.js';
+import { Logger, stderrSink } from '../src/log.js';
 import { startSimServer } from './server.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../src/version.js';
 
 class UsageError extends Error {}
 
@@ -12,7 +12,7 @@ async function main(argv: string[]): Promise<void> {
   if (parsed.value.kind === 'version') return void process.stdout.write(`kinfer-sim ${VERSION}\n`);
   const config = parsed.value.config;
 
-  const log = new Logger(config.logLevel);
+  const log = new Logger(config.logLevel, stderrSink);
   const running = await startSimServer({ ...config, log }, config.host, config.port);
   const { engine } = config;
   log.info('kinfer-sim listening', {

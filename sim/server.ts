@@ -5,10 +5,10 @@ import { Engine, type EngineConfig, type EngineSnapshot, type FinishEvent, type 
 import { outputLength, SeededRandom, type OutputLengthMode } from './engine/random.js';
 import { fillerText, fillerToken, renderChat, tokenize } from './engine/tokens.js';
 import { RealTimeDriver } from './driver.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../src/log.js';
 import { SimMetrics, type Dialect } from './metrics.js';
 import { chatRequestSchema, completionRequestSchema, describeIssue, errorBody, usage, type ChatRequest, type CompletionRequest } from './openai.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../src/version.js';
 
 export interface SimOptions {
   /** The served model name: what /v1/models lists and requests must name. */

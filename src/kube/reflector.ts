@@ -22,6 +22,7 @@ export interface ReflectorOptions<T> {
   /** Watch path, e.g. `/api/v1/pods`. */
   readonly path: string;
   readonly fieldSelector?: string;
+  readonly labelSelector?: string;
   /** One page of the list (limit/continue), so a relist of 100,000 pods never holds them all at once. */
   readonly listPage: (continueToken: string | undefined) => Promise<ListPage<T>>;
   readonly sink: ReflectorSink<T>;
@@ -135,6 +136,7 @@ export class Reflector<T extends { metadata?: { resourceVersion?: string } }> {
       const timeoutSeconds = 240 + Math.floor(Math.random() * 120);
       const query: Record<string, string | number | boolean> = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds };
       if (this.options.fieldSelector) query.fieldSelector = this.options.fieldSelector;
+      if (this.options.labelSelector) query.labelSelector = this.options.labelSelector;
       const onEvent = (type: string, object: T & WatchEvent): void => {
         if (type === 'ERROR') {
           if (object.code === 410) this.resourceVersion = ''; // too old: the next round relists

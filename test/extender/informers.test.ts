@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClusterInformers } from '../../extender/informers.js';
-import { Logger } from '../../extender/log.js';
+import { Logger } from '../../src/log.js';
 import { ExtenderMetrics } from '../../extender/metrics.js';
 import { ClusterState } from '../../src/placement/state.js';
 import { aNode, aPod } from '../builders.js';

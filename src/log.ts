@@ -1,13 +1,19 @@
-// The same JSON-lines logger shape as extender/log.ts; sim/ may not import extender/ (DESIGN.md dependency rule).
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-/** JSON-lines logger (one object per line on stderr), the shape log collectors in clusters expect. */
+export function isLogLevel(text: string): text is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(text);
+}
+
+/**
+ * JSON-lines logger (one object per line), the shape log collectors in clusters expect. The caller gives the
+ * sink (the services pass stderr), so this stays free of I/O.
+ */
 export class Logger {
   constructor(
-    private readonly level: LogLevel = 'info',
-    private readonly write: (line: string) => void = (line) => process.stderr.write(line),
+    private readonly level: LogLevel,
+    private readonly write: (line: string) => void,
   ) {}
 
   debug(msg: string, fields?: Record<string, unknown>): void { this.log('debug', msg, fields); }
@@ -20,3 +26,8 @@ export class Logger {
     this.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
   }
 }
+
+/** Log lines to stderr, for the services' mains. */
+export const stderrSink = (line: string): void => {
+  process.stderr.write(line);
+};
