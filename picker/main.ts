@@ -1,0 +1,210 @@
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { parseArgs } from 'node:util';
+import * as grpc from '@grpc/grpc-js';
+import { loadKubeConfig } from '../src/kube/kubeconfig.js';
+import { isLogLevel, Logger, stderrSink } from '../src/log.js';
+import { KINFER_CONFIG_YAML, parsePickerConfig } from '../src/routing/config.js';
+import { EndpointPicker } from '../src/routing/picker.js';
+import { DEFAULT_PREFIX_BLOCK_SIZE } from '../src/routing/prefix.js';
+import { VERSION } from '../src/version.js';
+import { EndpointTable } from './endpoints.js';
+import { createExtProcServer } from './extproc.js';
+import { PickerMetrics } from './metrics.js';
+import { PoolSource } from './pool.js';
+import { createProxy } from './proxy.js';
+import { Router } from './router.js';
+import { Scraper } from './scrape.js';
+
+const HELP = `kinfer-picker: an AI-aware endpoint picker for model servers. It scrapes every replica's metrics (KV-cache
+use, queue, ...) and sends each request where it will be served soonest.
+
+Usage:
+  kinfer-picker [--mode ext-proc|proxy] [--port N] (--pool NAME [-n NS] | --endpoint URL ...) [flags]
+
+Modes:
+  ext-proc   Envoy external processor (the Gateway API Inference Extension endpoint-picker protocol): answers
+             with header x-gateway-destination-endpoint and dynamic metadata envoy.lb (default; port 9002)
+  proxy      an OpenAI-compatible HTTP reverse proxy that picks and forwards (port 8080)
+
+Flags:
+  --mode MODE               ext-proc (default) or proxy
+  --port N                  listen port (default 9002 for ext-proc, 8080 for proxy)
+  --health-port N           GET /health and /metrics on this port (default 9003); in proxy mode also on --port
+  --config FILE             EndpointPickerConfig YAML (default: kinfer's predicted-latency profile); reloaded on change
+  --pool NAME               route over the ready pods of this InferencePool (inference.networking.k8s.io/v1)
+  -n, --namespace NS        the pool's namespace (default: the kubeconfig context's, else default)
+  --kubeconfig FILE         kubeconfig (default: in-cluster service account, else $KUBECONFIG / ~/.kube/config)
+  --endpoint URL            a model server, http://host:port (repeatable); instead of --pool
+  --refresh-interval D      how often to scrape each endpoint's /metrics (default 100ms)
+  --scrape-timeout D        deadline of one scrape (default 1s)
+  --log-level LEVEL         debug|info|warn|error (default info)
+  -h, --help, -v, --version
+
+Examples:
+  kinfer-picker --mode proxy --port 8080 --endpoint http://127.0.0.1:8001 --endpoint http://127.0.0.1:8002
+  kinfer-picker --pool llama-3-1-8b-instruct -n ml --config /etc/kinfer/picker.yaml
+`;
+
+class UsageError extends Error {}
+
+function duration(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!match) throw new UsageError(`${flag} ${text}: use a duration such as 100ms or 1s`);
+  const ms = Number(match[1]) * ({ ms: 1, s: 1000, m: 60_000 }[(match[2] ?? 'ms') as 'ms' | 's' | 'm']);
+  if (ms <= 0) throw new UsageError(`${flag} ${text}: must be above zero`);
+  return ms;
+}
+
+function port(text: string | undefined, fallback: number, flag: string): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag} ${text}: not a port number`);
+  return n;
+}
+
+/** "http://10.0.0.5:8000" or "10.0.0.5:8000" → "10.0.0.5:8000". */
+function endpointAddress(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.includes('://') ? url : `http://${url}`);
+  } catch {
+    throw new UsageError(`--endpoint ${url}: not a URL such as http://127.0.0.1:8000`);
+  }
+  if (parsed.protocol !== 'http:') throw new UsageError(`--endpoint ${url}: only http:// model servers are supported`);
+  return `${parsed.hostname}:${parsed.port || '80'}`;
+}
+
+async function main(argv: string[]): Promise<void> {
+  let values;
+  try {
+    values = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        mode: { type: 'string' }, port: { type: 'string' }, 'health-port': { type: 'string' }, config: { type: 'string' },
+        pool: { type: 'string' }, namespace: { type: 'string', short: 'n' }, kubeconfig: { type: 'string' },
+        endpoint: { type: 'string', multiple: true }, 'refresh-interval': { type: 'string' }, 'scrape-timeout': { type: 'string' },
+        'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
+      },
+    }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return void process.stdout.write(HELP);
+  if (values.version) return void process.stdout.write(`kinfer-picker ${VERSION}\n`);
+
+  const mode = values.mode ?? 'ext-proc';
+  if (mode !== 'ext-proc' && mode !== 'proxy') throw new UsageError(`--mode ${mode}: use ext-proc or proxy`);
+  const level = values['log-level'] ?? 'info';
+  if (!isLogLevel(level)) throw new UsageError(`--log-level ${level}: use debug, info, warn or error`);
+  const endpoints = (values.endpoint ?? []).map(endpointAddress);
+  if ((values.pool === undefined) === (endpoints.length === 0)) throw new UsageError('give either --pool NAME or one or more --endpoint URL');
+  const listenPort = port(values.port, mode === 'proxy' ? 8080 : 9002, '--port');
+  const healthPort = port(values['health-port'], 9003, '--health-port');
+  const intervalMs = duration(values['refresh-interval'] ?? '100ms', '--refresh-interval');
+  const timeoutMs = duration(values['scrape-timeout'] ?? '1s', '--scrape-timeout');
+  const log = new Logger(level, stderrSink);
+
+  const loadConfig = (): EndpointPicker => {
+    const text = values.config === undefined ? KINFER_CONFIG_YAML : readText(values.config);
+    const parsed = parsePickerConfig(text);
+    if (!parsed.ok) throw new UsageError(`${values.config ?? 'built-in config'}: ${parsed.error}`);
+    return new EndpointPicker(parsed.value);
+  };
+  const metrics = new PickerMetrics({ processMetrics: true });
+  const table = new EndpointTable();
+  const router = new Router(loadConfig(), table, metrics);
+  const blockSize = (): number => router.current.prefixBlockSize ?? DEFAULT_PREFIX_BLOCK_SIZE;
+
+  let pool: PoolSource | undefined;
+  if (values.pool !== undefined) {
+    const kubeConfig = loadKubeConfig({ ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), inCluster: true });
+    const namespace = values.namespace ?? kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace ?? 'default';
+    pool = new PoolSource(kubeConfig, namespace, values.pool, table, (message) => log.warn(message));
+    await pool.start();
+  } else {
+    table.replace(endpoints);
+  }
+  const scraper = new Scraper(table, { intervalMs, timeoutMs, concurrency: 32 }, metrics);
+  scraper.start();
+
+  if (values.config !== undefined) {
+    const file = values.config;
+    // Polling follows the path, so a ConfigMap's symlink swap is seen too (the reference picker needs a restart).
+    watchFile(file, { interval: 1000 }, () => {
+      try {
+        router.use(loadConfig());
+        metrics.configReloads.inc({ result: 'ok' });
+        log.info('config reloaded', { file });
+      } catch (error) {
+        metrics.configReloads.inc({ result: 'invalid' });
+        log.error('config not reloaded; keeping the running one', { file, error: (error as Error).message });
+      }
+    });
+  }
+
+  const health = (): object => {
+    const states = table.all();
+    const fresh = states.filter((s) => s.metrics).length;
+    metrics.endpoints.set({ state: 'all' }, states.length);
+    metrics.endpoints.set({ state: 'fresh' }, fresh);
+    return { status: 'ok', mode, endpoints: states.length, fresh };
+  };
+  const healthServer = createServer(async (req, res) => {
+    if (req.url === '/health' || req.url === '/healthz') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(health()));
+    else if (req.url === '/metrics') {
+      health();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
+    } else res.writeHead(404).end();
+  });
+  await listen(healthServer, healthPort, '--health-port');
+
+  let stopData: () => void;
+  if (mode === 'proxy') {
+    const proxy = createProxy(router, { blockSize, health });
+    await listen(proxy, listenPort, '--port');
+    stopData = () => proxy.close();
+  } else {
+    const { server } = createExtProcServer(router, blockSize);
+    await new Promise<void>((resolve, reject) => {
+      server.bindAsync(`0.0.0.0:${listenPort}`, grpc.ServerCredentials.createInsecure(), (error) => (error ? reject(new Error(`cannot listen on port ${listenPort}: ${error.message}`)) : resolve()));
+    });
+    stopData = () => server.forceShutdown();
+  }
+  log.info('kinfer-picker ready', { mode, port: listenPort, healthPort, endpoints: table.size, pool: values.pool });
+
+  const shutdown = (signal: string): void => {
+    log.info('shutting down', { signal });
+    if (values.config !== undefined) unwatchFile(values.config);
+    scraper.stop();
+    pool?.stop();
+    stopData();
+    healthServer.close();
+    setTimeout(() => process.exit(0), 500).unref();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+function listen(server: Server, port: number, flag: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${flag} ${port}: ${error.code ?? error.message}`)));
+    server.listen(port, '0.0.0.0', resolve);
+  });
+}
+
+main(process.argv.slice(2)).catch((error: Error) => {
+  process.stderr.write(`kinfer-picker: ${error.message}\n`);
+  if (error instanceof UsageError) process.stderr.write('Run kinfer-picker --help for usage.\n');
+  process.exit(error instanceof UsageError ? 2 : 1);
+});

@@ -1,0 +1,51 @@
+import { performance } from 'node:perf_hooks';
+import type { EndpointPicker } from '../src/routing/picker.js';
+import type { InferenceRequest } from '../src/routing/types.js';
+import type { EndpointTable } from './endpoints.js';
+import type { PickerMetrics } from './metrics.js';
+
+export type Decision = { readonly address: string } | { readonly address?: undefined; readonly reason: string };
+
+/**
+ * The data path's one entry: pick an endpoint for a request with the current picker (swapped whole on a config
+ * reload), account the request against that endpoint, and count the decision.
+ */
+export class Router {
+  constructor(
+    private picker: EndpointPicker,
+    readonly table: EndpointTable,
+    private readonly metrics: PickerMetrics,
+  ) {}
+
+  use(picker: EndpointPicker): void {
+    this.picker = picker;
+  }
+
+  get current(): EndpointPicker {
+    return this.picker;
+  }
+
+  decide(request: InferenceRequest): Decision {
+    const started = performance.now();
+    const endpoints = this.table.snapshot();
+    if (endpoints.length === 0) {
+      this.metrics.decisions.inc({ endpoint: 'none' });
+      return { reason: 'the pool has no endpoints' };
+    }
+    const result = this.picker.pick(request, endpoints);
+    this.metrics.decisionSeconds.observe((performance.now() - started) / 1000);
+    const address = result.endpoint?.address;
+    if (address === undefined) {
+      this.metrics.decisions.inc({ endpoint: 'none' });
+      return { reason: result.reason ?? 'no endpoint can take the request' };
+    }
+    this.table.sent(address);
+    this.picker.onRouted?.(request, address);
+    this.metrics.decisions.inc({ endpoint: address });
+    return { address };
+  }
+
+  finished(address: string): void {
+    this.table.finished(address);
+  }
+}
