@@ -1,5 +1,5 @@
-# kinfer images: one image, every binary. Build from the repo root:
-#   docker build -t kinfer:0.1.0 .
+# One image with every kinfer binary; manifests pick one with `command: [node, /app/bin/<binary>.js]`.
+#   docker build -t ghcr.io/kinfer-dev/kinfer:0.1.0 .
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
@@ -14,4 +14,5 @@ COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY --from=build /src/bin ./bin
 USER 65532:65532
-ENTRYPOINT ["node", "/app/bin/kinfer-extender.js"]
+ENTRYPOINT ["node"]
+CMD ["/app/bin/kinfer-extender.js", "--help"]

@@ -154,7 +154,15 @@ async function main(argv: string[]): Promise<void> {
   };
   const healthServer = createServer(async (req, res) => {
     if (req.url === '/health' || req.url === '/healthz') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(health()));
-    else if (req.url === '/metrics') {
+    else if (req.url === '/debug/endpoints') {
+      // What `kubectl inference route show` prints: each endpoint's state and its score for an empty prompt.
+      const scores = router.current.pick({ model: '', promptTokens: 0, prefixHashes: [] }, table.snapshot()).scores;
+      const rows = table.all().map((s) => ({
+        address: s.address, metrics: s.metrics ?? null, sentSinceScrape: s.sentSinceScrape, inFlight: s.inFlight,
+        decisions: s.decisions, lastError: s.lastError ?? null, score: scores.get(s.address) ?? null,
+      }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ profile: router.current.profile, endpoints: rows }));
+    } else if (req.url === '/metrics') {
       health();
       res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
     } else res.writeHead(404).end();

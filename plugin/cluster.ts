@@ -80,9 +80,9 @@ export class Cluster {
   }
 
   /** Server-side apply, as the plugin's field manager; `dryRun` asks the server to validate without persisting. */
-  async apply(object: KubeObject, dryRun: boolean): Promise<KubernetesObject> {
+  async apply(object: KubeObject, dryRun: boolean, fieldManager = FIELD_MANAGER): Promise<KubernetesObject> {
     return this.call(`applying ${object.kind} ${object.metadata.name}`, () =>
-      this.objects.patch(object as KubernetesObject, undefined, dryRun ? 'All' : undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
+      this.objects.patch(object as KubernetesObject, undefined, dryRun ? 'All' : undefined, fieldManager, true, PatchStrategy.ServerSideApply));
   }
 
   /** Objects `deploy` made, of one kind, in the namespace (or all with `allNamespaces`). */
@@ -101,6 +101,21 @@ export class Cluster {
   async remove(object: KubernetesObject, dryRun: boolean): Promise<void> {
     await this.call(`deleting ${object.kind} ${object.metadata?.name}`, () =>
       this.objects.delete(object, undefined, dryRun ? 'All' : undefined, undefined, undefined, 'Background'));
+  }
+
+  /** An object, or undefined when it does not exist (or its kind is not served). */
+  async read<T extends KubernetesObject>(apiVersion: string, kind: string, name: string): Promise<T | undefined> {
+    try {
+      return (await this.objects.read({ apiVersion, kind, metadata: { name, namespace: this.namespace } })) as T;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw new KubeError(describeKubeError(error, `reading ${kind} ${this.namespace}/${name}`, this.server));
+    }
+  }
+
+  /** GET through the API server's service proxy (works from a laptop, no port-forward). */
+  async serviceGet(service: string, port: string | number, path: string): Promise<string> {
+    return this.call(`asking ${service}`, async () => String(await this.core.connectGetNamespacedServiceProxyWithPath({ name: `${service}:${port}`, namespace: this.namespace, path })));
   }
 
   async pods(labelSelector: string): Promise<V1Pod[]> {

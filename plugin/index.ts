@@ -1,10 +1,20 @@
 import Delete from './commands/delete.js';
 import Deploy from './commands/deploy.js';
 import List from './commands/list.js';
+import RouteApply from './commands/route/apply.js';
+import RouteInstall from './commands/route/install.js';
+import RouteSet from './commands/route/set.js';
+import RouteShow from './commands/route/show.js';
+import Top from './commands/top.js';
 
 /** Every `kubectl inference` command (oclif's explicit command discovery: no manifest, no directory scan). */
 export const COMMANDS = {
   deploy: Deploy,
   list: List,
   delete: Delete,
+  'route:show': RouteShow,
+  'route:set': RouteSet,
+  'route:apply': RouteApply,
+  'route:install': RouteInstall,
+  top: Top,
 };

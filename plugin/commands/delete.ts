@@ -9,6 +9,10 @@ const KINDS = [
   { apiVersion: `${INFERENCE_POOL.group}/${INFERENCE_POOL.version}`, kind: INFERENCE_POOL.kind },
   { apiVersion: 'v1', kind: 'Service' },
   { apiVersion: 'apps/v1', kind: 'Deployment' },
+  { apiVersion: 'v1', kind: 'ConfigMap' },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role' },
+  { apiVersion: 'v1', kind: 'ServiceAccount' },
   { apiVersion: `${LEADER_WORKER_SET.group}/${LEADER_WORKER_SET.version}`, kind: LEADER_WORKER_SET.kind },
 ] as const;
 

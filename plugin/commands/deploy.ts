@@ -5,6 +5,8 @@ import { catalogInventory, inventory, type AcceleratorInventory } from '../../sr
 import { planDeployment, type DeployPlan, type DeploySpec } from '../../src/deploy/plan.js';
 import { DNS_1123, defaultName } from '../../src/manifests/labels.js';
 import { buildModelObjects, type ModelDeployment } from '../../src/manifests/model.js';
+import { buildPickerObjects } from '../../src/manifests/picker.js';
+import { KINFER_CONFIG_YAML } from '../../src/routing/config.js';
 import { DTYPES, KV_DTYPES, type Dtype, type KvDtype } from '../../src/models/dtype.js';
 import { DEFAULT_MAX_MODEL_LEN, DEFAULT_MAX_NUM_SEQS, DEFAULT_MEMORY_UTILIZATION, servingShapeProblem } from '../../src/models/memory.js';
 import { ModelRegistry, parseModelsFile } from '../../src/models/user.js';
@@ -50,7 +52,9 @@ the same HBM need.`;
     'memory-utilization': Flags.string({ default: String(DEFAULT_MEMORY_UTILIZATION), summary: 'Fraction of device memory the server may use (0..1].' }),
     'hf-token-secret': Flags.string({ summary: 'Secret with the Hugging Face token, NAME or NAME:KEY (key default: token).' }),
     scheduler: Flags.string({ summary: 'schedulerName (default: kinfer-scheduler when it runs, else the default scheduler with node affinity).' }),
-    'no-pool': Flags.boolean({ default: false, summary: 'Do not create an InferencePool.' }),
+    'no-pool': Flags.boolean({ default: false, summary: 'Do not create an InferencePool (nor its picker).' }),
+    'no-picker': Flags.boolean({ default: false, summary: 'Create the InferencePool but not its kinfer-picker (see kubectl inference route install).' }),
+    'picker-image': Flags.string({ summary: 'kinfer image for the picker (default: the release image).' }),
     'models-file': Flags.string({ summary: 'Extra model catalog (YAML/JSON list of model specs).' }),
     explain: Flags.boolean({ default: false, summary: 'Show every accelerator type considered and why it was or was not chosen.' }),
     'dry-run': Flags.option({ options: ['none', 'client', 'server'] as const, summary: 'client: print only; server: validate with the API server, persist nothing.' })(),
@@ -113,8 +117,12 @@ the same HBM need.`;
       ...(schedulerName && schedulerName !== 'default-scheduler' ? { schedulerName } : {}),
       ...(hfToken ? { hfTokenSecret: { name: hfToken.split(':')[0]!, key: hfToken.split(':')[1] ?? 'token' } } : {}),
     };
-    const objects = buildModelObjects(deployment);
-    if (!objects.ok) throw new KubeError(objects.error);
+    const built = buildModelObjects(deployment);
+    if (!built.ok) throw new KubeError(built.error);
+    // The pool's endpoint picker comes with it (what `route install` applies), with kinfer's default profile.
+    const objects = { ok: true as const, value: pool && !flags['no-picker']
+      ? [...built.value, ...buildPickerObjects({ pool: name, namespace: cluster.namespace, configYaml: KINFER_CONFIG_YAML, ...(flags['picker-image'] ? { image: flags['picker-image'] } : {}) })]
+      : built.value };
 
     for (const warning of plan.value.warnings) this.note(`warning: ${warning}`);
     if (!output) {

@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { Args, Flags } from '@oclif/core';
+import { KubeCommand, UsageError } from '../../base.js';
+import { requirePool, validated, writeConfig } from '../../route.js';
+
+export default class RouteApply extends KubeCommand {
+  static override summary = "Apply an EndpointPickerConfig file to a pool's picker.";
+
+  static override description = `Validates the file (plugin types, parameters, profile references; errors name the bad field), writes it into the
+pool's picker ConfigMap, and shows the diff. kinfer-picker reloads it within seconds.`;
+
+  static override examples = ['<%= config.bin %> route apply llama -f picker.yaml', '<%= config.bin %> route apply llama -f picker.yaml --dry-run'];
+
+  static override args = { pool: Args.string({ required: true, description: 'InferencePool name' }) };
+
+  static override flags = {
+    filename: Flags.string({ char: 'f', required: true, summary: 'EndpointPickerConfig YAML file.' }),
+    'dry-run': Flags.boolean({ default: false, summary: 'Show the diff and validate with the API server; change nothing.' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(RouteApply);
+    let text: string;
+    try {
+      text = readFileSync(flags.filename, 'utf8');
+    } catch (error) {
+      throw new UsageError(`-f ${flags.filename}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    const config = validated(text, flags.filename);
+    const cluster = this.cluster(flags);
+    await requirePool(cluster, args.pool);
+    await writeConfig(cluster, args.pool, config, flags['dry-run'], (line) => this.log(line));
+  }
+}

@@ -1,0 +1,116 @@
+import { Args, Flags } from '@oclif/core';
+import { KubeCommand, UsageError } from '../base.js';
+import { parseDurationMs } from '../top/duration.js';
+import { jsonReport, plainReport } from '../top/format.js';
+import { Refresher } from '../top/refresher.js';
+import { apiServerFetcher, directFetcher } from '../top/scrape.js';
+import { podDiscovery } from '../top/sources.js';
+import { defaultSelector, endpointTargets } from '../top/targets.js';
+
+export default class Top extends KubeCommand {
+  static override summary = 'Live view of every model replica: KV-cache use, queue, tokens/s, TTFT, prefix-cache hits.';
+
+  static override description = `One row per replica (pod, node, accelerator, a KV-cache bar, running and waiting requests,
+generated tokens/s, TTFT p50/p99 over the last interval, prefix-cache hit rate, preemptions since start) and a
+summary line per model. Rows over 80% KV are yellow, over 95% or unreachable red. Reads vLLM (new and old
+names), SGLang, TGI and TensorRT-LLM metrics.
+
+Replicas are the model-server pods \`kubectl inference deploy\` made (or those matching -l), scraped through the
+API server's pod proxy (needs get on pods/proxy; works from a laptop), or pod IP:port with --direct (from inside
+the cluster network); or --endpoint URLs, which need no cluster.
+
+Keys: q quit, s cycle the sort column, / filter (Enter keeps, Esc clears), arrows and PgUp/PgDn scroll.
+
+With --once, -o json|yaml, or when stdout is not a terminal, it prints one table and exits: it scrapes twice,
+--interval apart, so that tokens/s, TTFT and prefix hits cover that interval.`;
+
+  static override examples = [
+    '<%= config.bin %> top',
+    '<%= config.bin %> top llama-3-1-8b-instruct -n ml',
+    '<%= config.bin %> top -A --interval 5s',
+    '<%= config.bin %> top -l app=vllm --direct',
+    '<%= config.bin %> top --endpoint http://10.0.0.5:8000 --endpoint http://10.0.0.6:8000',
+    '<%= config.bin %> top --once -o json --interval 1s',
+    '<%= config.bin %> top --endpoint http://127.0.0.1:8000 | grep unreachable',
+  ];
+
+  static override args = {
+    name: Args.string({ description: 'Show one deployment (see `kubectl inference list`).' }),
+  };
+
+  static override flags = {
+    'all-namespaces': Flags.boolean({ char: 'A', default: false, summary: 'Replicas in every namespace.' }),
+    selector: Flags.string({ char: 'l', summary: 'Pod label selector instead of the pods `deploy` made (e.g. app=vllm).' }),
+    endpoint: Flags.string({ multiple: true, summary: 'Scrape this server (http://host:port; repeatable) instead of pods; needs no cluster.' }),
+    direct: Flags.boolean({ default: false, summary: 'Scrape pod IP:port directly instead of through the API server.' }),
+    interval: Flags.string({ default: '2s', summary: 'Time between refreshes (and between the two scrapes of --once): 500ms, 2s, 1m.' }),
+    timeout: Flags.string({ default: '1.5s', summary: 'Per-replica scrape timeout; a replica that does not answer shows as unreachable.' }),
+    concurrency: Flags.integer({ default: 16, min: 1, max: 256, summary: 'Replicas scraped at once.' }),
+    once: Flags.boolean({ default: false, summary: 'Print one table and exit (also when stdout is not a terminal).' }),
+    output: Flags.option({ char: 'o', options: ['json', 'yaml'] as const, summary: 'Print the figures as data and exit.' })(),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Top);
+    const intervalMs = duration('--interval', flags.interval, 100, 3_600_000);
+    const timeoutMs = duration('--timeout', flags.timeout, 10, 60_000);
+    const endpoints = flags.endpoint ?? [];
+    if (endpoints.length > 0 && (args.name || flags.selector || flags['all-namespaces'] || flags.direct)) {
+      throw new UsageError('--endpoint scrapes the given URLs: it takes no NAME, -l, -A or --direct');
+    }
+    if (args.name && flags.selector) throw new UsageError('give a deployment NAME or -l, not both');
+
+    let discover;
+    let fetch;
+    let where: string;
+    if (endpoints.length > 0) {
+      let targets;
+      try {
+        targets = endpointTargets(endpoints);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      discover = async () => targets;
+      fetch = directFetcher;
+      where = 'the given endpoints';
+    } else {
+      const cluster = this.cluster(flags);
+      const all = flags['all-namespaces'];
+      discover = podDiscovery({
+        kubeConfig: cluster.kubeConfig, namespace: all ? undefined : cluster.namespace,
+        labelSelector: flags.selector ?? defaultSelector(args.name), direct: flags.direct,
+      });
+      // kube-apiserver refuses to proxy to loopback or link-local pod IPs; local test clusters use --direct or --endpoint.
+      fetch = flags.direct ? directFetcher : apiServerFetcher(cluster.kubeConfig);
+      where = `${args.name ? `deployment ${args.name} in ` : ''}${all ? 'any namespace' : `namespace ${cluster.namespace}`}`;
+    }
+    const refresher = new Refresher({ discover, fetch, concurrency: flags.concurrency, timeoutMs, intervalMs });
+    const namespaces = flags['all-namespaces'];
+
+    if (flags.once || flags.output || !process.stdout.isTTY || !process.stdin.isTTY) {
+      const first = await refresher.refresh();
+      if (first.rows.length === 0) {
+        if (first.problem) throw new Error(first.problem);
+        this.note(`No model-server replicas found in ${where}.`);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      const snapshot = await refresher.refresh();
+      if (flags.output === 'json') this.log(JSON.stringify(jsonReport(snapshot), null, 2));
+      else if (flags.output === 'yaml') this.log((await import('yaml')).stringify(jsonReport(snapshot)).trimEnd());
+      else this.log(plainReport(snapshot, namespaces));
+      return;
+    }
+
+    const [{ render }, { createElement }, { TopView }] = await Promise.all([import('ink'), import('react'), import('../views/TopView.js')]);
+    const app = render(createElement(TopView, { source: refresher, intervalSeconds: intervalMs / 1000, namespaces }), { exitOnCtrlC: true });
+    await app.waitUntilExit();
+  }
+}
+
+function duration(flag: string, text: string, minMs: number, maxMs: number): number {
+  const ms = parseDurationMs(text);
+  if (ms === undefined) throw new UsageError(`${flag} ${text}: not a duration (use e.g. 500ms, 2s, 1m)`);
+  if (ms < minMs || ms > maxMs) throw new UsageError(`${flag} ${text}: must be between ${minMs / 1000}s and ${maxMs / 1000}s`);
+  return ms;
+}

@@ -1,0 +1,91 @@
+import { stringify } from 'yaml';
+import { LABELS, MANAGED_BY } from '../src/manifests/labels.js';
+import { pickerServiceName } from '../src/manifests/model.js';
+import { INFERENCE_POOL, type KubeObject } from '../src/manifests/objects.js';
+import { PICKER_CONFIG_KEY } from '../src/manifests/picker.js';
+import { parsePickerConfig, pickerConfigToYaml, type PickerConfig } from '../src/routing/config.js';
+import { UsageError } from './base.js';
+import { KubeError, type Cluster } from './cluster.js';
+import { lineDiff } from './diff.js';
+
+/** `--scorer` short names, as `route set` takes them, to EndpointPickerConfig plugin types. */
+export const SCORER_TYPES: Readonly<Record<string, string>> = {
+  'kv-cache': 'kv-cache-utilization-scorer',
+  queue: 'queue-scorer',
+  prefix: 'prefix-cache-scorer',
+  lora: 'lora-affinity-scorer',
+  'predicted-latency': 'predicted-latency-scorer',
+};
+export const PICKER_TYPES: Readonly<Record<string, string>> = { 'max-score': 'max-score-picker', random: 'random-picker' };
+
+/** The EndpointPickerConfig of `--scorer NAME=WEIGHT ... [--picker P]`: one profile with those scorers. */
+export function configFromFlags(scorers: readonly string[], picker: string): { yaml: string; config: PickerConfig } {
+  const refs: { pluginRef: string; weight?: number }[] = [];
+  const plugins: { type: string }[] = [];
+  for (const spec of scorers) {
+    const match = /^([a-z-]+)=(\d+(?:\.\d+)?)$/.exec(spec.trim());
+    if (!match) throw new UsageError(`--scorer ${spec}: use NAME=WEIGHT, e.g. kv-cache=2 (names: ${Object.keys(SCORER_TYPES).join(', ')})`);
+    const type = SCORER_TYPES[match[1]!];
+    if (!type) throw new UsageError(`--scorer ${spec}: unknown scorer ${match[1]} (names: ${Object.keys(SCORER_TYPES).join(', ')})`);
+    if (plugins.some((p) => p.type === type)) throw new UsageError(`--scorer ${match[1]} is given twice`);
+    plugins.push({ type });
+    refs.push({ pluginRef: type, weight: Number(match[2]) });
+  }
+  const pickerType = PICKER_TYPES[picker];
+  if (!pickerType) throw new UsageError(`--picker ${picker}: use ${Object.keys(PICKER_TYPES).join(' or ')}`);
+  plugins.push({ type: pickerType }, { type: 'single-profile-handler' });
+  refs.push({ pluginRef: pickerType });
+  const yaml = stringify({ apiVersion: 'inference.networking.x-k8s.io/v1alpha1', kind: 'EndpointPickerConfig', plugins, schedulingProfiles: [{ name: 'default', plugins: refs }] });
+  return { yaml, config: validated(yaml, 'the --scorer flags') };
+}
+
+export function validated(yaml: string, origin: string): PickerConfig {
+  const parsed = parsePickerConfig(yaml);
+  if (!parsed.ok) throw new KubeError(`${origin}: invalid EndpointPickerConfig: ${parsed.error.replace(/\n/g, '; ')}`);
+  return parsed.value;
+}
+
+type ConfigMap = KubeObject & { data?: Record<string, string> };
+
+/** The pool's picker config as stored (its ConfigMap), or undefined when `route install` has not run. */
+export async function currentConfig(cluster: Cluster, pool: string): Promise<string | undefined> {
+  const map = await cluster.read<ConfigMap>('v1', 'ConfigMap', pickerServiceName(pool));
+  return map?.data?.[PICKER_CONFIG_KEY];
+}
+
+export async function requirePool(cluster: Cluster, pool: string): Promise<KubeObject> {
+  const found = await cluster.read<KubeObject>(`${INFERENCE_POOL.group}/${INFERENCE_POOL.version}`, INFERENCE_POOL.kind, pool);
+  if (!found) throw new KubeError(`InferencePool ${cluster.namespace}/${pool} not found (or its CRD, inference.networking.k8s.io/v1, is not installed); see kubectl inference list`);
+  return found;
+}
+
+/**
+ * Writes a validated config into the picker's ConfigMap (the picker reloads it within seconds), printing the
+ * diff against what was there. Returns the diff ('' when nothing changed).
+ */
+export async function writeConfig(cluster: Cluster, pool: string, config: PickerConfig, dryRun: boolean, print: (line: string) => void): Promise<string> {
+  const yaml = pickerConfigToYaml(config);
+  const before = await currentConfig(cluster, pool);
+  if (before === undefined) throw new KubeError(`pool ${pool} has no picker yet (ConfigMap ${pickerServiceName(pool)} missing); run kubectl inference route install ${pool}`);
+  const diff = lineDiff(pickerConfigToYaml(validatedOrRaw(before)), yaml);
+  if (diff === '') {
+    print(`configmap/${pickerServiceName(pool)} unchanged`);
+    return '';
+  }
+  print(diff);
+  const name = pickerServiceName(pool);
+  await cluster.apply({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: cluster.namespace, labels: { [LABELS.name]: name, [LABELS.managedBy]: MANAGED_BY, [LABELS.deployment]: pool, [LABELS.component]: 'endpoint-picker' } },
+    data: { [PICKER_CONFIG_KEY]: yaml },
+  }, dryRun);
+  print(`configmap/${name} serverside-applied${dryRun ? ' (server dry run)' : ''}`);
+  return diff;
+}
+
+/** Normalizes the stored YAML for the diff when it parses; otherwise diffs the raw text. */
+function validatedOrRaw(yaml: string): PickerConfig {
+  const parsed = parsePickerConfig(yaml);
+  return parsed.ok ? parsed.value : ({ plugins: [], schedulingProfiles: [] } as unknown as PickerConfig);
+}

@@ -1,0 +1,76 @@
+import { scrapeAll, type Fetcher, type Scrape } from './scrape.js';
+import { buildSnapshot, rememberScrapes, type TopSnapshot } from './state.js';
+import type { Target } from './targets.js';
+
+export interface RefresherOptions {
+  /** The replicas to scrape now (listed again every refresh, so new pods appear and gone ones leave). */
+  readonly discover: () => Promise<Target[]>;
+  readonly fetch: Fetcher;
+  readonly concurrency: number;
+  readonly timeoutMs: number;
+  readonly intervalMs: number;
+  /** Bound on `discover` (listing pods); default 5 s. */
+  readonly discoverTimeoutMs?: number;
+  readonly now?: () => number;
+}
+
+/** What the live view subscribes to: a snapshot after every refresh until the returned stop is called. */
+export interface SnapshotSource {
+  start(onSnapshot: (snapshot: TopSnapshot) => void): () => void;
+}
+
+/**
+ * The one stateful part of `top` outside the view: each replica's last good scrape, so the next refresh can
+ * turn counters into rates. Refreshes never overlap and never reject.
+ */
+export class Refresher implements SnapshotSource {
+  private previous = new Map<string, Scrape>();
+  private last: TopSnapshot | undefined;
+
+  constructor(private readonly options: RefresherOptions) {}
+
+  async refresh(): Promise<TopSnapshot> {
+    const now = this.options.now ?? Date.now;
+    let targets: Target[];
+    try {
+      targets = await withTimeout(this.options.discover(), this.options.discoverTimeoutMs ?? 5000, 'listing replicas');
+    } catch (error) {
+      const problem = (error as Error).message;
+      return (this.last = { ...(this.last ?? { rows: [], pools: [] }), atMs: now(), problem });
+    }
+    const scrapes = await scrapeAll(targets, this.options.fetch, { concurrency: this.options.concurrency, timeoutMs: this.options.timeoutMs, now });
+    const snapshot = buildSnapshot(scrapes, this.previous, now());
+    this.previous = rememberScrapes(this.previous, scrapes);
+    return (this.last = snapshot);
+  }
+
+  /** Refreshes now, then every interval (measured start to start; a slow refresh delays the next, never doubles up). */
+  start(onSnapshot: (snapshot: TopSnapshot) => void): () => void {
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    const tick = async (): Promise<void> => {
+      const began = Date.now();
+      const snapshot = await this.refresh();
+      if (stopped) return;
+      onSnapshot(snapshot);
+      timer = setTimeout(() => void tick(), Math.max(0, this.options.intervalMs - (Date.now() - began)));
+    };
+    void tick();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms / 1000}s`)), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

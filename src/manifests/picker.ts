@@ -1,0 +1,92 @@
+import { LABELS, MANAGED_BY } from './labels.js';
+import { pickerServiceName, PICKER_PORT } from './model.js';
+import type { KubeObject } from './objects.js';
+
+/** The image built from this repository's Dockerfile: every kinfer binary, `node` as the entrypoint. */
+export const KINFER_IMAGE = 'ghcr.io/kinfer-dev/kinfer:0.1.0';
+/** The picker's health and metrics port (GET /health, /metrics, /debug/endpoints). */
+export const PICKER_HEALTH_PORT = 9003;
+/** The key of the picker's EndpointPickerConfig in its ConfigMap. */
+export const PICKER_CONFIG_KEY = 'config.yaml';
+
+export interface PickerDeployment {
+  /** The InferencePool the picker serves. */
+  readonly pool: string;
+  readonly namespace: string;
+  readonly configYaml: string;
+  readonly image?: string;
+}
+
+/**
+ * The objects `kubectl inference route install` applies for one pool: a ServiceAccount allowed to read the
+ * pool and watch its pods (nothing else), the config in a ConfigMap (hot-reloaded by the picker when it
+ * changes), a Deployment of kinfer-picker in ext_proc mode, and the Service the pool's endpointPickerRef names.
+ */
+export function buildPickerObjects(p: PickerDeployment): KubeObject[] {
+  const name = pickerServiceName(p.pool);
+  const labels = { [LABELS.name]: name, [LABELS.managedBy]: MANAGED_BY, [LABELS.deployment]: p.pool, [LABELS.component]: 'endpoint-picker' };
+  const metadata = { name, namespace: p.namespace, labels };
+  const selector = { [LABELS.name]: name, [LABELS.component]: 'endpoint-picker' };
+  return [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata,
+      rules: [
+        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['inference.networking.k8s.io'], resources: ['inferencepools'], verbs: ['get', 'list', 'watch'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace: p.namespace }],
+    },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { [PICKER_CONFIG_KEY]: p.configYaml } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata,
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: name,
+            securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [{
+              name: 'picker',
+              image: p.image ?? KINFER_IMAGE,
+              command: ['node', '/app/bin/kinfer-picker.js'],
+              args: ['--mode', 'ext-proc', '--port', String(PICKER_PORT), '--health-port', String(PICKER_HEALTH_PORT),
+                '--pool', p.pool, '--namespace', p.namespace, '--config', `/etc/kinfer/${PICKER_CONFIG_KEY}`],
+              ports: [{ name: 'grpc', containerPort: PICKER_PORT }, { name: 'health', containerPort: PICKER_HEALTH_PORT }],
+              readinessProbe: { grpc: { port: PICKER_PORT }, periodSeconds: 5 },
+              livenessProbe: { httpGet: { path: '/health', port: 'health' }, periodSeconds: 10 },
+              resources: { requests: { cpu: '500m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [{ name: 'config', mountPath: '/etc/kinfer', readOnly: true }],
+            }],
+            volumes: [{ name: 'config', configMap: { name } }],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata,
+      spec: {
+        selector,
+        ports: [
+          { name: 'grpc', port: PICKER_PORT, targetPort: 'grpc', appProtocol: 'http2' },
+          { name: 'health', port: PICKER_HEALTH_PORT, targetPort: 'health' },
+        ],
+      },
+    },
+  ];
+}
