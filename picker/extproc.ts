@@ -103,7 +103,13 @@ export function extProcHandler(router: Router, blockSize: () => number): grpc.Un
           headers = headersToRecord(message.requestHeaders.headers?.headers);
           if (message.requestHeaders.endOfStream) {
             // No body (e.g. GET): nothing names a model, so there is nothing to route on.
-            call.write({ immediateResponse: { status: { code: 400 }, body: Buffer.from('{"error":{"message":"kinfer-picker routes requests with a JSON body naming a model","code":400}}') } });
+            call.write({
+              immediateResponse: {
+                status: { code: 400 },
+                headers: { setHeaders: [headerOf('content-type', 'application/json')] },
+                body: Buffer.from('{"error":{"message":"kinfer-picker routes requests with a JSON body naming a model","type":"BadRequestError","code":400}}'),
+              },
+            });
             return;
           }
           call.write({ requestHeaders: { response: {} } });

@@ -30,7 +30,8 @@ Modes:
 Flags:
   --mode MODE               ext-proc (default) or proxy
   --port N                  listen port (default 9002 for ext-proc, 8080 for proxy)
-  --health-port N           GET /health and /metrics on this port (default 9003); in proxy mode also on --port
+  --host ADDR               listen address (default 0.0.0.0; 127.0.0.1 keeps it on this machine)
+  --health-port N           GET /health, /metrics and /debug/endpoints on this port (default 9003)
   --config FILE             EndpointPickerConfig YAML (default: kinfer's predicted-latency profile); reloaded on change
   --pool NAME               route over the ready pods of this InferencePool (inference.networking.k8s.io/v1)
   -n, --namespace NS        the pool's namespace (default: the kubeconfig context's, else default)
@@ -83,7 +84,7 @@ async function main(argv: string[]): Promise<void> {
       strict: true,
       allowPositionals: false,
       options: {
-        mode: { type: 'string' }, port: { type: 'string' }, 'health-port': { type: 'string' }, config: { type: 'string' },
+        mode: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'health-port': { type: 'string' }, config: { type: 'string' },
         pool: { type: 'string' }, namespace: { type: 'string', short: 'n' }, kubeconfig: { type: 'string' },
         endpoint: { type: 'string', multiple: true }, 'refresh-interval': { type: 'string' }, 'scrape-timeout': { type: 'string' },
         'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
@@ -106,6 +107,7 @@ async function main(argv: string[]): Promise<void> {
   const intervalMs = duration(values['refresh-interval'] ?? '100ms', '--refresh-interval');
   const timeoutMs = duration(values['scrape-timeout'] ?? '1s', '--scrape-timeout');
   const log = new Logger(level, stderrSink);
+  const host = values.host ?? '0.0.0.0';
 
   const loadConfig = (): EndpointPicker => {
     const text = values.config === undefined ? KINFER_CONFIG_YAML : readText(values.config);
@@ -167,21 +169,27 @@ async function main(argv: string[]): Promise<void> {
       res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
     } else res.writeHead(404).end();
   });
-  await listen(healthServer, healthPort, '--health-port');
+  await listen(healthServer, host, healthPort, '--health-port');
 
   let stopData: () => void;
+  let boundPort = listenPort;
   if (mode === 'proxy') {
     const proxy = createProxy(router, { blockSize, health });
-    await listen(proxy, listenPort, '--port');
+    await listen(proxy, host, listenPort, '--port');
+    boundPort = (proxy.address() as { port: number }).port;
     stopData = () => proxy.close();
   } else {
     const { server } = createExtProcServer(router, blockSize);
     await new Promise<void>((resolve, reject) => {
-      server.bindAsync(`0.0.0.0:${listenPort}`, grpc.ServerCredentials.createInsecure(), (error) => (error ? reject(new Error(`cannot listen on port ${listenPort}: ${error.message}`)) : resolve()));
+      server.bindAsync(`${host}:${listenPort}`, grpc.ServerCredentials.createInsecure(), (error, bound) => {
+        if (error) return reject(new Error(`cannot listen on port ${listenPort}: ${error.message}`));
+        boundPort = bound;
+        resolve();
+      });
     });
     stopData = () => server.forceShutdown();
   }
-  log.info('kinfer-picker ready', { mode, port: listenPort, healthPort, endpoints: table.size, pool: values.pool });
+  log.info('kinfer-picker ready', { mode, host, port: boundPort, healthPort: (healthServer.address() as { port: number }).port, endpoints: table.size, pool: values.pool });
 
   const shutdown = (signal: string): void => {
     log.info('shutting down', { signal });
@@ -204,10 +212,10 @@ function readText(path: string): string {
   }
 }
 
-function listen(server: Server, port: number, flag: string): Promise<void> {
+function listen(server: Server, host: string, port: number, flag: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${flag} ${port}: ${error.code ?? error.message}`)));
-    server.listen(port, '0.0.0.0', resolve);
+    server.listen(port, host, resolve);
   });
 }
 

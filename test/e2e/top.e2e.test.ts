@@ -1,0 +1,117 @@
+// `kubectl inference top` in a real terminal: tmux runs the live view against three kinfer-sim processes under
+// different load, capture-pane reads what a user would see, and `q` must end it cleanly. The sims are plain
+// --endpoint targets: kube-apiserver refuses to proxy to loopback pod IPs, so the pod-proxy path is covered by
+// test/plugin/top/command.test.ts against a fake API server instead.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { keepBusy, startSimProcess, stopSims, Tmux, type SimProcess } from './top/sims.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const MODEL = 'sim-model';
+const SESSION = 'top';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `read` until `ok` holds, at most `ms`; returns the last value read. */
+async function until<T>(read: () => T, ok: (value: T) => boolean, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  let value = read();
+  while (!ok(value) && Date.now() < deadline) {
+    await sleep(250);
+    value = read();
+  }
+  return value;
+}
+
+/** The KV percent shown on the row of the replica at `hostPort`, or undefined if that row is not on screen. */
+function kvPercent(screen: string, hostPort: string): number | undefined {
+  const line = screen.split('\n').find((l) => l.startsWith(`${hostPort} `));
+  const match = line ? /[█░]{10}\s+(\d+)%/.exec(line) : null;
+  return match ? Number(match[1]) : undefined;
+}
+
+describe('kubectl inference top in tmux against three sims', { skip: Tmux.available() ? false : 'tmux is not installed', timeout: 120_000 }, () => {
+  const tmux = new Tmux(`kinfer-top-e2e-${process.pid}`);
+  const sims: SimProcess[] = [];
+  const load = new AbortController();
+  const hostPorts: string[] = [];
+  let loaded = '';
+  let idle = '';
+  // Cleanup even when the runner is interrupted: the tmux server and the sims are ours alone.
+  const cleanupOnExit = (): void => {
+    tmux.kill();
+    for (const s of sims) s.child.kill('SIGKILL');
+  };
+
+  before(async () => {
+    process.once('exit', cleanupOnExit);
+    // loaded: a small KV cache (256 blocks x 16 = 4,096 tokens) and slow decoding, so 24 long requests fill it;
+    // light: a default cache and a trickle of short requests; idle: nothing.
+    const flags = [
+      ['--model', MODEL, '--num-gpu-blocks', '256', '--max-model-len', '2048', '--decode-base-ms', '25'],
+      ['--model', MODEL],
+      ['--model', MODEL],
+    ];
+    for (const f of flags) {
+      const sim = await startSimProcess(ROOT, f);
+      sims.push(sim);
+      hostPorts.push(new URL(sim.url).host);
+    }
+    [loaded, , idle] = hostPorts as [string, string, string];
+    void keepBusy(sims[0]!.url, MODEL, 24, 1600, 1500, load.signal);
+    void keepBusy(sims[1]!.url, MODEL, 1, 200, 16, load.signal);
+    tmux.run(['new-session', '-d', '-s', SESSION, '-x', '200', '-y', '40', '-c', ROOT, 'env', 'PS1=$ ', 'bash', '--norc', '--noprofile']);
+  });
+
+  after(async () => {
+    load.abort();
+    tmux.kill();
+    await stopSims(sims);
+    process.off('exit', cleanupOnExit);
+  });
+
+  it('shows the header, a row per sim, the loaded one fuller than the idle one; q exits cleanly', async () => {
+    const endpoints = sims.map((s) => `--endpoint ${s.url}`).join(' ');
+    tmux.run(['send-keys', '-t', SESSION, `clear; node bin/kubectl-inference top ${endpoints} --interval 1s; echo "top exited $?"`, 'Enter']);
+
+    const screen = await until(() => tmux.capture(SESSION), (s) => {
+      const full = kvPercent(s, loaded);
+      return full !== undefined && full >= 30 && kvPercent(s, idle) !== undefined && /\d+ tok\/s/.test(s);
+    }, 30_000);
+    assert.match(screen, /^kubectl inference top {2}3 replicas {2}every 1s {2}\d\d:\d\d:\d\d {2}sort: name/m, screen);
+    assert.match(screen, /^REPLICA +NODE +ACCELERATOR +KV CACHE +RUN +WAIT +TOK\/S +TTFT P50 +TTFT P99 +PREFIX HIT +PREEMPT +STATUS$/m, screen);
+    assert.match(screen, new RegExp(`^${MODEL} {2}3 replicas {2}KV \\d+% mean, \\d+% max`, 'm'), screen);
+    for (const hp of hostPorts) assert.ok(screen.split('\n').some((l) => l.startsWith(`${hp} `) && l.endsWith(' ok')), `a row for ${hp}:\n${screen}`);
+    assert.ok(kvPercent(screen, loaded)! > kvPercent(screen, idle)!, screen);
+    assert.equal(kvPercent(screen, idle), 0, screen);
+    assert.match(screen.split('\n').find((l) => l.startsWith(`${idle} `))!, /░{10}\s+0%/);
+    assert.match(screen, /q quit {2}s sort {2}\/ filter {2}rows 1-3 of 3/);
+
+    tmux.run(['send-keys', '-t', SESSION, 's']);
+    const sorted = await until(() => tmux.capture(SESSION), (s) => /sort: KV % ↓/.test(s), 5000);
+    const order = sorted.split('\n').filter((l) => hostPorts.some((hp) => l.startsWith(`${hp} `))).map((l) => l.split(' ')[0]);
+    assert.equal(order[0], loaded, `sorted by KV, the loaded sim comes first:\n${sorted}`);
+
+    tmux.run(['send-keys', '-t', SESSION, 'q']);
+    const done = await until(() => tmux.capture(SESSION), (s) => /top exited \d+/.test(s), 5000);
+    assert.match(done, /top exited 0\n\$ ?$/m, done);
+  });
+
+  it('--once -o json reports the loaded sim KV cache in use and the idle one empty', async () => {
+    const child = spawn(process.execPath, ['bin/kubectl-inference', 'top', '--once', '-o', 'json', '--interval', '1s', ...sims.flatMap((s) => ['--endpoint', s.url])], { cwd: ROOT });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearTimeout(timer);
+    assert.equal(code, 0);
+    const report = JSON.parse(stdout) as { replicas: { name: string; kvCacheUsage: number; generationTokensPerSecond?: number; reachable: boolean }[] };
+    const byName = new Map(report.replicas.map((r) => [r.name, r]));
+    assert.ok(byName.get(loaded)!.kvCacheUsage > 0.3, stdout);
+    assert.ok(byName.get(loaded)!.generationTokensPerSecond! > 0, stdout);
+    assert.equal(byName.get(idle)!.kvCacheUsage, 0);
+    assert.ok(report.replicas.every((r) => r.reachable));
+  });
+});

@@ -1,0 +1,283 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DESTINATION_HEADER } from '../../picker/proxy.js';
+import type { RunningSim } from '../../sim/server.js';
+import { MODEL, parseSse, startSim } from '../sim/harness.js';
+import { metricsOf, sample, waitFor } from './helpers.js';
+import { pickerStack, startProxy, type Stack } from './stack.js';
+
+// Slow enough decode (5 ms a step) that a 1,500-token answer takes ~7.5 s: "long" requests stay open while tested.
+const SIM_FLAGS = ['--decode-base-ms', '5', '--num-gpu-blocks', '1024', '--max-model-len', '2048'];
+const TIMEOUT = { timeout: 20_000 };
+
+const addressOf = (sim: RunningSim): string => sim.url.replace('http://', '');
+
+async function startSims(n: number): Promise<RunningSim[]> {
+  return Promise.all(Array.from({ length: n }, () => startSim(SIM_FLAGS)));
+}
+
+async function closeSims(sims: readonly RunningSim[]): Promise<void> {
+  await Promise.all(sims.map((s) => s.close()));
+}
+
+function post(url: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    signal: signal ?? AbortSignal.timeout(15_000),
+  });
+}
+
+const allFresh = (stack: Stack): boolean => stack.table.all().every((s) => s.metrics !== undefined);
+
+/** Successful requests a sim has finished (stop or length; not aborts). */
+async function served(sim: RunningSim): Promise<number> {
+  const text = await metricsOf(sim.url);
+  return sample(text, 'vllm:request_success_total', { finished_reason: 'length' }) + sample(text, 'vllm:request_success_total', { finished_reason: 'stop' });
+}
+
+async function running(sim: RunningSim): Promise<number> {
+  const text = await metricsOf(sim.url);
+  return sample(text, 'vllm:num_requests_running') + sample(text, 'vllm:num_requests_waiting');
+}
+
+describe('kinfer-picker proxy: routing and OpenAI errors', () => {
+  let sims: RunningSim[] = [];
+  let stack: Stack | undefined;
+  let proxy: Awaited<ReturnType<typeof startProxy>> | undefined;
+
+  before(async () => {
+    sims = await startSims(3);
+    stack = pickerStack(sims.map(addressOf));
+    proxy = await startProxy(stack);
+    await waitFor(() => allFresh(stack!), 'a first scrape of every sim');
+  });
+  after(async () => {
+    await proxy?.close();
+    await stack?.close();
+    await closeSims(sims);
+  });
+
+  it('a completion goes to one sim, and x-gateway-destination-endpoint names the one that served it', TIMEOUT, async () => {
+    const before = await Promise.all(sims.map(served));
+    const named = new Map<string, number>();
+    for (let i = 0; i < 9; i++) {
+      const response = await post(`${proxy!.url}/v1/completions`, { model: MODEL, prompt: `Request ${i}: the quick brown fox`, max_tokens: 4 });
+      assert.equal(response.status, 200);
+      const body = await response.json() as { object: string; choices: { text: string }[]; usage: { completion_tokens: number } };
+      assert.equal(body.object, 'text_completion');
+      assert.equal(body.usage.completion_tokens, 4);
+      const destination = response.headers.get(DESTINATION_HEADER);
+      assert.ok(destination !== null && sims.some((s) => addressOf(s) === destination), `${DESTINATION_HEADER}: ${destination} is one of the sims`);
+      named.set(destination, (named.get(destination) ?? 0) + 1);
+    }
+    const afterCounts = await Promise.all(sims.map(served));
+    for (const [i, sim] of sims.entries()) {
+      assert.equal((afterCounts[i] as number) - (before[i] as number), named.get(addressOf(sim)) ?? 0, `requests served by ${addressOf(sim)} = requests the header named it for`);
+    }
+    assert.equal(stack!.table.all().reduce((n, s) => n + s.inFlight, 0), 0, 'nothing left in flight');
+  });
+
+  it('a streaming chat passes through as valid SSE ending in data: [DONE]', TIMEOUT, async () => {
+    const response = await post(`${proxy!.url}/v1/chat/completions`, {
+      model: MODEL, messages: [{ role: 'user', content: 'Tell me a story' }], max_tokens: 8, stream: true, stream_options: { include_usage: true },
+    });
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
+    assert.ok(sims.some((s) => addressOf(s) === response.headers.get(DESTINATION_HEADER)));
+    const events = parseSse(await response.text());
+    const tokens = events.flatMap((e) => (e.choices as { delta?: { content?: string } }[]).map((c) => c.delta?.content)).filter((t) => t !== undefined && t !== '');
+    assert.equal(tokens.length, 8, 'one chunk per token');
+    assert.equal((events.at(-1)?.usage as { completion_tokens: number }).completion_tokens, 8);
+  });
+
+  const refusals = [
+    { name: 'bad JSON → 400', method: 'POST', path: '/v1/completions', body: '{"model": "sim-model", "prompt": ', status: 400, message: /not valid JSON/ },
+    { name: 'a JSON array → 400', method: 'POST', path: '/v1/completions', body: '[1, 2]', status: 400, message: /must be a JSON object/ },
+    { name: 'no model → 400', method: 'POST', path: '/v1/chat/completions', body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }), status: 400, message: /must name a "model"/ },
+    { name: 'GET /nope → 404', method: 'GET', path: '/nope', status: 404, message: /POST \/v1\/completions/ },
+    { name: 'POST /v1/embeddings → 404', method: 'POST', path: '/v1/embeddings', body: '{"model":"sim-model","input":"x"}', status: 404, message: /is not one of them/ },
+  ];
+  for (const c of refusals) {
+    it(`${c.name}, as an OpenAI-style error`, TIMEOUT, async () => {
+      const decisionsBefore = sample(await stack!.metrics.registry.metrics(), 'kinfer_picker_decisions_total');
+      const response = await fetch(`${proxy!.url}${c.path}`, {
+        method: c.method, headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(5000), ...(c.body === undefined ? {} : { body: c.body }),
+      });
+      assert.equal(response.status, c.status);
+      assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+      assert.equal(response.headers.get(DESTINATION_HEADER), null, 'routed nowhere');
+      const body = await response.json() as { error: { message: string; type: string; code: number } };
+      assert.match(body.error.message, c.message);
+      assert.equal(body.error.code, c.status);
+      assert.equal(typeof body.error.type, 'string');
+      assert.equal(sample(await stack!.metrics.registry.metrics(), 'kinfer_picker_decisions_total'), decisionsBefore, 'no routing decision');
+    });
+  }
+
+  it('GET /health answers 200 on the proxy port', TIMEOUT, async () => {
+    const response = await fetch(`${proxy!.url}/health`, { signal: AbortSignal.timeout(5000) });
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { status: 'ok', endpoints: 3 });
+  });
+
+  it('a client that aborts a stream frees the upstream: the sim stops the request', TIMEOUT, async () => {
+    const controller = new AbortController();
+    const response = await post(`${proxy!.url}/v1/chat/completions`, {
+      model: MODEL, messages: [{ role: 'user', content: 'Write a very long essay' }], max_tokens: 1500, stream: true,
+    }, controller.signal);
+    assert.equal(response.status, 200);
+    const destination = response.headers.get(DESTINATION_HEADER);
+    const sim = sims.find((s) => addressOf(s) === destination);
+    assert.ok(sim, `${destination} is a sim`);
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    assert.match(new TextDecoder().decode(first.value), /^data: /);
+    assert.equal(await running(sim), 1, 'the sim is generating (1,500 tokens at 5 ms a step: ~7.5 s)');
+    assert.equal(stack!.table.get(destination!)?.inFlight, 1);
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+    const startedWait = Date.now();
+    await waitFor(async () => (await running(sim)) === 0, 'the sim to drop the aborted request', 3000);
+    assert.ok(Date.now() - startedWait < 3000, 'freed long before the answer would have ended');
+    await waitFor(() => stack!.table.get(destination!)?.inFlight === 0, 'the picker to stop counting it in flight', 3000);
+    const text = await metricsOf(sim.url);
+    assert.ok(sample(text, 'vllm:request_success_total', { finished_reason: 'abort' }) >= 1, 'the sim counted an abort');
+  });
+});
+
+describe('kinfer-picker proxy: no endpoints', () => {
+  let stack: Stack | undefined;
+  let proxy: Awaited<ReturnType<typeof startProxy>> | undefined;
+  before(async () => {
+    stack = pickerStack([]);
+    proxy = await startProxy(stack);
+  });
+  after(async () => {
+    await proxy?.close();
+    await stack?.close();
+  });
+
+  it('a completion → 503 ServiceUnavailableError, counted as a decision for "none"', TIMEOUT, async () => {
+    const response = await post(`${proxy!.url}/v1/completions`, { model: MODEL, prompt: 'hello', max_tokens: 2 });
+    assert.equal(response.status, 503);
+    const body = await response.json() as { error: { message: string; type: string; code: number } };
+    assert.equal(body.error.type, 'ServiceUnavailableError');
+    assert.equal(body.error.code, 503);
+    assert.match(body.error.message, /no model server can take the request: the pool has no endpoints/);
+    assert.equal(sample(await stack!.metrics.registry.metrics(), 'kinfer_picker_decisions_total', { endpoint: 'none' }), 1);
+  });
+
+  it('GET /v1/models → 503', TIMEOUT, async () => {
+    const response = await fetch(`${proxy!.url}/v1/models`, { signal: AbortSignal.timeout(5000) });
+    assert.equal(response.status, 503);
+  });
+});
+
+describe('kinfer-picker proxy: a burst between two scrapes (in-flight accounting)', () => {
+  let sims: RunningSim[] = [];
+  let stack: Stack | undefined;
+  let proxy: Awaited<ReturnType<typeof startProxy>> | undefined;
+  const open: AbortController[] = [];
+
+  before(async () => {
+    sims = await startSims(3);
+    // No scrape timer: one scrape by hand, then the burst. Metrics stay "fresh" for the whole test so what spreads
+    // the burst is the picker's own count of what it sent, not staleness turning everything unknown.
+    stack = pickerStack(sims.map(addressOf), { scrape: false, picker: { metricsStalenessMs: 60_000 } });
+    proxy = await startProxy(stack);
+  });
+  after(async () => {
+    for (const c of open) c.abort();
+    await proxy?.close();
+    await stack?.close();
+    await closeSims(sims);
+  });
+
+  it('24 concurrent long requests spread over all three sims, none gets more than half', TIMEOUT, async () => {
+    // Two sims busy (3 long requests each, sent to them directly), one idle: at the scrape the idle one looks best
+    // by far, so a picker that ignored its own sends would put the whole burst there.
+    const preload = [];
+    for (const sim of sims.slice(1)) {
+      for (let i = 0; i < 3; i++) {
+        const c = new AbortController();
+        open.push(c);
+        preload.push(post(`${sim.url}/v1/completions`, { model: MODEL, prompt: 'busy busy busy', max_tokens: 1500, stream: true }, c.signal));
+      }
+    }
+    await Promise.all(preload);
+    await waitFor(async () => (await Promise.all(sims.map(running))).join() === '0,3,3', 'sims 2 and 3 to run 3 requests each');
+    await stack!.scraper.scrapeAll();
+    assert.ok(allFresh(stack!));
+
+    const burst = await Promise.all(Array.from({ length: 24 }, (_, i) => {
+      const c = new AbortController();
+      open.push(c);
+      return post(`${proxy!.url}/v1/completions`, { model: MODEL, prompt: `burst request ${i} with a prompt of a few words`, max_tokens: 1500, stream: true }, c.signal);
+    }));
+    const counts = new Map(sims.map((s) => [addressOf(s), 0]));
+    for (const response of burst) {
+      assert.equal(response.status, 200);
+      const destination = response.headers.get(DESTINATION_HEADER) ?? '';
+      assert.ok(counts.has(destination), `${destination} is a sim`);
+      counts.set(destination, (counts.get(destination) ?? 0) + 1);
+    }
+    console.log(`burst of 24 after one scrape (sims 2 and 3 busy with 3 each): ${[...counts.values()].join(' / ')}`);
+    for (const [address, n] of counts) {
+      assert.ok(n >= 1, `${address} got part of the burst (${[...counts.values()].join('/')})`);
+      assert.ok(n <= 12, `${address} got ${n} of 24: more than half`);
+    }
+    assert.deepEqual(stack!.table.all().map((s) => s.sentSinceScrape), sims.map((s) => counts.get(addressOf(s))), 'every send counted until the next scrape');
+
+    for (const c of open) c.abort();
+    for (const response of burst) await response.body?.cancel().catch(() => undefined);
+    await waitFor(async () => (await Promise.all(sims.map(running))).every((n) => n === 0), 'every sim to drop the aborted requests', 5000);
+    await waitFor(() => stack!.table.all().every((s) => s.inFlight === 0), 'nothing in flight at the picker', 3000);
+  });
+});
+
+describe('kinfer-picker proxy: an endpoint that stops answering', () => {
+  let sims: RunningSim[] = [];
+  let stack: Stack | undefined;
+  let proxy: Awaited<ReturnType<typeof startProxy>> | undefined;
+
+  before(async () => {
+    sims = await startSims(3);
+    // A dead sim refuses connections at once; the long deadline and staleness only keep a loaded CI machine from
+    // making the live ones unknown too (then every endpoint would tie at "unknown").
+    stack = pickerStack(sims.map(addressOf), { intervalMs: 50, timeoutMs: 2000, picker: { metricsStalenessMs: 5000 } });
+    proxy = await startProxy(stack);
+    await waitFor(() => allFresh(stack!), 'a first scrape of every sim');
+  });
+  after(async () => {
+    await proxy?.close();
+    await stack?.close();
+    await closeSims(sims);
+  });
+
+  it('becomes unknown after a failed scrape, is counted in scrape errors, and gets no traffic while others are healthy', TIMEOUT, async () => {
+    const dead = sims[2]!;
+    const deadAddress = addressOf(dead);
+    await dead.close();
+    const state = await waitFor(() => {
+      const s = stack!.table.get(deadAddress);
+      return s && s.metrics === undefined && s.lastError !== undefined ? s : undefined;
+    }, 'the stopped sim to become unknown', 3000);
+    assert.match(state.lastError ?? '', /ECONNREFUSED|ECONNRESET|socket hang up/);
+    const text = await stack!.metrics.registry.metrics();
+    assert.ok(sample(text, 'kinfer_picker_scrape_errors_total', { endpoint: deadAddress }) >= 1, 'scrape error counted for the stopped sim');
+    for (const live of sims.slice(0, 2)) assert.equal(sample(text, 'kinfer_picker_scrape_errors_total', { endpoint: addressOf(live) }), 0);
+
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 12; i++) {
+      const response = await post(`${proxy!.url}/v1/completions`, { model: MODEL, prompt: `after the outage ${i}`, max_tokens: 2 });
+      assert.equal(response.status, 200, await response.clone().text());
+      await response.arrayBuffer();
+      const destination = response.headers.get(DESTINATION_HEADER) ?? '';
+      seen.set(destination, (seen.get(destination) ?? 0) + 1);
+    }
+    assert.equal(seen.get(deadAddress), undefined, `no request went to the stopped sim (${JSON.stringify(Object.fromEntries(seen))})`);
+    assert.equal([...seen.values()].reduce((a, b) => a + b, 0), 12);
+  });
+});
