@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_TESTS = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
 
-.PHONY: install build lint test test-unit bench clean controlplane cluster cluster-down cluster-status
+.PHONY: install build lint test test-unit bench clean controlplane cluster cluster-down cluster-status demo demo-down
 
 install: ## npm ci + build
 	npm ci --no-audit --no-fund
@@ -26,6 +26,13 @@ test: build controlplane ## every test the repo has: unit, service, e2e on the l
 bench: build ## benchmarks; they print figures (markdown) and write bench/results/*.json, never pass/fail on time
 	node dist/bench/extender.bench.js
 	node dist/bench/placement-quality.bench.js
+	node dist/bench/top.bench.js
+
+demo: node_modules build controlplane ## the whole system on this machine: control plane, simulated nodes, two models, picker, load, top
+	@node dist/test/demo/demo.js up
+
+demo-down: ## stop everything make demo started
+	@if [ -f dist/test/demo/demo.js ]; then node dist/test/demo/demo.js down; else KINFER_LOCAL_DIR=$(CURDIR)/.kinfer/demo test/controlplane/cluster.sh down --purge; fi
 
 controlplane: ## build etcd, kube-apiserver, kube-scheduler, kubectl into .kinfer/bin (skipped when up to date; a cold build takes ~5 min on 2 cores)
 	test/controlplane/build.sh

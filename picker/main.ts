@@ -36,6 +36,8 @@ Flags:
   --pool NAME               route over the ready pods of this InferencePool (inference.networking.k8s.io/v1)
   -n, --namespace NS        the pool's namespace (default: the kubeconfig context's, else default)
   --kubeconfig FILE         kubeconfig (default: in-cluster service account, else $KUBECONFIG / ~/.kube/config)
+  --selector SELECTOR       without an InferencePool: route over the ready pods matching this label selector
+  --target-port N           the model servers' port with --selector (default 8000)
   --endpoint URL            a model server, http://host:port (repeatable); instead of --pool
   --refresh-interval D      how often to scrape each endpoint's /metrics (default 100ms)
   --scrape-timeout D        deadline of one scrape (default 1s)
@@ -45,6 +47,7 @@ Flags:
 Examples:
   kinfer-picker --mode proxy --port 8080 --endpoint http://127.0.0.1:8001 --endpoint http://127.0.0.1:8002
   kinfer-picker --pool llama-3-1-8b-instruct -n ml --config /etc/kinfer/picker.yaml
+  kinfer-picker --mode proxy --selector kinfer.dev/deployment=gemma -n ml --kubeconfig ~/.kube/config
 `;
 
 class UsageError extends Error {}
@@ -85,7 +88,7 @@ async function main(argv: string[]): Promise<void> {
       allowPositionals: false,
       options: {
         mode: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'health-port': { type: 'string' }, config: { type: 'string' },
-        pool: { type: 'string' }, namespace: { type: 'string', short: 'n' }, kubeconfig: { type: 'string' },
+        pool: { type: 'string' }, selector: { type: 'string' }, 'target-port': { type: 'string' }, namespace: { type: 'string', short: 'n' }, kubeconfig: { type: 'string' },
         endpoint: { type: 'string', multiple: true }, 'refresh-interval': { type: 'string' }, 'scrape-timeout': { type: 'string' },
         'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
       },
@@ -101,7 +104,9 @@ async function main(argv: string[]): Promise<void> {
   const level = values['log-level'] ?? 'info';
   if (!isLogLevel(level)) throw new UsageError(`--log-level ${level}: use debug, info, warn or error`);
   const endpoints = (values.endpoint ?? []).map(endpointAddress);
-  if ((values.pool === undefined) === (endpoints.length === 0)) throw new UsageError('give either --pool NAME or one or more --endpoint URL');
+  const sources = [values.pool !== undefined, values.selector !== undefined, endpoints.length > 0].filter(Boolean).length;
+  if (sources !== 1) throw new UsageError('give one of --pool NAME, --selector SELECTOR, or one or more --endpoint URL');
+  const targetPort = port(values['target-port'], 8000, '--target-port');
   const listenPort = port(values.port, mode === 'proxy' ? 8080 : 9002, '--port');
   const healthPort = port(values['health-port'], 9003, '--health-port');
   const intervalMs = duration(values['refresh-interval'] ?? '100ms', '--refresh-interval');
@@ -121,11 +126,12 @@ async function main(argv: string[]): Promise<void> {
   const blockSize = (): number => router.current.prefixBlockSize ?? DEFAULT_PREFIX_BLOCK_SIZE;
 
   let pool: PoolSource | undefined;
-  if (values.pool !== undefined) {
+  if (values.pool !== undefined || values.selector !== undefined) {
     const kubeConfig = loadKubeConfig({ ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), inCluster: true });
     const namespace = values.namespace ?? kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace ?? 'default';
-    pool = new PoolSource(kubeConfig, namespace, values.pool, table, (message) => log.warn(message));
-    await pool.start();
+    pool = new PoolSource(kubeConfig, namespace, values.pool ?? values.selector!, table, (message) => log.warn(message));
+    if (values.pool !== undefined) await pool.start();
+    else pool.startSelector(values.selector!, targetPort);
   } else {
     table.replace(endpoints);
   }

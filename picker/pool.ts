@@ -27,6 +27,16 @@ export class PoolSource {
 
   /** Reads the pool and starts watching its pods; throws one clear line when the pool or its CRD is missing. */
   async start(): Promise<void> {
+    const { labelSelector, port } = await this.readPool();
+    this.watch(labelSelector, port);
+  }
+
+  /** Without an InferencePool: the ready pods of a label selector, at a port. */
+  startSelector(labelSelector: string, port: number): void {
+    this.watch(labelSelector, port);
+  }
+
+  private async readPool(): Promise<{ labelSelector: string; port: number }> {
     const custom = this.kubeConfig.makeApiClient(CustomObjectsApi);
     let pool: InferencePool;
     try {
@@ -41,7 +51,10 @@ export class PoolSource {
     if (Object.keys(labels).length === 0 || port === undefined) {
       throw new Error(`InferencePool ${this.namespace}/${this.pool} has no selector.matchLabels or targetPorts`);
     }
-    const labelSelector = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+    return { labelSelector: Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','), port };
+  }
+
+  private watch(labelSelector: string, port: number): void {
     const core = this.kubeConfig.makeApiClient(CoreV1Api);
     const track = (pod: V1Pod): void => {
       const name = pod.metadata?.name ?? '';

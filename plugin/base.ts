@@ -44,7 +44,9 @@ export abstract class KubeCommand extends Command {
   }
 
   protected override async catch(error: Error & { oclif?: { exit?: number } }): Promise<unknown> {
-    if (error instanceof UsageError || error.oclif?.exit === 2) {
+    // oclif's parse errors (a bad option value among them) carry the parse that failed: all are usage errors.
+    const parseError = 'parse' in error;
+    if (error instanceof UsageError || error.oclif?.exit === 2 || parseError) {
       // oclif's parse errors span lines ("Parsing --replicas \n\tExpected ...\nSee more help with --help"): make one.
       const message = error.message.replace(/\s*See more help with --help\s*$/, '').trim().replace(/:?\s*\n\s*/g, ': ').replace(/\s{2,}/g, ' ');
       process.stderr.write(`error: ${message} (see --help)\n`);

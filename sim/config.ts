@@ -1,3 +1,4 @@
+import { parseDtype, type Dtype } from '../src/models/dtype.js';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_MODEL_LEN, DEFAULT_MEMORY_UTILIZATION } from '../src/models/memory.js';
 import { err, ok, type Result } from '../src/result.js';
@@ -33,6 +34,7 @@ Speed (default: derived from the profile; each flag overrides one figure):
   --accelerator TYPE              accelerator type from the catalog (default nvidia-h100-80gb)
   --profile-model ID              catalog model whose size sets speed and KV (default meta-llama/Llama-3.1-8B-Instruct)
   --tensor-parallel-size N        devices per replica in the profile (default 1)
+  --dtype DTYPE                   weight precision in the profile: bf16, fp8, int8, fp4, mxfp4, int4 (default: the checkpoint's)
   --gpu-memory-utilization F      fraction of device memory for weights + KV (default 0.92)
   --prefill-tokens-per-second N   forward tokens/s when compute-bound
   --decode-base-ms MS             memory time of a step without KV (reading the weights)
@@ -112,7 +114,7 @@ export function parseSimArgs(argv: readonly string[]): Result<Parsed> {
         'log-level': { type: 'string' }, 'max-num-seqs': { type: 'string' }, 'max-num-batched-tokens': { type: 'string' },
         'max-model-len': { type: 'string' }, 'num-gpu-blocks': { type: 'string' }, 'kv-cache-tokens': { type: 'string' },
         'block-size': { type: 'string' }, 'no-enable-prefix-caching': { type: 'boolean' },
-        accelerator: { type: 'string' }, 'profile-model': { type: 'string' }, 'tensor-parallel-size': { type: 'string' },
+        accelerator: { type: 'string' }, 'profile-model': { type: 'string' }, dtype: { type: 'string' }, 'tensor-parallel-size': { type: 'string' },
         'gpu-memory-utilization': { type: 'string' }, 'prefill-tokens-per-second': { type: 'string' },
         'decode-base-ms': { type: 'string' }, 'decode-per-seq-ms': { type: 'string' }, 'decode-per-kv-token-us': { type: 'string' },
         'output-length': { type: 'string' }, seed: { type: 'string' }, speedup: { type: 'string' },
@@ -161,7 +163,13 @@ export function parseSimArgs(argv: readonly string[]): Result<Parsed> {
   const gpuMemoryUtilization = n.utilization ?? DEFAULT_MEMORY_UTILIZATION;
   const accelerator = values.accelerator ?? DEFAULT_ACCELERATOR;
   const profileModel = values['profile-model'] ?? DEFAULT_PROFILE_MODEL;
-  const profile = deriveProfile({ accelerator, model: profileModel, tensorParallelSize: n.tp ?? 1, blockSize, memoryUtilization: gpuMemoryUtilization });
+  let dtype: Dtype | undefined;
+  if (values.dtype !== undefined) {
+    const parsed = parseDtype(values.dtype);
+    if (!parsed.ok) return err(`--dtype ${values.dtype}: ${parsed.error}`);
+    dtype = parsed.value;
+  }
+  const profile = deriveProfile({ accelerator, model: profileModel, tensorParallelSize: n.tp ?? 1, blockSize, memoryUtilization: gpuMemoryUtilization, ...(dtype ? { dtype } : {}) });
   if (!profile.ok) return err(`profile ${profileModel} on ${accelerator}: ${profile.error}`);
   const derived = profile.value;
   const numGpuBlocks = n.numGpuBlocks ?? (n.kvCacheTokens !== undefined ? Math.floor(n.kvCacheTokens / blockSize) : derived.numGpuBlocks);

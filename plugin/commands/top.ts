@@ -4,6 +4,7 @@ import { parseDurationMs } from '../top/duration.js';
 import { jsonReport, plainReport } from '../top/format.js';
 import { Refresher } from '../top/refresher.js';
 import { apiServerFetcher, directFetcher } from '../top/scrape.js';
+import { sortRows } from '../top/state.js';
 import { podDiscovery } from '../top/sources.js';
 import { defaultSelector, endpointTargets } from '../top/targets.js';
 
@@ -95,7 +96,8 @@ With --once, -o json|yaml, or when stdout is not a terminal, it prints one table
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
-      const snapshot = await refresher.refresh();
+      const latest = await refresher.refresh();
+      const snapshot = { ...latest, rows: sortRows(latest.rows, 'name') };
       if (flags.output === 'json') this.log(JSON.stringify(jsonReport(snapshot), null, 2));
       else if (flags.output === 'yaml') this.log((await import('yaml')).stringify(jsonReport(snapshot)).trimEnd());
       else this.log(plainReport(snapshot, namespaces));

@@ -1,5 +1,5 @@
-import { request as httpRequest, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { replicaMetrics, type ReplicaMetrics } from '../../src/servers/metrics.js';
 import type { Target } from './targets.js';
@@ -74,16 +74,39 @@ export function reason(error: unknown): string {
   return (e.cause?.message ?? e.message ?? String(error)).split('\n')[0]!.slice(0, 120);
 }
 
+// Connections stay open between refreshes (one per replica at most in flight: scrapes of a replica never overlap).
+const KEEP_ALIVE = { keepAlive: true, keepAliveMsecs: 10_000 };
+const httpAgent = new HttpAgent(KEEP_ALIVE);
+const httpsAgent = new HttpsAgent(KEEP_ALIVE);
+
+/** GET `url` as text with node:http(s); rejects on a non-200 status, an oversized page, or the signal. */
+function getText(url: URL, options: RequestOptions, signal: AbortSignal): Promise<string> {
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<string>((resolve, reject) => {
+    const req = send(url, { ...options, method: 'GET', signal, headers: { ...options.headers, accept: 'text/plain' } }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_PAGE_BYTES) req.destroy(new Error('page too large'));
+        else chunks.push(chunk);
+      });
+      res.on('error', reject);
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode === 200) return resolve(body);
+        reject(new Error(`HTTP ${res.statusCode}${statusMessage(body)}`));
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** Reads pages straight from their URLs (--endpoint, --direct). */
-export const directFetcher: Fetcher = async (url, signal) => {
-  const response = await fetch(url, { signal, headers: { accept: 'text/plain' } });
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new Error(`HTTP ${response.status}`);
-  }
-  const text = await response.text();
-  if (text.length > MAX_PAGE_BYTES) throw new Error('page too large');
-  return text;
+export const directFetcher: Fetcher = (url, signal) => {
+  const parsed = new URL(url);
+  return getText(parsed, { agent: parsed.protocol === 'https:' ? httpsAgent : httpAgent }, signal);
 };
 
 /**
@@ -104,30 +127,7 @@ export function apiServerFetcher(kubeConfig: KubeConfig): Fetcher {
     applied = { options: opts, atMs: Date.now() };
     return opts;
   };
-  return async (path, signal) => {
-    const opts = await options();
-    const url = new URL(base.pathname.replace(/\/$/, '') + path, base);
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise<string>((resolve, reject) => {
-      const req = send(url, { ...opts, method: 'GET', signal, headers: { ...opts.headers, accept: 'text/plain' } }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_PAGE_BYTES) req.destroy(new Error('page too large'));
-          else chunks.push(chunk);
-        });
-        res.on('error', reject);
-        res.on('end', () => {
-          const body = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode === 200) return resolve(body);
-          reject(new Error(`HTTP ${res.statusCode}${statusMessage(body)}`));
-        });
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  };
+  return async (path, signal) => getText(new URL(base.pathname.replace(/\/$/, '') + path, base), await options(), signal);
 }
 
 /** The API server answers proxy failures with a Status object; its message says why (`dial tcp ...: connect: connection refused`). */

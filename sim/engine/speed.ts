@@ -1,3 +1,4 @@
+import type { Dtype } from '../../src/models/dtype.js';
 import { acceleratorByName, type AcceleratorType } from '../../src/accelerators/catalog.js';
 import { modelById } from '../../src/models/catalog.js';
 import {
@@ -89,6 +90,8 @@ export interface ProfileRequest {
   readonly tensorParallelSize?: number;
   readonly blockSize?: number;
   readonly memoryUtilization?: number;
+  /** Weight precision the server runs (vLLM's --quantization); default the checkpoint's own. */
+  readonly dtype?: Dtype;
 }
 
 /**
@@ -107,7 +110,8 @@ export function deriveProfile(request: ProfileRequest): Result<Profile> {
   if (tpProblem !== undefined) return err(tpProblem);
   const blockSize = request.blockSize ?? DEFAULT_BLOCK_SIZE;
   const utilization = request.memoryUtilization ?? DEFAULT_MEMORY_UTILIZATION;
-  const kvTokens = kvCapacityTokens(model, model.nativeDtype, 'bf16', tp, accelerator.hbmBytesPerDevice, utilization);
+  const dtype = request.dtype ?? model.nativeDtype;
+  const kvTokens = kvCapacityTokens(model, dtype, 'bf16', tp, accelerator.hbmBytesPerDevice, utilization);
   const numGpuBlocks = Math.floor(kvTokens / blockSize);
   if (numGpuBlocks < 1) return err(`${model.id} does not fit on ${tp} x ${accelerator.name} with room for KV cache; raise --tensor-parallel-size`);
   const bandwidth = tp * accelerator.hbmBandwidthBytesPerSecond * DECODE_BANDWIDTH_EFFICIENCY;
@@ -115,7 +119,7 @@ export function deriveProfile(request: ProfileRequest): Result<Profile> {
   const kvBytes = kvBytesPerToken(model, 'bf16') * kvReplication(model, tp);
   const speed: SpeedModel = {
     prefillTokensPerSecond: flops / (2 * (model.activeParams ?? model.params)),
-    decodeBaseMs: (weightsBytes(model, model.nativeDtype) / bandwidth) * 1000,
+    decodeBaseMs: (weightsBytes(model, dtype) / bandwidth) * 1000,
     decodePerSeqMs: DECODE_PER_SEQ_MS,
     decodePerKvTokenUs: (kvBytes / bandwidth) * 1e6,
   };

@@ -42,9 +42,15 @@ export interface ReplicaMetrics {
 // TensorRT-LLM / Triton (triton-inference-server/tensorrtllm_backend docs): nv_trt_llm_kv_cache_block_metrics
 // {kv_cache_block_type="fraction"}, nv_trt_llm_request_metrics{request_type="waiting"|"scheduled"}.
 
+// The only histograms ReplicaMetrics reads. Buckets are most of a page (a vLLM v0.11 page has a dozen
+// histograms of 10-25 buckets each), so bucket lines of any other histogram are not parsed at all.
+const HISTOGRAMS_READ = new Set(['vllm:time_to_first_token_seconds', 'sglang:time_to_first_token_seconds']);
+const BUCKET = '_bucket';
+const wanted = (name: string): boolean => !name.endsWith(BUCKET) || HISTOGRAMS_READ.has(name.slice(0, -BUCKET.length));
+
 /** Parses a /metrics page into ReplicaMetrics. Never throws; the dialect is read from the names present. */
 export function replicaMetrics(page: string): ReplicaMetrics {
-  const { samples, skipped } = parsePrometheusText(page);
+  const { samples, skipped } = parsePrometheusText(page, wanted);
   const byName = new Map<string, Sample[]>();
   const models = new Set<string>();
   for (const s of samples) {
@@ -63,6 +69,12 @@ export function replicaMetrics(page: string): ReplicaMetrics {
     return list && list.length > 0 ? list.reduce((a, s) => a + s.value, 0) / list.length : undefined;
   };
   const base = { models: [...models].sort(), skippedLines: skipped };
+  // TensorRT-LLM backends before the `fraction` block type export only used and max blocks.
+  const trtUsedFraction = (): number | undefined => {
+    const used = sum('nv_trt_llm_kv_cache_block_metrics', (s) => s.labels.kv_cache_block_type === 'used');
+    const max = sum('nv_trt_llm_kv_cache_block_metrics', (s) => s.labels.kv_cache_block_type === 'max');
+    return used !== undefined && max !== undefined && max > 0 ? used / max : undefined;
+  };
 
   if (byName.has('vllm:num_requests_running') || byName.has('vllm:kv_cache_usage_perc') || byName.has('vllm:gpu_cache_usage_perc')) {
     const cacheConfig = byName.get('vllm:cache_config_info')?.[0]?.labels;
@@ -75,8 +87,9 @@ export function replicaMetrics(page: string): ReplicaMetrics {
       running: sum('vllm:num_requests_running'),
       promptTokensTotal: sum('vllm:prompt_tokens_total'),
       generationTokensTotal: sum('vllm:generation_tokens_total'),
-      prefixCacheQueriesTotal: sum('vllm:prefix_cache_queries_total'),
-      prefixCacheHitsTotal: sum('vllm:prefix_cache_hits_total'),
+      // vLLM V1 before v0.10 named these vllm:gpu_prefix_cache_queries/hits (same meaning: tokens).
+      prefixCacheQueriesTotal: sum('vllm:prefix_cache_queries_total') ?? sum('vllm:gpu_prefix_cache_queries_total'),
+      prefixCacheHitsTotal: sum('vllm:prefix_cache_hits_total') ?? sum('vllm:gpu_prefix_cache_hits_total'),
       preemptionsTotal: sum('vllm:num_preemptions_total'),
       ttftSeconds: histogram(byName, 'vllm:time_to_first_token_seconds'),
       blockSize: numberLabel(cacheConfig?.block_size),
@@ -95,6 +108,12 @@ export function replicaMetrics(page: string): ReplicaMetrics {
       running: sum('sglang:num_running_reqs'),
       promptTokensTotal: sum('sglang:prompt_tokens_total'),
       generationTokensTotal: sum('sglang:generation_tokens_total'),
+      // SGLang counts every prompt token in prompt_tokens and those served from its radix cache in cached_tokens,
+      // so hits / queries in tokens read as vLLM's prefix_cache_hits / prefix_cache_queries do.
+      prefixCacheQueriesTotal: byName.has('sglang:cached_tokens_total') ? sum('sglang:prompt_tokens_total') : undefined,
+      prefixCacheHitsTotal: sum('sglang:cached_tokens_total'),
+      // A retracted request is SGLang's preemption: its KV is dropped and it goes back to the queue.
+      preemptionsTotal: sum('sglang:num_retracted_requests_total'),
       ttftSeconds: histogram(byName, 'sglang:time_to_first_token_seconds'),
     });
   }
@@ -102,7 +121,7 @@ export function replicaMetrics(page: string): ReplicaMetrics {
     return compact({
       dialect: 'trtllm',
       ...base,
-      kvCacheUsage: mean('nv_trt_llm_kv_cache_block_metrics', (s) => s.labels.kv_cache_block_type === 'fraction'),
+      kvCacheUsage: mean('nv_trt_llm_kv_cache_block_metrics', (s) => s.labels.kv_cache_block_type === 'fraction') ?? trtUsedFraction(),
       waiting: sum('nv_trt_llm_request_metrics', (s) => s.labels.request_type === 'waiting'),
       running: sum('nv_trt_llm_request_metrics', (s) => s.labels.request_type === 'scheduled'),
     });
@@ -113,7 +132,9 @@ export function replicaMetrics(page: string): ReplicaMetrics {
       ...base,
       waiting: sum('tgi_queue_size'),
       running: sum('tgi_batch_current_size'),
-      ttftSeconds: undefined,
+      // TGI counts tokens only per finished request (histogram sums): rates from them move in steps.
+      promptTokensTotal: sum('tgi_request_input_length_sum'),
+      generationTokensTotal: sum('tgi_request_generated_tokens_sum'),
     });
   }
   return { dialect: 'unknown', ...base };

@@ -19,12 +19,23 @@ export interface ParsedPage {
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)(\s+-?\d+)?\s*$/;
 const LABEL = /\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*,?/y;
 
-export function parsePrometheusText(text: string): ParsedPage {
+const NAME_END = /[{\s]/;
+
+/**
+ * `keep`, when given, is asked each sample's metric name before the line is read further: a reader that needs
+ * a few series skips the rest (a vLLM page is mostly histogram buckets) without paying for their labels.
+ * Lines it declines are neither samples nor skipped.
+ */
+export function parsePrometheusText(text: string, keep?: (name: string) => boolean): ParsedPage {
   const samples: Sample[] = [];
   let skipped = 0;
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
+    if (keep) {
+      const end = line.search(NAME_END);
+      if (!keep(end < 0 ? line : line.slice(0, end))) continue;
+    }
     const match = SAMPLE.exec(line);
     if (!match) {
       skipped += 1;

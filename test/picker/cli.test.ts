@@ -70,8 +70,9 @@ describe('kinfer-picker CLI', () => {
   }
 
   const bad = [
-    { args: [], error: /^kinfer-picker: give either --pool NAME or one or more --endpoint URL$/ },
-    { args: ['--pool', 'p', '--endpoint', 'http://127.0.0.1:8000'], error: /^kinfer-picker: give either --pool NAME or one or more --endpoint URL$/ },
+    { args: [], error: /^kinfer-picker: give one of --pool NAME, --selector SELECTOR, or one or more --endpoint URL$/ },
+    { args: ['--selector', 'app=x', '--endpoint', 'http://127.0.0.1:8000'], error: /^kinfer-picker: give one of --pool NAME, --selector SELECTOR, or one or more --endpoint URL$/ },
+    { args: ['--pool', 'p', '--endpoint', 'http://127.0.0.1:8000'], error: /^kinfer-picker: give one of --pool NAME, --selector SELECTOR, or one or more --endpoint URL$/ },
     { args: ['--mode', 'nope', '--endpoint', 'http://127.0.0.1:8000'], error: /^kinfer-picker: --mode nope: use ext-proc or proxy$/ },
     { args: ['--endpoint', 'http://[not-a-host'], error: /^kinfer-picker: --endpoint http:\/\/\[not-a-host: not a URL such as http:\/\/127\.0\.0\.1:8000$/ },
     { args: ['--endpoint', 'https://127.0.0.1:8000'], error: /^kinfer-picker: --endpoint https:\/\/127\.0\.0\.1:8000: only http:\/\/ model servers are supported$/ },

@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { render } from 'ink-testing-library';
+import type { SnapshotSource } from '../../../plugin/top/refresher.js';
+import type { TopSnapshot } from '../../../plugin/top/state.js';
+import { TopView } from '../../../plugin/views/TopView.js';
+import { row } from '../top/builders.js';
+
+/** Hands the view snapshots on demand; records when the view stops it. */
+class FakeSource implements SnapshotSource {
+  stopped = false;
+  private listener: ((s: TopSnapshot) => void) | undefined;
+  constructor(private readonly first: TopSnapshot) {}
+  start(onSnapshot: (s: TopSnapshot) => void): () => void {
+    this.listener = onSnapshot;
+    onSnapshot(this.first);
+    return () => void (this.stopped = true);
+  }
+  push(s: TopSnapshot): void {
+    this.listener?.(s);
+  }
+}
+
+const AT = Date.UTC(2025, 0, 2, 3, 4, 5);
+const SNAPSHOT: TopSnapshot = {
+  atMs: AT,
+  rows: [
+    row('llama-0', { kvCacheUsage: 0.42, running: 12, waiting: 0, generationTokensPerSecond: 1520, ttftP50Ms: 85, ttftP99Ms: 410, prefixCacheHitRate: 0.73, preemptionsTotal: 0 }),
+    row('llama-1', { kvCacheUsage: 0.97, running: 30, waiting: 9, generationTokensPerSecond: 2210, ttftP50Ms: 900, ttftP99Ms: 2400, prefixCacheHitRate: 0.5, preemptionsTotal: 4 }),
+    row('qwen-0', { pool: 'ml/qwen', reachable: false, reason: 'no answer in 1.5s' }),
+  ],
+  pools: [
+    { pool: 'ml/llama', replicas: 2, unreachable: 0, kvCacheMean: 0.695, kvCacheMax: 0.97, running: 42, waiting: 9, generationTokensPerSecond: 3730, ttftP50Ms: 120, ttftP99Ms: 2300, prefixCacheHitRate: 0.6 },
+    { pool: 'ml/qwen', replicas: 1, unreachable: 1, running: 0, waiting: 0 },
+  ],
+};
+
+const HEADER = 'REPLICA  NODE          ACCELERATOR       KV CACHE         RUN  WAIT  TOK/S  TTFT P50  TTFT P99  PRE…';
+const LLAMA0 = 'llama-0  node-llama-0  nvidia-h100-80gb  ████░░░░░░  42%   12     0   1520      85ms     410ms     …';
+const LLAMA1 = 'llama-1  node-llama-1  nvidia-h100-80gb  ██████████  97%   30     9   2210     900ms     2.40s     …';
+const QWEN0 = 'qwen-0   node-qwen-0   nvidia-h100-80gb                -    -     -      -         -         -     …';
+// Alone after filtering, the qwen row sets the column widths (node-qwen-0 is one shorter).
+const QWEN0_ALONE = 'qwen-0   node-qwen-0  nvidia-h100-80gb                -    -     -      -         -         -      …';
+
+const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 30));
+
+/** Retries `check` until it passes or 2 s go by (renders are asynchronous; a loaded machine is slow). */
+async function eventually(check: () => void): Promise<void> {
+  for (const started = Date.now(); ; await tick()) {
+    try {
+      return check();
+    } catch (error) {
+      if (Date.now() - started > 2000) throw error;
+    }
+  }
+}
+const DOWN = '\u001B[B';
+const UP = '\u001B[A';
+
+function lines(frame: string | undefined): string[] {
+  return (frame ?? '').split('\n');
+}
+
+/** The table rows of a frame: the lines between the table header and the key hints. */
+function tableRows(frame: string | undefined): string[] {
+  const all = lines(frame);
+  return all.slice(all.findIndex((l) => l.startsWith('REPLICA ')) + 1, -1);
+}
+
+const FIRST_FRAME_TAIL = [
+  'ml/llama  2 replicas  KV 70% mean, 97% max  run 42  wait 9  3730 tok/s  TTFT p50 120ms p99 2.30s  p…',
+  'ml/qwen  1 replica (1 unreachable)  KV - mean, - max  run 0  wait 0  - tok/s  TTFT p50 - p99 -  pre…',
+  '',
+  HEADER,
+  LLAMA0,
+  LLAMA1,
+  QWEN0,
+  'q quit  s sort  / filter  rows 1-3 of 3',
+];
+
+describe('TopView rendered to a fake stdout (100 columns: long lines are cut, not wrapped)', () => {
+  const mount = (snapshot: TopSnapshot, height = 20) => {
+    const source = new FakeSource(snapshot);
+    const view = render(<TopView source={source} intervalSeconds={2} namespaces={false} height={height} />);
+    return { source, view, frame: () => lines(view.lastFrame()), rows: () => tableRows(view.lastFrame()) };
+  };
+
+  it('title, one line per pool, the table with bars and percents, key hints', async () => {
+    const { source, view, frame } = mount(SNAPSHOT);
+    await eventually(() => {
+      assert.match(frame()[0]!, /^kubectl inference top {2}3 replicas {2}every 2s {2}\d\d:\d\d:\d\d {2}sort: name$/);
+      assert.deepEqual(frame().slice(1), FIRST_FRAME_TAIL);
+    });
+    view.unmount();
+    assert.ok(source.stopped, 'unmounting stops the refresher');
+  });
+
+  it('shows each new snapshot', async () => {
+    const { source, view, rows } = mount(SNAPSHOT);
+    await eventually(() => assert.equal(rows().length, 3));
+    source.push({ ...SNAPSHOT, rows: [row('llama-0', { kvCacheUsage: 0.05 })], pools: [] });
+    await eventually(() => assert.match(rows()[0]!, /^llama-0 .* █░░░░░░░░░ {3}5% /));
+    view.unmount();
+  });
+
+  it('s cycles the sort column: KV descending, then waiting, tokens/s, TTFT p99, back to name', async () => {
+    const { view, frame, rows } = mount(SNAPSHOT);
+    await eventually(() => assert.deepEqual(rows(), [LLAMA0, LLAMA1, QWEN0]));
+    const steps: [RegExp, string[]][] = [
+      [/sort: KV % ↓$/, [LLAMA1, LLAMA0, QWEN0]],
+      [/sort: waiting ↓$/, [LLAMA1, LLAMA0, QWEN0]],
+      [/sort: tokens\/s ↓$/, [LLAMA1, LLAMA0, QWEN0]],
+      [/sort: TTFT p99 ↓$/, [LLAMA1, LLAMA0, QWEN0]],
+      [/sort: name$/, [LLAMA0, LLAMA1, QWEN0]],
+    ];
+    for (const [title, want] of steps) {
+      view.stdin.write('s');
+      await eventually(() => {
+        assert.match(frame()[0]!, title);
+        assert.deepEqual(rows(), want);
+      });
+    }
+    view.unmount();
+  });
+
+  it('/ filters as you type (q is text there, not quit); Enter keeps it, Esc clears it', async () => {
+    const { source, view, frame, rows } = mount(SNAPSHOT);
+    await eventually(() => assert.equal(rows().length, 3));
+    for (const key of ['/', 'q', 'w']) view.stdin.write(key);
+    await eventually(() => {
+      assert.equal(frame().at(-1), '/qw_  (Enter: keep  Esc: clear)');
+      assert.deepEqual(rows(), [QWEN0_ALONE]);
+    });
+    assert.equal(source.stopped, false, 'q typed into the filter does not quit');
+    view.stdin.write('\r');
+    await eventually(() => {
+      assert.match(frame()[0]!, /filter: qw$/);
+      assert.deepEqual(rows(), [QWEN0_ALONE]);
+      assert.equal(frame().at(-1), 'q quit  s sort  / filter  rows 1-1 of 1');
+    });
+    view.stdin.write('/');
+    await eventually(() => assert.equal(frame().at(-1), '/qw_  (Enter: keep  Esc: clear)'));
+    view.stdin.write('\u001B');
+    await eventually(() => {
+      assert.deepEqual(rows(), [LLAMA0, LLAMA1, QWEN0]);
+      assert.equal(frame().at(-1), 'q quit  s sort  / filter  rows 1-3 of 3');
+    });
+    view.unmount();
+  });
+
+  it('arrows scroll when the rows exceed the screen, and stop at the ends', async () => {
+    const many: TopSnapshot = {
+      atMs: AT, pools: [],
+      rows: Array.from({ length: 12 }, (_, i) => row(`r-${String(i).padStart(2, '0')}`, { kvCacheUsage: i / 12, running: i, waiting: 0 })),
+    };
+    // 10 lines: title, blank, table header, key hints, one spare for the cursor, so room for 5 rows.
+    const { view, frame, rows } = mount(many, 10);
+    const names = (): string[] => rows().map((l) => l.split(' ')[0]!);
+    await eventually(() => {
+      assert.deepEqual(names(), ['r-00', 'r-01', 'r-02', 'r-03', 'r-04']);
+      assert.equal(frame().at(-1), 'q quit  s sort  / filter  ↑↓ PgUp PgDn scroll  rows 1-5 of 12');
+    });
+    view.stdin.write(DOWN);
+    view.stdin.write(DOWN);
+    await eventually(() => assert.deepEqual(names(), ['r-02', 'r-03', 'r-04', 'r-05', 'r-06']));
+    for (let i = 0; i < 20; i++) view.stdin.write(DOWN);
+    await eventually(() => {
+      assert.deepEqual(names(), ['r-07', 'r-08', 'r-09', 'r-10', 'r-11']);
+      assert.match(frame().at(-1)!, /rows 8-12 of 12$/);
+    });
+    view.stdin.write(UP);
+    await eventually(() => assert.equal(names()[0], 'r-06'));
+    for (let i = 0; i < 20; i++) view.stdin.write(UP);
+    await eventually(() => assert.equal(names()[0], 'r-00'));
+    view.unmount();
+  });
+
+  it('q quits: the app exits and the refresher stops', async () => {
+    const { source, view, rows } = mount(SNAPSHOT);
+    await eventually(() => assert.equal(rows().length, 3));
+    view.stdin.write('q');
+    await eventually(() => assert.ok(source.stopped));
+  });
+});

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { histogramQuantile, replicaMetrics, type Histogram, type ReplicaMetrics } from '../../../src/servers/metrics.js';
+
+// dist/test/src/servers/ -> test/fixtures/metrics/ in the repository (fixtures are not compiled).
+const FIXTURES = new URL('../../../../test/fixtures/metrics/', import.meta.url);
+const page = (name: string): string => readFileSync(new URL(name, FIXTURES), 'utf8');
+
+const LLAMA = 'meta-llama/Llama-3.1-8B-Instruct';
+
+describe('replicaMetrics on recorded pages of each dialect', () => {
+  const cases: { page: string; want: Omit<ReplicaMetrics, 'ttftSeconds'>; ttftCount?: number }[] = [
+    {
+      page: 'vllm-v0.11.prom',
+      want: {
+        dialect: 'vllm', models: [LLAMA], skippedLines: 0, kvCacheUsage: 0.8125, running: 12, waiting: 3,
+        promptTokensTotal: 52000, generationTokensTotal: 91000, prefixCacheQueriesTotal: 40000, prefixCacheHitsTotal: 30000,
+        preemptionsTotal: 7, blockSize: 16, numGpuBlocks: 27000, runningLoras: ['sql-lora', 'chat-lora'], waitingLoras: [], maxLoras: 4,
+      },
+      ttftCount: 355,
+    },
+    {
+      page: 'vllm-v0.6.prom',
+      want: {
+        dialect: 'vllm', models: ['mistralai/Mistral-7B-Instruct-v0.3'], skippedLines: 0, kvCacheUsage: 0.25, running: 4, waiting: 0,
+        promptTokensTotal: 1200, generationTokensTotal: 3400, preemptionsTotal: 2, blockSize: 16, numGpuBlocks: 7800,
+      },
+      ttftCount: 10,
+    },
+    {
+      page: 'sglang.prom',
+      want: {
+        dialect: 'sglang', models: ['Qwen/Qwen2.5-7B-Instruct'], skippedLines: 0, kvCacheUsage: 0.97, running: 20, waiting: 9,
+        promptTokensTotal: 8000, generationTokensTotal: 16000, prefixCacheQueriesTotal: 8000, prefixCacheHitsTotal: 4000, preemptionsTotal: 3,
+      },
+      ttftCount: 10,
+    },
+    {
+      page: 'tgi.prom',
+      want: { dialect: 'tgi', models: [], skippedLines: 0, running: 8, waiting: 5, promptTokensTotal: 24000, generationTokensTotal: 30500 },
+    },
+    {
+      page: 'trtllm.prom',
+      want: { dialect: 'trtllm', models: [], skippedLines: 0, kvCacheUsage: 0.75, running: 6, waiting: 2 },
+    },
+    {
+      page: 'trtllm-no-fraction.prom',
+      want: { dialect: 'trtllm', models: [], skippedLines: 0, kvCacheUsage: 0.75, running: 6, waiting: 2 },
+    },
+    {
+      // Cut mid-line after the preemption counter: the gauges before the cut still read, the torn line is skipped.
+      page: 'vllm-truncated.prom',
+      want: {
+        dialect: 'vllm', models: [LLAMA], skippedLines: 1, kvCacheUsage: 0.8125, running: 12, waiting: 3,
+        prefixCacheQueriesTotal: 40000, prefixCacheHitsTotal: 30000, preemptionsTotal: 7,
+      },
+    },
+    {
+      page: 'garbage.prom',
+      want: { dialect: 'unknown', models: [], skippedLines: 3 },
+    },
+  ];
+  for (const c of cases) {
+    it(c.page, () => {
+      const { ttftSeconds, ...rest } = replicaMetrics(page(c.page));
+      assert.deepEqual(rest, c.want);
+      assert.equal(ttftSeconds?.count, c.ttftCount);
+      if (ttftSeconds) assert.equal(ttftSeconds.buckets.at(-1)?.[0], Infinity, 'the +Inf bucket comes last');
+    });
+  }
+
+  it('never throws on any prefix of a page', () => {
+    const text = page('vllm-v0.11.prom');
+    for (let end = 0; end <= text.length; end += 7) assert.doesNotThrow(() => replicaMetrics(text.slice(0, end)));
+  });
+
+  it('reads vLLM V1 prefix-cache counters by their pre-0.10 names', () => {
+    const m = replicaMetrics([
+      'vllm:num_requests_running{engine="0",model_name="m"} 1',
+      'vllm:gpu_prefix_cache_queries_total{engine="0",model_name="m"} 100',
+      'vllm:gpu_prefix_cache_hits_total{engine="0",model_name="m"} 25',
+    ].join('\n'));
+    assert.equal(m.prefixCacheQueriesTotal, 100);
+    assert.equal(m.prefixCacheHitsTotal, 25);
+  });
+});
+
+describe('histogramQuantile over the observations between two scrapes', () => {
+  const h = (buckets: [number, number][]): Histogram => ({ buckets, sum: 0, count: buckets.at(-1)?.[1] ?? 0 });
+  const before = h([[0.1, 10], [0.5, 20], [1, 20], [Infinity, 20]]);
+  const now = h([[0.1, 10], [0.5, 30], [1, 40], [Infinity, 40]]);
+  const cases: { name: string; q: number; now: Histogram; before?: Histogram; want: number | undefined }[] = [
+    { name: 'p50 of the 20 new: the 10th of them, at the top of (0.1, 0.5]', q: 0.5, now, before, want: 0.5 },
+    { name: 'p99 of the 20 new: inside (0.5, 1]', q: 0.99, now, before, want: 0.5 + 0.5 * (19.8 - 10) / 10 },
+    { name: 'no new observations', q: 0.5, now: before, before, want: undefined },
+    { name: 'no earlier scrape: everything counts', q: 0.25, now, want: 0.1 },
+    { name: 'rank in +Inf: the last finite bound', q: 0.99, now: h([[0.1, 1], [Infinity, 10]]), want: 0.1 },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const got = histogramQuantile(c.q, c.now, c.before);
+      if (c.want === undefined) assert.equal(got, undefined);
+      else assert.ok(got !== undefined && Math.abs(got - c.want) < 1e-9, `got ${got}, want ${c.want}`);
+    });
+  }
+});
+
+describe('parsePrometheusText with a name filter', () => {
+  it('reads only the series asked for; declined lines are not counted as skipped', async () => {
+    const { parsePrometheusText } = await import('../../../src/servers/prometheus.js');
+    const text = ['# TYPE a counter', 'a_total{x="1"} 3', 'b_bucket{le="1"} 2', 'b_bucket{le="+Inf"', 'c 4 1700000000000', 'torn{'].join('\n');
+    assert.deepEqual(parsePrometheusText(text, (name) => !name.startsWith('b')), {
+      samples: [{ name: 'a_total', labels: { x: '1' }, value: 3 }, { name: 'c', labels: {}, value: 4 }],
+      skipped: 1,
+    });
+    assert.equal(parsePrometheusText(text).skipped, 2);
+  });
+});
