@@ -1,0 +1,90 @@
+import type { Endpoint, EndpointMetrics, InferenceRequest } from './types.js';
+
+// The routing framework, shaped like the Gateway API Inference Extension EPP's (pkg/epp/scheduling/framework):
+// a scheduling profile runs filters (drop endpoints), then scorers (each gives every candidate a score in [0,1];
+// the run loop clamps and weights them in one place, picker.ts), then one picker (chooses from the weighted
+// scores). Plugins import this file; this file imports no plugin; registry.ts is the only file that knows them all.
+
+/** One decision's inputs, shared by every plugin of the profile. */
+export interface PickContext {
+  readonly request: InferenceRequest;
+  /** The picker's clock now (ms), for staleness. */
+  readonly nowMs: number;
+  /** Metrics older than this are unknown (scored as the worst, never as the best). */
+  readonly metricsStalenessMs: number;
+  /** Uniform in [0,1); the only randomness a plugin may use (seeded in tests and benchmarks). */
+  readonly random: () => number;
+}
+
+export type PluginKind = 'filter' | 'scorer' | 'picker' | 'profile-handler';
+
+interface PluginBase {
+  /** The type name as it appears in EndpointPickerConfig (`queue-scorer`). */
+  readonly type: string;
+  /** The instance name (`plugins[].name`), which profiles reference. */
+  readonly name: string;
+  /**
+   * Called after a request was sent to `address`, at `nowMs` on the picker's clock (plugins that learn, like the
+   * prefix index). Plugins without state leave it out.
+   */
+  onRouted?(request: InferenceRequest, address: string, nowMs: number): void;
+}
+
+/** Keeps the endpoints a request may go to. Returning none means no endpoint can serve it. */
+export interface FilterPlugin extends PluginBase {
+  readonly kind: 'filter';
+  filter(ctx: PickContext, endpoints: readonly Endpoint[]): readonly Endpoint[];
+}
+
+/** Scores every candidate in [0,1], higher is better; returns one score per endpoint, in order. */
+export interface ScorerPlugin extends PluginBase {
+  readonly kind: 'scorer';
+  score(ctx: PickContext, endpoints: readonly Endpoint[]): readonly number[];
+}
+
+/** Chooses one endpoint from the candidates and their weighted scores (aligned arrays); undefined when empty. */
+export interface PickerPlugin extends PluginBase {
+  readonly kind: 'picker';
+  pick(ctx: PickContext, endpoints: readonly Endpoint[], scores: readonly number[]): Endpoint | undefined;
+}
+
+/** Chooses the profile to run. kinfer runs one profile per decision; `single-profile-handler` is accepted as such. */
+export interface ProfileHandlerPlugin extends PluginBase {
+  readonly kind: 'profile-handler';
+}
+
+export type Plugin = FilterPlugin | ScorerPlugin | PickerPlugin | ProfileHandlerPlugin;
+
+/** The single place a score is brought into [0,1]; NaN and infinities count as 0 (the worst). */
+export function clamp01(value: number): number {
+  if (!Number.isFinite(value)) return 0;
+  return value < 0 ? 0 : value > 1 ? 1 : value;
+}
+
+/** The endpoint's metrics if it has some and they are fresh; undefined means unknown (score it as the worst). */
+export function freshMetrics(ctx: PickContext, endpoint: Endpoint): EndpointMetrics | undefined {
+  const m = endpoint.metrics;
+  if (m === undefined) return undefined;
+  if (ctx.nowMs - m.scrapedAtMs > ctx.metricsStalenessMs) return undefined;
+  return m;
+}
+
+/**
+ * Queue depth as the picker should see it: the scraped queue plus what it sent since that scrape. Between two
+ * scrapes every request sees the same numbers; without this term a burst lands on one replica (DESIGN.md, "Two traps").
+ */
+export function effectiveWaiting(metrics: EndpointMetrics, endpoint: Endpoint): number {
+  return (metrics.waiting ?? 0) + Math.max(0, endpoint.sentSinceScrape);
+}
+
+/**
+ * KV use as the picker should see it: the scraped use plus the blocks of the requests sent since, each estimated
+ * at `blocksPerRequest` (the caller's estimate; the current request's size is a fair one). Without `numGpuBlocks`
+ * the scraped figure is all there is.
+ */
+export function effectiveKvUsage(metrics: EndpointMetrics, endpoint: Endpoint, blocksPerRequest: number): number {
+  const used = metrics.kvCacheUsage ?? 0;
+  const blocks = metrics.numGpuBlocks;
+  if (blocks === undefined || !(blocks > 0)) return used;
+  return used + (Math.max(0, endpoint.sentSinceScrape) * Math.max(0, blocksPerRequest)) / blocks;
+}

@@ -1,0 +1,20 @@
+// The picking core's public surface, for picker/, plugin/ and bench/.
+export type { Endpoint, EndpointMetrics, InferenceRequest, PickResult } from './types.js';
+export type { FilterPlugin, PickContext, PickerPlugin, Plugin, PluginKind, ScorerPlugin } from './framework.js';
+export { EndpointPicker, DEFAULT_METRICS_STALENESS_MS, type EndpointPickerOptions } from './picker.js';
+export {
+  API_VERSION,
+  DEFAULT_CONFIG_YAML,
+  KIND,
+  KINFER_CONFIG_YAML,
+  parsePickerConfig,
+  pickerConfigToYaml,
+  prefixBlockSizeOf,
+  validatePickerConfig,
+  type PickerConfig,
+  type PluginConfig,
+  type ProfilePluginRef,
+  type SchedulingProfileConfig,
+} from './config.js';
+export { blockHashes, estimateTokens, PrefixIndex, CHARS_PER_TOKEN, DEFAULT_PREFIX_BLOCK_SIZE } from './prefix.js';
+export { PLUGIN_TYPE_NAMES, pluginType } from './registry.js';

@@ -1,0 +1,187 @@
+import { z } from 'zod';
+import { effectiveKvUsage, effectiveWaiting, freshMetrics, type PickContext, type ScorerPlugin } from '../framework.js';
+import {
+  CHARS_PER_TOKEN,
+  DEFAULT_LRU_CAPACITY_PER_SERVER,
+  DEFAULT_MAX_PREFIX_BLOCKS,
+  DEFAULT_PREFIX_BLOCK_SIZE,
+  PrefixIndex,
+} from '../prefix.js';
+import type { Endpoint, InferenceRequest } from '../types.js';
+
+export const TYPE = 'predicted-latency-scorer';
+
+/**
+ * Speeds used when an endpoint has not measured its own: kinfer-sim's roofline for Llama-3.1-8B on one H100 SXM
+ * (sim/engine/speed.ts): prefill 989 TFLOP/s × 0.5 MFU / (2 × 8.03 G params) ≈ 30,800 tokens/s; decode reads
+ * 16.1 GB of weights at 3.35 TB/s × 0.7 ≈ 6.9 ms per step alone, ~10 ms with a moderate batch: 100 tokens/s.
+ */
+export const DEFAULT_PREFILL_TOKENS_PER_SECOND = 30_000;
+export const DEFAULT_DECODE_TOKENS_PER_SECOND = 100;
+/** Tokens one engine step computes at most (kinfer-sim's default --max-num-batched-tokens). */
+export const DEFAULT_MAX_NUM_BATCHED_TOKENS = 8192;
+/** vLLM's default KV block (16 tokens), used when the endpoint does not report its own. */
+const DEFAULT_KV_BLOCK_TOKENS = 16;
+/** Weight of each routed request in the running mean of prefill work (about the last 20 requests). */
+const MEAN_PREFILL_ALPHA = 0.05;
+
+export const parameters = z.strictObject({
+  /** Prefix index, as prefix-cache-scorer's: characters per hashed block, blocks matched, LRU entries per server. */
+  blockSize: z.number().int().positive().default(DEFAULT_PREFIX_BLOCK_SIZE),
+  maxPrefixBlocksToMatch: z.number().int().positive().default(DEFAULT_MAX_PREFIX_BLOCKS),
+  lruCapacityPerServer: z.number().int().positive().default(DEFAULT_LRU_CAPACITY_PER_SERVER),
+  /** Per-request prefill speed of an endpoint that reports none. */
+  prefillTokensPerSecond: z.number().positive().default(DEFAULT_PREFILL_TOKENS_PER_SECOND),
+  /** Per-sequence decode speed (1 / inter-token latency) of an endpoint that reports none. */
+  decodeTokensPerSecond: z.number().positive().default(DEFAULT_DECODE_TOKENS_PER_SECOND),
+  /** Prefill chunk per engine step. */
+  maxNumBatchedTokens: z.number().int().positive().default(DEFAULT_MAX_NUM_BATCHED_TOKENS),
+  /** Output length assumed when the request states no max_tokens (KV the request will grow into). */
+  meanOutputTokens: z.number().int().positive().default(256),
+  /**
+   * KV load beyond which a new request is expected to cause preemption or wait for blocks. 0.8 (the Inference
+   * Extension saturation detector's KV threshold) measured better than 0.9 in bench/routing.bench.ts.
+   */
+  kvHeadroom: z.number().gt(0).lt(1).default(0.8),
+  /** Added to the prediction at the headroom, growing linearly to twice this at a full cache. */
+  preemptionPenaltyMs: z.number().min(0).default(5000),
+  /**
+   * How far behind the best candidate's prediction an endpoint scores 0 (linear in between). 4 s: about the
+   * longest prefill on the slowest replica of bench/routing.bench.ts, so every difference a prompt makes counts;
+   * 1 s and 2 s over-weighted small differences against free KV there.
+   */
+  scaleMs: z.number().positive().default(4000),
+});
+export type Parameters = z.infer<typeof parameters>;
+
+/**
+ * Predicted time to first token of this request on each endpoint, as a score: kinfer's own scorer.
+ *
+ * The model follows a continuous-batching server (vLLM's scheduler, which kinfer-sim reproduces): a request
+ * waits behind the queue, then prefills the part of its prompt the replica has not cached, in chunks of at most
+ * `maxNumBatchedTokens` tokens, one chunk per engine step; its first token comes at the end of the last chunk.
+ * With P the endpoint's prefill speed (tokens/s, measured or default) and D its decode speed per sequence
+ * (tokens/s; 1/D is the step time while decoding):
+ *
+ *   hit      = tokens of the longest prefix this endpoint was recently sent (own LRU index of block hashes)
+ *   prefill  = promptTokens − hit
+ *   own      = max(prefill / P,  ceil(prefill / maxNumBatchedTokens) / D)     compute- or step-bound
+ *   q        = waiting + sentSinceScrape                                       in-flight accounting
+ *   backlog  = prefill tokens this picker sent to e, drained at P since         the prefill work ahead that the
+ *                                                                              scrape shows as "running"
+ *   queue    = max(q × meanPrefill, backlog) / P                               the queue's prefill work ahead
+ *            + (waiting > 0 or kv ≥ kvHeadroom ? (q + 1) × meanOutputTokens / (max(1, running) × D) : 0)
+ *                  a blocked queue (vLLM admits at once unless KV blocks are short) drains only as running
+ *                  sequences finish: about running × D / meanOutputTokens of them per second
+ *   kv       = kvCacheUsage + sentSinceScrape × promptBlocks / numGpuBlocks
+ *   need     = (prefill + outputTokens) / blockTokens / numGpuBlocks           KV this request will hold
+ *   growth   = running × meanOutputTokens / 2 / blockTokens / numGpuBlocks     KV the running batch still grows into
+ *   load     = kv + need + growth
+ *   penalty  = load > kvHeadroom ? preemptionPenaltyMs × (1 + (load − kvHeadroom) / (1 − kvHeadroom)) : 0
+ *   ttft     = own + queue + penalty
+ *   score    = max(0, 1 − (ttft − min over candidates of ttft) / scaleMs)
+ *
+ * meanPrefill is a running mean of the prefill work of the requests routed so far (the picker does not see the
+ * queued prompts). A request that would push the cache past the headroom is penalised heavily: vLLM then
+ * preempts the newest running sequence and recomputes it later, which costs everyone on that replica.
+ *
+ * The score is linear in milliseconds behind the best candidate: what a request loses is absolute time, so a long
+ * prompt that would wait 2.4 s more on a slow replica is steered away firmly, while 20 ms between two idle replicas
+ * barely counts against the other scorers of the profile (free KV, prefix affinity).
+ *
+ * Why it is damped against herding: the queue term grows by meanPrefill / P with every request sent since the
+ * scrape, so a burst spreads over the replicas whose predictions are close instead of all going to the one that
+ * looked best at the last scrape; stale or missing metrics score 0 (the worst), and exact ties are broken at
+ * random by the picker. Prefix affinity enters as saved prefill time, in the same unit as the queue, so a
+ * cached prefix wins only while it saves more than the extra queue costs (the reference profile adds a prefix
+ * share to a queue rank, which keeps sending a hot prefix to one replica).
+ */
+export class PredictedLatencyScorer implements ScorerPlugin {
+  readonly kind = 'scorer' as const;
+  readonly type = TYPE;
+  readonly index: PrefixIndex;
+  private meanPrefillTokens: number | undefined;
+  /** Per address: prefill tokens this picker sent, not yet computed at `atMs` as far as it can tell. */
+  private readonly backlog = new Map<string, { tokens: number; atMs: number }>();
+  /** Per address: prefill speed last used (tokens/ms), to drain the backlog with. */
+  private readonly prefillPerMs = new Map<string, number>();
+
+  constructor(readonly name: string, readonly params: Parameters) {
+    this.index = new PrefixIndex(params.lruCapacityPerServer);
+  }
+
+  /** The hash block size requests must be hashed with (characters). */
+  get blockSize(): number {
+    return this.params.blockSize;
+  }
+
+  score(ctx: PickContext, endpoints: readonly Endpoint[]): number[] {
+    const lengths = this.index.matchLengths(this.hashesOf(ctx.request));
+    const ttfts = endpoints.map((e) => this.predictTtftMs(ctx, e, lengths.get(e.address) ?? 0));
+    let best = Number.POSITIVE_INFINITY;
+    for (const t of ttfts) if (t !== undefined && t < best) best = t;
+    return ttfts.map((t) => (t === undefined ? 0 : Math.max(0, 1 - (t - best) / this.params.scaleMs)));
+  }
+
+  /** Predicted TTFT (ms) of the request on the endpoint; undefined without fresh metrics. */
+  predictTtftMs(ctx: PickContext, endpoint: Endpoint, matchedBlocks = this.index.matchLength(endpoint.address, this.hashesOf(ctx.request))): number | undefined {
+    const m = freshMetrics(ctx, endpoint);
+    if (m === undefined) return undefined;
+    const p = this.params;
+    const prefillPerMs = (m.prefillTokensPerSecond ?? p.prefillTokensPerSecond) / 1000;
+    const stepMs = 1000 / (m.decodeTokensPerSecond ?? p.decodeTokensPerSecond);
+    const blockTokens = m.blockSize ?? DEFAULT_KV_BLOCK_TOKENS;
+    const request = ctx.request;
+
+    const prefill = Math.max(1, request.promptTokens - this.hitTokens(matchedBlocks, request.promptTokens));
+    const ownMs = Math.max(prefill / prefillPerMs, Math.ceil(prefill / p.maxNumBatchedTokens) * stepMs);
+
+    this.prefillPerMs.set(endpoint.address, prefillPerMs);
+    const q = effectiveWaiting(m, endpoint);
+    const meanPrefill = this.meanPrefillTokens ?? prefill;
+    const kv = effectiveKvUsage(m, endpoint, Math.ceil(request.promptTokens / blockTokens));
+    const backlog = this.backlogTokens(endpoint.address, ctx.nowMs, prefillPerMs);
+    let queueMs = Math.max(q * meanPrefill, backlog) / prefillPerMs;
+    // vLLM admits a waiting request within a step unless blocks (or sequence slots) are short: a scraped queue
+    // means the replica is blocked, and its queue, this request included, drains only as running sequences finish.
+    if ((m.waiting ?? 0) > 0 || kv >= p.kvHeadroom) queueMs += ((q + 1) * p.meanOutputTokens * stepMs) / Math.max(1, m.running ?? 0);
+
+    let penaltyMs = 0;
+    if (m.numGpuBlocks !== undefined && m.numGpuBlocks > 0) {
+      const need = (prefill + (request.maxTokens ?? p.meanOutputTokens)) / blockTokens / m.numGpuBlocks;
+      const growth = ((m.running ?? 0) * p.meanOutputTokens) / 2 / blockTokens / m.numGpuBlocks;
+      const projected = kv + need + growth;
+      if (projected > p.kvHeadroom) penaltyMs = p.preemptionPenaltyMs * (1 + (projected - p.kvHeadroom) / (1 - p.kvHeadroom));
+    }
+    return ownMs + queueMs + penaltyMs;
+  }
+
+  onRouted(request: InferenceRequest, address: string, nowMs: number): void {
+    const hashes = this.hashesOf(request);
+    const prefill = Math.max(1, request.promptTokens - this.hitTokens(this.index.matchLength(address, hashes), request.promptTokens));
+    this.meanPrefillTokens = this.meanPrefillTokens === undefined ? prefill : this.meanPrefillTokens + MEAN_PREFILL_ALPHA * (prefill - this.meanPrefillTokens);
+    const perMs = this.prefillPerMs.get(address) ?? this.params.prefillTokensPerSecond / 1000;
+    this.backlog.set(address, { tokens: this.backlogTokens(address, nowMs, perMs) + prefill, atMs: nowMs });
+    this.index.add(address, hashes);
+  }
+
+  /** Prefill tokens sent to `address` that it cannot have computed yet, draining at its prefill speed. */
+  private backlogTokens(address: string, nowMs: number, perMs: number): number {
+    const b = this.backlog.get(address);
+    if (b === undefined) return 0;
+    return Math.max(0, b.tokens - perMs * Math.max(0, nowMs - b.atMs));
+  }
+
+  private hitTokens(matchedBlocks: number, promptTokens: number): number {
+    return Math.min(promptTokens, (matchedBlocks * this.params.blockSize) / CHARS_PER_TOKEN);
+  }
+
+  private hashesOf(request: InferenceRequest): readonly string[] {
+    const max = this.params.maxPrefixBlocksToMatch;
+    return request.prefixHashes.length > max ? request.prefixHashes.slice(0, max) : request.prefixHashes;
+  }
+}
+
+export function create(name: string, params: Parameters): PredictedLatencyScorer {
+  return new PredictedLatencyScorer(name, params);
+}

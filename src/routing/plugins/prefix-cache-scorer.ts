@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { freshMetrics, type PickContext, type ScorerPlugin } from '../framework.js';
+import {
+  CHARS_PER_TOKEN,
+  DEFAULT_LRU_CAPACITY_PER_SERVER,
+  DEFAULT_MAX_PREFIX_BLOCKS,
+  DEFAULT_PREFIX_BLOCK_SIZE,
+  PrefixIndex,
+} from '../prefix.js';
+import type { Endpoint, InferenceRequest } from '../types.js';
+
+export const TYPE = 'prefix-cache-scorer';
+
+/** Parameter names and defaults as the Inference Extension's prefix plugin (plugins/multi/prefix/plugin.go). */
+export const parameters = z.strictObject({
+  /** Characters per hashed block (64 ≈ one 16-token vLLM block at 4 characters per token). */
+  blockSize: z.number().int().positive().default(DEFAULT_PREFIX_BLOCK_SIZE),
+  /** Blocks of a prompt that take part in matching; longer prompts match on their start only. */
+  maxPrefixBlocksToMatch: z.number().int().positive().default(DEFAULT_MAX_PREFIX_BLOCKS),
+  /** Blocks remembered per server (LRU). */
+  lruCapacityPerServer: z.number().int().positive().default(DEFAULT_LRU_CAPACITY_PER_SERVER),
+  /**
+   * Size each server's LRU from its reported KV blocks instead of `lruCapacityPerServer`. Upstream defaults it to
+   * true and also derives the hash block size from the server; kinfer's caller hashes before picking, so only the
+   * capacity follows the server here, and the default is false (state what you want).
+   */
+  autoTune: z.boolean().default(false),
+});
+export type Parameters = z.infer<typeof parameters>;
+
+/**
+ * Share of the request's prefix blocks this endpoint was recently sent (the Inference Extension's
+ * prefix-cache-scorer):
+ *
+ *   score(e) = longest leading run of the request's block hashes in e's LRU / number of the request's hashes
+ *
+ * (at most `maxPrefixBlocksToMatch` of them; 0 everywhere for a prompt shorter than one block). The index learns
+ * in `onRouted`, when the picker service reports where a request went. It reads no metrics (with `autoTune`, only
+ * the endpoint's `numGpuBlocks`), so staleness does not apply.
+ */
+export class PrefixCacheScorer implements ScorerPlugin {
+  readonly kind = 'scorer' as const;
+  readonly type = TYPE;
+  readonly index: PrefixIndex;
+  /** Per address, LRU capacity in hashed blocks learned from metrics (autoTune). */
+  private readonly capacity = new Map<string, number>();
+
+  constructor(readonly name: string, readonly params: Parameters) {
+    this.index = new PrefixIndex(params.lruCapacityPerServer);
+  }
+
+  /** The hash block size requests must be hashed with (characters). */
+  get blockSize(): number {
+    return this.params.blockSize;
+  }
+
+  score(ctx: PickContext, endpoints: readonly Endpoint[]): number[] {
+    const hashes = this.hashesOf(ctx.request);
+    if (this.params.autoTune) for (const e of endpoints) this.learnCapacity(ctx, e);
+    if (hashes.length === 0) return endpoints.map(() => 0);
+    const lengths = this.index.matchLengths(hashes);
+    return endpoints.map((e) => (lengths.get(e.address) ?? 0) / hashes.length);
+  }
+
+  onRouted(request: InferenceRequest, address: string, _nowMs: number): void {
+    this.index.add(address, this.hashesOf(request), this.capacity.get(address) ?? this.params.lruCapacityPerServer);
+  }
+
+  private hashesOf(request: InferenceRequest): readonly string[] {
+    const max = this.params.maxPrefixBlocksToMatch;
+    return request.prefixHashes.length > max ? request.prefixHashes.slice(0, max) : request.prefixHashes;
+  }
+
+  private learnCapacity(ctx: PickContext, endpoint: Endpoint): void {
+    const m = freshMetrics(ctx, endpoint);
+    if (m?.numGpuBlocks === undefined || m.blockSize === undefined) return;
+    const tokensPerHashBlock = this.params.blockSize / CHARS_PER_TOKEN;
+    this.capacity.set(endpoint.address, Math.max(1, Math.floor((m.numGpuBlocks * m.blockSize) / tokensPerHashBlock)));
+  }
+}
+
+export function create(name: string, params: Parameters): PrefixCacheScorer {
+  return new PrefixCacheScorer(name, params);
+}
