@@ -3,19 +3,12 @@
 // strip), so bodies and parse costs are realistic. Same seed, same cluster: the parent process regenerates
 // the nodes for nodeCacheCapable=false bodies while the server process feeds its ClusterState.
 
+import { mulberry32 } from './prng.js';
+
 export type Json = Record<string, unknown>;
 
-/** mulberry32: small, fast, seeded. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (bench/lib/prng.ts): small, fast, seeded. */
+export const rng = mulberry32;
 
 const ZONES = ['us-central1-a', 'us-central1-b', 'us-central1-c'] as const;
 

@@ -5,6 +5,8 @@
 // prefix-cache-scorer does (pkg/epp/scheduling/framework/plugins/multi/prefix): equal hashes mean equal whole
 // prefixes. A trailing partial block has no hash. The picker never sees tokens, so blocks are in characters.
 
+import { fnv1a32, mix32 } from '../hash.js';
+
 /**
  * Characters per token, OpenAI's rule of thumb for English BPE text ("one token generally corresponds to ~4
  * characters", help.openai.com, "What are tokens"); the same rule kinfer-sim tokenizes by.
@@ -37,31 +39,15 @@ export function blockHashes(text: string, blockSize: number = DEFAULT_PREFIX_BLO
   let b = fnv(seed, 0x01000193 ^ 0x5bd1e995);
   for (let start = 0; start + blockSize <= text.length && hashes.length < maxBlocks; start += blockSize) {
     const block = text.slice(start, start + blockSize);
-    a = fnv(block, mix(a ^ 0x9e3779b9));
-    b = fnv(block, mix(b + 0x7f4a7c15));
+    a = fnv(block, mix32(a ^ 0x9e3779b9));
+    b = fnv(block, mix32(b + 0x7f4a7c15));
     hashes.push(hex8(a) + hex8(b));
   }
   return hashes;
 }
 
 function fnv(text: string, seed: number): number {
-  let h = seed >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return mix(h);
-}
-
-/** murmur3's 32-bit finalizer. */
-function mix(x: number): number {
-  let h = x >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b) >>> 0;
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35) >>> 0;
-  h ^= h >>> 16;
-  return h >>> 0;
+  return mix32(fnv1a32(text, seed));
 }
 
 function hex8(x: number): string {
