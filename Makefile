@@ -27,6 +27,8 @@ bench: build ## benchmarks; they print figures (markdown) and write bench/result
 	node dist/bench/extender.bench.js
 	node dist/bench/placement-quality.bench.js
 	node dist/bench/top.bench.js
+	node dist/bench/routing.bench.js
+	node dist/bench/routing-live.bench.js
 
 demo: node_modules build controlplane ## the whole system on this machine: control plane, simulated nodes, two models, picker, load, top
 	@node dist/test/demo/demo.js up
