@@ -138,6 +138,8 @@ The demo keeps running in the background (load stops by itself after 30 minutes)
   kubectl inference list -n ${NS}
   kubectl inference top -n ${NS} --direct
   curl -s 127.0.0.1:${PICKERS[0]!.healthPort}/debug/endpoints    # the gemma picker's view of its replicas
+                         # (what kubectl inference route show prints for a pool; the demo has no InferencePool CRD,
+                         #  so its pickers follow the pods by label: kinfer-picker --selector)
   curl -s 127.0.0.1:${PICKERS[0]!.port}/v1/completions -H 'content-type: application/json' \\
     -d '{"model": "google/gemma-2-9b-it", "prompt": "Hello", "max_tokens": 16}'
 
