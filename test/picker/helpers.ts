@@ -3,28 +3,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { sleep as harnessSleep, waitFor as harnessWaitFor } from '../e2e/harness/wait.js';
 
 // dist/test/picker/ -> repository root
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = harnessSleep;
 
-/** Polls `probe` until it returns something other than undefined/false; throws after `timeoutMs`, naming `what`. */
-export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 5000, intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-      lastError = undefined;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() >= deadline) break;
-    await sleep(intervalMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `; last error: ${(lastError as Error).message}` : ''}`);
+/** The e2e harness's waitFor with positional arguments: what is awaited, the deadline, the poll interval. */
+export function waitFor<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 5000, intervalMs = 50): Promise<T> {
+  return harnessWaitFor(probe, { what, timeoutMs, intervalMs });
 }
 
 /** A port that was free on 127.0.0.1 a moment ago (for binaries that print no bound port). */
