@@ -68,14 +68,15 @@ function readBody(req: IncomingMessage, done: (error: Error | undefined, body: s
   });
 }
 
-function forward(router: Router, address: string, req: IncomingMessage, res: ServerResponse, body: string, agent: http.Agent): void {
+/** Forwards to `address`; a routed request (counted by Router.decide) is finished there when its answer ends. */
+function forward(router: Router | undefined, address: string, req: IncomingMessage, res: ServerResponse, body: string, agent: http.Agent): void {
   const [host, port] = splitAddress(address);
   const headers = { ...req.headers, host: address, 'content-length': String(Buffer.byteLength(body)) };
   let done = false;
   const finish = (): void => {
     if (done) return;
     done = true;
-    router.finished(address);
+    router?.finished(address);
   };
   const upstream = http.request({ host, port, method: req.method, path: req.url, headers, agent }, (answer) => {
     res.writeHead(answer.statusCode ?? 502, { ...answer.headers, [DESTINATION_HEADER]: address });
@@ -99,6 +100,5 @@ function forward(router: Router, address: string, req: IncomingMessage, res: Ser
 function forwardAny(router: Router, req: IncomingMessage, res: ServerResponse, agent: http.Agent): void {
   const endpoint = router.table.all().find((s) => s.metrics) ?? router.table.all()[0];
   if (!endpoint) return openAiError(res, 503, 'the pool has no endpoints');
-  router.table.sent(endpoint.address);
-  forward(router, endpoint.address, req, res, '', agent);
+  forward(undefined, endpoint.address, req, res, '', agent);
 }

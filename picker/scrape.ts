@@ -53,6 +53,9 @@ export class Scraper {
     this.running = true;
     try {
       const queue = this.table.all();
+      // Endpoints that left the pool (pod churn) take their last counters with them.
+      const current = new Set(queue.map((s) => s.address));
+      for (const address of this.previous.keys()) if (!current.has(address)) this.previous.delete(address);
       const workers = Array.from({ length: Math.min(this.options.concurrency, queue.length) }, async () => {
         for (let s = queue.shift(); s; s = queue.shift()) await this.scrapeOne(s.address);
       });

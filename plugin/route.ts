@@ -67,7 +67,8 @@ export async function writeConfig(cluster: Cluster, pool: string, config: Picker
   const yaml = pickerConfigToYaml(config);
   const before = await currentConfig(cluster, pool);
   if (before === undefined) throw new KubeError(`pool ${pool} has no picker yet (ConfigMap ${pickerServiceName(pool)} missing); run kubectl inference route install ${pool}`);
-  const diff = lineDiff(pickerConfigToYaml(validatedOrRaw(before)), yaml);
+  const stored = parsePickerConfig(before);
+  const diff = lineDiff(stored.ok ? pickerConfigToYaml(stored.value) : before, yaml);
   if (diff === '') {
     print(`configmap/${pickerServiceName(pool)} unchanged`);
     return '';
@@ -82,10 +83,4 @@ export async function writeConfig(cluster: Cluster, pool: string, config: Picker
   }, dryRun);
   print(`configmap/${name} serverside-applied${dryRun ? ' (server dry run)' : ''}`);
   return diff;
-}
-
-/** Normalizes the stored YAML for the diff when it parses; otherwise diffs the raw text. */
-function validatedOrRaw(yaml: string): PickerConfig {
-  const parsed = parsePickerConfig(yaml);
-  return parsed.ok ? parsed.value : ({ plugins: [], schedulingProfiles: [] } as unknown as PickerConfig);
 }

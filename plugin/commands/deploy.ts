@@ -120,9 +120,9 @@ the same HBM need.`;
     const built = buildModelObjects(deployment);
     if (!built.ok) throw new KubeError(built.error);
     // The pool's endpoint picker comes with it (what `route install` applies), with kinfer's default profile.
-    const objects = { ok: true as const, value: pool && !flags['no-picker']
+    const objects = pool && !flags['no-picker']
       ? [...built.value, ...buildPickerObjects({ pool: name, namespace: cluster.namespace, configYaml: KINFER_CONFIG_YAML, ...(flags['picker-image'] ? { image: flags['picker-image'] } : {}) })]
-      : built.value };
+      : built.value;
 
     for (const warning of plan.value.warnings) this.note(`warning: ${warning}`);
     if (!output) {
@@ -132,12 +132,12 @@ the same HBM need.`;
       this.log(`scheduler: ${schedulerName ?? 'default-scheduler (pinned to the accelerator by node affinity; kinfer-scheduler not found)'}`);
     }
     if (dryRun === 'client') {
-      if (output) this.log(formatObjects(objects.value, output));
-      else for (const o of objects.value) this.log(`${resourceName(o)} created (dry run)`);
+      if (output) this.log(formatObjects(objects, output));
+      else for (const o of objects) this.log(`${resourceName(o)} created (dry run)`);
       return;
     }
     const applied = [];
-    for (const object of objects.value) {
+    for (const object of objects) {
       applied.push(await cluster.apply(object, dryRun === 'server'));
       if (!output) this.log(`${resourceName(object)} serverside-applied${dryRun === 'server' ? ' (server dry run)' : ''}`);
     }

@@ -92,11 +92,6 @@ export class Placer {
     }
   }
 
-  /** The first failing filter of every kind for one node (shape filters first), or undefined when all pass. */
-  rejection(cycle: Cycle, node: NodeEntry): Rejection | undefined {
-    return firstRejection(this.shapeFilters, cycle, node) ?? firstRejection(this.nodeFilters, cycle, node);
-  }
-
   /** The scorers with something to say about this request, with their weights. */
   activeScorers(cycle: Cycle): WeightedScorer[] {
     return this.scorers.filter((s) => s.plugin.appliesTo?.(cycle) ?? true);

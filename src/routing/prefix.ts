@@ -147,3 +147,8 @@ export class PrefixIndex {
     if (set.size === 0) this.holders.delete(hash);
   }
 }
+
+/** The first `max` hashes of a chain: what a prefix plugin matches and learns (`maxPrefixBlocksToMatch`). */
+export function leadingHashes(hashes: readonly string[], max: number): readonly string[] {
+  return hashes.length > max ? hashes.slice(0, max) : hashes;
+}

@@ -5,6 +5,7 @@ import {
   DEFAULT_LRU_CAPACITY_PER_SERVER,
   DEFAULT_MAX_PREFIX_BLOCKS,
   DEFAULT_PREFIX_BLOCK_SIZE,
+  leadingHashes,
   PrefixIndex,
 } from '../prefix.js';
 import type { Endpoint, InferenceRequest } from '../types.js';
@@ -177,8 +178,7 @@ export class PredictedLatencyScorer implements ScorerPlugin {
   }
 
   private hashesOf(request: InferenceRequest): readonly string[] {
-    const max = this.params.maxPrefixBlocksToMatch;
-    return request.prefixHashes.length > max ? request.prefixHashes.slice(0, max) : request.prefixHashes;
+    return leadingHashes(request.prefixHashes, this.params.maxPrefixBlocksToMatch);
   }
 }
 
