@@ -98,6 +98,17 @@ export class Cluster {
     }
   }
 
+  /** Every object of a kind in the namespace; empty when the kind is not served (CRD missing). */
+  async list(apiVersion: string, kind: string): Promise<KubernetesObject[]> {
+    try {
+      const list = await this.objects.list(apiVersion, kind, this.namespace);
+      return list.items.map((item) => ({ ...item, apiVersion, kind }));
+    } catch (error) {
+      if (isNotFound(error)) return [];
+      throw new KubeError(describeKubeError(error, `listing ${kind}s`, this.server));
+    }
+  }
+
   async remove(object: KubernetesObject, dryRun: boolean): Promise<void> {
     await this.call(`deleting ${object.kind} ${object.metadata?.name}`, () =>
       this.objects.delete(object, undefined, dryRun ? 'All' : undefined, undefined, undefined, 'Background'));

@@ -1,6 +1,12 @@
+import Bench from './commands/bench.js';
 import Delete from './commands/delete.js';
 import Deploy from './commands/deploy.js';
 import List from './commands/list.js';
+import ProfilesDelete from './commands/profiles/delete.js';
+import ProfilesExport from './commands/profiles/export.js';
+import ProfilesImport from './commands/profiles/import.js';
+import ProfilesList from './commands/profiles/list.js';
+import Recommend from './commands/recommend.js';
 import RouteApply from './commands/route/apply.js';
 import RouteInstall from './commands/route/install.js';
 import RouteSet from './commands/route/set.js';
@@ -17,4 +23,10 @@ export const COMMANDS = {
   'route:apply': RouteApply,
   'route:install': RouteInstall,
   top: Top,
+  recommend: Recommend,
+  bench: Bench,
+  'profiles:list': ProfilesList,
+  'profiles:import': ProfilesImport,
+  'profiles:export': ProfilesExport,
+  'profiles:delete': ProfilesDelete,
 };

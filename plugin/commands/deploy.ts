@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { acceleratorByName } from '../../src/accelerators/catalog.js';
 import { catalogInventory, inventory, type AcceleratorInventory } from '../../src/deploy/inventory.js';
@@ -9,10 +8,12 @@ import { buildPickerObjects } from '../../src/manifests/picker.js';
 import { KINFER_CONFIG_YAML } from '../../src/routing/config.js';
 import { DTYPES, KV_DTYPES, type Dtype, type KvDtype } from '../../src/models/dtype.js';
 import { DEFAULT_MAX_MODEL_LEN, DEFAULT_MAX_NUM_SEQS, DEFAULT_MEMORY_UTILIZATION, servingShapeProblem } from '../../src/models/memory.js';
-import { ModelRegistry, parseModelsFile } from '../../src/models/user.js';
 import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
 import { formatGiB } from '../../src/units/quantity.js';
 import { KubeCommand, UsageError } from '../base.js';
+import { loadModels, requireModel } from '../models.js';
+import { recommendFlags, runRecommendation } from './recommend.js';
+import type { ModelRegistry } from '../../src/models/user.js';
 import { KINFER_SCHEDULER, KubeError, type Cluster } from '../cluster.js';
 import { formatObjects, resourceName, table, type OutputFormat } from '../render.js';
 import { waitForReady } from '../wait.js';
@@ -61,15 +62,19 @@ the same HBM need.`;
     output: Flags.option({ char: 'o', options: ['yaml', 'json'] as const, summary: 'Print the objects instead of a summary.' })(),
     wait: Flags.boolean({ default: false, summary: 'Wait until every replica is ready, showing progress.' }),
     timeout: Flags.string({ default: '15m', summary: 'How long --wait waits (e.g. 90s, 15m).' }),
+    'target-ttft-ms': recommendFlags['target-ttft-ms'],
+    'target-ntpot-ms': recommendFlags['target-ntpot-ms'],
+    'input-tokens': recommendFlags['input-tokens'],
+    'output-tokens': recommendFlags['output-tokens'],
+    pricing: recommendFlags.pricing,
+    prices: recommendFlags.prices,
+    profiles: recommendFlags.profiles,
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Deploy);
-    const models = this.models(flags['models-file']);
-    const model = models.get(args.model);
-    if (!model) {
-      throw new UsageError(`unknown model "${args.model}"; known: ${models.list().slice(0, 6).map((m) => m.id).join(', ')}, ...; add models with --models-file`);
-    }
+    const models = loadModels(flags['models-file']);
+    const model = requireModel(models, args.model);
     const memoryUtilization = Number(flags['memory-utilization']);
     if (!(memoryUtilization > 0 && memoryUtilization <= 1)) throw new UsageError(`--memory-utilization ${flags['memory-utilization']}: must be a number in (0, 1]`);
     const name = flags.name ?? defaultName(model.id);
@@ -95,7 +100,10 @@ the same HBM need.`;
 
     const cluster = this.cluster(flags);
     const nodes = await this.inventoryOf(cluster, spec, dryRun === 'client');
-    const plan = planDeployment(spec, nodes.inventory);
+    const targeted = flags['target-ttft-ms'] !== undefined || flags['target-ntpot-ms'] !== undefined
+      ? this.recommended(spec, nodes.inventory, flags, flags.server as ServerKind, models)
+      : spec;
+    const plan = planDeployment(targeted, nodes.inventory);
     if (!plan.ok) throw new KubeError(plan.error);
     if (flags.explain) this.log(explain(plan.value));
 
@@ -109,7 +117,7 @@ the same HBM need.`;
       name,
       namespace: cluster.namespace,
       server: flags.server as ServerKind,
-      spec,
+      spec: targeted,
       targets: plan.value.targets,
       pool,
       leaderWorkerSet: lws,
@@ -148,17 +156,24 @@ the same HBM need.`;
     }
   }
 
-  private models(file: string | undefined): ModelRegistry {
-    if (!file) return new ModelRegistry();
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new UsageError(`--models-file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  /**
+   * With latency targets: the option `recommend` ranks first among the cluster's types (and --accelerator/--tp
+   * when given), as the spec's accelerator and TP.
+   */
+  private recommended(spec: DeploySpec, cluster: readonly AcceleratorInventory[], flags: Parameters<typeof runRecommendation>[0]['flags'], server: ServerKind, models: ModelRegistry): DeploySpec {
+    const candidates = spec.accelerators ? cluster.filter((c) => spec.accelerators!.includes(c.type)) : cluster;
+    const { result } = runRecommendation({
+      model: spec.model, server, dtype: spec.dtype, kvCacheDtype: spec.kvCacheDtype, maxModelLen: spec.maxModelLen,
+      memoryUtilization: spec.memoryUtilization, flags, candidates, models, warn: (line) => this.note(line),
+    });
+    const options = result.options.filter((o) => spec.tp === undefined || o.tp === spec.tp);
+    const best = options[0];
+    if (!best) {
+      const why = result.infeasible.map((x) => `${x.tp !== undefined ? `${x.tp} × ` : ''}${x.accelerator}: ${x.why}`).join('; ');
+      throw new KubeError(`no accelerator in the cluster serves ${spec.model.id} within the targets${why ? `: ${why}` : ''}`);
     }
-    const parsed = parseModelsFile(text, file);
-    if (!parsed.ok) throw new UsageError(parsed.error);
-    return new ModelRegistry(parsed.value);
+    this.note(`recommend: ${best.tp} × ${best.accelerator}, ${best.operating.outputTokensPerSecond.toFixed(0)} output tokens/s per replica at TTFT p99 ${best.operating.ttftP99Ms.toFixed(0)} ms, NTPOT p99 ${best.operating.ntpotP99Ms.toFixed(1)} ms (${best.source})`);
+    return { ...spec, accelerators: [best.accelerator], tp: best.tp };
   }
 
   /**

@@ -1,14 +1,8 @@
 import type { Dtype } from '../../src/models/dtype.js';
 import { acceleratorByName, type AcceleratorType } from '../../src/accelerators/catalog.js';
 import { modelById } from '../../src/models/catalog.js';
-import {
-  DEFAULT_MEMORY_UTILIZATION,
-  kvBytesPerToken,
-  kvCapacityTokens,
-  kvReplication,
-  tensorParallelProblem,
-  weightsBytes,
-} from '../../src/models/memory.js';
+import { DEFAULT_MEMORY_UTILIZATION, kvCapacityTokens, tensorParallelProblem } from '../../src/models/memory.js';
+import { stepCosts } from '../../src/profiles/roofline.js';
 import type { ModelSpec } from '../../src/models/spec.js';
 import { err, ok, type Result } from '../../src/result.js';
 
@@ -58,20 +52,10 @@ export function speedProblem(speed: SpeedModel): string | undefined {
   return undefined;
 }
 
-// Efficiencies of the roofline profile. Peak figures come from src/accelerators/catalog.ts; real kernels reach
-// a fraction of them.
-/**
- * Fraction of peak HBM bandwidth decode reaches. vLLM serves Llama-3.1-8B (16.1 GB of bf16 weights) on one
- * H100 SXM (3.35 TB/s) at about 7 ms per token at batch 1, where the weights alone take 4.8 ms at peak: ~0.7.
- */
-export const DECODE_BANDWIDTH_EFFICIENCY = 0.7;
-/** Model FLOPs utilization of large prefills: vLLM and SGLang prefill at roughly 40-60% MFU on H100; the middle. */
-export const PREFILL_FLOPS_EFFICIENCY = 0.5;
-/**
- * Per-sequence CPU cost of a step (sampling, detokenization, output processing). vLLM v1 moved this off the
- * GPU's critical path, leaving on the order of 10 µs per sequence.
- */
-export const DECODE_PER_SEQ_MS = 0.01;
+// The roofline's efficiencies and step costs are src/profiles/roofline.ts's, shared with `recommend`'s estimates,
+// so a simulated replica runs at the speed recommend estimates for it (all-reduce time aside: the sim leaves it out).
+export { DECODE_BANDWIDTH_EFFICIENCY, DECODE_PER_SEQ_MS, PREFILL_FLOPS_EFFICIENCY } from '../../src/profiles/roofline.js';
+
 /** vLLM's default KV block size (--block-size 16 on CUDA). */
 export const DEFAULT_BLOCK_SIZE = 16;
 
@@ -114,14 +98,12 @@ export function deriveProfile(request: ProfileRequest): Result<Profile> {
   const kvTokens = kvCapacityTokens(model, dtype, 'bf16', tp, accelerator.hbmBytesPerDevice, utilization);
   const numGpuBlocks = Math.floor(kvTokens / blockSize);
   if (numGpuBlocks < 1) return err(`${model.id} does not fit on ${tp} x ${accelerator.name} with room for KV cache; raise --tensor-parallel-size`);
-  const bandwidth = tp * accelerator.hbmBandwidthBytesPerSecond * DECODE_BANDWIDTH_EFFICIENCY;
-  const flops = tp * accelerator.bf16FlopsPerSecond * PREFILL_FLOPS_EFFICIENCY;
-  const kvBytes = kvBytesPerToken(model, 'bf16') * kvReplication(model, tp);
+  const costs = stepCosts(model, accelerator, tp, dtype, 'bf16');
   const speed: SpeedModel = {
-    prefillTokensPerSecond: flops / (2 * (model.activeParams ?? model.params)),
-    decodeBaseMs: (weightsBytes(model, dtype) / bandwidth) * 1000,
-    decodePerSeqMs: DECODE_PER_SEQ_MS,
-    decodePerKvTokenUs: (kvBytes / bandwidth) * 1e6,
+    prefillTokensPerSecond: costs.prefillTokensPerSecond,
+    decodeBaseMs: costs.weightsReadMs,
+    decodePerSeqMs: costs.perSeqMs,
+    decodePerKvTokenUs: costs.kvReadUsPerToken,
   };
   return ok({ speed, numGpuBlocks, model, accelerator, tensorParallelSize: tp });
 }

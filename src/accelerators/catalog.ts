@@ -23,6 +23,11 @@ export interface AcceleratorType {
   readonly hbmBandwidthBytesPerSecond: number;
   /** Dense BF16 tensor throughput (no structured sparsity). */
   readonly bf16FlopsPerSecond: number;
+  /**
+   * How devices of one host talk: absent, a fast fabric (NVLink, Infinity Fabric, ICI); 'pcie' for cards without
+   * one (T4, L4), whose tensor-parallel all-reduces cross PCIe and the host.
+   */
+  readonly interconnect?: 'pcie';
   /** TPUs: chips per host the machine types allow; GPUs: device counts of the usual machine shapes. */
   readonly chipsPerHost?: readonly number[];
   /** `nvidia.com/gpu.product` (GFD) / `amd.com/gpu.product-name` values that mean this type. */
@@ -43,14 +48,14 @@ export const ACCELERATORS: readonly AcceleratorType[] = [
     // Turing has no BF16; the FP16 figure is the closest half-precision rate. GCE: 1, 2 or 4 per VM.
     name: 'nvidia-tesla-t4', ...NVIDIA_GPU,
     hbmBytesPerDevice: 15360 * MiB, hbmBandwidthBytesPerSecond: 320 * GB, bf16FlopsPerSecond: 65 * TFLOPS,
-    chipsPerHost: [1, 2, 4], productNames: ['Tesla-T4', 'NVIDIA-T4'],
+    chipsPerHost: [1, 2, 4], productNames: ['Tesla-T4', 'NVIDIA-T4'], interconnect: 'pcie',
   },
   {
     // NVIDIA L4 datasheet: 24 GB GDDR6 (nvidia-smi reports 23034 MiB), 300 GB/s, 121 TFLOP/s BF16 dense
     // (242 with sparsity). GCE G2: 1, 2, 4 or 8 per VM.
     name: 'nvidia-l4', ...NVIDIA_GPU,
     hbmBytesPerDevice: 23034 * MiB, hbmBandwidthBytesPerSecond: 300 * GB, bf16FlopsPerSecond: 121 * TFLOPS,
-    chipsPerHost: [1, 2, 4, 8], productNames: ['NVIDIA-L4'],
+    chipsPerHost: [1, 2, 4, 8], productNames: ['NVIDIA-L4'], interconnect: 'pcie',
   },
   {
     // NVIDIA A100 datasheet, 40GB SXM: 40 GB HBM2 (nvidia-smi reports 40960 MiB), 1555 GB/s, 312 TFLOP/s BF16

@@ -1,0 +1,49 @@
+import { Args, Flags } from '@oclif/core';
+import { stringify } from 'yaml';
+import { profilesDocument } from '../../../src/profiles/profile.js';
+import { KubeCommand, UsageError } from '../../base.js';
+import { figure } from '../../profiles/format.js';
+import { openStore } from '../../profiles/open.js';
+import { age, table } from '../../render.js';
+
+export default class ProfilesList extends KubeCommand {
+  static override summary = 'List the stored latency-vs-throughput profiles.';
+
+  static override description = `Profiles come from kubectl inference bench and kubectl inference profiles import; recommend uses the
+measured ones. Each row is one model, server, accelerator, TP size and workload shape.`;
+
+  static override examples = [
+    { description: 'Everything in the store:', command: '<%= config.bin %> profiles list' },
+    { description: "One model's profiles, as YAML:", command: '<%= config.bin %> profiles list meta-llama/Llama-3.1-8B-Instruct -o yaml' },
+  ];
+
+  static override args = { model: Args.string({ description: 'Only this model id' }) };
+
+  static override flags = {
+    accelerator: Flags.string({ summary: 'Only this accelerator type.' }),
+    profiles: Flags.string({ summary: 'Profile store (default: $KINFER_PROFILES or ~/.config/kinfer/profiles.db).' }),
+    output: Flags.option({ char: 'o', options: ['json', 'yaml'] as const, summary: 'Print the profiles (with every point) as data.' })(),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(ProfilesList);
+    if (flags.accelerator === '') throw new UsageError('--accelerator: empty');
+    const store = openStore(flags.profiles, 'read');
+    const { profiles, skipped } = store.list({ ...(args.model ? { model: args.model } : {}), ...(flags.accelerator ? { accelerator: flags.accelerator } : {}) });
+    store.close();
+    for (const s of skipped) this.note(`warning: skipped a stored profile that does not parse: ${s}`);
+    if (flags.output) {
+      const doc = profilesDocument(profiles);
+      this.log(flags.output === 'json' ? JSON.stringify(doc, null, 2) : stringify(doc).trimEnd());
+      return;
+    }
+    if (profiles.length === 0) {
+      this.note(`no profiles in ${store.path}${args.model ? ` for ${args.model}` : ''}; make one with kubectl inference bench, or import one with kubectl inference profiles import`);
+      return;
+    }
+    this.log(table(['MODEL', 'SERVER', 'ACCELERATOR', 'TP', 'IN', 'OUT', 'SOURCE', 'POINTS', 'MAX TOK/S', 'AGE', 'ORIGIN'], profiles.map((p) => [
+      p.key.model, p.key.server, p.key.accelerator, String(p.key.tp), String(p.key.inputTokens), String(p.key.outputTokens), p.source, String(p.points.length),
+      figure(Math.max(...p.points.map((x) => x.outputTokensPerSecond))), age(p.createdAt), p.origin,
+    ])));
+  }
+}

@@ -1,0 +1,258 @@
+import { writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { Args, Flags } from '@oclif/core';
+import { stringify } from 'yaml';
+import { inventory } from '../../src/deploy/inventory.js';
+import { DTYPES, KV_DTYPES, type Dtype, type KvDtype } from '../../src/models/dtype.js';
+import { DEFAULT_MAX_MODEL_LEN, DEFAULT_MEMORY_UTILIZATION } from '../../src/models/memory.js';
+import type { ModelSpec } from '../../src/models/spec.js';
+import { svgPlot, terminalPlot, type PlotPanel } from '../../src/profiles/plot.js';
+import { PRICINGS, type PriceTable, type Pricing } from '../../src/profiles/pricing.js';
+import { recommend, type Recommendation, type RecommendInput, type RecommendOption, type Targets } from '../../src/profiles/recommend.js';
+import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
+import { formatGiB } from '../../src/units/quantity.js';
+import { KubeCommand, UsageError } from '../base.js';
+import type { Cluster } from '../cluster.js';
+import { loadModels, requireModel } from '../models.js';
+import { figure } from '../profiles/format.js';
+import { catalogCandidates, filterCandidates, loadMeasured, loadPrices } from '../profiles/inputs.js';
+import { svgToPng } from '../profiles/png.js';
+import { table } from '../render.js';
+
+/** Options listed without --all. */
+const LISTED = 12;
+
+/** Defaults shared with `bench`, so a profile measured with defaults answers a recommend with defaults. */
+export const DEFAULT_INPUT_TOKENS = 1000;
+export const DEFAULT_OUTPUT_TOKENS = 200;
+
+/** Flags `recommend` and `deploy --target-*` share. */
+export const recommendFlags = {
+  'target-ttft-ms': Flags.integer({ min: 1, summary: 'Time to first token the p99 must stay within, in ms.' }),
+  'target-ntpot-ms': Flags.integer({ min: 1, summary: 'Normalized time per output token (latency ÷ output tokens) the p99 must stay within, in ms.' }),
+  'input-tokens': Flags.integer({ min: 1, default: DEFAULT_INPUT_TOKENS, summary: 'Workload: mean prompt length in tokens.', helpGroup: 'WORKLOAD' }),
+  'output-tokens': Flags.integer({ min: 1, default: DEFAULT_OUTPUT_TOKENS, summary: 'Workload: mean output length in tokens.', helpGroup: 'WORKLOAD' }),
+  pricing: Flags.option({ options: PRICINGS, default: 'on-demand' as const, summary: 'Which prices to cost with.', helpGroup: 'COST' })(),
+  prices: Flags.string({ summary: 'Price file (YAML/JSON, USD per device-hour) laid over the default table; see docs/recommend.md.', helpGroup: 'COST' }),
+  profiles: Flags.string({ summary: 'Profile store (default: $KINFER_PROFILES or ~/.config/kinfer/profiles.db).' }),
+};
+
+export interface RecommendRun {
+  readonly result: Recommendation;
+  readonly input: RecommendInput;
+}
+
+/** Builds the recommendation's input from the flags and runs it (shared with deploy). */
+export function runRecommendation(options: {
+  model: ModelSpec; server: ServerKind; dtype: Dtype; kvCacheDtype: KvDtype; maxModelLen: number; memoryUtilization: number;
+  flags: { 'target-ttft-ms'?: number | undefined; 'target-ntpot-ms'?: number | undefined; 'input-tokens': number; 'output-tokens': number; pricing: string; prices?: string | undefined; profiles?: string | undefined };
+  candidates: RecommendInput['candidates']; models: { get(id: string): ModelSpec | undefined }; requestRate?: number; warn: (line: string) => void;
+}): RecommendRun {
+  const { flags } = options;
+  const workload = { inputTokens: flags['input-tokens'], outputTokens: flags['output-tokens'] };
+  if (workload.inputTokens + workload.outputTokens > options.maxModelLen) {
+    throw new UsageError(`--input-tokens ${workload.inputTokens} + --output-tokens ${workload.outputTokens} exceed --max-model-len ${options.maxModelLen}`);
+  }
+  const targets: Targets = {
+    ...(flags['target-ttft-ms'] !== undefined ? { ttftMs: flags['target-ttft-ms'] } : {}),
+    ...(flags['target-ntpot-ms'] !== undefined ? { ntpotMs: flags['target-ntpot-ms'] } : {}),
+  };
+  const input: RecommendInput = {
+    model: options.model, server: options.server, dtype: options.dtype, kvCacheDtype: options.kvCacheDtype, maxModelLen: options.maxModelLen,
+    memoryUtilization: options.memoryUtilization, workload, targets, candidates: options.candidates,
+    prices: loadPrices(flags.prices), pricing: flags.pricing as Pricing, measured: loadMeasured(flags.profiles, options.warn),
+    modelOf: (id) => options.models.get(id), ...(options.requestRate !== undefined ? { requestRate: options.requestRate } : {}),
+  };
+  return { result: recommend(input), input };
+}
+
+export default class Recommend extends KubeCommand {
+  static override summary = 'Which accelerator and TP size serve a model within latency targets at the lowest cost, from measured or estimated profiles.';
+
+  static override description = `For every accelerator type (from the catalog, or --in-cluster) and tensor-parallel size that holds the
+model, finds the highest throughput per replica whose TTFT p99 and NTPOT p99 stay within the targets, and its cost
+per million output tokens. Figures come from measured profiles (kubectl inference bench, or an inference-perf
+report imported with kubectl inference profiles import) where the store has one for the same model, server,
+accelerator, TP and workload; otherwise from a roofline estimate, calibrated by measured profiles of the same
+accelerator type when there are any. Each row says which.`;
+
+  static override examples = [
+    { description: 'Cheapest way to serve Llama 3.1 8B within 500 ms TTFT and 50 ms NTPOT:', command: '<%= config.bin %> recommend meta-llama/Llama-3.1-8B-Instruct --target-ttft-ms 500 --target-ntpot-ms 50' },
+    { description: 'Only what the cluster has, long prompts, spot prices:', command: '<%= config.bin %> recommend Qwen/Qwen3-32B --in-cluster --input-tokens 4000 --output-tokens 300 --pricing spot' },
+    { description: 'Compare two types, with curves in the terminal and a picture:', command: '<%= config.bin %> recommend meta-llama/Llama-3.1-70B-Instruct --accelerator nvidia-h100-80gb,nvidia-h200-141gb --plot --plot-file curves.svg' },
+    { description: 'Replicas for 40 requests/s, as JSON:', command: '<%= config.bin %> recommend google/gemma-2-9b-it --target-ntpot-ms 40 --rate 40 -o json' },
+  ];
+
+  static override args = {
+    model: Args.string({ required: true, description: 'Hugging Face model id from the catalog (or --models-file)' }),
+  };
+
+  static override flags = {
+    ...recommendFlags,
+    'max-model-len': Flags.integer({ min: 1, default: DEFAULT_MAX_MODEL_LEN, summary: 'Context length the KV cache must hold for one sequence.', helpGroup: 'WORKLOAD' }),
+    rate: Flags.string({ summary: 'Total requests per second to serve: prints the replicas and cost per hour it takes.', helpGroup: 'WORKLOAD' }),
+    'in-cluster': Flags.boolean({ default: false, summary: "Only the accelerator types the cluster's nodes have." }),
+    accelerator: Flags.string({ summary: 'Only these accelerator types, comma-separated.' }),
+    server: Flags.option({ options: SERVERS, default: 'vllm' as const, summary: 'Model server.' })(),
+    dtype: Flags.option({ options: DTYPES, summary: "Weight precision (default: the checkpoint's own)." })(),
+    'kv-cache-dtype': Flags.option({ options: KV_DTYPES, default: 'bf16' as const, summary: 'KV cache precision.' })(),
+    'memory-utilization': Flags.string({ default: String(DEFAULT_MEMORY_UTILIZATION), summary: 'Fraction of device memory the server may use (0..1].' }),
+    'models-file': Flags.string({ summary: 'Extra model catalog (YAML/JSON list of model specs).' }),
+    plot: Flags.boolean({ default: false, summary: 'Draw latency-vs-throughput curves of the top options in the terminal.' }),
+    'plot-file': Flags.string({ summary: 'Write the curves to a picture: .svg or .png.' }),
+    top: Flags.integer({ min: 1, default: 4, summary: 'Options the plot shows.' }),
+    all: Flags.boolean({ default: false, summary: 'List every option (default: the best 12).' }),
+    output: Flags.option({ char: 'o', options: ['json', 'yaml'] as const, summary: 'Print the recommendation as data.' })(),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Recommend);
+    const models = loadModels(flags['models-file']);
+    const model = requireModel(models, args.model);
+    const memoryUtilization = Number(flags['memory-utilization']);
+    if (!(memoryUtilization > 0 && memoryUtilization <= 1)) throw new UsageError(`--memory-utilization ${flags['memory-utilization']}: must be a number in (0, 1]`);
+    if (flags['max-model-len'] > model.maxContext) throw new UsageError(`--max-model-len ${flags['max-model-len']} exceeds ${model.id}'s context of ${model.maxContext} tokens`);
+    const requestRate = flags.rate !== undefined ? Number(flags.rate) : undefined;
+    if (requestRate !== undefined && !(requestRate > 0 && Number.isFinite(requestRate))) throw new UsageError(`--rate ${flags.rate}: want a positive number of requests per second`);
+    const plotFile = flags['plot-file'];
+    if (plotFile && !['.svg', '.png'].includes(extname(plotFile).toLowerCase())) throw new UsageError(`--plot-file ${plotFile}: the name must end in .svg or .png`);
+    const names = flags.accelerator?.split(',').map((a) => a.trim()).filter((a) => a !== '');
+
+    const candidates = flags['in-cluster']
+      ? filterCandidates(await this.clusterCandidates(this.cluster(flags)), names, 'the cluster')
+      : filterCandidates(catalogCandidates(), names, 'the catalog');
+    const { result, input } = runRecommendation({
+      model, server: flags.server as ServerKind, dtype: (flags.dtype as Dtype | undefined) ?? model.nativeDtype, kvCacheDtype: flags['kv-cache-dtype'] as KvDtype,
+      maxModelLen: flags['max-model-len'], memoryUtilization, flags, candidates, models, warn: (line) => this.note(line),
+      ...(requestRate !== undefined ? { requestRate } : {}),
+    });
+
+    if (flags.output) {
+      const data = asData(result, input);
+      this.log(flags.output === 'json' ? JSON.stringify(data, null, 2) : stringify(data).trimEnd());
+      if (plotFile) this.writePlot(plotFile, result, input, flags.top);
+      return;
+    }
+    this.log(report(result, input, flags.all ? Infinity : LISTED));
+    if (flags.plot && result.options.length > 0) {
+      this.log('');
+      this.log(terminalPlot(panels(result, input, flags.top), { title: `${model.id}: latency vs throughput per replica`, xLabel: 'output tokens/s per replica', color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
+    }
+    if (plotFile) this.writePlot(plotFile, result, input, flags.top);
+    if (result.options.length === 0) process.exitCode = 1;
+  }
+
+  private async clusterCandidates(cluster: Cluster) {
+    const found = inventory(await cluster.nodes());
+    if (found.length === 0) this.note(`note: the cluster's nodes have no known accelerator (GKE, NVIDIA GPU Feature Discovery, AMD or kinfer.dev/accelerator labels)`);
+    return found;
+  }
+
+  private writePlot(file: string, result: Recommendation, input: RecommendInput, top: number): void {
+    if (result.options.length === 0) {
+      this.note(`note: nothing meets the targets; no plot written to ${file}`);
+      return;
+    }
+    const svg = svgPlot(panels(result, input, top), { title: `${input.model.id.split("/").pop()} (${input.workload.inputTokens} in / ${input.workload.outputTokens} out tokens): latency vs throughput`, xLabel: 'output tokens/s per replica' });
+    try {
+      writeFileSync(file, extname(file).toLowerCase() === '.png' ? svgToPng(svg) : svg);
+    } catch (error) {
+      throw new UsageError(`--plot-file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    this.note(`wrote ${file}`);
+  }
+}
+
+function label(o: RecommendOption): string {
+  return `${o.tp} × ${o.accelerator} (${o.source})`;
+}
+
+/** TTFT and NTPOT p99 against throughput, for the top options (measured ones solid, estimates dashed). */
+function panels(result: Recommendation, input: RecommendInput, top: number): PlotPanel[] {
+  const shown = result.options.slice(0, top);
+  const series = (y: (p: RecommendOption['curve'][number]) => number) => shown.map((o) => ({
+    label: label(o), dashed: o.source !== 'measured', points: o.curve.map((p) => ({ x: p.outputTokensPerSecond, y: y(p) })),
+  }));
+  return [
+    { title: 'TTFT p99', yLabel: 'ms', ...(input.targets.ttftMs !== undefined ? { target: input.targets.ttftMs } : {}), series: series((p) => p.ttftP99Ms) },
+    { title: 'NTPOT p99', yLabel: 'ms', ...(input.targets.ntpotMs !== undefined ? { target: input.targets.ntpotMs } : {}), series: series((p) => p.ntpotP99Ms) },
+  ];
+}
+
+function money(x: number | undefined, digits = 2): string {
+  return x === undefined ? '-' : `$${x.toFixed(digits)}`;
+}
+
+function targetsText(targets: Targets): string {
+  const parts = [
+    targets.ttftMs !== undefined ? `TTFT p99 ≤ ${targets.ttftMs} ms` : undefined,
+    targets.ntpotMs !== undefined ? `NTPOT p99 ≤ ${targets.ntpotMs} ms` : undefined,
+  ].filter((p) => p !== undefined);
+  return parts.length > 0 ? parts.join(', ') : 'none (throughput at saturation)';
+}
+
+function pricesLine(prices: PriceTable, pricing: Pricing): string {
+  return `prices: ${pricing}, USD per device-hour, ${prices.region ? `${prices.region}, ` : ''}as of ${prices.asOf} (override with --prices FILE)`;
+}
+
+/** The human report: the recommendation first, then every option, then what does not work and why. */
+function report(result: Recommendation, input: RecommendInput, limit: number): string {
+  const lines: string[] = [];
+  lines.push(`${input.model.id} (${input.server}), ${input.workload.inputTokens} in / ${input.workload.outputTokens} out tokens, targets: ${targetsText(input.targets)}`);
+  lines.push('');
+  const best = result.options[0];
+  if (best) {
+    lines.push(`Recommendation: ${best.tp} × ${best.accelerator} per replica: ${result.reason}.`);
+    if (best.replicas !== undefined) {
+      lines.push(`For ${input.requestRate} req/s: ${best.replicas} replica${best.replicas > 1 ? 's' : ''} (${best.replicas * best.tp} devices)${best.pricePerHour !== undefined ? `, ${money(best.replicas * best.pricePerHour)}/hour` : ''}.`);
+    }
+    lines.push(`  kubectl inference deploy ${input.model.id} --accelerator ${best.accelerator} --tp ${best.tp}${best.replicas !== undefined ? ` --replicas ${best.replicas}` : ''}`);
+  } else {
+    lines.push(`No option meets the targets${result.infeasible.length > 0 ? '; see why below' : ''}.`);
+  }
+  if (result.options.length > 0) {
+    lines.push('');
+    const headers = ['#', 'ACCELERATOR', 'TP', 'MEMORY (NEED/USABLE)', 'KV TOKENS', 'REQ/S', 'OUT TOK/S', 'TTFT P99', 'NTPOT P99', '$/HOUR', '$/1M OUT', ...(input.requestRate !== undefined ? ['REPLICAS'] : []), 'FIGURES'];
+    lines.push(table(headers, result.options.slice(0, limit).map((o, i) => [
+      String(i + 1), o.accelerator, String(o.tp), `${formatGiB(o.memory.needBytes)} / ${formatGiB(o.memory.usableBytes)}`, figure(o.memory.kvCapacityTokens),
+      figure(o.operating.requestRate), figure(o.operating.outputTokensPerSecond), `${figure(o.operating.ttftP99Ms)} ms`, `${figure(o.operating.ntpotP99Ms)} ms`,
+      money(o.pricePerHour), money(o.costPerMillionTokens), ...(input.requestRate !== undefined ? [o.replicas !== undefined ? String(o.replicas) : '-'] : []), o.source,
+    ])));
+    if (result.options.length > limit) lines.push(`… ${result.options.length - limit} more options meet the targets (--all lists them)`);
+  }
+  if (result.infeasible.length > 0) {
+    lines.push('');
+    lines.push('Not feasible:');
+    lines.push(table(['ACCELERATOR', 'TP', 'WHY'], result.infeasible.map((x) => [x.accelerator, x.tp !== undefined ? String(x.tp) : '-', `${x.why}${x.source ? ` (${x.source})` : ''}`])));
+  }
+  lines.push('');
+  lines.push('Figures are per replica at the highest load within the targets.');
+  const origins = [...new Set(result.options.map((o) => `${o.source}: ${o.origin}`))];
+  for (const origin of origins.slice(0, 6)) lines.push(`  ${origin}`);
+  if (origins.length > 6) lines.push(`  … and ${origins.length - 6} more sources (-o json lists each)`);
+  lines.push(pricesLine(input.prices, input.pricing));
+  return lines.join('\n');
+}
+
+/** The recommendation as plain data for -o json|yaml. */
+function asData(result: Recommendation, input: RecommendInput): object {
+  return {
+    model: input.model.id,
+    server: input.server,
+    workload: input.workload,
+    targets: input.targets,
+    ...(input.requestRate !== undefined ? { requestRate: input.requestRate } : {}),
+    pricing: { kind: input.pricing, source: input.prices.source, asOf: input.prices.asOf, ...(input.prices.region ? { region: input.prices.region } : {}) },
+    recommendation: result.options[0] ? { accelerator: result.options[0].accelerator, tp: result.options[0].tp, reason: result.reason } : null,
+    options: result.options.map((o) => ({
+      accelerator: o.accelerator, tp: o.tp, source: o.source, origin: o.origin,
+      memory: { needBytes: Math.round(o.memory.needBytes), usableBytes: Math.round(o.memory.usableBytes), headroom: o.memory.headroom, kvCapacityTokens: o.memory.kvCapacityTokens },
+      operating: o.operating,
+      ...(o.pricePerHour !== undefined ? { pricePerHour: o.pricePerHour } : {}),
+      ...(o.costPerMillionTokens !== undefined ? { costPerMillionOutputTokens: o.costPerMillionTokens } : {}),
+      ...(o.replicas !== undefined ? { replicas: o.replicas } : {}),
+      curve: o.curve,
+    })),
+    infeasible: result.infeasible,
+  };
+}

@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { ACCELERATORS, acceleratorByName } from '../../src/accelerators/catalog.js';
+import { catalogInventory, type AcceleratorInventory } from '../../src/deploy/inventory.js';
+import { DEFAULT_PRICE_TABLE, mergePriceTables, parsePriceTable, type PriceTable } from '../../src/profiles/pricing.js';
+import type { Profile } from '../../src/profiles/profile.js';
+import { UsageError } from '../base.js';
+import { KubeError } from '../cluster.js';
+import { defaultStorePath, ProfileStore, StoreError } from './store.js';
+
+// What `recommend` (and `deploy --target-*`) read besides the model: the candidates, prices and stored profiles.
+
+/** Every catalog type at its largest single-host shape; TPUs once per host shape (a TPU pod takes its host). */
+export function catalogCandidates(): AcceleratorInventory[] {
+  const candidates: AcceleratorInventory[] = [];
+  for (const type of ACCELERATORS) {
+    const shapes = type.chipsPerHost ?? [8];
+    if (type.kind === 'tpu') for (const chips of shapes) candidates.push(catalogInventory(type, chips));
+    else candidates.push(catalogInventory(type, Math.max(...shapes)));
+  }
+  return candidates;
+}
+
+/** Keeps the named types (an unknown name is a usage error); all of them without a filter. */
+export function filterCandidates(candidates: readonly AcceleratorInventory[], names: readonly string[] | undefined, where: string): AcceleratorInventory[] {
+  if (!names || names.length === 0) return [...candidates];
+  for (const name of names) {
+    if (!acceleratorByName(name)) throw new UsageError(`--accelerator ${name}: not a known accelerator type`);
+    if (!candidates.some((c) => c.type === name)) throw new KubeError(`${where} has no ${name} (it has: ${[...new Set(candidates.map((c) => c.type))].join(', ') || 'no known accelerators'})`);
+  }
+  return candidates.filter((c) => names.includes(c.type));
+}
+
+/** The default price table, with a --prices file laid over it. */
+export function loadPrices(file: string | undefined): PriceTable {
+  if (!file) return DEFAULT_PRICE_TABLE;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--prices ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const parsed = parsePriceTable(text, file);
+  if (!parsed.ok) throw new UsageError(parsed.error);
+  return mergePriceTables(DEFAULT_PRICE_TABLE, parsed.value);
+}
+
+/** Measured profiles of the store (rows that do not parse become warnings). */
+export function loadMeasured(path: string | undefined, warn: (line: string) => void): Profile[] {
+  const file = path ?? defaultStorePath();
+  try {
+    const store = ProfileStore.open(file, 'read');
+    const { profiles, skipped } = store.list({ source: 'measured' });
+    store.close();
+    for (const s of skipped) warn(`warning: skipped a stored profile that does not parse: ${s}`);
+    return profiles;
+  } catch (error) {
+    throw new KubeError(error instanceof StoreError ? error.message : (error as Error).message);
+  }
+}

@@ -1,0 +1,281 @@
+import { acceleratorByName, type AcceleratorType } from '../accelerators/catalog.js';
+import type { AcceleratorInventory } from '../deploy/inventory.js';
+import { optionFor, type DeploySpec, type PlacementOption } from '../deploy/plan.js';
+import type { Dtype, KvDtype } from '../models/dtype.js';
+import type { ModelSpec } from '../models/spec.js';
+import type { ServerKind } from '../servers/templates.js';
+import { costPerMillionTokens, pricePerDeviceHour, type PriceTable, type Pricing } from './pricing.js';
+import { lerpPoint, type Profile, type ProfilePoint, type WorkloadShape } from './profile.js';
+import { calibrate, DEFAULT_EFFICIENCY, estimateProfile, type Efficiency } from './roofline.js';
+
+// `kubectl inference recommend`: for every accelerator type × tensor-parallel size that holds the model, the
+// most a replica serves within the latency targets, what that costs, and which option to pick and why.
+
+/** Latency targets at the 99th percentile, in milliseconds; absent: no target. */
+export interface Targets {
+  readonly ttftMs?: number;
+  readonly ntpotMs?: number;
+}
+
+export interface RecommendInput {
+  readonly model: ModelSpec;
+  readonly server: ServerKind;
+  readonly dtype: Dtype;
+  readonly kvCacheDtype: KvDtype;
+  readonly maxModelLen: number;
+  readonly memoryUtilization: number;
+  readonly workload: WorkloadShape;
+  readonly targets: Targets;
+  /** Accelerator types to consider, with the most devices one node offers. */
+  readonly candidates: readonly AcceleratorInventory[];
+  readonly prices: PriceTable;
+  readonly pricing: Pricing;
+  /** Measured profiles from the store (any model): exact matches are used as they are, the rest calibrate. */
+  readonly measured: readonly Profile[];
+  /** Models of measured profiles, to re-estimate them for calibration; absent ones do not calibrate. */
+  readonly modelOf: (id: string) => ModelSpec | undefined;
+  /** Total requests per second to serve: sizes the replica count. */
+  readonly requestRate?: number;
+}
+
+export type FigureSource = 'measured' | 'estimated' | 'estimated, calibrated';
+
+export interface RecommendOption {
+  readonly accelerator: string;
+  readonly tp: number;
+  readonly memory: Pick<PlacementOption, 'usableBytes' | 'headroom' | 'kvCapacityTokens'> & { readonly needBytes: number };
+  readonly source: FigureSource;
+  /** Where the curve comes from, in a few words. */
+  readonly origin: string;
+  readonly curve: readonly ProfilePoint[];
+  /** The highest-throughput point within the targets. */
+  readonly operating: ProfilePoint;
+  readonly pricePerHour?: number;
+  readonly costPerMillionTokens?: number;
+  /** Replicas needed for `requestRate`. */
+  readonly replicas?: number;
+}
+
+export interface Infeasible {
+  readonly accelerator: string;
+  readonly tp?: number;
+  readonly why: string;
+  readonly source?: FigureSource;
+}
+
+export interface Recommendation {
+  /** Options that meet the targets, best first. */
+  readonly options: readonly RecommendOption[];
+  readonly infeasible: readonly Infeasible[];
+  /** One sentence: why the first option is the recommendation. Absent when nothing meets the targets. */
+  readonly reason?: string;
+  /** Calibrated efficiencies per accelerator type, where measured profiles exist. */
+  readonly calibration: ReadonlyMap<string, Efficiency & { readonly profiles: number }>;
+}
+
+/** Measured workloads within this relative distance of the asked shape count as the same workload. */
+export const WORKLOAD_TOLERANCE = 0.1;
+
+function close(a: number, b: number): boolean {
+  return Math.abs(a - b) <= WORKLOAD_TOLERANCE * Math.max(a, b);
+}
+
+/** The measured profile for this model, server, accelerator and TP whose workload is nearest the asked one. */
+export function matchingProfile(measured: readonly Profile[], model: string, server: ServerKind, accelerator: string, tp: number, workload: WorkloadShape): Profile | undefined {
+  const distance = (p: Profile) => Math.abs(Math.log(p.key.inputTokens / workload.inputTokens)) + Math.abs(Math.log(p.key.outputTokens / workload.outputTokens));
+  return measured
+    .filter((p) => p.source === 'measured' && p.key.model === model && p.key.server === server && p.key.accelerator === accelerator && p.key.tp === tp
+      && close(p.key.inputTokens, workload.inputTokens) && close(p.key.outputTokens, workload.outputTokens))
+    .sort((a, b) => distance(a) - distance(b) || b.createdAt.localeCompare(a.createdAt))[0];
+}
+
+/** Device counts one replica may take on this inventory: powers of two up to a node (a TPU pod takes its host). */
+export function tensorParallelSizes(inventory: AcceleratorInventory): number[] {
+  const catalog = inventory.catalog ?? acceleratorByName(inventory.type);
+  if (catalog?.kind === 'tpu' || inventory.resourceName === 'google.com/tpu') return [inventory.devicesPerNode];
+  const sizes: number[] = [];
+  for (let n = 1; n <= inventory.devicesPerNode; n *= 2) sizes.push(n);
+  return sizes;
+}
+
+/** Where the targets are first missed along the curve: the fraction of the way from `a` to `b`. */
+function crossing(a: ProfilePoint, b: ProfilePoint, targets: Targets): number {
+  let f = 1;
+  const cut = (ya: number, yb: number, target: number | undefined) => {
+    if (target === undefined || yb <= target) return;
+    f = Math.min(f, yb === ya ? 0 : Math.max(0, (target - ya) / (yb - ya)));
+  };
+  cut(a.ttftP99Ms, b.ttftP99Ms, targets.ttftMs);
+  cut(a.ntpotP99Ms, b.ntpotP99Ms, targets.ntpotMs);
+  return f;
+}
+
+export function meets(point: ProfilePoint, targets: Targets): boolean {
+  return (targets.ttftMs === undefined || point.ttftP99Ms <= targets.ttftMs) && (targets.ntpotMs === undefined || point.ntpotP99Ms <= targets.ntpotMs);
+}
+
+/**
+ * The highest-throughput point of a curve within the targets, interpolated where the curve crosses one; or why
+ * there is none (the lightest load already misses a target).
+ */
+export function operatingPoint(curve: readonly ProfilePoint[], targets: Targets): { point: ProfilePoint } | { miss: string } {
+  const first = curve[0];
+  if (!first) return { miss: 'the profile has no points' };
+  if (!meets(first, targets)) {
+    const misses: string[] = [];
+    if (targets.ttftMs !== undefined && first.ttftP99Ms > targets.ttftMs) misses.push(`TTFT p99 ${round(first.ttftP99Ms)} ms > ${targets.ttftMs} ms`);
+    if (targets.ntpotMs !== undefined && first.ntpotP99Ms > targets.ntpotMs) misses.push(`NTPOT p99 ${round(first.ntpotP99Ms, 1)} ms > ${targets.ntpotMs} ms`);
+    const load = first.concurrency !== undefined && first.concurrency <= 1 ? 'at batch 1' : `at its lightest load (${round(first.requestRate, 2)} req/s)`;
+    return { miss: `misses the target even ${load}: ${misses.join(', ')}` };
+  }
+  let best = first;
+  for (let i = 1; i < curve.length; i++) {
+    const point = curve[i]!;
+    if (meets(point, targets)) {
+      if (point.outputTokensPerSecond >= best.outputTokensPerSecond) best = point;
+      continue;
+    }
+    const edge = lerpPoint(curve[i - 1]!, point, crossing(curve[i - 1]!, point, targets));
+    if (edge.outputTokensPerSecond > best.outputTokensPerSecond) best = edge;
+    break;
+  }
+  return { point: best };
+}
+
+function round(x: number, digits = 0): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** Calibrated efficiencies per accelerator type, from every measured profile whose model is known. */
+function calibrations(input: RecommendInput): Map<string, Efficiency & { profiles: number }> {
+  const byType = new Map<string, { measured: readonly ProfilePoint[]; estimated: readonly ProfilePoint[] }[]>();
+  for (const profile of input.measured) {
+    if (profile.source !== 'measured') continue;
+    const model = input.modelOf(profile.key.model);
+    const accelerator = acceleratorByName(profile.key.accelerator);
+    if (!model || !accelerator) continue;
+    const estimate = estimateProfile({
+      model, accelerator, tp: profile.key.tp, dtype: model.nativeDtype, kvCacheDtype: 'bf16', memoryUtilization: input.memoryUtilization,
+      workload: profile.key,
+    });
+    if (!estimate.ok) continue;
+    const pairs = byType.get(accelerator.name) ?? [];
+    pairs.push({ measured: profile.points, estimated: estimate.value.points });
+    byType.set(accelerator.name, pairs);
+  }
+  return new Map([...byType].map(([type, pairs]) => [type, { ...calibrate(pairs), profiles: pairs.length }]));
+}
+
+/** Every option, ranked: the cheapest per output token within the targets first. */
+export function recommend(input: RecommendInput): Recommendation {
+  const calibration = calibrations(input);
+  const options: RecommendOption[] = [];
+  const infeasible: Infeasible[] = [];
+  const spec: DeploySpec = {
+    model: input.model, dtype: input.dtype, kvCacheDtype: input.kvCacheDtype, maxModelLen: input.maxModelLen, maxNumSeqs: 1,
+    memoryUtilization: input.memoryUtilization, replicas: 1,
+  };
+  for (const inventory of input.candidates) {
+    const accelerator: AcceleratorType | undefined = inventory.catalog ?? acceleratorByName(inventory.type);
+    if (!accelerator) {
+      infeasible.push({ accelerator: inventory.type, why: 'no bandwidth or FLOP/s figures for this type in the catalog' });
+      continue;
+    }
+    const fitting: number[] = [];
+    for (const tp of tensorParallelSizes(inventory)) {
+      const placement = optionFor({ ...spec, tp }, inventory);
+      if (!placement.feasible || !placement.need || placement.hosts > 1) continue;
+      fitting.push(tp);
+      const option = evaluate(input, accelerator, tp, placement, calibration.get(accelerator.name));
+      if ('why' in option) infeasible.push(option);
+      else options.push(option);
+    }
+    if (fitting.length === 0) {
+      const smallest = optionFor(spec, inventory);
+      const why = smallest.feasible && smallest.hosts > 1
+        ? `needs ${smallest.devices} devices over ${smallest.hosts} nodes; recommend covers single-node replicas`
+        : `does not fit: ${smallest.why}`;
+      infeasible.push({ accelerator: inventory.type, why });
+    }
+  }
+  // A TPU type comes once per host shape: "does not fit" on one shape says nothing when another shape fits.
+  const placed = new Set([...options.map((o) => o.accelerator), ...infeasible.filter((x) => x.tp !== undefined).map((x) => x.accelerator)]);
+  const unplaced = infeasible.filter((x) => x.tp !== undefined || !placed.has(x.accelerator));
+  infeasible.length = 0;
+  for (const x of unplaced) if (!infeasible.some((y) => y.accelerator === x.accelerator && y.tp === undefined && x.tp === undefined)) infeasible.push(x);
+  options.sort(compare);
+  return { options, infeasible, calibration, ...(options[0] ? { reason: reasonFor(options, input) } : {}) };
+}
+
+function evaluate(
+  input: RecommendInput,
+  accelerator: AcceleratorType,
+  tp: number,
+  placement: PlacementOption,
+  calibrated: (Efficiency & { profiles: number }) | undefined,
+): RecommendOption | Infeasible {
+  const memory = { needBytes: placement.need!.totalBytes, usableBytes: placement.usableBytes, headroom: placement.headroom, kvCapacityTokens: placement.kvCapacityTokens };
+  const measured = matchingProfile(input.measured, input.model.id, input.server, accelerator.name, tp, input.workload);
+  let curve: readonly ProfilePoint[];
+  let source: FigureSource;
+  let origin: string;
+  if (measured) {
+    curve = measured.points;
+    source = 'measured';
+    origin = `${measured.origin}, ${measured.createdAt.slice(0, 10)}`;
+  } else {
+    const estimate = estimateProfile({
+      model: input.model, accelerator, tp, dtype: input.dtype, kvCacheDtype: input.kvCacheDtype, memoryUtilization: input.memoryUtilization,
+      workload: input.workload, efficiency: calibrated ?? DEFAULT_EFFICIENCY,
+    });
+    if (!estimate.ok) return { accelerator: accelerator.name, tp, why: `does not fit the workload: ${estimate.error}` };
+    curve = estimate.value.points;
+    source = calibrated ? 'estimated, calibrated' : 'estimated';
+    origin = calibrated
+      ? `roofline at ${pct(calibrated.decodeBandwidth)} of peak bandwidth, ${pct(calibrated.prefillFlops)} of peak FLOP/s (calibrated by ${calibrated.profiles} measured profile${calibrated.profiles > 1 ? 's' : ''})`
+      : `roofline at ${pct(DEFAULT_EFFICIENCY.decodeBandwidth)} of peak bandwidth, ${pct(DEFAULT_EFFICIENCY.prefillFlops)} of peak FLOP/s`;
+  }
+  const operating = operatingPoint(curve, input.targets);
+  if ('miss' in operating) return { accelerator: accelerator.name, tp, why: operating.miss, source };
+  const price = pricePerDeviceHour(input.prices, accelerator.name, input.pricing);
+  const cost = price === undefined ? undefined : costPerMillionTokens(price, tp, operating.point.outputTokensPerSecond);
+  const replicas = input.requestRate !== undefined && operating.point.requestRate > 0 ? Math.ceil(input.requestRate / operating.point.requestRate) : undefined;
+  return {
+    accelerator: accelerator.name, tp, memory, source, origin, curve, operating: operating.point,
+    ...(price !== undefined ? { pricePerHour: price * tp } : {}),
+    ...(cost !== undefined ? { costPerMillionTokens: cost } : {}),
+    ...(replicas !== undefined ? { replicas } : {}),
+  };
+}
+
+function pct(x: number): string {
+  return `${Math.round(x * 100)}%`;
+}
+
+/** Priced options by cost per output token; unpriced ones after, by throughput per device. */
+function compare(a: RecommendOption, b: RecommendOption): number {
+  const ca = a.costPerMillionTokens;
+  const cb = b.costPerMillionTokens;
+  if (ca !== undefined && cb !== undefined && ca !== cb) return ca - cb;
+  if ((ca === undefined) !== (cb === undefined)) return ca === undefined ? 1 : -1;
+  const perDevice = (o: RecommendOption) => o.operating.outputTokensPerSecond / o.tp;
+  return perDevice(b) - perDevice(a) || a.tp - b.tp || a.accelerator.localeCompare(b.accelerator);
+}
+
+function reasonFor(options: readonly RecommendOption[], input: RecommendInput): string {
+  const best = options[0]!;
+  const within = [
+    input.targets.ttftMs !== undefined ? `TTFT p99 ≤ ${input.targets.ttftMs} ms` : undefined,
+    input.targets.ntpotMs !== undefined ? `NTPOT p99 ≤ ${input.targets.ntpotMs} ms` : undefined,
+  ].filter((t) => t !== undefined);
+  const targets = within.length > 0 ? `within ${within.join(' and ')}` : 'at saturation (no latency target given)';
+  const next = options[1];
+  if (best.costPerMillionTokens !== undefined) {
+    const versus = next?.costPerMillionTokens !== undefined
+      ? `; next: ${next.tp} × ${next.accelerator} at $${next.costPerMillionTokens.toFixed(2)}`
+      : '';
+    return `lowest ${input.pricing} cost per million output tokens ${targets} ($${best.costPerMillionTokens.toFixed(2)} at ${Math.round(best.operating.outputTokensPerSecond)} output tokens/s per replica, ${best.source})${versus}`;
+  }
+  return `most output tokens per second per device ${targets} (${Math.round(best.operating.outputTokensPerSecond / best.tp)}, ${best.source}); no price for ${best.accelerator} in the price table`;
+}

@@ -1,0 +1,241 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ACCELERATORS } from '../../../src/accelerators/catalog.js';
+import {
+  DEFAULT_PRICE_TABLE, costPerMillionTokens, mergePriceTables, parsePriceTable, pricePerDeviceHour,
+  type DevicePrice, type PriceTable,
+} from '../../../src/profiles/pricing.js';
+
+function table(rows: Record<string, DevicePrice>, extra: Partial<Omit<PriceTable, 'prices'>> = {}): PriceTable {
+  return { source: 'test rates', asOf: '2026-01-01', currency: 'USD', ...extra, prices: new Map(Object.entries(rows)) };
+}
+
+function parsed(text: string): PriceTable {
+  const got = parsePriceTable(text, 'prices.yaml');
+  assert.ok(got.ok, got.ok ? '' : got.error);
+  return got.value;
+}
+
+describe('DEFAULT_PRICE_TABLE', () => {
+  it('says where its figures come from and when', () => {
+    assert.match(DEFAULT_PRICE_TABLE.source, /https:\/\//);
+    assert.match(DEFAULT_PRICE_TABLE.asOf, /^\d{4}-\d{2}-\d{2}$/);
+    assert.equal(DEFAULT_PRICE_TABLE.currency, 'USD');
+    assert.equal(DEFAULT_PRICE_TABLE.region, 'us-central1');
+  });
+
+  it('is keyed by catalog names only', () => {
+    const known = new Set(ACCELERATORS.map((a) => a.name));
+    for (const name of DEFAULT_PRICE_TABLE.prices.keys()) assert.ok(known.has(name), name);
+  });
+
+  // The main serving types must have an on-demand price; spot where the table has one.
+  const main: ReadonlyArray<[string, boolean]> = [
+    ['nvidia-tesla-t4', false],
+    ['nvidia-l4', true],
+    ['nvidia-tesla-a100', true],
+    ['nvidia-a100-80gb', true],
+    ['nvidia-h100-80gb', true],
+    ['nvidia-h200-141gb', true],
+    ['tpu-v5-lite-podslice', false],
+    ['tpu-v5p-slice', false],
+    ['tpu-v6e-slice', false],
+  ];
+  for (const [name, hasSpot] of main) {
+    it(`prices ${name}${hasSpot ? ' on demand and spot' : ' on demand'}`, () => {
+      const onDemand = pricePerDeviceHour(DEFAULT_PRICE_TABLE, name, 'on-demand');
+      assert.ok(onDemand !== undefined && onDemand > 0, `${onDemand}`);
+      assert.equal(pricePerDeviceHour(DEFAULT_PRICE_TABLE, name, 'spot') !== undefined, hasSpot);
+    });
+  }
+
+  it('has spot below on-demand wherever it has both, and only positive prices', () => {
+    for (const [name, price] of DEFAULT_PRICE_TABLE.prices) {
+      assert.ok(price.onDemand !== undefined || price.spot !== undefined, `${name} has an empty row`);
+      for (const value of [price.onDemand, price.spot]) assert.ok(value === undefined || value > 0, name);
+      if (price.onDemand !== undefined && price.spot !== undefined) assert.ok(price.spot < price.onDemand, name);
+    }
+  });
+
+  it('prices a GPU as its share of the VM (a3-highgpu-8g $88.49/h ÷ 8)', () => {
+    assert.equal(pricePerDeviceHour(DEFAULT_PRICE_TABLE, 'nvidia-h100-80gb', 'on-demand'), 88.49 / 8);
+  });
+
+  it('leaves out types it has no basis for', () => {
+    for (const name of ['nvidia-b200', 'nvidia-gb200', 'tpu7x', 'amd-mi325x']) {
+      assert.equal(DEFAULT_PRICE_TABLE.prices.has(name), false, name);
+    }
+  });
+});
+
+describe('parsePriceTable', () => {
+  const cases: ReadonlyArray<[string, string, PriceTable]> = [
+    ['the documented YAML', `
+source: "our negotiated rates"
+asOf: 2026-10-01
+currency: USD
+prices:
+  nvidia-h100-80gb: { onDemand: 6.98, spot: 2.10 }
+  nvidia-l4: { onDemand: 0.71 }
+`, table({ 'nvidia-h100-80gb': { onDemand: 6.98, spot: 2.1 }, 'nvidia-l4': { onDemand: 0.71 } }, { source: 'our negotiated rates', asOf: '2026-10-01' })],
+    ['JSON, with a region and no currency', JSON.stringify({
+      source: 'reserved pricing', asOf: '2026-09-30', region: 'europe-west4',
+      prices: { 'tpu-v6e-slice': { onDemand: 1.89 }, 'nvidia-tesla-t4': { spot: 0.11 } },
+    }), table({ 'tpu-v6e-slice': { onDemand: 1.89 }, 'nvidia-tesla-t4': { spot: 0.11 } }, { source: 'reserved pricing', asOf: '2026-09-30', region: 'europe-west4' })],
+    ['accelerator names in any case', `
+source: x
+asOf: "2026-01-31"
+prices:
+  NVIDIA-L4: { spot: 0.2 }
+`, table({ 'nvidia-l4': { spot: 0.2 } }, { source: 'x', asOf: '2026-01-31' })],
+    ['an empty price list', 'source: none yet\nasOf: 2026-01-01\nprices: {}\n', table({}, { source: 'none yet' })],
+    ['a YAML 1.1 timestamp for asOf', '%YAML 1.1\n---\nsource: x\nasOf: 2026-02-03\nprices: {}\n', table({}, { source: 'x', asOf: '2026-02-03' })],
+  ];
+  for (const [name, text, want] of cases) {
+    it(`reads ${name}`, () => {
+      assert.deepEqual(parsed(text), want);
+    });
+  }
+
+  const FILE = 'source: x\nasOf: 2026-01-01\n';
+  const bad: ReadonlyArray<[string, string, string]> = [
+    ['not YAML', 'source: [unclosed\n', 'prices.yaml: not valid YAML or JSON'],
+    ['a duplicate key', `${FILE}asOf: 2026-01-02\nprices: {}\n`, 'prices.yaml: not valid YAML or JSON'],
+    ['an empty file', '', 'prices.yaml: (top level): Invalid input: expected object'],
+    ['an unknown top-level key', `${FILE}prices: {}\nvendor: gcp\n`, 'prices.yaml: vendor: unknown field'],
+    ['no source', 'asOf: 2026-01-01\nprices: {}\n', 'prices.yaml: source: Invalid input: expected string, received undefined'],
+    ['a blank source', 'source: "  "\nasOf: 2026-01-01\nprices: {}\n', 'prices.yaml: source: must say where the prices come from'],
+    ['no date', 'source: x\nprices: {}\n', 'prices.yaml: asOf: Invalid input: expected string, received undefined'],
+    ['a date in another format', 'source: x\nasOf: 01/10/2026\nprices: {}\n', 'prices.yaml: asOf: must be a date, YYYY-MM-DD'],
+    ['a date that does not exist', 'source: x\nasOf: 2026-13-45\nprices: {}\n', 'prices.yaml: asOf: must be a real date'],
+    ['another currency', `${FILE}currency: EUR\nprices: {}\n`, 'prices.yaml: currency: only USD is supported'],
+    ['no prices', FILE, 'prices.yaml: prices: Invalid input: expected record, received undefined'],
+    ['a negative price', `${FILE}prices:\n  nvidia-l4: { onDemand: -0.7 }\n`,
+      'prices.yaml: prices.nvidia-l4.onDemand: must be a positive number (USD per device-hour)'],
+    ['a zero price', `${FILE}prices:\n  nvidia-l4: { spot: 0 }\n`,
+      'prices.yaml: prices.nvidia-l4.spot: must be a positive number (USD per device-hour)'],
+    ['a price that is a string', `${FILE}prices:\n  nvidia-l4: { onDemand: "$0.71" }\n`,
+      'prices.yaml: prices.nvidia-l4.onDemand: Invalid input: expected number, received string'],
+    ['an infinite price', `${FILE}prices:\n  nvidia-l4: { onDemand: .inf }\n`, 'prices.yaml: prices.nvidia-l4.onDemand: '],
+    ['a row with neither price', `${FILE}prices:\n  nvidia-l4: {}\n`, 'prices.yaml: prices.nvidia-l4: give onDemand, spot or both'],
+    ['an unknown price field', `${FILE}prices:\n  nvidia-l4: { reserved: 0.5 }\n`, 'prices.yaml: prices.nvidia-l4.reserved: unknown field'],
+    ['a row that is not a mapping', `${FILE}prices:\n  nvidia-l4: 0.71\n`, 'prices.yaml: prices.nvidia-l4: Invalid input: expected object, received number'],
+    ['an unknown accelerator, with similar names', `${FILE}prices:\n  nvidia-h100: { onDemand: 3 }\n`,
+      'prices.yaml: prices.nvidia-h100: unknown accelerator type "nvidia-h100" (known: nvidia-h100-80gb, nvidia-h100-mega-80gb)'],
+    ['an unknown accelerator, with the first known names', `${FILE}prices:\n  gaudi3: { onDemand: 3 }\n`,
+      'prices.yaml: prices.gaudi3: unknown accelerator type "gaudi3" (known: nvidia-tesla-t4, nvidia-l4, nvidia-tesla-a100, nvidia-a100-80gb, nvidia-h100-80gb, …)'],
+    ['one type under two spellings', `${FILE}prices:\n  nvidia-l4: { onDemand: 0.7 }\n  NVIDIA-L4: { spot: 0.2 }\n`,
+      'prices.yaml: prices.NVIDIA-L4: nvidia-l4 is listed twice'],
+  ];
+  for (const [name, text, want] of bad) {
+    it(`rejects ${name}`, () => {
+      const got = parsePriceTable(text, 'prices.yaml');
+      assert.equal(got.ok, false);
+      if (got.ok) return;
+      assert.ok(got.error.startsWith(want), `got: ${got.error}`);
+      assert.equal(got.error.includes('\n'), false, `one line: ${got.error}`);
+    });
+  }
+
+  it('reports every problem in one line', () => {
+    const got = parsePriceTable(`${FILE}prices:\n  nvidia-l4: { onDemand: -1, spot: x }\n`, 'p.json');
+    assert.equal(got.ok, false);
+    if (got.ok) return;
+    assert.equal(got.error, 'p.json: prices.nvidia-l4.onDemand: must be a positive number (USD per device-hour); '
+      + 'prices.nvidia-l4.spot: Invalid input: expected number, received string');
+  });
+});
+
+describe('mergePriceTables', () => {
+  const base = table({ 'nvidia-l4': { onDemand: 0.7, spot: 0.28 }, 'nvidia-h100-80gb': { onDemand: 11, spot: 4.4 } },
+    { source: 'list prices', asOf: '2025-03-06', region: 'us-central1' });
+
+  it('replaces the rows the file lists, whole, and keeps the others', () => {
+    const merged = mergePriceTables(base, table({ 'nvidia-h100-80gb': { onDemand: 6.98 }, 'tpu-v6e-slice': { onDemand: 1.89 } },
+      { source: 'our negotiated rates', asOf: '2026-10-01', region: 'us-central1' }));
+    assert.deepEqual([...merged.prices], [
+      ['nvidia-l4', { onDemand: 0.7, spot: 0.28 }],
+      ['nvidia-h100-80gb', { onDemand: 6.98 }],
+      ['tpu-v6e-slice', { onDemand: 1.89 }],
+    ]);
+    // The file gave no spot price for the H100: it is unknown, not the list price.
+    assert.equal(pricePerDeviceHour(merged, 'nvidia-h100-80gb', 'spot'), undefined);
+    assert.equal(merged.source, 'our negotiated rates, us-central1, as of 2026-10-01; other types: list prices, us-central1, as of 2025-03-06');
+    assert.equal(merged.asOf, '2026-10-01');
+    assert.equal(merged.region, 'us-central1');
+  });
+
+  it('drops the region when the tables disagree', () => {
+    const merged = mergePriceTables(base, table({ 'nvidia-l4': { onDemand: 0.8 } }, { source: 'eu', region: 'europe-west4' }));
+    assert.equal(merged.region, undefined);
+    assert.match(merged.source, /^eu, europe-west4, as of 2026-01-01; other types: list prices, us-central1/);
+  });
+
+  it('is the file alone when the file prices every type of the base', () => {
+    const file = table({ 'nvidia-l4': { spot: 0.2 }, 'nvidia-h100-80gb': { onDemand: 5 } }, { source: 'ours' });
+    const merged = mergePriceTables(base, file);
+    assert.equal(merged.source, 'ours');
+    assert.equal(merged.asOf, file.asOf);
+    assert.equal(merged.region, undefined);
+    assert.deepEqual([...merged.prices], [...file.prices]);
+  });
+
+  it('leaves both inputs alone', () => {
+    mergePriceTables(base, table({ 'nvidia-l4': { onDemand: 9 } }));
+    assert.equal(base.prices.get('nvidia-l4')?.onDemand, 0.7);
+  });
+
+  it('works with the default table and a parsed file', () => {
+    const merged = mergePriceTables(DEFAULT_PRICE_TABLE, parsed('source: ours\nasOf: 2026-10-01\nprices:\n  nvidia-l4: { onDemand: 0.5 }\n'));
+    assert.equal(pricePerDeviceHour(merged, 'nvidia-l4', 'on-demand'), 0.5);
+    assert.equal(pricePerDeviceHour(merged, 'nvidia-l4', 'spot'), undefined);
+    assert.equal(pricePerDeviceHour(merged, 'nvidia-h100-80gb', 'on-demand'), 88.49 / 8);
+    assert.ok(merged.source.startsWith('ours, as of 2026-10-01; other types: Google Cloud list prices'), merged.source);
+  });
+});
+
+describe('pricePerDeviceHour', () => {
+  const prices = table({ 'nvidia-l4': { onDemand: 0.7, spot: 0.28 }, 'tpu-v6e-slice': { onDemand: 2.7 } });
+  const cases: ReadonlyArray<[string, 'on-demand' | 'spot', number | undefined]> = [
+    ['nvidia-l4', 'on-demand', 0.7],
+    ['nvidia-l4', 'spot', 0.28],
+    [' NVIDIA-L4 ', 'spot', 0.28],
+    ['tpu-v6e-slice', 'spot', undefined],
+    ['nvidia-h100-80gb', 'on-demand', undefined],
+    ['no-such-accelerator', 'on-demand', undefined],
+  ];
+  for (const [accelerator, pricing, want] of cases) {
+    it(`${JSON.stringify(accelerator)} ${pricing} → ${want}`, () => {
+      assert.equal(pricePerDeviceHour(prices, accelerator, pricing), want);
+    });
+  }
+});
+
+describe('costPerMillionTokens', () => {
+  // [what, price per device-hour, devices, output tokens/s, USD per million tokens]
+  const cases: ReadonlyArray<[string, number | undefined, number, number, number | undefined]> = [
+    ['1 device at $3.60/h making 1000 tok/s', 3.6, 1, 1000, 1],
+    ['8 devices at $11.06125/h making 10 000 tok/s', 11.06125, 8, 10_000, (8 * 11.06125 * 1e6) / (10_000 * 3600)],
+    ['2 devices at $0.36/h making 100 tok/s', 0.36, 2, 100, 2],
+    ['twice the throughput halves the cost', 3.6, 1, 2000, 0.5],
+    ['zero throughput', 3.6, 1, 0, undefined],
+    ['negative throughput', 3.6, 1, -5, undefined],
+    ['no price', undefined, 1, 1000, undefined],
+    ['no devices', 3.6, 0, 1000, undefined],
+    ['a non-finite price', Number.NaN, 1, 1000, undefined],
+  ];
+  for (const [what, price, devices, tokensPerSecond, want] of cases) {
+    it(what, () => {
+      const got = costPerMillionTokens(price, devices, tokensPerSecond);
+      if (want === undefined) assert.equal(got, undefined);
+      else assert.ok(got !== undefined && Math.abs(got - want) < 1e-12, `${got} ≠ ${want}`);
+    });
+  }
+
+  it('prices an H100 from the default table', () => {
+    const hourly = pricePerDeviceHour(DEFAULT_PRICE_TABLE, 'nvidia-h100-80gb', 'on-demand');
+    // $88.49 an hour for 8 GPUs making 3600 tok/s = 12.96M tokens an hour → $6.83 per million.
+    const got = costPerMillionTokens(hourly, 8, 3600);
+    assert.ok(got !== undefined && Math.abs(got - 88.49 / 12.96) < 1e-9, `${got}`);
+  });
+});

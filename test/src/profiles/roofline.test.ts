@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { acceleratorByName, type AcceleratorType } from '../../../src/accelerators/catalog.js';
+import { modelById } from '../../../src/models/catalog.js';
+import { weightsBytes } from '../../../src/models/memory.js';
+import type { ModelSpec } from '../../../src/models/spec.js';
+import type { ProfilePoint } from '../../../src/profiles/profile.js';
+import {
+  ALL_REDUCE_MS, ALL_REDUCE_PCIE_MS, calibrate, DECODE_BANDWIDTH_EFFICIENCY, decodeStepMs, DEFAULT_EFFICIENCY, estimateProfile, prefillMs,
+  PREFILL_FLOPS_EFFICIENCY, stepCosts, type EstimateInput,
+} from '../../../src/profiles/roofline.js';
+
+const LLAMA_8B = modelById('meta-llama/Llama-3.1-8B-Instruct')!;
+const LLAMA_70B = modelById('meta-llama/Llama-3.1-70B-Instruct')!;
+const accelerator = (name: string): AcceleratorType => acceleratorByName(name)!;
+
+function input(model: ModelSpec, type: string, tp: number, overrides: Partial<EstimateInput> = {}): EstimateInput {
+  return { model, accelerator: accelerator(type), tp, dtype: model.nativeDtype, kvCacheDtype: 'bf16', memoryUtilization: 0.9, workload: { inputTokens: 1000, outputTokens: 200 }, ...overrides };
+}
+
+function curve(i: EstimateInput): ProfilePoint[] {
+  const e = estimateProfile(i);
+  assert.ok(e.ok, e.ok ? '' : e.error);
+  return e.value.points;
+}
+
+const close = (actual: number, expected: number, tolerance: number, what: string) =>
+  assert.ok(Math.abs(actual - expected) <= tolerance * Math.abs(expected), `${what}: ${actual} vs ${expected} (±${tolerance * 100}%)`);
+
+describe('step costs from the catalogs', () => {
+  it('Llama 3.1 8B on one H100: weights over 70% of 3.35 TB/s, 2 × 8B FLOPs per token over 50% of 989 TFLOP/s', () => {
+    const c = stepCosts(LLAMA_8B, accelerator('nvidia-h100-80gb'), 1, 'bf16', 'bf16');
+    close(c.weightsReadMs, (weightsBytes(LLAMA_8B, 'bf16') / (3.35e12 * DECODE_BANDWIDTH_EFFICIENCY)) * 1000, 1e-9, 'weights read');
+    close(c.kvReadUsPerToken, (131072 / (3.35e12 * DECODE_BANDWIDTH_EFFICIENCY)) * 1e6, 1e-9, 'KV read per token');
+    close(c.prefillTokensPerSecond, (accelerator('nvidia-h100-80gb').bf16FlopsPerSecond * PREFILL_FLOPS_EFFICIENCY) / (2 * LLAMA_8B.params), 1e-9, 'prefill rate');
+    assert.equal(c.commMs, 0);
+  });
+
+  const comm: ReadonlyArray<[string, number, number]> = [
+    ['nvidia-h100-80gb', 2, 2 * 32 * ALL_REDUCE_MS],
+    ['nvidia-h100-80gb', 8, 2 * 32 * ALL_REDUCE_MS],
+    ['nvidia-l4', 2, 2 * 32 * ALL_REDUCE_PCIE_MS],
+  ];
+  for (const [type, tp, ms] of comm) {
+    it(`TP ${tp} on ${type}: two all-reduces per layer, ${ms.toFixed(2)} ms a step`, () => {
+      close(stepCosts(LLAMA_8B, accelerator(type), tp, 'bf16', 'bf16').commMs, ms, 1e-9, 'comm');
+    });
+  }
+
+  it('fp8 weights halve the weight read (memory-bound decode), not the prefill FLOPs', () => {
+    const bf16 = stepCosts(LLAMA_70B, accelerator('nvidia-h100-80gb'), 4, 'bf16', 'bf16');
+    const fp8 = stepCosts(LLAMA_70B, accelerator('nvidia-h100-80gb'), 4, 'fp8', 'bf16');
+    assert.ok(fp8.weightsReadMs < bf16.weightsReadMs * 0.55 && fp8.weightsReadMs > bf16.weightsReadMs * 0.45);
+    assert.equal(fp8.prefillTokensPerSecond, bf16.prefillTokensPerSecond);
+  });
+
+  it('a decode step is memory-bound at small batches and compute-bound at huge ones', () => {
+    const c = stepCosts(LLAMA_8B, accelerator('nvidia-h100-80gb'), 1, 'bf16', 'bf16');
+    close(decodeStepMs(c, 1, 0), c.weightsReadMs + c.perSeqMs, 1e-9, 'batch 1, no context');
+    const huge = 100_000;
+    close(decodeStepMs(c, huge, 0), (huge * 1000) / c.prefillTokensPerSecond + huge * c.perSeqMs, 1e-9, 'compute-bound');
+    assert.equal(prefillMs(c, 1), c.weightsReadMs, 'a one-token prefill still reads every weight');
+  });
+});
+
+describe('estimated curves', () => {
+  const cases: ReadonlyArray<[string, EstimateInput]> = [
+    ['Llama 8B, 1 × H100', input(LLAMA_8B, 'nvidia-h100-80gb', 1)],
+    ['Llama 8B, 1 × L4', input(LLAMA_8B, 'nvidia-l4', 1)],
+    ['Llama 70B, 4 × H100', input(LLAMA_70B, 'nvidia-h100-80gb', 4)],
+    ['Llama 70B, 8 × H200, long prompts', input(LLAMA_70B, 'nvidia-h200-141gb', 8, { workload: { inputTokens: 8000, outputTokens: 500 } })],
+    ['Llama 8B, 4 × TPU v6e', input(LLAMA_8B, 'tpu-v6e-slice', 4)],
+  ];
+  for (const [name, i] of cases) {
+    it(`${name}: throughput, rate and every latency grow with the batch`, () => {
+      const points = curve(i);
+      assert.ok(points.length >= 3);
+      assert.equal(points[0]!.concurrency, 1);
+      for (let k = 1; k < points.length; k++) {
+        const [a, b] = [points[k - 1]!, points[k]!];
+        assert.ok(b.concurrency! > a.concurrency!);
+        assert.ok(b.requestRate > a.requestRate, `rate at ${b.concurrency}`);
+        assert.ok(b.outputTokensPerSecond > a.outputTokensPerSecond, `throughput at ${b.concurrency}`);
+        assert.ok(b.itlP50Ms! >= a.itlP50Ms!, `ITL at ${b.concurrency}`);
+        assert.ok(b.ntpotP50Ms >= a.ntpotP50Ms, `NTPOT at ${b.concurrency}`);
+        assert.ok(b.ttftP99Ms >= a.ttftP99Ms, `TTFT p99 at ${b.concurrency}`);
+      }
+      for (const p of points) {
+        assert.ok(p.ttftP99Ms >= p.ttftP50Ms && p.ntpotP99Ms >= p.ntpotP50Ms, 'p99 ≥ p50');
+        close(p.outputTokensPerSecond, p.requestRate * i.workload.outputTokens, 1e-9, 'tokens = rate × output');
+      }
+    });
+  }
+
+  it('the batch stops where the KV cache is full (L4: 24 GB leave room for a dozen 1200-token requests)', () => {
+    const e = estimateProfile(input(LLAMA_8B, 'nvidia-l4', 1));
+    assert.ok(e.ok);
+    if (!e.ok) return;
+    assert.equal(e.value.maxBatch, Math.floor(e.value.kvCapacityTokens / 1200));
+    assert.equal(e.value.points.at(-1)!.concurrency, e.value.maxBatch);
+  });
+
+  it('the batch is capped at the server max (256) when the KV cache has room for more', () => {
+    const e = estimateProfile(input(LLAMA_8B, 'nvidia-h200-141gb', 1));
+    assert.ok(e.ok && e.value.maxBatch === 256);
+  });
+
+  it('batch-1 decode is bandwidth-bound: H200 vs H100 speed-up is their bandwidth ratio (4.8 / 3.35 = 1.43)', () => {
+    // NVIDIA's H200 launch figures put single-stream decode at ~1.4× H100 for models that fit both; the roofline
+    // must land there because both GPUs run the same Hopper compute.
+    for (const model of [LLAMA_8B, LLAMA_70B]) {
+      const tp = model === LLAMA_8B ? 1 : 4;
+      const h100 = curve(input(model, 'nvidia-h100-80gb', tp))[0]!;
+      const h200 = curve(input(model, 'nvidia-h200-141gb', tp))[0]!;
+      close(h100.itlP50Ms! / h200.itlP50Ms!, 4.8 / 3.35, 0.05, `${model.id} ITL ratio`);
+    }
+  });
+
+  it('batch-1 decode of Llama 8B on an H100 is near the ~7 ms per token vLLM serves', () => {
+    close(curve(input(LLAMA_8B, 'nvidia-h100-80gb', 1))[0]!.itlP50Ms!, 7, 0.1, 'ITL');
+  });
+
+  it('prefill is compute-bound: TTFT at light load grows with the prompt, in proportion to FLOPs', () => {
+    const short = curve(input(LLAMA_8B, 'nvidia-h100-80gb', 1, { workload: { inputTokens: 2000, outputTokens: 100 } }))[0]!;
+    const long = curve(input(LLAMA_8B, 'nvidia-h100-80gb', 1, { workload: { inputTokens: 8000, outputTokens: 100 } }))[0]!;
+    const c = stepCosts(LLAMA_8B, accelerator('nvidia-h100-80gb'), 1, 'bf16', 'bf16');
+    close(long.ttftP50Ms - short.ttftP50Ms, (6000 * 1000) / c.prefillTokensPerSecond, 0.05, 'TTFT difference');
+  });
+
+  it('more tensor parallelism: faster tokens at batch 1 and more throughput at saturation', () => {
+    const tp2 = curve(input(LLAMA_70B, 'nvidia-h100-80gb', 2));
+    const tp8 = curve(input(LLAMA_70B, 'nvidia-h100-80gb', 8));
+    assert.ok(tp8[0]!.itlP50Ms! < tp2[0]!.itlP50Ms!);
+    assert.ok(tp8.at(-1)!.outputTokensPerSecond > tp2.at(-1)!.outputTokensPerSecond);
+  });
+
+  const errors: ReadonlyArray<[string, EstimateInput, RegExp]> = [
+    ['70B on one L4', input(LLAMA_70B, 'nvidia-l4', 1), /weights leave no room for KV cache on 1 × nvidia-l4/],
+    ['a TP size the heads do not divide', input(LLAMA_8B, 'nvidia-h100-80gb', 3), /not divisible by 3/],
+    ['a request longer than the KV cache', input(LLAMA_8B, 'nvidia-l4', 1, { workload: { inputTokens: 100_000, outputTokens: 10 } }), /KV cache holds \d+ tokens, less than one request of 100010/],
+    ['no output', input(LLAMA_8B, 'nvidia-l4', 1, { workload: { inputTokens: 100, outputTokens: 0 } }), /at least 1 input and 1 output token/],
+  ];
+  for (const [name, i, error] of errors) {
+    it(`refuses ${name}`, () => {
+      const e = estimateProfile(i);
+      assert.equal(e.ok, false);
+      if (!e.ok) assert.match(e.error, error);
+    });
+  }
+});
+
+describe('calibration from measured profiles', () => {
+  const base = input(LLAMA_8B, 'nvidia-h100-80gb', 1);
+  const estimated = curve(base);
+
+  it('a measurement equal to the estimate leaves the efficiencies as they are', () => {
+    const c = calibrate([{ measured: estimated, estimated }]);
+    close(c.decodeBandwidth, DEFAULT_EFFICIENCY.decodeBandwidth, 1e-9, 'decode');
+    close(c.prefillFlops, DEFAULT_EFFICIENCY.prefillFlops, 1e-9, 'prefill');
+  });
+
+  it('decode measured 25% slower scales the bandwidth efficiency by 0.8; prefill 2× slower halves the FLOPs one', () => {
+    const light = estimated[0]!;
+    const measured = [{ ...light, itlP50Ms: light.itlP50Ms! * 1.25, ttftP50Ms: light.ttftP50Ms * 2 }];
+    const c = calibrate([{ measured, estimated }]);
+    close(c.decodeBandwidth, DEFAULT_EFFICIENCY.decodeBandwidth * 0.8, 1e-9, 'decode');
+    close(c.prefillFlops, DEFAULT_EFFICIENCY.prefillFlops * 0.5, 1e-9, 'prefill');
+  });
+
+  it('re-estimating with the calibrated efficiencies reproduces the measured batch-1 ITL', () => {
+    const light = estimated[0]!;
+    const measured = [{ ...light, itlP50Ms: light.itlP50Ms! * 1.3 }];
+    const again = curve({ ...base, efficiency: calibrate([{ measured, estimated }]) })[0]!;
+    close(again.itlP50Ms!, measured[0]!.itlP50Ms, 0.02, 'ITL');
+  });
+
+  it('several profiles: the geometric mean; without ITL, NTPOT; absurd ratios are clamped', () => {
+    const light = estimated[0]!;
+    const slow = [{ ...light, itlP50Ms: light.itlP50Ms! * 2 }];
+    const fast = [{ ...light, itlP50Ms: light.itlP50Ms! / 2 }];
+    close(calibrate([{ measured: slow, estimated }, { measured: fast, estimated }]).decodeBandwidth, DEFAULT_EFFICIENCY.decodeBandwidth, 1e-9, 'mean');
+    const { itlP50Ms: _itl, ...noItl } = light;
+    close(calibrate([{ measured: [{ ...noItl, ntpotP50Ms: light.ntpotP50Ms * 2 }], estimated }]).decodeBandwidth, DEFAULT_EFFICIENCY.decodeBandwidth / 2, 1e-9, 'NTPOT');
+    assert.equal(calibrate([{ measured: [{ ...light, itlP50Ms: light.itlP50Ms! / 100 }], estimated }]).decodeBandwidth, 1);
+    assert.equal(calibrate([]).decodeBandwidth, DEFAULT_EFFICIENCY.decodeBandwidth);
+  });
+});
