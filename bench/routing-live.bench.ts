@@ -6,11 +6,11 @@
 // is stopped at the end. Prints a table; writes bench/results/routing-live.json.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_CONFIG_YAML, KINFER_CONFIG_YAML } from '../src/routing/config.js';
+import { LoadClient, type Sample } from '../plugin/load/load.js';
 import { mulberry32 } from './lib/prng.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -58,37 +58,6 @@ async function waitUp(url: string): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-interface Sample { ttftMs: number; tokens: number; endMs: number; ok: boolean }
-
-/** One streamed completion; resolves with the time to the first content chunk and the tokens received. */
-function streamed(port: number, body: string, agent: http.Agent): Promise<Sample> {
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    let ttft = -1;
-    let tokens = 0;
-    const req = http.request({ host: '127.0.0.1', port, path: '/v1/completions', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: 120_000 }, (res) => {
-      res.setEncoding('utf8');
-      let buffer = '';
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let i;
-        while ((i = buffer.indexOf('\n\n')) >= 0) {
-          const event = buffer.slice(0, i);
-          buffer = buffer.slice(i + 2);
-          if (event.startsWith('data: ') && !event.startsWith('data: [DONE]')) {
-            if (ttft < 0) ttft = performance.now() - t0;
-            tokens += 1;
-          }
-        }
-      });
-      res.on('end', () => resolve({ ttftMs: ttft, tokens, endMs: performance.now(), ok: res.statusCode === 200 && ttft >= 0 }));
-    });
-    req.on('error', () => resolve({ ttftMs: -1, tokens: 0, endMs: performance.now(), ok: false }));
-    req.on('timeout', () => req.destroy());
-    req.end(body);
-  });
-}
-
 /** The same seeded stream for every policy: shared system prompts, long-tailed prompts and outputs. */
 function workload(): { body: string; gapMs: number }[] {
   const random = mulberry32(7);
@@ -101,21 +70,23 @@ function workload(): { body: string; gapMs: number }[] {
 }
 
 async function runPolicy(name: string, portFor: (i: number) => number): Promise<Record<string, number | string>> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+  // kubectl inference bench's load client: one per port, streamed completions timed to the first token.
+  const clients = new Map<number, LoadClient>();
+  const clientFor = (port: number) => clients.get(port) ?? clients.set(port, new LoadClient({ url: new URL(`http://127.0.0.1:${port}`) }, 512)).get(port)!;
   const started = performance.now();
   const pending: Promise<Sample>[] = [];
   const requests = workload();
   for (let i = 0; i < requests.length && performance.now() - started < RUN_DEADLINE_MS; i++) {
-    pending.push(streamed(portFor(i), requests[i]!.body, agent));
+    pending.push(clientFor(portFor(i)).send({ path: '/v1/completions', body: requests[i]!.body }, 120_000));
     await sleep(requests[i]!.gapMs);
   }
   const samples = await Promise.all(pending);
-  agent.destroy();
+  for (const client of clients.values()) client.close();
   const ok = samples.filter((s) => s.ok);
   const ttft = ok.map((s) => s.ttftMs).sort((a, b) => a - b);
   const q = (p: number) => ttft[Math.min(ttft.length - 1, Math.floor(p * ttft.length))] ?? NaN;
   const seconds = (Math.max(...samples.map((s) => s.endMs)) - started) / 1000;
-  return { policy: name, requests: samples.length, failed: samples.length - ok.length, ttftP50Ms: q(0.5), ttftP99Ms: q(0.99), outputTokensPerSecond: ok.reduce((a, s) => a + s.tokens, 0) / seconds };
+  return { policy: name, requests: samples.length, failed: samples.length - ok.length, ttftP50Ms: q(0.5), ttftP99Ms: q(0.99), outputTokensPerSecond: ok.reduce((a, s) => a + s.chunks, 0) / seconds };
 }
 
 async function main(): Promise<void> {

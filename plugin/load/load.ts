@@ -173,10 +173,19 @@ export async function runStage(
   };
   const open = () => performance.now() < deadline && sent < spec.maxRequests;
   if (spec.concurrency !== undefined) {
-    // Closed loop: each worker sends its next request when its last one ends.
+    // Closed loop: each worker sends its next request when its last one ends, until the stage's time is up
+    // (a request still running then is left to the drain below).
+    let endTimer: NodeJS.Timeout | undefined;
+    let ended = false;
+    const stageEnd = new Promise<void>((r) => (endTimer = setTimeout(() => {
+      ended = true;
+      r();
+    }, Math.max(0, deadline - performance.now()))));
     await Promise.all(Array.from({ length: spec.concurrency }, async () => {
-      while (open()) await launch();
+      // The timer may fire a hair before `deadline` by performance.now(): `ended` settles it.
+      while (!ended && open()) await Promise.race([launch(), stageEnd]);
     }));
+    clearTimeout(endTimer);
   } else {
     const gap = poissonGaps(spec.rate ?? 1, random);
     let at = started;
@@ -197,6 +206,6 @@ export async function runStage(
     abort.abort();
     await Promise.all([...running]);
   }
-  const end = samples.reduce((max, s) => Math.max(max, s.endMs), started);
+  const end = samples.length > 0 ? samples.reduce((max, s) => Math.max(max, s.endMs), started) : performance.now();
   return { samples, seconds: (end - started) / 1000, aborted };
 }

@@ -93,14 +93,8 @@ export class ProfileStore {
   /** Every profile matching the filter; rows that do not parse are reported in `skipped`, not thrown. */
   list(filter: ProfileFilter = {}): { profiles: Profile[]; skipped: string[] } {
     if (!this.db) return { profiles: [], skipped: [] };
-    const where: string[] = [];
-    const params: Record<string, string> = {};
-    for (const [column, value] of [['model', filter.model], ['accelerator', filter.accelerator], ['source', filter.source]] as const) {
-      if (value === undefined) continue;
-      where.push(`${column} = @${column}`);
-      params[column] = value;
-    }
-    const sql = `SELECT * FROM profiles${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY model, accelerator, tp, input_tokens, output_tokens, source`;
+    const { where, params } = whereOf(filter);
+    const sql = `SELECT * FROM profiles${where} ORDER BY model, accelerator, tp, input_tokens, output_tokens, source`;
     const rows = this.run(() => this.db!.prepare(sql).all(params) as Row[]);
     const profiles: Profile[] = [];
     const skipped: string[] = [];
@@ -129,13 +123,11 @@ export class ProfileStore {
     })());
   }
 
-  /** Deletes the matching profiles; returns how many. */
+  /** Deletes the matching profiles (rows that do not parse too); returns how many. */
   remove(filter: ProfileFilter): number {
     const db = this.writable();
-    const { profiles } = this.list(filter);
-    const del = db.prepare('DELETE FROM profiles WHERE id = ?');
-    this.run(() => db.transaction(() => profiles.forEach((p) => del.run(`${keyId(p.key)}|${p.source}`)))());
-    return profiles.length;
+    const { where, params } = whereOf(filter);
+    return this.run(() => db.prepare(`DELETE FROM profiles${where}`).run(params).changes);
   }
 
   close(): void {
@@ -154,6 +146,17 @@ export class ProfileStore {
       throw new StoreError(describeSqliteError(error, this.path));
     }
   }
+}
+
+function whereOf(filter: ProfileFilter): { where: string; params: Record<string, string> } {
+  const clauses: string[] = [];
+  const params: Record<string, string> = {};
+  for (const [column, value] of [['model', filter.model], ['accelerator', filter.accelerator], ['source', filter.source]] as const) {
+    if (value === undefined) continue;
+    clauses.push(`${column} = @${column}`);
+    params[column] = value;
+  }
+  return { where: clauses.length > 0 ? ` WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
 function parseRow(row: Row): { ok: true; profile: Profile } | { ok: false; error: string } {

@@ -3,10 +3,9 @@
 // container's port, sized from the pod's kinfer.dev/ annotations (model, accelerator, TP, context and
 // concurrency). Runs until SIGTERM; stops its simulators on the way out.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { FakeKubelet } from '../e2e/harness/kubelet.js';
-import { ROOT } from '../e2e/harness/cluster.js';
+import { simArgs } from './sim-args.js';
 
 const kubeconfig = process.argv[2];
 if (!kubeconfig) {
@@ -15,38 +14,6 @@ if (!kubeconfig) {
 }
 
 const sims = new Map<string, ChildProcess>();
-
-/** kinfer-sim flags for a vLLM pod deploy made: served name and port from its args, speed and KV from its annotations. */
-export function simArgs(pod: V1Pod, ip: string): string[] | undefined {
-  const container = pod.spec?.containers?.[0];
-  const args = container?.args ?? [];
-  const flag = (name: string): string | undefined => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const model = flag('--served-model-name');
-  if (!model) return undefined;
-  const annotations = pod.metadata?.annotations ?? {};
-  const maxModelLen = Number(annotations['kinfer.dev/max-model-len'] ?? 4096);
-  const maxNumSeqs = Number(annotations['kinfer.dev/max-num-seqs'] ?? 8);
-  const limits = container?.resources?.limits ?? {};
-  const devices = Object.entries(limits).find(([k]) => k.endsWith('/gpu') || k.endsWith('/tpu'))?.[1] ?? '1';
-  return [
-    join(ROOT, 'bin', 'kinfer-sim.js'),
-    '--host', ip, '--port', flag('--port') ?? '8000', '--model', model,
-    '--accelerator', annotations['kinfer.dev/accelerators']?.split(',')[0] ?? 'nvidia-h100-80gb',
-    '--profile-model', annotations['kinfer.dev/model'] ?? model,
-    '--tensor-parallel-size', String(devices),
-    '--dtype', annotations['kinfer.dev/dtype'] ?? 'bf16',
-    '--max-model-len', String(maxModelLen),
-    '--max-num-seqs', String(maxNumSeqs),
-    // The KV cache holds what the deployment asked for (max-model-len x max-num-seqs) and a fifth more, so
-    // the demo's load fills it visibly instead of leaving a 140 GB cache at 1%.
-    '--kv-cache-tokens', String(Math.round(maxModelLen * maxNumSeqs * 1.2)),
-    '--output-length', 'uniform',
-    '--log-level', 'warn',
-  ];
-}
 
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromFile(kubeconfig);

@@ -1,0 +1,221 @@
+// `kubectl inference bench` and `recommend` on the local control plane: a model deployed with `deploy`, its pods
+// run by a fake kubelet as kinfer-sim processes (H100 speed, from the pods' annotations), a kinfer-picker in proxy
+// mode in front of them, and a Gateway + HTTPRoute that name the pool, so `bench NAME` finds its way in as a client
+// would (through the picker). The Gateway API and InferencePool CRDs are stand-ins (same group/version/kind, open
+// schema): no registry this machine reaches publishes them. The Gateway's status is written by the test, since
+// no gateway controller runs here; its address is the picker's.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ApiextensionsV1Api, CustomObjectsApi, KubernetesObjectApi } from '@kubernetes/client-node';
+import { simArgs } from '../demo/sim-args.js';
+import { Cluster, KUBECTL, ROOT } from './harness/cluster.js';
+import { FakeKubelet } from './harness/kubelet.js';
+import { createNodes } from './harness/nodes.js';
+import { waitFor } from './harness/wait.js';
+
+const NODES = `
+- { name: h100, count: 2, scheme: gke, type: nvidia-h100-80gb, devices: 8, zone: us-central1-a, cpu: 96, memory: 1Ti }
+`;
+const NS = 'bench';
+const NAME = 'llama-3-1-8b-instruct';
+const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
+const BASE_PORT = 31170;
+const PICKER_PORT = BASE_PORT + 20;
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+/** A stand-in CRD: the real group, version and kind, any content. */
+function standIn(group: string, plural: string, kind: string, version: string) {
+  return {
+    metadata: { name: `${plural}.${group}`, annotations: { 'api-approved.kubernetes.io': 'unapproved, a stand-in for kinfer e2e tests' } },
+    spec: {
+      group, scope: 'Namespaced',
+      names: { plural, singular: kind.toLowerCase(), kind, listKind: `${kind}List` },
+      versions: [{ name: version, served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } }],
+    },
+  };
+}
+
+describe('kubectl inference bench and recommend against kinfer-sim replicas', { timeout: 420_000 }, () => {
+  const cluster = new Cluster({ suite: 'bench', basePort: BASE_PORT });
+  const dir = mkdtempSync(join(tmpdir(), 'kinfer-bench-'));
+  const store = join(dir, 'profiles.db');
+  const children: ChildProcess[] = [];
+  const sims = new Map<string, ChildProcess>();
+  let kubelet: FakeKubelet | undefined;
+
+  const run = (args: readonly string[], timeoutMs = 120_000): Promise<Run> => new Promise((resolve, reject) => {
+    const child = spawn(KUBECTL, ['inference', ...args, '-n', NS], {
+      cwd: ROOT, env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfigPath, KINFER_PROFILES: store }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+
+  before(async () => {
+    await cluster.start();
+    await createNodes(cluster.core, NODES);
+    await cluster.waitExtenderNodes(2);
+    await cluster.core.createNamespace({ body: { metadata: { name: NS } } });
+    const crds = cluster.kubeConfig.makeApiClient(ApiextensionsV1Api);
+    for (const crd of [
+      standIn('inference.networking.k8s.io', 'inferencepools', 'InferencePool', 'v1'),
+      standIn('gateway.networking.k8s.io', 'gateways', 'Gateway', 'v1'),
+      standIn('gateway.networking.k8s.io', 'httproutes', 'HTTPRoute', 'v1'),
+    ]) await crds.createCustomResourceDefinition({ body: crd });
+    const objects = KubernetesObjectApi.makeApiClient(cluster.kubeConfig);
+    await waitFor(async () => {
+      try {
+        await objects.list('gateway.networking.k8s.io/v1', 'HTTPRoute', NS);
+        await objects.list('inference.networking.k8s.io/v1', 'InferencePool', NS);
+        return true;
+      } catch {
+        return undefined;
+      }
+    }, { what: 'the stand-in CRDs to be served', timeoutMs: 30_000 });
+
+    kubelet = new FakeKubelet(cluster.kubeConfig, {
+      hooks: {
+        async onPodStart(pod, ip) {
+          const args = simArgs(pod, ip);
+          if (!args) return;
+          const child = spawn(process.execPath, args, { stdio: 'ignore' });
+          sims.set(pod.metadata?.uid ?? ip, child);
+          // Ready only once the sim answers, as a readiness probe would have it.
+          await waitFor(async () => {
+            try {
+              return (await fetch(`http://${ip}:${args[args.indexOf('--port') + 1]}/health`)).ok || undefined;
+            } catch {
+              return undefined;
+            }
+          }, { what: `kinfer-sim on ${ip}`, timeoutMs: 20_000 });
+        },
+        async onPodStop(pod) {
+          sims.get(pod.metadata?.uid ?? '')?.kill('SIGTERM');
+        },
+      },
+    });
+    await kubelet.start();
+  }, { timeout: 300_000 });
+
+  after(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await kubelet?.stop();
+    for (const child of sims.values()) child.kill('SIGKILL');
+    await cluster.stop();
+  });
+
+  test('deploy two replicas on H100s and put a picker and a Gateway in front of them', async () => {
+    const deployed = await run(['deploy', MODEL, '--accelerator', 'nvidia-h100-80gb', '--tp', '1', '--replicas', '2', '--max-model-len', '4096', '--max-num-seqs', '8', '--no-picker', '--wait', '--timeout', '90s']);
+    assert.equal(deployed.code, 0, deployed.stderr);
+    const picker = spawn(process.execPath, [join(ROOT, 'bin', 'kinfer-picker.js'), '--mode', 'proxy', '--host', '127.0.0.1', '--port', String(PICKER_PORT), '--health-port', String(PICKER_PORT + 1),
+      '--selector', `kinfer.dev/deployment=${NAME},app.kubernetes.io/component=model-server`, '-n', NS, '--kubeconfig', cluster.kubeconfigPath, '--log-level', 'warn'], { stdio: 'ignore' });
+    children.push(picker);
+    await waitFor(async () => {
+      try {
+        const body = await (await fetch(`http://127.0.0.1:${PICKER_PORT + 1}/debug/endpoints`)).json() as { endpoints: { metrics?: unknown }[] };
+        return body.endpoints.length === 2 && body.endpoints.every((e) => e.metrics) ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    }, { what: 'the picker to scrape both replicas', timeoutMs: 30_000 });
+
+    const custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
+    await custom.createNamespacedCustomObject({
+      group: 'gateway.networking.k8s.io', version: 'v1', namespace: NS, plural: 'gateways',
+      body: {
+        apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'inference-gateway' },
+        spec: { gatewayClassName: 'test', listeners: [{ name: 'http', port: PICKER_PORT, protocol: 'HTTP' }] },
+        status: { addresses: [{ type: 'IPAddress', value: '127.0.0.1' }] },
+      },
+    });
+    await custom.createNamespacedCustomObject({
+      group: 'gateway.networking.k8s.io', version: 'v1', namespace: NS, plural: 'httproutes',
+      body: {
+        apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: NAME },
+        spec: { parentRefs: [{ name: 'inference-gateway' }], rules: [{ backendRefs: [{ group: 'inference.networking.k8s.io', kind: 'InferencePool', name: NAME }] }] },
+      },
+    });
+  });
+
+  test('bench NAME goes through the Gateway and the picker, and stores a measured profile', async () => {
+    const bench = await run(['bench', NAME, '--concurrency', '1,4,8', '--stage-duration', '4s', '--input-tokens', '500', '--output-tokens', '40'], 180_000);
+    assert.equal(bench.code, 0, bench.stderr);
+    assert.match(bench.stderr, /^bench llama-3-1-8b-instruct: meta-llama\/Llama-3\.1-8B-Instruct on 1 × nvidia-h100-80gb \(vllm\), 2 replica\(s\), via http:\/\/127\.0\.0\.1:31190$/m);
+    assert.match(bench.stderr, /^\[3\/3\] concurrency 8: \d+ ok, \d+ tok\/s\/replica, TTFT p99 \d+ ms$/m);
+    assert.match(bench.stderr, /^saved: meta-llama\/Llama-3\.1-8B-Instruct on 1 × nvidia-h100-80gb \(vllm\), 50\d in \/ 40 out tokens → /m);
+    assert.match(bench.stdout, /^concurrency 8 +\d+ +0 +0/m);
+    assert.match(bench.stdout, /^CONCURRENCY +REQ\/S +OUTPUT TOK\/S +TTFT P50 MS/m);
+
+    const listed = await run(['profiles', 'list', MODEL, '-o', 'json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const doc = JSON.parse(listed.stdout) as { profiles: { key: { inputTokens: number; outputTokens: number; tp: number; accelerator: string }; source: string; points: { concurrency: number; outputTokensPerSecond: number; itlP50Ms: number }[] }[] };
+    assert.equal(doc.profiles.length, 1);
+    const profile = doc.profiles[0]!;
+    assert.equal(profile.source, 'measured');
+    assert.deepEqual([profile.key.accelerator, profile.key.tp, profile.key.outputTokens], ['nvidia-h100-80gb', 1, 40]);
+    // The sims' usage counts the prompt by their tokenizer (4 characters a token): our 3-letter words are one each.
+    assert.ok(Math.abs(profile.key.inputTokens - 500) <= 10, `${profile.key.inputTokens} input tokens`);
+    assert.equal(profile.points.length, 3);
+    // Per replica: 2 replicas share the load, so concurrency 1, 4, 8 in total are 0.5, 2, 4 each.
+    assert.deepEqual(profile.points.map((p) => p.concurrency), [0.5, 2, 4]);
+    const tokens = profile.points.map((p) => p.outputTokensPerSecond);
+    assert.ok(tokens[2]! > tokens[0]! * 2, `throughput grows with load: ${tokens.join(', ')}`);
+    // The sim decodes Llama 8B at the H100 roofline: ~7 ms a token at batch 1.
+    assert.ok(profile.points[0]!.itlP50Ms > 4 && profile.points[0]!.itlP50Ms < 20, `ITL ${profile.points[0]!.itlP50Ms} ms`);
+  });
+
+  test('recommend shows that option as measured, the rest estimated and calibrated by it', async () => {
+    const text = await run(['recommend', MODEL, '--in-cluster', '--input-tokens', '500', '--output-tokens', '40', '--target-ttft-ms', '2000']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^\d+ +nvidia-h100-80gb +1 +.* measured$/m);
+    assert.match(text.stdout, /^\d+ +nvidia-h100-80gb +2 +.* estimated, calibrated$/m);
+    assert.match(text.stdout, /^ {2}measured: kubectl inference bench llama-3-1-8b-instruct \(2 replicas, synthetic\), \d{4}-\d\d-\d\d$/m);
+    assert.doesNotMatch(text.stdout, /nvidia-l4|tpu-/, '--in-cluster: only the types the nodes have');
+
+    const json = await run(['recommend', MODEL, '--in-cluster', '--input-tokens', '500', '--output-tokens', '40', '-o', 'json']);
+    const data = JSON.parse(json.stdout) as { options: { accelerator: string; tp: number; source: string; curve: unknown[] }[] };
+    const measured = data.options.find((o) => o.tp === 1)!;
+    assert.equal(measured.source, 'measured');
+    assert.equal(measured.curve.length, 3);
+
+    const other = await run(['recommend', MODEL, '--in-cluster', '--input-tokens', '2000', '--output-tokens', '40']);
+    assert.match(other.stdout, /^\d+ +nvidia-h100-80gb +1 +.* estimated, calibrated$/m, 'another workload shape is not the measured one');
+  });
+
+  test('deploy --target-ttft-ms chooses with the same recommendation', async () => {
+    const planned = await run(['deploy', MODEL, '--name', 'targeted', '--target-ttft-ms', '2000', '--target-ntpot-ms', '30', '--input-tokens', '500', '--output-tokens', '40', '--dry-run=client']);
+    assert.equal(planned.code, 0, planned.stderr);
+    assert.match(planned.stderr, /^recommend: \d × nvidia-h100-80gb, \d+ output tokens\/s per replica at TTFT p99 \d+ ms, NTPOT p99 [\d.]+ ms \((measured|estimated, calibrated)\)$/m);
+    assert.match(planned.stdout, /^meta-llama\/Llama-3\.1-8B-Instruct: 1 replica\(s\) on nvidia-h100-80gb/m);
+    const impossible = await run(['deploy', MODEL, '--name', 'targeted', '--target-ttft-ms', '1', '--dry-run=client']);
+    assert.equal(impossible.code, 1);
+    assert.match(impossible.stderr, /^error: no accelerator in the cluster serves meta-llama\/Llama-3\.1-8B-Instruct within the targets: .*misses the target even at batch 1/m);
+  });
+
+  test('bench errors are one line: an unknown deployment, nothing listening, a bad store', async () => {
+    const unknown = await run(['bench', 'nope']);
+    assert.equal(unknown.code, 1);
+    assert.equal(unknown.stderr.trim(), 'error: no model-server pods of deployment nope in namespace bench (see kubectl inference list)');
+    const closed = await run(['bench', NAME, '--endpoint', `http://127.0.0.1:${BASE_PORT + 29}`]);
+    assert.equal(closed.code, 1);
+    assert.equal(closed.stderr.trim().split('\n').at(-1), `error: cannot reach http://127.0.0.1:${BASE_PORT + 29}: ECONNREFUSED`);
+    const junk = join(dir, 'junk.db');
+    writeFileSync(junk, 'not a database');
+    const bad = await run(['recommend', MODEL, '--profiles', junk]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^error: profile store .*junk\.db is not a SQLite database/m);
+  });
+});
