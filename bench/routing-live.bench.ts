@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_CONFIG_YAML, KINFER_CONFIG_YAML } from '../src/routing/config.js';
 import { LoadClient, type Sample } from '../plugin/load/load.js';
+import { waitUp } from './lib/http.js';
 import { mulberry32 } from './lib/prng.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -45,18 +46,6 @@ function stopAll(): void {
   for (const c of children) c.kill('SIGKILL');
 }
 process.on('exit', stopAll);
-
-async function waitUp(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(url, { signal: AbortSignal.timeout(1000) })).ok) return;
-    } catch {
-      // not yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 /** The same seeded stream for every policy: shared system prompts, long-tailed prompts and outputs. */
 function workload(): { body: string; gapMs: number }[] {

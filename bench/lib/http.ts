@@ -33,3 +33,16 @@ export class Client {
     this.agent.destroy();
   }
 }
+
+/** Resolves once GET `url` answers 2xx (10 s at most; polled every 100 ms). */
+export async function waitUp(url: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(url, { signal: AbortSignal.timeout(1000) })).ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}

@@ -18,7 +18,7 @@ import { profileTable } from '../profiles/format.js';
 import { defaultStorePath, ProfileStore, StoreError } from '../profiles/store.js';
 import { table } from '../render.js';
 import { parseDuration } from './deploy.js';
-import { DEFAULT_INPUT_TOKENS, DEFAULT_OUTPUT_TOKENS } from './recommend.js';
+import { DEFAULT_INPUT_TOKENS, DEFAULT_OUTPUT_TOKENS } from '../profiles/recommendation.js';
 
 /** Stages when neither --rates nor --concurrency is given: requests in flight, doubling. */
 const DEFAULT_CONCURRENCY = [1, 2, 4, 8, 16, 32];
@@ -100,26 +100,44 @@ by the number of ready replicas, written to the profile store as a measured prof
     const rows: { stage: string; sent: number; failed: number; aborted: number; point?: ProfilePoint; firstError?: string }[] = [];
     const interactive = process.stderr.isTTY === true;
     this.note(`bench ${args.name}: ${model} on ${tp} × ${accelerator} (${server}), ${replicas} replica(s), via ${target.origin}`);
+    // Ctrl-C ends the running stage at once; what the finished stages measured is still stored and printed.
+    const interrupt = new AbortController();
+    const onSignal = () => interrupt.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    let stoppedBy: string | undefined;
     try {
       for (const [index, stage] of stages.entries()) {
         const label = stage.concurrency !== undefined ? `concurrency ${stage.concurrency}` : `rate ${stage.rate} req/s`;
         const bar = new ProgressBar(`[${index + 1}/${stages.length}] ${label}`, interactive, (line) => process.stderr.write(line));
-        const spec: StageSpec = { ...stage, durationMs: stageMs, maxRequests: flags['max-requests'], drainMs: Math.min(requestTimeoutMs, 30_000), requestTimeoutMs };
+        // Closed-loop workers start spread over the latency the previous stage saw (see StageSpec.rampMs).
+        const rampMs = Math.min(stageMs / 4, timed.length > 0 ? timed.slice(-20).reduce((s, t) => s + t.latencyMs, 0) / Math.min(20, timed.length) : 0);
+        const spec: StageSpec = { ...stage, durationMs: stageMs, maxRequests: flags['max-requests'], drainMs: Math.min(requestTimeoutMs, 30_000), requestTimeoutMs, rampMs, signal: interrupt.signal };
         const result = await runStage(client, spec, next, random, (done, elapsed) => bar.update(elapsed, `${done} done`));
         const finished = result.samples.filter((s) => s.ok).map(timedOf);
         const failed = result.samples.filter((s) => !s.ok);
+        if (interrupt.signal.aborted) {
+          // A stage cut short is not a load level: leave it out.
+          bar.done('interrupted');
+          stoppedBy = `interrupted during stage ${label}`;
+          break;
+        }
         const point = pointFromRequests(finished, result.seconds, replicas, stage.concurrency);
         bar.done(point ? `${finished.length} ok, ${point.outputTokensPerSecond.toFixed(0)} tok/s/replica, TTFT p99 ${point.ttftP99Ms.toFixed(0)} ms` : `${failed.length} failed`);
         if (point) points.push(point);
         timed.push(...finished);
         rows.push({ stage: label, sent: result.samples.length + result.aborted, failed: failed.length, aborted: result.aborted, ...(point ? { point } : {}), ...(failed[0]?.error ? { firstError: failed[0].error } : {}) });
         if (finished.length === 0 && failed.length > 0) {
-          throw new KubeError(`every request of stage ${label} failed (first: ${failed[0]!.error}); is ${target.origin} serving ${model}?`);
+          stoppedBy = `every request of stage ${label} failed (first: ${failed[0]!.error}); is ${target.origin} serving ${model}?`;
+          break;
         }
       }
     } finally {
       client.close();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
+    if (points.length === 0) throw new KubeError(`${stoppedBy ?? 'no stage finished a request'}; nothing to store`);
     const shape = meanShape(timed) ?? { inputTokens: flags['input-tokens'], outputTokens: flags['output-tokens'] };
     const key: ProfileKey = { model, server, accelerator, tp, ...shape };
     const profile: Profile = {
@@ -140,12 +158,14 @@ by the number of ready replicas, written to the profile store as a measured prof
     }
     if (flags.output === 'json') {
       this.log(JSON.stringify(profile, null, 2));
+      if (stoppedBy) throw new KubeError(`${stoppedBy}; ${flags['no-save'] ? 'kept' : 'stored'} the ${points.length} stage${points.length > 1 ? 's' : ''} before it`);
       return;
     }
     this.log(table(['STAGE', 'SENT', 'FAILED', 'ABORTED', 'FIRST ERROR'], rows.map((r) => [r.stage, String(r.sent), String(r.failed), String(r.aborted), r.firstError ?? ''])));
     this.log('');
     this.log(`${describeKey(key)}, measured (per replica):`);
     this.log(profileTable(profile.points));
+    if (stoppedBy) throw new KubeError(`${stoppedBy}; ${flags['no-save'] ? 'kept' : 'stored'} the ${points.length} stage${points.length > 1 ? 's' : ''} before it`);
   }
 
   private requests(flags: { prompts?: string | undefined; workload: string; 'input-tokens': number; 'output-tokens': number; prefixes: number; 'prefix-tokens': number }, model: string, random: () => number): (i: number) => BenchRequest {

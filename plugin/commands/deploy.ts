@@ -12,7 +12,7 @@ import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
 import { formatGiB } from '../../src/units/quantity.js';
 import { KubeCommand, UsageError } from '../base.js';
 import { loadModels, requireModel } from '../models.js';
-import { recommendFlags, runRecommendation } from './recommend.js';
+import { recommendFlags, runRecommendation } from '../profiles/recommendation.js';
 import type { ModelRegistry } from '../../src/models/user.js';
 import { KINFER_SCHEDULER, KubeError, type Cluster } from '../cluster.js';
 import { formatObjects, resourceName, table, type OutputFormat } from '../render.js';

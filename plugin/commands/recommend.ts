@@ -5,66 +5,22 @@ import { stringify } from 'yaml';
 import { inventory } from '../../src/deploy/inventory.js';
 import { DTYPES, KV_DTYPES, type Dtype, type KvDtype } from '../../src/models/dtype.js';
 import { DEFAULT_MAX_MODEL_LEN, DEFAULT_MEMORY_UTILIZATION } from '../../src/models/memory.js';
-import type { ModelSpec } from '../../src/models/spec.js';
 import { svgPlot, terminalPlot, type PlotPanel } from '../../src/profiles/plot.js';
-import { PRICINGS, type PriceTable, type Pricing } from '../../src/profiles/pricing.js';
-import { recommend, type Recommendation, type RecommendInput, type RecommendOption, type Targets } from '../../src/profiles/recommend.js';
+import type { PriceTable, Pricing } from '../../src/profiles/pricing.js';
+import type { Recommendation, RecommendInput, RecommendOption, Targets } from '../../src/profiles/recommend.js';
 import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
 import { formatGiB } from '../../src/units/quantity.js';
 import { KubeCommand, UsageError } from '../base.js';
 import type { Cluster } from '../cluster.js';
 import { loadModels, requireModel } from '../models.js';
 import { figure } from '../profiles/format.js';
-import { catalogCandidates, filterCandidates, loadMeasured, loadPrices } from '../profiles/inputs.js';
+import { catalogCandidates, filterCandidates } from '../profiles/inputs.js';
+import { recommendFlags, runRecommendation } from '../profiles/recommendation.js';
 import { svgToPng } from '../profiles/png.js';
 import { table } from '../render.js';
 
 /** Options listed without --all. */
 const LISTED = 12;
-
-/** Defaults shared with `bench`, so a profile measured with defaults answers a recommend with defaults. */
-export const DEFAULT_INPUT_TOKENS = 1000;
-export const DEFAULT_OUTPUT_TOKENS = 200;
-
-/** Flags `recommend` and `deploy --target-*` share. */
-export const recommendFlags = {
-  'target-ttft-ms': Flags.integer({ min: 1, summary: 'Time to first token the p99 must stay within, in ms.' }),
-  'target-ntpot-ms': Flags.integer({ min: 1, summary: 'Normalized time per output token (latency ÷ output tokens) the p99 must stay within, in ms.' }),
-  'input-tokens': Flags.integer({ min: 1, default: DEFAULT_INPUT_TOKENS, summary: 'Workload: mean prompt length in tokens.', helpGroup: 'WORKLOAD' }),
-  'output-tokens': Flags.integer({ min: 1, default: DEFAULT_OUTPUT_TOKENS, summary: 'Workload: mean output length in tokens.', helpGroup: 'WORKLOAD' }),
-  pricing: Flags.option({ options: PRICINGS, default: 'on-demand' as const, summary: 'Which prices to cost with.', helpGroup: 'COST' })(),
-  prices: Flags.string({ summary: 'Price file (YAML/JSON, USD per device-hour) laid over the default table; see docs/recommend.md.', helpGroup: 'COST' }),
-  profiles: Flags.string({ summary: 'Profile store (default: $KINFER_PROFILES or ~/.config/kinfer/profiles.db).' }),
-};
-
-export interface RecommendRun {
-  readonly result: Recommendation;
-  readonly input: RecommendInput;
-}
-
-/** Builds the recommendation's input from the flags and runs it (shared with deploy). */
-export function runRecommendation(options: {
-  model: ModelSpec; server: ServerKind; dtype: Dtype; kvCacheDtype: KvDtype; maxModelLen: number; memoryUtilization: number;
-  flags: { 'target-ttft-ms'?: number | undefined; 'target-ntpot-ms'?: number | undefined; 'input-tokens': number; 'output-tokens': number; pricing: string; prices?: string | undefined; profiles?: string | undefined };
-  candidates: RecommendInput['candidates']; models: { get(id: string): ModelSpec | undefined }; requestRate?: number; warn: (line: string) => void;
-}): RecommendRun {
-  const { flags } = options;
-  const workload = { inputTokens: flags['input-tokens'], outputTokens: flags['output-tokens'] };
-  if (workload.inputTokens + workload.outputTokens > options.maxModelLen) {
-    throw new UsageError(`--input-tokens ${workload.inputTokens} + --output-tokens ${workload.outputTokens} exceed --max-model-len ${options.maxModelLen}`);
-  }
-  const targets: Targets = {
-    ...(flags['target-ttft-ms'] !== undefined ? { ttftMs: flags['target-ttft-ms'] } : {}),
-    ...(flags['target-ntpot-ms'] !== undefined ? { ntpotMs: flags['target-ntpot-ms'] } : {}),
-  };
-  const input: RecommendInput = {
-    model: options.model, server: options.server, dtype: options.dtype, kvCacheDtype: options.kvCacheDtype, maxModelLen: options.maxModelLen,
-    memoryUtilization: options.memoryUtilization, workload, targets, candidates: options.candidates,
-    prices: loadPrices(flags.prices), pricing: flags.pricing as Pricing, measured: loadMeasured(flags.profiles, options.warn),
-    modelOf: (id) => options.models.get(id), ...(options.requestRate !== undefined ? { requestRate: options.requestRate } : {}),
-  };
-  return { result: recommend(input), input };
-}
 
 export default class Recommend extends KubeCommand {
   static override summary = 'Which accelerator and TP size serve a model within latency targets at the lowest cost, from measured or estimated profiles.';

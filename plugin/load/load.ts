@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 
@@ -124,6 +125,14 @@ export interface StageSpec {
   /** How long requests still running at the end may take to finish before they are aborted. */
   readonly drainMs: number;
   readonly requestTimeoutMs: number;
+  /**
+   * Closed loop: worker k of n sends its first request k/n of this into the stage. Requests of one shape take
+   * about as long as each other, so workers that start together finish together and prefill in waves; spread
+   * over one request's latency, they stay spread.
+   */
+  readonly rampMs?: number;
+  /** Aborting it ends the stage at once: no more sends, running requests aborted (what was measured is kept). */
+  readonly signal?: AbortSignal;
 }
 
 export interface StageResult {
@@ -153,6 +162,8 @@ export async function runStage(
   const started = performance.now();
   const deadline = started + spec.durationMs;
   const abort = new AbortController();
+  // Every request of the stage listens on this one signal.
+  setMaxListeners(0, abort.signal);
   const samples: Sample[] = [];
   const running = new Set<Promise<void>>();
   let sent = 0;
@@ -171,21 +182,33 @@ export async function runStage(
     running.add(p);
     return p;
   };
-  const open = () => performance.now() < deadline && sent < spec.maxRequests;
+  // The stage stops sending at its deadline, or at once when the caller's signal aborts (Ctrl-C).
+  let stopped = false;
+  let stopTimer: NodeJS.Timeout | undefined;
+  const stop = new Promise<void>((resolve) => {
+    const end = () => {
+      stopped = true;
+      resolve();
+    };
+    stopTimer = setTimeout(end, spec.durationMs);
+    spec.signal?.addEventListener('abort', end, { once: true });
+  });
+  const pause = (ms: number) => {
+    let t: NodeJS.Timeout | undefined;
+    return Promise.race([new Promise<void>((r) => (t = setTimeout(r, ms))), stop]).finally(() => clearTimeout(t));
+  };
+  // The clock check matters as much as the flag: a loop that never awaits (the open loop behind schedule) would
+  // never let the stop timer run.
+  const open = () => !stopped && performance.now() < deadline && sent < spec.maxRequests;
   if (spec.concurrency !== undefined) {
-    // Closed loop: each worker sends its next request when its last one ends, until the stage's time is up
-    // (a request still running then is left to the drain below).
-    let endTimer: NodeJS.Timeout | undefined;
-    let ended = false;
-    const stageEnd = new Promise<void>((r) => (endTimer = setTimeout(() => {
-      ended = true;
-      r();
-    }, Math.max(0, deadline - performance.now()))));
-    await Promise.all(Array.from({ length: spec.concurrency }, async () => {
-      // The timer may fire a hair before `deadline` by performance.now(): `ended` settles it.
-      while (!ended && open()) await Promise.race([launch(), stageEnd]);
+    // Closed loop: each worker sends its next request when its last one ends, until the stage stops (a request
+    // still running then is left to the drain below).
+    const workers = spec.concurrency;
+    await Promise.all(Array.from({ length: workers }, async (_, k) => {
+      const delay = ((spec.rampMs ?? 0) * k) / workers;
+      if (delay > 0) await pause(delay);
+      while (open()) await Promise.race([launch(), stop]);
     }));
-    clearTimeout(endTimer);
   } else {
     const gap = poissonGaps(spec.rate ?? 1, random);
     let at = started;
@@ -193,9 +216,11 @@ export async function runStage(
       void launch();
       at += gap();
       const wait = Math.min(at, deadline) - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (wait > 0) await pause(wait);
     }
   }
+  clearTimeout(stopTimer);
+  if (spec.signal?.aborted) abort.abort();
   let timer: NodeJS.Timeout | undefined;
   const drained = await Promise.race([
     Promise.all([...running]).then(() => true),

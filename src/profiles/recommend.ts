@@ -233,7 +233,7 @@ function evaluate(
     curve = estimate.value.points;
     source = calibrated ? 'estimated, calibrated' : 'estimated';
     origin = calibrated
-      ? `roofline at ${pct(calibrated.decodeBandwidth)} of peak bandwidth, ${pct(calibrated.prefillFlops)} of peak FLOP/s (calibrated by ${calibrated.profiles} measured profile${calibrated.profiles > 1 ? 's' : ''})`
+      ? `roofline at ${pct(calibrated.decodeBandwidth)} of ${accelerator.name}'s peak bandwidth, ${pct(calibrated.prefillFlops)} of its peak FLOP/s (calibrated by ${calibrated.profiles} measured profile${calibrated.profiles > 1 ? 's' : ''})`
       : `roofline at ${pct(DEFAULT_EFFICIENCY.decodeBandwidth)} of peak bandwidth, ${pct(DEFAULT_EFFICIENCY.prefillFlops)} of peak FLOP/s`;
   }
   const operating = operatingPoint(curve, input.targets);

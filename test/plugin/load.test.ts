@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { mulberry32 } from '../../src/random.js';
 import { LoadClient, poissonGaps, runStage, type LoadRequest } from '../../plugin/load/load.js';
 
 // A stand-in OpenAI server. The route is the path before /v1/…: '' streams max_tokens chunks, then a usage
@@ -231,11 +232,31 @@ describe('runStage', () => {
     assert.ok(starts[9]! > starts[0]!);
   });
 
+  it('open loop: a gap that crosses the deadline never turns into a burst to maxRequests', async () => {
+    // The pause before the deadline can end a hair before it by performance.now(); a loop that then only asks
+    // "stopped yet?" spins without awaiting, so the stop timer never runs and maxRequests go out at once. It
+    // happened about one stage in four: 40 short stages make a regression show.
+    for (let i = 0; i < 40; i++) {
+      reset();
+      await runStage(client(), { ...spec, rate: 200, durationMs: 12, maxRequests: 300 }, () => completion(1), mulberry32(i + 1));
+      assert.ok(server.seen.length <= 20, `stage ${i}: ${server.seen.length} sent in a 12 ms stage at 200/s`);
+    }
+  });
+
   it('open loop against a server that never answers ends after the drain, aborting what is left', async () => {
     // All 5 are sent within ~15 ms (gaps of 3.5 ms), long before the duration; then 40 ms of drain, then the abort.
     const result = await runStage(client('/hang'), { rate: 200, durationMs: 1000, drainMs: 40, maxRequests: 5, requestTimeoutMs: 60_000 }, () => completion(2), () => 0.5);
     assert.deepEqual(result.samples, []);
     assert.equal(result.aborted, 5);
+  });
+
+  it('an aborted signal ends the stage at once and keeps what finished', async () => {
+    reset();
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 30);
+    const result = await runStage(client('/hang'), { concurrency: 3, durationMs: 60_000, drainMs: 60_000, maxRequests: 100, requestTimeoutMs: 60_000, signal: stop.signal }, () => completion(2), () => 0.5);
+    assert.deepEqual(result.samples, []);
+    assert.equal(result.aborted, 3);
   });
 
   it('closed loop against a server that never answers ends after duration and drain, aborting', async () => {
