@@ -203,7 +203,12 @@ export function recommend(input: RecommendInput): Recommendation {
   const placed = new Set([...options.map((o) => o.accelerator), ...infeasible.filter((x) => x.tp !== undefined).map((x) => x.accelerator)]);
   const unplaced = infeasible.filter((x) => x.tp !== undefined || !placed.has(x.accelerator));
   infeasible.length = 0;
-  for (const x of unplaced) if (!infeasible.some((y) => y.accelerator === x.accelerator && y.tp === undefined && x.tp === undefined)) infeasible.push(x);
+  for (const x of unplaced) {
+    // Several shapes that all fail: the last is the biggest host, whose figures say most.
+    const same = x.tp === undefined ? infeasible.findIndex((y) => y.accelerator === x.accelerator && y.tp === undefined) : -1;
+    if (same >= 0) infeasible[same] = x;
+    else infeasible.push(x);
+  }
   options.sort(compare);
   return { options, infeasible, calibration, ...(options[0] ? { reason: reasonFor(options, input) } : {}) };
 }

@@ -143,6 +143,14 @@ describe('recommend', () => {
     assert.equal(r.infeasible.filter((x) => x.accelerator === 'tpu-v6e-slice' && x.tp === undefined).length, 0);
   });
 
+  it('TPU host shapes that all fail: one row, with the biggest host figures', () => {
+    const v5e = acceleratorByName('tpu-v5-lite-podslice')!;
+    const r = recommend(recommendInput({ model: LLAMA_70B, targets: {}, candidates: [1, 4, 8].map((n) => catalogInventory(v5e, n)) }));
+    const rows = r.infeasible.filter((x) => x.accelerator === 'tpu-v5-lite-podslice');
+    assert.equal(rows.length, 1);
+    assert.match(rows[0]!.why, /8 × tpu-v5-lite-podslice/);
+  });
+
   it('unpriced types come after priced ones; --rate gives the replicas', () => {
     const r = recommend(recommendInput({ candidates: [catalogInventory(acceleratorByName('nvidia-b200')!, 8), catalogInventory(acceleratorByName('nvidia-l4')!, 8)], requestRate: 50 }));
     const firstUnpriced = r.options.findIndex((o) => o.costPerMillionTokens === undefined);
