@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
@@ -135,7 +136,8 @@ export function createSim(options: SimOptions): Sim {
     const p = prepare(kind, parsed.data, res);
     if (p === undefined) return;
 
-    const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${random.hex(32)}`;
+    // Ids are unique across processes (a seeded generator would repeat them in every sim with the same seed).
+    const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomBytes(16).toString('hex')}`;
     const created = Math.floor(Date.now() / 1000);
     const object = kind === 'chat' ? 'chat.completion' : 'text_completion';
     const chunkObject = kind === 'chat' ? 'chat.completion.chunk' : 'text_completion';

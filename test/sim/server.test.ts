@@ -10,6 +10,17 @@ describe('kinfer-sim HTTP: OpenAI-compatible endpoints', () => {
   });
   after(() => sim.close());
 
+  it('response ids are unique across sims that share a seed (two servers, same flags)', async () => {
+    const twin = await startSim(['--decode-base-ms', '2', '--num-gpu-blocks', '512', '--max-model-len', '2048']);
+    try {
+      const body = { model: MODEL, prompt: 'same prompt', max_tokens: 2 };
+      const ids = await Promise.all([sim.url, twin.url, sim.url].map(async (url) => ((await postJson(`${url}/v1/completions`, body)).json as { id: string }).id));
+      assert.equal(new Set(ids).size, 3, ids.join(' '));
+    } finally {
+      await twin.close();
+    }
+  });
+
   const shapes = [
     { kind: 'completion', path: '/v1/completions', body: { model: MODEL, prompt: 'The quick brown fox jumps', max_tokens: 7 }, object: 'text_completion', promptTokens: 7 },
     { kind: 'completion from token ids', path: '/v1/completions', body: { model: MODEL, prompt: [1, 2, 3, 4, 5], max_tokens: 3 }, object: 'text_completion', promptTokens: 5 },
