@@ -88,7 +88,7 @@ export const MODELS: readonly ModelSpec[] = [
     // 8 experts, 2 active per token (12.9B active).
     id: 'mistralai/Mixtral-8x7B-Instruct-v0.1',
     aliases: ['mistralai/Mixtral-8x7B-v0.1'],
-    params: 46_702_792_704, activeParams: 12_879_925_248,
+    params: 46_702_792_704, activeParams: 12_879_925_248, experts: { routed: 8, perToken: 2 },
     layers: 32, hiddenSize: 4096, attentionHeads: 32, kvHeads: 8, headDim: 128,
     attention: { kind: 'full' },
     nativeDtype: 'bf16', maxContext: 32768, vocabSize: 32000, tieWordEmbeddings: false,
@@ -127,7 +127,7 @@ export const MODELS: readonly ModelSpec[] = [
     // 3 × 2880² weights); attention, router, embedding and LM head ship in bf16: ~13.8 GB on disk.
     // activeParams: OpenAI's gpt-oss model card (3.61B; the embedding lookup is not counted).
     id: 'openai/gpt-oss-20b',
-    params: 20_914_757_184, activeParams: 3_610_000_000,
+    params: 20_914_757_184, activeParams: 3_610_000_000, experts: { routed: 32, perToken: 4 },
     layers: 24, hiddenSize: 2880, attentionHeads: 64, kvHeads: 8, headDim: 64,
     attention: { kind: 'sliding', windowTokens: 128, slidingLayers: 12 },
     nativeDtype: 'mxfp4', maxContext: 131072, vocabSize: 201088, tieWordEmbeddings: false,
@@ -137,7 +137,7 @@ export const MODELS: readonly ModelSpec[] = [
   {
     // As gpt-oss-20b with 36 layers (18 sliding) and 128 experts: ~65 GB on disk.
     id: 'openai/gpt-oss-120b',
-    params: 116_829_156_672, activeParams: 5_130_000_000,
+    params: 116_829_156_672, activeParams: 5_130_000_000, experts: { routed: 128, perToken: 4 },
     layers: 36, hiddenSize: 2880, attentionHeads: 64, kvHeads: 8, headDim: 64,
     attention: { kind: 'sliding', windowTokens: 128, slidingLayers: 18 },
     nativeDtype: 'mxfp4', maxContext: 131072, vocabSize: 201088, tieWordEmbeddings: false,
@@ -145,13 +145,14 @@ export const MODELS: readonly ModelSpec[] = [
     source: hf('openai/gpt-oss-120b'),
   },
   {
-    // MLA: kv_lora_rank 512 + qk_rope_head_dim 64 cached per layer per token. headDim is the query's
+    // MLA: kv_lora_rank 512 + qk_rope_head_dim 64 cached per layer per token. 256 routed experts, 8 per token,
+    // plus one shared expert (counted in the active parameters). headDim is the query's
     // qk_nope_head_dim 128 + qk_rope_head_dim 64. quantization_config: fp8 e4m3, 128×128 blocks; embedding and
     // LM head stay bf16. params: 671B of the main model (DeepSeek-V3 technical report); the checkpoint's 685B
     // adds the 14B multi-token-prediction module vLLM loads only for speculative decoding.
     id: 'deepseek-ai/DeepSeek-V3',
     aliases: ['deepseek-ai/DeepSeek-V3-Base', 'deepseek-ai/DeepSeek-V3-0324', 'deepseek-ai/DeepSeek-R1', 'deepseek-ai/DeepSeek-R1-0528'],
-    params: 671_000_000_000, activeParams: 37_000_000_000,
+    params: 671_000_000_000, activeParams: 37_000_000_000, experts: { routed: 256, perToken: 8 },
     layers: 61, hiddenSize: 7168, attentionHeads: 128, kvHeads: 128, headDim: 192,
     attention: { kind: 'mla', kvLoraRank: 512, qkRopeHeadDim: 64 },
     nativeDtype: 'fp8', maxContext: 163840, vocabSize: 129280, tieWordEmbeddings: false,

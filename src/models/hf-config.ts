@@ -134,6 +134,7 @@ export function modelFromHfConfig(id: string, configText: string, options: HfCon
     ...(options.aliases === undefined ? {} : { aliases: options.aliases }),
     params,
     ...(estimate !== undefined && estimate.active < estimate.total ? { activeParams: Math.min(estimate.active, params) } : {}),
+    ...(arch.value?.moe !== undefined ? { experts: { routed: arch.value.moe.experts, perToken: arch.value.moe.expertsPerToken } } : {}),
     layers: c.num_hidden_layers,
     hiddenSize: c.hidden_size,
     attentionHeads: c.num_attention_heads,

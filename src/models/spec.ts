@@ -45,6 +45,11 @@ export interface ModelSpec {
    * Absent: every parameter but the embedding and LM head. gpt-oss: only the MoE expert weights are mxfp4.
    */
   readonly nativeQuantizedParams?: number;
+  /**
+   * MoE: routed experts per MoE layer and how many each token uses. With `activeParams` it sizes one expert, so
+   * a decode step can count only the experts its batch touches (the estimate's weight read).
+   */
+  readonly experts?: { readonly routed: number; readonly perToken: number };
 }
 
 /** Parameters in the input embedding plus the LM head (0 when the vocabulary is unknown). */

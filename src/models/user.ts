@@ -39,6 +39,7 @@ const ModelSpecSchema = z.strictObject({
   vocabSize: count.optional(),
   tieWordEmbeddings: z.boolean().optional(),
   nativeQuantizedParams: paramCount.optional(),
+  experts: z.strictObject({ routed: count, perToken: count }).optional(),
 }).superRefine((m, ctx) => {
   const problem = (path: string, message: string): void => {
     ctx.addIssue({ code: 'custom', path: [path], message });
@@ -50,6 +51,9 @@ const ModelSpecSchema = z.strictObject({
   }
   if (m.activeParams !== undefined && m.activeParams > m.params) problem('activeParams', 'exceeds params');
   if (m.nativeQuantizedParams !== undefined && m.nativeQuantizedParams > m.params) problem('nativeQuantizedParams', 'exceeds params');
+  if (m.experts !== undefined && m.experts.perToken >= m.experts.routed) {
+    ctx.addIssue({ code: 'custom', path: ['experts', 'perToken'], message: `${m.experts.perToken} must be less than routed ${m.experts.routed}` });
+  }
 });
 
 const ModelsFileSchema = z.union([

@@ -54,8 +54,13 @@ export const DEFAULT_EFFICIENCY: Efficiency = { decodeBandwidth: DECODE_BANDWIDT
 
 /** The costs a step model is built from, for one replica. */
 export interface StepCosts {
-  /** Time to read all weights once over the group's bandwidth (the floor of every decode step). */
+  /** Time to read all weights once over the group's bandwidth (the floor of a prefill, and of a dense decode step). */
   readonly weightsReadMs: number;
+  /**
+   * MoE: the part of `weightsReadMs` that is routed experts, and their count and use per token. A decode step
+   * reads only the experts its batch touches (`decodeWeightsReadMs`).
+   */
+  readonly moe?: { readonly expertsReadMs: number; readonly routed: number; readonly perToken: number };
   /** Time to read one token's KV (all layers, as replicated over the TP group) once. */
   readonly kvReadUsPerToken: number;
   /** Forward tokens per second when compute-bound. */
@@ -74,8 +79,10 @@ type Speeds = Pick<AcceleratorType, 'hbmBandwidthBytesPerSecond' | 'bf16FlopsPer
 export function stepCosts(model: ModelSpec, accelerator: Speeds, tp: number, dtype: Dtype, kvDtype: KvDtype, efficiency: Efficiency = DEFAULT_EFFICIENCY): StepCosts {
   const bandwidth = tp * accelerator.hbmBandwidthBytesPerSecond * efficiency.decodeBandwidth;
   const flops = tp * accelerator.bf16FlopsPerSecond * efficiency.prefillFlops;
+  const weightsReadMs = (weightsBytes(model, dtype) / bandwidth) * 1000;
   return {
-    weightsReadMs: (weightsBytes(model, dtype) / bandwidth) * 1000,
+    weightsReadMs,
+    ...(moeShare(model) !== undefined && model.experts ? { moe: { expertsReadMs: weightsReadMs * moeShare(model)!, routed: model.experts.routed, perToken: model.experts.perToken } } : {}),
     kvReadUsPerToken: ((kvBytesPerToken(model, kvDtype) * kvReplication(model, tp)) / bandwidth) * 1e6,
     prefillTokensPerSecond: flops / (2 * (model.activeParams ?? model.params)),
     perSeqMs: DECODE_PER_SEQ_MS,
@@ -83,9 +90,34 @@ export function stepCosts(model: ModelSpec, accelerator: Speeds, tp: number, dty
   };
 }
 
+/**
+ * The share of a MoE model's weights that are routed experts: with E routed experts of which k serve each token,
+ * total = dense + E × e and active = dense + k × e, so E × e = (total − active) × E ÷ (E − k). Undefined for dense
+ * models (or without the expert counts). Bytes are taken in proportion to parameters, a fair average when experts
+ * and the rest share a dtype (and close for gpt-oss, whose experts alone are 4-bit: they dominate both counts).
+ */
+export function moeShare(model: ModelSpec): number | undefined {
+  if (!model.experts || model.activeParams === undefined || model.activeParams >= model.params) return undefined;
+  const { routed, perToken } = model.experts;
+  if (!(routed > perToken && perToken >= 1)) return undefined;
+  return Math.min(1, ((model.params - model.activeParams) * routed) / (routed - perToken) / model.params);
+}
+
+/**
+ * Weight read of one decode step of `batch` sequences. MoE: the dense part, plus the experts the batch touches.
+ * With routing spread evenly, a layer's batch touches E × (1 − (1 − k/E)^B) distinct experts in expectation:
+ * k at batch 1 (the active parameters), all of them once B is a few times E/k.
+ */
+export function decodeWeightsReadMs(costs: StepCosts, batch: number): number {
+  if (!costs.moe) return costs.weightsReadMs;
+  const { expertsReadMs, routed, perToken } = costs.moe;
+  const touched = 1 - (1 - perToken / routed) ** Math.max(1, batch);
+  return costs.weightsReadMs - expertsReadMs + expertsReadMs * touched;
+}
+
 /** Duration of a decode step of `batch` sequences that each hold `context` tokens of KV. */
 export function decodeStepMs(costs: StepCosts, batch: number, context: number): number {
-  const memoryMs = costs.weightsReadMs + (batch * context * costs.kvReadUsPerToken) / 1000;
+  const memoryMs = decodeWeightsReadMs(costs, batch) + (batch * context * costs.kvReadUsPerToken) / 1000;
   const computeMs = (batch * 1000) / costs.prefillTokensPerSecond;
   return Math.max(memoryMs, computeMs) + batch * costs.perSeqMs + costs.commMs;
 }

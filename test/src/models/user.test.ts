@@ -76,6 +76,8 @@ describe('parseModelsFile', () => {
     ['KV heads that do not divide heads', [valid({ kvHeads: 3 })], /^f: \[0\]\.kvHeads: must divide attentionHeads 16$/],
     ['more KV heads than heads', [valid({ kvHeads: 32 })], /^f: \[0\]\.kvHeads: 32 exceeds attentionHeads 16$/],
     ['active above total', [valid({ activeParams: 2e9 })], /^f: \[0\]\.activeParams: exceeds params$/],
+    ['as many experts per token as routed', [valid({ experts: { routed: 8, perToken: 8 } })], /^f: \[0\]\.experts\.perToken: 8 must be less than routed 8$/],
+    ['a zero expert count', [valid({ experts: { routed: 0, perToken: 1 } })], /^f: \[0\]\.experts\.routed: Too small/],
     ['an empty id', [valid({ id: ' ' })], /^f: \[0\]\.id: /],
     ['a duplicate id', [valid({}), valid({ id: 'EXAMPLE/tiny' })], /^f: \[1\]\.id: "EXAMPLE\/tiny" is already used by entry \[0\]$/],
     ['an alias that repeats an id', [valid({}), valid({ id: 'b', aliases: ['example/tiny'] })], /^f: \[1\]\.id: "example\/tiny" is already used/],
@@ -199,6 +201,7 @@ describe('modelFromHfConfig', () => {
     within(got.nativeQuantizedParams ?? 0, 24 * 32 * 3 * 2880 ** 2, 0.001);
     within(weightsBytes(got, 'mxfp4'), weightsBytes(catalog, 'mxfp4'), 0.005);
     assert.ok(got.activeParams !== undefined && got.activeParams < got.params / 4);
+    assert.deepEqual(got.experts, { routed: 32, perToken: 4 });
   });
 
   it('reads MLA and fp8 (DeepSeek-V3)', () => {

@@ -6,8 +6,8 @@ import { weightsBytes } from '../../../src/models/memory.js';
 import type { ModelSpec } from '../../../src/models/spec.js';
 import type { ProfilePoint } from '../../../src/profiles/profile.js';
 import {
-  ALL_REDUCE_MS, ALL_REDUCE_PCIE_MS, calibrate, DECODE_BANDWIDTH_EFFICIENCY, decodeStepMs, DEFAULT_EFFICIENCY, estimateProfile, prefillMs,
-  PREFILL_FLOPS_EFFICIENCY, stepCosts, type EstimateInput,
+  ALL_REDUCE_MS, ALL_REDUCE_PCIE_MS, calibrate, DECODE_BANDWIDTH_EFFICIENCY, decodeStepMs, decodeWeightsReadMs, DEFAULT_EFFICIENCY, estimateProfile,
+  moeShare, prefillMs, PREFILL_FLOPS_EFFICIENCY, stepCosts, type EstimateInput,
 } from '../../../src/profiles/roofline.js';
 
 const LLAMA_8B = modelById('meta-llama/Llama-3.1-8B-Instruct')!;
@@ -60,6 +60,45 @@ describe('step costs from the catalogs', () => {
     const huge = 100_000;
     close(decodeStepMs(c, huge, 0), (huge * 1000) / c.prefillTokensPerSecond + huge * c.perSeqMs, 1e-9, 'compute-bound');
     assert.equal(prefillMs(c, 1), c.weightsReadMs, 'a one-token prefill still reads every weight');
+  });
+});
+
+describe('MoE decode reads the experts its batch touches', () => {
+  // [model, routed experts, per token, expert share of all parameters: (total − active) × E ÷ (E − k) ÷ total]
+  const cases: ReadonlyArray<[string, number, number]> = [
+    ['mistralai/Mixtral-8x7B-Instruct-v0.1', 8, 2],
+    ['openai/gpt-oss-120b', 128, 4],
+    ['deepseek-ai/DeepSeek-V3', 256, 8],
+  ];
+  for (const [id, routed, perToken] of cases) {
+    const model = modelById(id)!;
+    it(`${id}: batch 1 reads the active parameters' share, a big batch all of them, more with every sequence`, () => {
+      const share = ((model.params - model.activeParams!) * routed) / (routed - perToken) / model.params;
+      close(moeShare(model)!, share, 1e-12, 'expert share');
+      const c = stepCosts(model, accelerator('nvidia-h200-141gb'), 8, model.nativeDtype, 'bf16');
+      close(decodeWeightsReadMs(c, 1), c.weightsReadMs * (model.activeParams! / model.params), 1e-9, 'batch 1');
+      close(decodeWeightsReadMs(c, 100_000), c.weightsReadMs, 1e-9, 'every expert');
+      let last = 0;
+      for (const b of [1, 2, 4, 8, 16, 64, 256]) {
+        const read = decodeWeightsReadMs(c, b);
+        assert.ok(read > last && read <= c.weightsReadMs, `batch ${b}`);
+        last = read;
+      }
+    });
+  }
+
+  it('a dense model reads every weight at any batch', () => {
+    assert.equal(moeShare(LLAMA_70B), undefined);
+    const c = stepCosts(LLAMA_70B, accelerator('nvidia-h100-80gb'), 4, 'bf16', 'bf16');
+    assert.equal(decodeWeightsReadMs(c, 1), c.weightsReadMs);
+    assert.equal(decodeWeightsReadMs(c, 64), c.weightsReadMs);
+  });
+
+  it('gpt-oss-120b decodes a single stream far faster than a dense model of its size', () => {
+    const model = modelById('openai/gpt-oss-120b')!;
+    const first = curve(input(model, 'nvidia-h100-80gb', 1))[0]!;
+    const c = stepCosts(model, accelerator('nvidia-h100-80gb'), 1, model.nativeDtype, 'bf16');
+    assert.ok(first.itlP50Ms! < c.weightsReadMs / 5, `${first.itlP50Ms} ms vs ${c.weightsReadMs} ms for all weights`);
   });
 });
 
