@@ -128,6 +128,7 @@ function panels(result: Recommendation, input: RecommendInput, top: number): Plo
   const shown = result.options.slice(0, top);
   const series = (y: (p: RecommendOption['curve'][number]) => number) => shown.map((o) => ({
     label: label(o), dashed: o.source !== 'measured', points: o.curve.map((p) => ({ x: p.outputTokensPerSecond, y: y(p) })),
+    highlight: { x: o.operating.outputTokensPerSecond, y: y(o.operating) },
   }));
   return [
     { title: 'TTFT p99', yLabel: 'ms', ...(input.targets.ttftMs !== undefined ? { target: input.targets.ttftMs } : {}), series: series((p) => p.ttftP99Ms) },

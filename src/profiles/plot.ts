@@ -9,6 +9,8 @@ export interface PlotSeries {
   readonly dashed: boolean;
   /** In load order. x = output tokens/s per replica, y = latency in ms. Non-finite points are skipped. */
   readonly points: readonly { readonly x: number; readonly y: number }[];
+  /** A point to ring (SVG): where the recommendation operates on this curve. */
+  readonly highlight?: { readonly x: number; readonly y: number };
 }
 
 export interface PlotPanel {
@@ -409,8 +411,9 @@ export function svgPlot(panels: readonly PlotPanel[], options: PlotOptions): str
     legendItems.push({ s, x: cursor, row });
     cursor += itemWidth;
   }
+  const ringed = panels.some((p) => p.series.some((s) => s.highlight !== undefined));
   const legendTop = HEADER + panels.length * panelHeight;
-  const height = legendTop + (legend.length > 0 ? (row + 1) * LEGEND_ROW + 16 : 0);
+  const height = legendTop + (legend.length > 0 ? (row + 1 + (ringed ? 1 : 0)) * LEGEND_ROW + 16 : 0);
 
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}">`,
@@ -488,6 +491,12 @@ export function svgPlot(panels: readonly PlotPanel[], options: PlotOptions): str
         }
       }
     }
+    // The operating points: a ring round the point in the series' colour.
+    for (const s of order) {
+      const h = s.highlight;
+      if (h === undefined || !Number.isFinite(h.x) || !Number.isFinite(h.y) || h.y > yAxis.hi) continue;
+      out.push(`<circle cx="${n(px(h.x))}" cy="${n(py(h.y))}" r="9" fill="none" stroke="${PALETTE[styles.get(s.label)! % PALETTE.length]}" stroke-width="2.5"/>`);
+    }
     if (clippedAny) {
       out.push(`<text x="${right}" y="${top - 14}" font-size="12" fill="#666666" text-anchor="end">↑ beyond ${xml(formatValue(yAxis.hi))} ${xml(panel.yLabel)}</text>`);
     }
@@ -506,6 +515,11 @@ export function svgPlot(panels: readonly PlotPanel[], options: PlotOptions): str
     out.push(`<path d="M${n(x)} ${n(y)} H${n(x + 34)}" stroke="${color}" stroke-width="2.2" fill="none"${dash}/>`);
     out.push(svgMarker(k, x + 17, y, color));
     out.push(`<text x="${n(x + 44)}" y="${n(y + 4.5)}" font-size="13" fill="#222222">${xml(s.label)}</text>`);
+  }
+  if (ringed && legend.length > 0) {
+    const y = legendTop + 8 + (row + 1) * LEGEND_ROW + LEGEND_ROW / 2;
+    out.push(`<circle cx="${n(MARGIN.left + 17)}" cy="${n(y)}" r="7" fill="none" stroke="#444444" stroke-width="2"/>`);
+    out.push(`<text x="${n(MARGIN.left + 44)}" y="${n(y + 4.5)}" font-size="13" fill="#222222">the operating point: the most load within the targets</text>`);
   }
   out.push('</svg>');
   return out.join('\n');

@@ -244,6 +244,17 @@ describe('svgPlot', () => {
     assert.ok(!unclipped.includes('beyond'));
   });
 
+  it('rings the operating points and explains the ring once, below the legend', () => {
+    const plain = svgPlot([panel([series('a', [[1, 1], [2, 2]])])], OPTIONS);
+    assert.ok(!plain.includes('r="9" fill="none"') && !plain.includes('operating point'));
+    const ringed = svgPlot([panel([{ ...series('a', [[0, 0], [10, 10]]), highlight: { x: 5, y: 5 } }, series('b', [[0, 1], [10, 2]])])], OPTIONS);
+    const rings = [...ringed.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)" r="9" fill="none" stroke="(#\w+)"/g)];
+    assert.equal(rings.length, 1, 'one ring: only series a has a highlight');
+    assert.equal(rings[0]![3], '#0072B2', "in series a's colour");
+    assert.equal(ringed.split('the operating point: the most load within the targets').length - 1, 1);
+    assert.ok(Number(/height="(\d+)"/.exec(ringed)![1]) > Number(/height="(\d+)"/.exec(svgPlot([panel([series('a', [[0, 0], [10, 10]]), series('b', [[0, 1], [10, 2]])])], OPTIONS))![1]), 'a legend row more');
+  });
+
   it('is deterministic', () => assert.equal(svgPlot(panels, { ...OPTIONS, title: 'A & B' }), svg));
 
   it('grows with panels and honours width and height', () => {
