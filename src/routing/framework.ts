@@ -1,3 +1,4 @@
+import type { PrefixIndex } from './prefix.js';
 import type { Endpoint, EndpointMetrics, InferenceRequest } from './types.js';
 
 // The routing framework, shaped like the Gateway API Inference Extension EPP's (pkg/epp/scheduling/framework):
@@ -54,6 +55,27 @@ export interface ProfileHandlerPlugin extends PluginBase {
 }
 
 export type Plugin = FilterPlugin | ScorerPlugin | PickerPlugin | ProfileHandlerPlugin;
+
+/**
+ * A plugin keeping a prefix index that another plugin's may equal (prefix-cache-scorer, predicted-latency-scorer).
+ * EndpointPicker gives plugins with the same `prefixIndexKey` one index: the first keeps its own and learns into it,
+ * the others adopt it and stop learning. The picker runs the learner's onRouted after theirs, so that they still see
+ * the index as it was before the request, as they would see their own.
+ */
+export interface PrefixIndexSharing {
+  /**
+   * Equal keys mean equal indexes: the same hashes learned at the same capacity from every onRouted. Undefined when
+   * this plugin's index is its own (e.g. a capacity learned per server).
+   */
+  readonly prefixIndexKey: string | undefined;
+  readonly index: PrefixIndex;
+  /** Reads `index` from now on, which another plugin learns into; this plugin's onRouted no longer adds to any. */
+  adoptPrefixIndex(index: PrefixIndex): void;
+}
+
+export function sharesPrefixIndex(plugin: Plugin): plugin is Plugin & PrefixIndexSharing {
+  return 'adoptPrefixIndex' in plugin;
+}
 
 /** The single place a score is brought into [0,1]; NaN and infinities count as 0 (the worst). */
 export function clamp01(value: number): number {

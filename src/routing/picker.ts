@@ -1,5 +1,14 @@
 import { prefixBlockSizeOf, type PickerConfig } from './config.js';
-import { clamp01, type FilterPlugin, type PickContext, type PickerPlugin, type Plugin, type ScorerPlugin } from './framework.js';
+import {
+  clamp01,
+  sharesPrefixIndex,
+  type FilterPlugin,
+  type PickContext,
+  type PickerPlugin,
+  type Plugin,
+  type PrefixIndexSharing,
+  type ScorerPlugin,
+} from './framework.js';
 import { DEFAULT_PICKER_TYPE, pluginType } from './registry.js';
 import type { Endpoint, InferenceRequest, PickResult } from './types.js';
 
@@ -35,6 +44,7 @@ export class EndpointPicker {
   readonly profile: string;
   /** Characters per block the caller must hash prompts with (`blockHashes(text, picker.prefixBlockSize, model)`). */
   readonly prefixBlockSize: number;
+  /** Every plugin of the config, in the order their onRouted runs (see sharePrefixIndexes). */
   private readonly plugins: readonly Plugin[];
   private readonly run: Profile;
   private readonly random: () => number;
@@ -53,7 +63,7 @@ export class EndpointPicker {
       if (type === undefined) throw new RangeError(`unknown plugin type ${spec.type}`);
       byName.set(spec.name, type.create(spec.name, spec.parameters));
     }
-    this.plugins = [...byName.values()];
+    this.plugins = sharePrefixIndexes([...byName.values()]);
     const profile = options.profile === undefined ? config.schedulingProfiles[0] : config.schedulingProfiles.find((p) => p.name === options.profile);
     if (profile === undefined) throw new RangeError(`no scheduling profile named ${options.profile ?? '(none)'}`);
     this.profile = profile.name;
@@ -96,4 +106,26 @@ export class EndpointPicker {
     const nowMs = this.nowMs();
     for (const plugin of this.plugins) plugin.onRouted?.(request, address, nowMs);
   }
+}
+
+/**
+ * Gives plugins whose prefix indexes would be equal one index (PrefixIndexSharing): kinfer's profile runs
+ * predicted-latency-scorer and prefix-cache-scorer, which would otherwise each keep and walk the same index. With one,
+ * a pick walks it once (the index memoizes its last match) and a routed request is added once. Returns the plugins in
+ * the order onRouted must run: each learner after the plugins that adopted its index, so they read it before the add.
+ */
+export function sharePrefixIndexes(plugins: readonly Plugin[]): Plugin[] {
+  const learners = new Map<string, Plugin & PrefixIndexSharing>();
+  const sharedLearners = new Set<Plugin>();
+  for (const plugin of plugins) {
+    if (!sharesPrefixIndex(plugin) || plugin.prefixIndexKey === undefined) continue;
+    const learner = learners.get(plugin.prefixIndexKey);
+    if (learner === undefined) {
+      learners.set(plugin.prefixIndexKey, plugin);
+      continue;
+    }
+    plugin.adoptPrefixIndex(learner.index);
+    sharedLearners.add(learner);
+  }
+  return [...plugins.filter((p) => !sharedLearners.has(p)), ...plugins.filter((p) => sharedLearners.has(p))];
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { effectiveKvUsage, effectiveWaiting, freshMetrics, type PickContext, type ScorerPlugin } from '../framework.js';
+import { effectiveKvUsage, effectiveWaiting, freshMetrics, type PickContext, type PrefixIndexSharing, type ScorerPlugin } from '../framework.js';
 import {
   CHARS_PER_TOKEN,
   DEFAULT_LRU_CAPACITY_PER_SERVER,
@@ -7,6 +7,7 @@ import {
   DEFAULT_PREFIX_BLOCK_SIZE,
   leadingHashes,
   PrefixIndex,
+  prefixIndexKey,
 } from '../prefix.js';
 import type { Endpoint, InferenceRequest } from '../types.js';
 
@@ -64,7 +65,7 @@ export type Parameters = z.infer<typeof parameters>;
  * With P the endpoint's prefill speed (tokens/s, measured or default) and D its decode speed per sequence
  * (tokens/s; 1/D is the step time while decoding):
  *
- *   hit      = tokens of the longest prefix this endpoint was recently sent (own LRU index of block hashes)
+ *   hit      = tokens of the longest prefix this endpoint was recently sent (LRU index of block hashes)
  *   prefill  = promptTokens − hit
  *   own      = max(prefill / P,  ceil(prefill / maxNumBatchedTokens) / D)     compute- or step-bound
  *   q        = waiting + sentSinceScrape                                       in-flight accounting
@@ -97,10 +98,12 @@ export type Parameters = z.infer<typeof parameters>;
  * cached prefix wins only while it saves more than the extra queue costs (the reference profile adds a prefix
  * share to a queue rank, which keeps sending a hot prefix to one replica).
  */
-export class PredictedLatencyScorer implements ScorerPlugin {
+export class PredictedLatencyScorer implements ScorerPlugin, PrefixIndexSharing {
   readonly kind = 'scorer' as const;
   readonly type = TYPE;
-  readonly index: PrefixIndex;
+  private indexValue: PrefixIndex;
+  /** False once the index is another plugin's (adoptPrefixIndex): that plugin adds to it. */
+  private learns = true;
   private meanPrefillTokens: number | undefined;
   /** Per address: prefill tokens this picker sent, not yet computed at `atMs` as far as it can tell. */
   private readonly backlog = new Map<string, { tokens: number; atMs: number }>();
@@ -108,7 +111,20 @@ export class PredictedLatencyScorer implements ScorerPlugin {
   private readonly prefillPerMs = new Map<string, number>();
 
   constructor(readonly name: string, readonly params: Parameters) {
-    this.index = new PrefixIndex(params.lruCapacityPerServer);
+    this.indexValue = new PrefixIndex(params.lruCapacityPerServer);
+  }
+
+  get index(): PrefixIndex {
+    return this.indexValue;
+  }
+
+  get prefixIndexKey(): string {
+    return prefixIndexKey(this.params.maxPrefixBlocksToMatch, this.params.lruCapacityPerServer);
+  }
+
+  adoptPrefixIndex(index: PrefixIndex): void {
+    this.indexValue = index;
+    this.learns = false;
   }
 
   /** The hash block size requests must be hashed with (characters). */
@@ -159,11 +175,12 @@ export class PredictedLatencyScorer implements ScorerPlugin {
 
   onRouted(request: InferenceRequest, address: string, nowMs: number): void {
     const hashes = this.hashesOf(request);
+    // The match before this request's blocks are added (with a shared index, the picker runs its learner last).
     const prefill = Math.max(1, request.promptTokens - this.hitTokens(this.index.matchLength(address, hashes), request.promptTokens));
     this.meanPrefillTokens = this.meanPrefillTokens === undefined ? prefill : this.meanPrefillTokens + MEAN_PREFILL_ALPHA * (prefill - this.meanPrefillTokens);
     const perMs = this.prefillPerMs.get(address) ?? this.params.prefillTokensPerSecond / 1000;
     this.backlog.set(address, { tokens: this.backlogTokens(address, nowMs, perMs) + prefill, atMs: nowMs });
-    this.index.add(address, hashes);
+    if (this.learns) this.index.add(address, hashes);
   }
 
   /** Prefill tokens sent to `address` that it cannot have computed yet, draining at its prefill speed. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { freshMetrics, type PickContext, type ScorerPlugin } from '../framework.js';
+import { freshMetrics, type PickContext, type PrefixIndexSharing, type ScorerPlugin } from '../framework.js';
 import {
   CHARS_PER_TOKEN,
   DEFAULT_LRU_CAPACITY_PER_SERVER,
@@ -7,6 +7,7 @@ import {
   DEFAULT_PREFIX_BLOCK_SIZE,
   leadingHashes,
   PrefixIndex,
+  prefixIndexKey,
 } from '../prefix.js';
 import type { Endpoint, InferenceRequest } from '../types.js';
 
@@ -39,15 +40,31 @@ export type Parameters = z.infer<typeof parameters>;
  * in `onRouted`, when the picker service reports where a request went. It reads no metrics (with `autoTune`, only
  * the endpoint's `numGpuBlocks`), so staleness does not apply.
  */
-export class PrefixCacheScorer implements ScorerPlugin {
+export class PrefixCacheScorer implements ScorerPlugin, PrefixIndexSharing {
   readonly kind = 'scorer' as const;
   readonly type = TYPE;
-  readonly index: PrefixIndex;
   /** Per address, LRU capacity in hashed blocks learned from metrics (autoTune). */
   private readonly capacity = new Map<string, number>();
+  private indexValue: PrefixIndex;
+  /** False once the index is another plugin's (adoptPrefixIndex): that plugin adds to it. */
+  private learns = true;
 
   constructor(readonly name: string, readonly params: Parameters) {
-    this.index = new PrefixIndex(params.lruCapacityPerServer);
+    this.indexValue = new PrefixIndex(params.lruCapacityPerServer);
+  }
+
+  get index(): PrefixIndex {
+    return this.indexValue;
+  }
+
+  /** With autoTune each server's capacity follows its metrics: an index no other plugin's equals. */
+  get prefixIndexKey(): string | undefined {
+    return this.params.autoTune ? undefined : prefixIndexKey(this.params.maxPrefixBlocksToMatch, this.params.lruCapacityPerServer);
+  }
+
+  adoptPrefixIndex(index: PrefixIndex): void {
+    this.indexValue = index;
+    this.learns = false;
   }
 
   /** The hash block size requests must be hashed with (characters). */
@@ -64,7 +81,7 @@ export class PrefixCacheScorer implements ScorerPlugin {
   }
 
   onRouted(request: InferenceRequest, address: string, _nowMs: number): void {
-    this.index.add(address, this.hashesOf(request), this.capacity.get(address) ?? this.params.lruCapacityPerServer);
+    if (this.learns) this.index.add(address, this.hashesOf(request), this.capacity.get(address) ?? this.params.lruCapacityPerServer);
   }
 
   private hashesOf(request: InferenceRequest): readonly string[] {

@@ -27,6 +27,14 @@ describe('blockHashes', () => {
     assert.notEqual(blockHashes(text, 64, 'model-a')[0], blockHashes(text, 64, 'model-b')[0]);
   });
 
+  it('gives the same hashes as ever (a picker restarted on a new version still matches what it indexed)', () => {
+    const cases: { text: string; blockSize: number; seed: string; want: string[] }[] = [
+      { text, blockSize: 64, seed: 'model-a', want: ['a4861c9a55591378', 'aa1e2ca3291a05c9'] },
+      { text: 'You are a helpful assistant. '.repeat(5), blockSize: 16, seed: '', want: ['33e515d0d6f1d58a', '6e0d503ae9794461', '6d6b84f7655bf960'] },
+    ];
+    for (const c of cases) assert.deepEqual(blockHashes(c.text, c.blockSize, c.seed).slice(0, c.want.length), c.want, `${c.blockSize} ${c.seed}`);
+  });
+
   it('stops at maxBlocks and rejects a bad block size', () => {
     assert.equal(blockHashes(text, 8, '', 3).length, 3);
     assert.throws(() => blockHashes(text, 0), RangeError);
@@ -74,5 +82,50 @@ describe('PrefixIndex', () => {
     index.remove('a');
     assert.equal(index.size('a'), 0);
     assert.throws(() => new PrefixIndex(0), RangeError);
+  });
+
+  it('matchLengths: per server holding the first hash, its longest leading run', () => {
+    const index = new PrefixIndex(100);
+    index.add('a', ['h1', 'h2', 'h3']);
+    index.add('b', ['h1', 'x2']);
+    index.add('c', ['h2', 'h3']);
+    index.add('d', ['h1', 'h3']); // holds h3 but not h2: the run stops at h2
+    const cases: { hashes: string[]; want: Record<string, number> }[] = [
+      { hashes: ['h1', 'h2', 'h3', 'h4'], want: { a: 3, b: 1, d: 1 } },
+      { hashes: ['h1', 'x2', 'h3'], want: { a: 1, b: 2, d: 1 } },
+      { hashes: ['h2', 'h3'], want: { a: 2, c: 2 } },
+      { hashes: ['h1'], want: { a: 1, b: 1, d: 1 } },
+      { hashes: ['x1', 'h2'], want: {} },
+      { hashes: [], want: {} },
+    ];
+    for (const c of cases) {
+      const lengths = index.matchLengths(c.hashes);
+      assert.deepEqual(Object.fromEntries(lengths), c.want, c.hashes.join(','));
+      for (const [address, n] of lengths) assert.equal(index.matchLength(address, c.hashes), n, `${address} ${c.hashes.join(',')}`);
+    }
+  });
+
+  it('matchLengths memoizes its last answer until the index changes', () => {
+    const hashes = ['h1', 'h2', 'h3'];
+    const cases: { name: string; between: (index: PrefixIndex) => void; ask: string[]; reused: boolean; want: Record<string, number> }[] = [
+      { name: 'the same array again', between: () => {}, ask: hashes, reused: true, want: { a: 3, b: 1 } },
+      { name: 'equal hashes in another array (a sliced chain)', between: () => {}, ask: [...hashes], reused: true, want: { a: 3, b: 1 } },
+      { name: 'a lookup in between (lookups change nothing)', between: (index) => index.matchLength('a', hashes), ask: hashes, reused: true, want: { a: 3, b: 1 } },
+      { name: 'other hashes', between: () => {}, ask: ['h1', 'h2'], reused: false, want: { a: 2, b: 1 } },
+      { name: 'an add in between', between: (index) => index.add('b', ['h1', 'h2']), ask: hashes, reused: false, want: { a: 3, b: 2 } },
+      { name: 'an add of nothing new (it refreshes the LRU)', between: (index) => index.add('a', ['h1']), ask: hashes, reused: false, want: { a: 3, b: 1 } },
+      { name: 'a remove in between', between: (index) => index.remove('a'), ask: hashes, reused: false, want: { b: 1 } },
+      { name: 'a remove of an unknown server', between: (index) => index.remove('z'), ask: hashes, reused: true, want: { a: 3, b: 1 } },
+    ];
+    for (const c of cases) {
+      const index = new PrefixIndex(100);
+      index.add('a', hashes);
+      index.add('b', ['h1', 'x2']);
+      const first = index.matchLengths(hashes);
+      c.between(index);
+      const second = index.matchLengths(c.ask);
+      assert.equal(second === first, c.reused, c.name);
+      assert.deepEqual(Object.fromEntries(second), c.want, c.name);
+    }
   });
 });
