@@ -12,11 +12,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LoadClient, runStage } from '../plugin/load/load.js';
+import { LoadClient, runStage, timedRequest } from '../plugin/load/load.js';
 import { acceleratorByName } from '../src/accelerators/catalog.js';
 import { modelById } from '../src/models/catalog.js';
 import { DEFAULT_MEMORY_UTILIZATION } from '../src/models/memory.js';
-import { pointFromRequests, type TimedRequest } from '../src/profiles/measure.js';
+import { pointFromRequests } from '../src/profiles/measure.js';
 import { lerpPoint, type ProfilePoint } from '../src/profiles/profile.js';
 import { estimateProfile } from '../src/profiles/roofline.js';
 import { syntheticWorkload } from '../src/profiles/workload.js';
@@ -79,9 +79,7 @@ async function measure(c: Case, port: number): Promise<Row[]> {
       // As kubectl inference bench does: workers spread over the last stage's latency, at most a quarter of the stage.
       rampMs: Math.min(lastLatency, (c.stageSeconds * 1000 * STAGE_SCALE) / 4),
     }, next, random);
-    const timed: TimedRequest[] = result.samples.filter((s) => s.ok).map((s) => ({
-      ttftMs: s.ttftMs, latencyMs: s.endMs - s.startMs, gapsMs: s.gapsMs, outputTokens: s.completionTokens ?? s.chunks,
-    }));
+    const timed = result.samples.filter((s) => s.ok).map(timedRequest);
     const point = pointFromRequests(timed, result.seconds, 1, concurrency);
     if (!point) throw new Error(`${c.model} on ${c.accelerator}: nothing finished at concurrency ${concurrency}`);
     lastLatency = timed.reduce((s, t) => s + t.latencyMs, 0) / timed.length;

@@ -1,18 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { ModelRegistry, parseModelsFile } from '../src/models/user.js';
 import type { ModelSpec } from '../src/models/spec.js';
 import { UsageError } from './base.js';
+import { readFlagFile } from './files.js';
 
 /** The model catalog, with the user's --models-file on top. */
 export function loadModels(file: string | undefined): ModelRegistry {
   if (!file) return new ModelRegistry();
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--models-file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  const parsed = parseModelsFile(text, file);
+  const parsed = parseModelsFile(readFlagFile(`--models-file ${file}`, file), file);
   if (!parsed.ok) throw new UsageError(parsed.error);
   return new ModelRegistry(parsed.value);
 }

@@ -15,6 +15,11 @@ export function formatObjects(objects: readonly object[], format: OutputFormat):
   return objects.map((o) => stringify(o)).join('---\n').trimEnd();
 }
 
+/** Plain data (a report, not Kubernetes objects) as JSON or YAML. */
+export function formatData(data: unknown, format: OutputFormat): string {
+  return format === 'json' ? JSON.stringify(data, null, 2) : stringify(data).trimEnd();
+}
+
 /** kubectl's age: 45s, 12m, 3h, 5d. */
 export function age(created: Date | string | undefined, now = Date.now()): string {
   if (created === undefined) return '<unknown>';

@@ -1,7 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LABELS } from '../src/manifests/labels.js';
 import type { ModelDeployment } from '../src/manifests/model.js';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { Cluster } from './cluster.js';
+
+/** A pod whose Ready condition is True (what kubectl get pods counts in READY). */
+export function podReady(pod: V1Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+}
 
 interface Progress {
   scheduled: number;
@@ -46,7 +52,7 @@ async function poll(cluster: Cluster, name: string, desired: number): Promise<Pr
   return {
     scheduled: pods.filter((p) => p.spec?.nodeName).length,
     running: pods.filter((p) => p.status?.phase === 'Running').length,
-    ready: pods.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length,
+    ready: pods.filter(podReady).length,
     desired,
     failures: mine,
   };

@@ -1,11 +1,9 @@
 // Small numeric helpers for benchmark figures.
+import { quantile } from '../../src/profiles/measure.js';
 
 /** Nearest-rank percentile of unsorted samples (0 < p ≤ 100); NaN when there are none. */
 export function percentile(samples: readonly number[], p: number): number {
-  if (samples.length === 0) return Number.NaN;
-  const sorted = [...samples].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
-  return sorted[rank - 1]!;
+  return quantile([...samples].sort((a, b) => a - b), p / 100);
 }
 
 export interface Summary {

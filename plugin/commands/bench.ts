@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
-import type { V1Pod } from '@kubernetes/client-node';
 import { acceleratorByName } from '../../src/accelerators/catalog.js';
 import { LABELS } from '../../src/manifests/labels.js';
+import { podDeviceRequests } from '../../src/placement/pod.js';
 import { ANNOTATIONS } from '../../src/placement/request.js';
 import { meanShape, pointFromRequests, type TimedRequest } from '../../src/profiles/measure.js';
 import { describeKey, sortPoints, type Profile, type ProfileKey, type ProfilePoint } from '../../src/profiles/profile.js';
@@ -10,13 +9,15 @@ import { parsePromptsFile, sharedPrefixWorkload, syntheticWorkload, type BenchRe
 import { mulberry32 } from '../../src/random.js';
 import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
 import { KubeCommand, UsageError } from '../base.js';
+import { readFlagFile } from '../files.js';
 import { gatewayUrl, routeParent } from '../load/gateway.js';
-import { LoadClient, runStage, type Sample, type StageSpec } from '../load/load.js';
+import { LoadClient, runStage, timedRequest, type StageSpec } from '../load/load.js';
 import { ProgressBar } from '../load/progress.js';
 import { KubeError, type Cluster } from '../cluster.js';
 import { profileTable } from '../profiles/format.js';
-import { defaultStorePath, ProfileStore, StoreError } from '../profiles/store.js';
+import { openStore } from '../profiles/open.js';
 import { table } from '../render.js';
+import { podReady } from '../wait.js';
 import { parseDuration } from './deploy.js';
 import { DEFAULT_INPUT_TOKENS, DEFAULT_OUTPUT_TOKENS } from '../profiles/recommendation.js';
 
@@ -114,7 +115,7 @@ by the number of ready replicas, written to the profile store as a measured prof
         const rampMs = Math.min(stageMs / 4, timed.length > 0 ? timed.slice(-20).reduce((s, t) => s + t.latencyMs, 0) / Math.min(20, timed.length) : 0);
         const spec: StageSpec = { ...stage, durationMs: stageMs, maxRequests: flags['max-requests'], drainMs: Math.min(requestTimeoutMs, 30_000), requestTimeoutMs, rampMs, signal: interrupt.signal };
         const result = await runStage(client, spec, next, random, (done, elapsed) => bar.update(elapsed, `${done} done`));
-        const finished = result.samples.filter((s) => s.ok).map(timedOf);
+        const finished = result.samples.filter((s) => s.ok).map(timedRequest);
         const failed = result.samples.filter((s) => !s.ok);
         if (interrupt.signal.aborted) {
           // A stage cut short is not a load level: leave it out.
@@ -146,15 +147,10 @@ by the number of ready replicas, written to the profile store as a measured prof
       createdAt: new Date().toISOString(),
     };
     if (!flags['no-save']) {
-      const path = flags.profiles ?? defaultStorePath();
-      try {
-        const store = ProfileStore.open(path, 'write');
-        store.put([profile]);
-        store.close();
-      } catch (error) {
-        throw new KubeError(error instanceof StoreError ? error.message : (error as Error).message);
-      }
-      this.note(`saved: ${describeKey(key)} → ${path}`);
+      const store = openStore(flags.profiles, 'write');
+      store.put([profile]);
+      store.close();
+      this.note(`saved: ${describeKey(key)} → ${store.path}`);
     }
     if (flags.output === 'json') {
       this.log(JSON.stringify(profile, null, 2));
@@ -170,13 +166,7 @@ by the number of ready replicas, written to the profile store as a measured prof
 
   private requests(flags: { prompts?: string | undefined; workload: string; 'input-tokens': number; 'output-tokens': number; prefixes: number; 'prefix-tokens': number }, model: string, random: () => number): (i: number) => BenchRequest {
     if (flags.prompts) {
-      let text: string;
-      try {
-        text = readFileSync(flags.prompts, 'utf8');
-      } catch (error) {
-        throw new UsageError(`--prompts ${flags.prompts}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-      }
-      const parsed = parsePromptsFile(text, flags.prompts, model, flags['output-tokens']);
+      const parsed = parsePromptsFile(readFlagFile(`--prompts ${flags.prompts}`, flags.prompts), flags.prompts, model, flags['output-tokens']);
       if (!parsed.ok) throw new UsageError(parsed.error);
       const prompts = parsed.value;
       return (i) => prompts[i % prompts.length]!;
@@ -185,13 +175,6 @@ by the number of ready replicas, written to the profile store as a measured prof
       ? sharedPrefixWorkload(model, flags['input-tokens'], flags['output-tokens'], flags.prefixes, flags['prefix-tokens'], random)
       : syntheticWorkload(model, flags['input-tokens'], flags['output-tokens'], random);
   }
-}
-
-function timedOf(s: Sample): TimedRequest {
-  return {
-    ttftMs: s.ttftMs, latencyMs: s.endMs - s.startMs, gapsMs: s.gapsMs, outputTokens: s.completionTokens ?? s.chunks,
-    ...(s.promptTokens !== undefined ? { promptTokens: s.promptTokens } : {}),
-  };
 }
 
 function numbers(text: string, flag: string, integer: boolean): number[] {
@@ -228,32 +211,19 @@ async function deploymentFacts(cluster: Cluster, name: string): Promise<Deployme
   if (types.length > 1) {
     throw new KubeError(`${name} runs on ${types.join(' and ')}; a profile is for one accelerator type: bench one type's pods with --endpoint and --accelerator`);
   }
-  const ready = serving.filter(isReady);
+  const ready = serving.filter(podReady);
   if (ready.length === 0) throw new KubeError(`no replica of ${name} is ready yet (kubectl inference deploy --wait waits for them)`);
   const first = ready[0]!;
+  const devices = [...podDeviceRequests(first).values()].reduce((sum, n) => sum + n, 0);
   return {
     replicas: ready.length,
     ...(first.metadata?.annotations?.[ANNOTATIONS.model] ? { model: first.metadata.annotations[ANNOTATIONS.model] } : {}),
     ...(types[0] ? { accelerator: types[0] } : {}),
     ...(first.metadata?.labels?.[LABELS.server] ? { server: first.metadata.labels[LABELS.server] } : {}),
-    ...(devicesOf(first) ? { tp: devicesOf(first)! } : {}),
+    ...(devices > 0 ? { tp: devices } : {}),
   };
 }
 
-function isReady(pod: V1Pod): boolean {
-  return pod.status?.phase === 'Running' && (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
-/** Devices the pod's containers request (nvidia.com/gpu, amd.com/gpu or google.com/tpu). */
-function devicesOf(pod: V1Pod): number | undefined {
-  let total = 0;
-  for (const c of pod.spec?.containers ?? []) {
-    for (const [resource, quantity] of Object.entries(c.resources?.requests ?? {})) {
-      if (resource === 'nvidia.com/gpu' || resource === 'amd.com/gpu' || resource === 'google.com/tpu') total += Number(quantity);
-    }
-  }
-  return total > 0 ? total : undefined;
-}
 
 async function gatewayFor(cluster: Cluster, pool: string): Promise<URL> {
   const routes = await cluster.list('gateway.networking.k8s.io/v1', 'HTTPRoute');

@@ -4,7 +4,7 @@ import { LABELS } from '../../src/manifests/labels.js';
 import { INFERENCE_POOL, LEADER_WORKER_SET } from '../../src/manifests/objects.js';
 import { ANNOTATIONS } from '../../src/placement/request.js';
 import { KubeCommand } from '../base.js';
-import { age, table } from '../render.js';
+import { age, formatData, table } from '../render.js';
 
 /** One deployed model as `list` shows it. */
 export interface ModelRow {
@@ -77,8 +77,7 @@ export default class List extends KubeCommand {
       if (row) row.pool = p.metadata?.name ?? null;
     }
     const sorted = [...rows.values()].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
-    if (flags.output === 'json') return this.log(JSON.stringify({ items: sorted }, null, 2));
-    if (flags.output === 'yaml') return this.log((await import('yaml')).stringify({ items: sorted }).trimEnd());
+    if (flags.output) return this.log(formatData({ items: sorted }, flags.output));
     if (sorted.length === 0) {
       this.note(`No models deployed by kubectl inference in ${all ? 'any namespace' : `namespace ${cluster.namespace}`}.`);
       return;

@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { stringify } from 'yaml';
 import { inventory } from '../../src/deploy/inventory.js';
 import { DTYPES, KV_DTYPES, type Dtype, type KvDtype } from '../../src/models/dtype.js';
 import { DEFAULT_MAX_MODEL_LEN, DEFAULT_MEMORY_UTILIZATION } from '../../src/models/memory.js';
@@ -17,7 +16,7 @@ import { figure } from '../profiles/format.js';
 import { catalogCandidates, filterCandidates } from '../profiles/inputs.js';
 import { recommendFlags, runRecommendation } from '../profiles/recommendation.js';
 import { svgToPng } from '../profiles/png.js';
-import { table } from '../render.js';
+import { formatData, table } from '../render.js';
 
 /** Options listed without --all. */
 const LISTED = 12;
@@ -85,7 +84,7 @@ accelerator type when there are any. Each row says which.`;
 
     if (flags.output) {
       const data = asData(result, input);
-      this.log(flags.output === 'json' ? JSON.stringify(data, null, 2) : stringify(data).trimEnd());
+      this.log(formatData(data, flags.output));
       if (plotFile) this.writePlot(plotFile, result, input, flags.top);
       return;
     }

@@ -7,6 +7,7 @@ import { apiServerFetcher, directFetcher } from '../top/scrape.js';
 import { sortRows } from '../top/state.js';
 import { podDiscovery } from '../top/sources.js';
 import { defaultSelector, endpointTargets } from '../top/targets.js';
+import { formatData } from '../render.js';
 
 export default class Top extends KubeCommand {
   static override summary = 'Live view of every model replica: KV-cache use, queue, tokens/s, TTFT, prefix-cache hits.';
@@ -98,9 +99,7 @@ With --once, -o json|yaml, or when stdout is not a terminal, it prints one table
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
       const latest = await refresher.refresh();
       const snapshot = { ...latest, rows: sortRows(latest.rows, 'name') };
-      if (flags.output === 'json') this.log(JSON.stringify(jsonReport(snapshot), null, 2));
-      else if (flags.output === 'yaml') this.log((await import('yaml')).stringify(jsonReport(snapshot)).trimEnd());
-      else this.log(plainReport(snapshot, namespaces));
+      this.log(flags.output ? formatData(jsonReport(snapshot), flags.output) : plainReport(snapshot, namespaces));
       return;
     }
 

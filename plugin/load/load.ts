@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
+import type { TimedRequest } from '../../src/profiles/measure.js';
 
 // The load generator of `kubectl inference bench` and of bench/routing-live: streamed OpenAI completions over
 // keep-alive connections, timed by the client (TTFT to the first content chunk, every gap between chunks), at a
@@ -29,6 +30,14 @@ export interface Sample {
   /** From the server's usage block (stream_options.include_usage), when it sent one. */
   readonly promptTokens?: number;
   readonly completionTokens?: number;
+}
+
+/** What a finished request contributes to a profile point: the server's token counts when it sent them. */
+export function timedRequest(s: Sample): TimedRequest {
+  return {
+    ttftMs: s.ttftMs, latencyMs: s.endMs - s.startMs, gapsMs: s.gapsMs, outputTokens: s.completionTokens ?? s.chunks,
+    ...(s.promptTokens !== undefined ? { promptTokens: s.promptTokens } : {}),
+  };
 }
 
 /** Where requests go, with what the connection needs (TLS options, auth headers). */

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { ACCELERATORS, acceleratorByName } from '../../src/accelerators/catalog.js';
 import { catalogInventory, type AcceleratorInventory } from '../../src/deploy/inventory.js';
 import { DEFAULT_PRICE_TABLE, mergePriceTables, parsePriceTable, type PriceTable } from '../../src/profiles/pricing.js';
 import type { Profile } from '../../src/profiles/profile.js';
 import { UsageError } from '../base.js';
 import { KubeError } from '../cluster.js';
-import { defaultStorePath, ProfileStore, StoreError } from './store.js';
+import { readFlagFile } from '../files.js';
+import { openStore } from './open.js';
 
 // What `recommend` (and `deploy --target-*`) read besides the model: the candidates, prices and stored profiles.
 
@@ -33,27 +33,16 @@ export function filterCandidates(candidates: readonly AcceleratorInventory[], na
 /** The default price table, with a --prices file laid over it. */
 export function loadPrices(file: string | undefined): PriceTable {
   if (!file) return DEFAULT_PRICE_TABLE;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--prices ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  const parsed = parsePriceTable(text, file);
+  const parsed = parsePriceTable(readFlagFile(`--prices ${file}`, file), file);
   if (!parsed.ok) throw new UsageError(parsed.error);
   return mergePriceTables(DEFAULT_PRICE_TABLE, parsed.value);
 }
 
 /** Measured profiles of the store (rows that do not parse become warnings). */
 export function loadMeasured(path: string | undefined, warn: (line: string) => void): Profile[] {
-  const file = path ?? defaultStorePath();
-  try {
-    const store = ProfileStore.open(file, 'read');
-    const { profiles, skipped } = store.list({ source: 'measured' });
-    store.close();
-    for (const s of skipped) warn(`warning: skipped a stored profile that does not parse: ${s}`);
-    return profiles;
-  } catch (error) {
-    throw new KubeError(error instanceof StoreError ? error.message : (error as Error).message);
-  }
+  const store = openStore(path, 'read');
+  const { profiles, skipped } = store.list({ source: 'measured' });
+  store.close();
+  for (const s of skipped) warn(`warning: skipped a stored profile that does not parse: ${s}`);
+  return profiles;
 }

@@ -52,9 +52,8 @@ export function speedProblem(speed: SpeedModel): string | undefined {
   return undefined;
 }
 
-// The roofline's efficiencies and step costs are src/profiles/roofline.ts's, shared with `recommend`'s estimates,
-// so a simulated replica runs at the speed recommend estimates for it (all-reduce time aside: the sim leaves it out).
-export { DECODE_BANDWIDTH_EFFICIENCY, DECODE_PER_SEQ_MS, PREFILL_FLOPS_EFFICIENCY } from '../../src/profiles/roofline.js';
+// Step costs are src/profiles/roofline.ts's (stepCosts), shared with `recommend`'s estimates, so a simulated replica
+// runs at the speed recommend estimates for it (all-reduce time aside: the sim leaves it out).
 
 /** vLLM's default KV block size (--block-size 16 on CUDA). */
 export const DEFAULT_BLOCK_SIZE = 16;

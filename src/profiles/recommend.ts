@@ -176,41 +176,37 @@ export function recommend(input: RecommendInput): Recommendation {
     model: input.model, dtype: input.dtype, kvCacheDtype: input.kvCacheDtype, maxModelLen: input.maxModelLen, maxNumSeqs: 1,
     memoryUtilization: input.memoryUtilization, replicas: 1,
   };
+  // A TPU type comes once per host shape: its "does not fit" row is kept once (the last shape tried, the biggest
+  // host, whose figures say most) and dropped when another shape of the type fits.
+  const placed = new Set<string>();
+  const unfitRow = new Map<string, number>();
   for (const inventory of input.candidates) {
     const accelerator: AcceleratorType | undefined = inventory.catalog ?? acceleratorByName(inventory.type);
     if (!accelerator) {
       infeasible.push({ accelerator: inventory.type, why: 'no bandwidth or FLOP/s figures for this type in the catalog' });
       continue;
     }
-    const fitting: number[] = [];
     for (const tp of tensorParallelSizes(inventory)) {
       const placement = optionFor({ ...spec, tp }, inventory);
       if (!placement.feasible || !placement.need || placement.hosts > 1) continue;
-      fitting.push(tp);
+      placed.add(inventory.type);
       const option = evaluate(input, accelerator, tp, placement, calibration.get(accelerator.name));
       if ('why' in option) infeasible.push(option);
       else options.push(option);
     }
-    if (fitting.length === 0) {
+    if (!placed.has(inventory.type)) {
       const smallest = optionFor(spec, inventory);
       const why = smallest.feasible && smallest.hosts > 1
         ? `needs ${smallest.devices} devices over ${smallest.hosts} nodes; recommend covers single-node replicas`
         : `does not fit: ${smallest.why}`;
-      infeasible.push({ accelerator: inventory.type, why });
+      const at = unfitRow.get(inventory.type) ?? infeasible.length;
+      unfitRow.set(inventory.type, at);
+      infeasible[at] = { accelerator: inventory.type, why };
     }
   }
-  // A TPU type comes once per host shape: "does not fit" on one shape says nothing when another shape fits.
-  const placed = new Set([...options.map((o) => o.accelerator), ...infeasible.filter((x) => x.tp !== undefined).map((x) => x.accelerator)]);
-  const unplaced = infeasible.filter((x) => x.tp !== undefined || !placed.has(x.accelerator));
-  infeasible.length = 0;
-  for (const x of unplaced) {
-    // Several shapes that all fail: the last is the biggest host, whose figures say most.
-    const same = x.tp === undefined ? infeasible.findIndex((y) => y.accelerator === x.accelerator && y.tp === undefined) : -1;
-    if (same >= 0) infeasible[same] = x;
-    else infeasible.push(x);
-  }
+  const reasons = infeasible.filter((x) => x.tp !== undefined || !placed.has(x.accelerator));
   options.sort(compare);
-  return { options, infeasible, calibration, ...(options[0] ? { reason: reasonFor(options, input) } : {}) };
+  return { options, infeasible: reasons, calibration, ...(options[0] ? { reason: reasonFor(options, input) } : {}) };
 }
 
 function evaluate(

@@ -16,6 +16,7 @@ import { Cluster, KUBECTL, ROOT } from './harness/cluster.js';
 import { FakeKubelet } from './harness/kubelet.js';
 import { createNodes } from './harness/nodes.js';
 import { waitFor } from './harness/wait.js';
+import { runProcess, type Run } from '../run.js';
 
 const NODES = `
 - { name: h100, count: 2, scheme: gke, type: nvidia-h100-80gb, devices: 8, zone: us-central1-a, cpu: 96, memory: 1Ti }
@@ -25,8 +26,6 @@ const NAME = 'llama-3-1-8b-instruct';
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 const BASE_PORT = 31170;
 const PICKER_PORT = BASE_PORT + 20;
-
-interface Run { code: number | null; stdout: string; stderr: string }
 
 /** A stand-in CRD: the real group, version and kind, any content. */
 function standIn(group: string, plural: string, kind: string, version: string) {
@@ -48,20 +47,9 @@ describe('kubectl inference bench and recommend against kinfer-sim replicas', { 
   const sims = new Map<string, ChildProcess>();
   let kubelet: FakeKubelet | undefined;
 
-  const run = (args: readonly string[], timeoutMs = 120_000): Promise<Run> => new Promise((resolve, reject) => {
-    const child = spawn(KUBECTL, ['inference', ...args, '-n', NS], {
-      cwd: ROOT, env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfigPath, KINFER_PROFILES: store }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+  const run = (args: readonly string[], timeoutMs = 120_000): Promise<Run> => runProcess(KUBECTL, ['inference', ...args, '-n', NS], {
+    env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfigPath, KINFER_PROFILES: store },
+    timeoutMs,
   });
 
   before(async () => {

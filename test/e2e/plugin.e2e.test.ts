@@ -2,13 +2,13 @@
 // as `kubectl-inference`, exactly as a user's would. The control plane runs kube-controller-manager, so a
 // Deployment makes Pods, kinfer-scheduler (with the extender) binds them, and the fake kubelet marks them ready.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Cluster, KUBECTL, ROOT } from './harness/cluster.js';
 import { FakeKubelet } from './harness/kubelet.js';
 import { createNodes } from './harness/nodes.js';
 import { waitFor } from './harness/wait.js';
+import { runProcess, type Run } from '../run.js';
 
 const NODES = `
 - { name: l4, count: 2, scheme: gke, type: nvidia-l4, devices: 4, zone: us-central1-a, cpu: 48, memory: 192Gi }
@@ -17,34 +17,15 @@ const NODES = `
 `;
 const NS = 'ml';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 describe('kubectl inference on a real control plane', { timeout: 420_000 }, () => {
   const cluster = new Cluster({ suite: 'plugin', basePort: 31060 });
   let kubelet: FakeKubelet | undefined;
 
   /** Runs `kubectl ARGS` with the plugin on PATH and the suite's kubeconfig in KUBECONFIG. */
-  const kubectl = (args: readonly string[], input?: string, env: NodeJS.ProcessEnv = {}): Promise<Run> => new Promise((resolve, reject) => {
-    const child = spawn(KUBECTL, args, {
-      cwd: ROOT,
-      env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfigPath, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input ?? '');
+  const kubectl = (args: readonly string[], input?: string, env: NodeJS.ProcessEnv = {}): Promise<Run> => runProcess(KUBECTL, args, {
+    env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfigPath, ...env },
+    ...(input !== undefined ? { input } : {}),
+    timeoutMs: 120_000,
   });
   const inference = (args: readonly string[], env?: NodeJS.ProcessEnv) => kubectl(['inference', ...args], undefined, env);
 

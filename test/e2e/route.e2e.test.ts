@@ -12,6 +12,7 @@ import { ApiextensionsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { Cluster, KUBECTL, ROOT } from './harness/cluster.js';
 import { createNodes } from './harness/nodes.js';
 import { waitFor } from './harness/wait.js';
+import { runProcess, type Run } from '../run.js';
 
 const NODES = `
 - { name: l4, count: 2, scheme: gke, type: nvidia-l4, devices: 4, zone: us-central1-a, cpu: 48, memory: 192Gi }
@@ -19,25 +20,13 @@ const NODES = `
 const NS = 'serve';
 const POOL = 'llama-3-1-8b-instruct';
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
 describe('InferencePool and kubectl inference route', { timeout: 300_000 }, () => {
   const cluster = new Cluster({ suite: 'route', basePort: 31070 });
   const children: ChildProcess[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'kinfer-route-'));
 
-  const run = (command: string, args: readonly string[]): Promise<Run> => new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfigPath }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+  const run = (command: string, args: readonly string[]): Promise<Run> => runProcess(command, args, {
+    env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfigPath },
   });
   const inference = (...args: string[]) => run(KUBECTL, ['inference', ...args, '-n', NS]);
 

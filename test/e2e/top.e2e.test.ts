@@ -3,10 +3,10 @@
 // --endpoint targets: kube-apiserver refuses to proxy to loopback pod IPs, so the pod-proxy path is covered by
 // test/plugin/top/command.test.ts against a fake API server instead.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { keepBusy, startSimProcess, stopSims, Tmux, type SimProcess } from './top/sims.js';
+import { runProcess } from '../run.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MODEL = 'sim-model';
@@ -100,12 +100,7 @@ describe('kubectl inference top in tmux against three sims', { skip: Tmux.availa
   });
 
   it('--once -o json reports the loaded sim KV cache in use and the idle one empty', async () => {
-    const child = spawn(process.execPath, ['bin/kubectl-inference', 'top', '--once', '-o', 'json', '--interval', '1s', ...sims.flatMap((s) => ['--endpoint', s.url])], { cwd: ROOT });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    clearTimeout(timer);
+    const { code, stdout } = await runProcess(process.execPath, ['bin/kubectl-inference', 'top', '--once', '-o', 'json', '--interval', '1s', ...sims.flatMap((s) => ['--endpoint', s.url])], { timeoutMs: 20_000 });
     assert.equal(code, 0);
     const report = JSON.parse(stdout) as { replicas: { name: string; kvCacheUsage: number; generationTokensPerSecond?: number; reachable: boolean }[] };
     const byName = new Map(report.replicas.map((r) => [r.name, r]));

@@ -3,18 +3,16 @@
 // already measured, and bad input is one line with the right exit code. The cluster path (Gateway lookup, facts
 // from the pods) is test/e2e/bench.e2e.test.ts.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startSimProcess, stopSims, type SimProcess } from '../e2e/top/sims.js';
+import { runProcess, type Run } from '../run.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
-
-interface Run { code: number | null; stdout: string; stderr: string }
 
 describe('kubectl inference bench against a kinfer-sim process', { timeout: 120_000 }, () => {
   let sim: SimProcess;
@@ -22,29 +20,20 @@ describe('kubectl inference bench against a kinfer-sim process', { timeout: 120_
   const store = join(dir, 'profiles.db');
 
   /** Runs the CLI; `interruptWhen` sends SIGINT once stderr matches it. */
-  const bench = (args: readonly string[], interruptWhen?: RegExp): Promise<Run> => new Promise((resolve, reject) => {
+  const bench = (args: readonly string[], interruptWhen?: RegExp): Promise<Run> => {
     // Every fact on the command line, unless the case gives its own.
     const defaults: [string, string][] = [['--endpoint', sim.url], ['--model', MODEL], ['--accelerator', 'nvidia-h100-80gb'], ['--tp', '1'], ['--replicas', '1'], ['--profiles', store]];
     const facts = defaults.filter(([flag]) => !args.includes(flag)).flat();
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'kubectl-inference'), 'bench', 'sim', ...facts, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
     let interrupted = false;
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (interruptWhen && !interrupted && interruptWhen.test(stderr)) {
-        interrupted = true;
-        child.kill('SIGINT');
-      }
+    return runProcess(process.execPath, [join(ROOT, 'bin', 'kubectl-inference'), 'bench', 'sim', ...facts, ...args], {
+      onStderr: (stderr, child) => {
+        if (interruptWhen && !interrupted && interruptWhen.test(stderr)) {
+          interrupted = true;
+          child.kill('SIGINT');
+        }
+      },
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  };
 
   before(async () => {
     sim = await startSimProcess(ROOT, ['--model', MODEL, '--accelerator', 'nvidia-h100-80gb', '--profile-model', MODEL]);
@@ -92,10 +81,7 @@ describe('kubectl inference bench against a kinfer-sim process', { timeout: 120_
     assert.match(run.stderr, /^\[3\/3\] concurrency 8: interrupted$/m);
     assert.equal(run.stderr.trim().split('\n').at(-1), 'error: interrupted during stage concurrency 8; stored the 2 stages before it');
     assert.match(run.stdout, /^CONCURRENCY/m);
-    const list = spawn(process.execPath, [join(ROOT, 'bin', 'kubectl-inference'), 'profiles', 'list', '--profiles', store, '-o', 'json'], { cwd: ROOT });
-    let out = '';
-    list.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    await new Promise((r) => list.on('close', r));
+    const { stdout: out } = await runProcess(process.execPath, [join(ROOT, 'bin', 'kubectl-inference'), 'profiles', 'list', '--profiles', store, '-o', 'json']);
     const stored = (JSON.parse(out) as { profiles: { key: { inputTokens: number }; points: unknown[] }[] }).profiles.find((p) => p.key.inputTokens === 100);
     assert.equal(stored?.points.length, 2);
   });

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { acceleratorByName } from '../../../src/accelerators/catalog.js';
@@ -6,6 +6,7 @@ import { importInferencePerf, inferencePerfFileKind, type InferencePerfFile } fr
 import { describeKey, parseProfilesDocument, PROFILES_KIND, type Profile } from '../../../src/profiles/profile.js';
 import { SERVERS, type ServerKind } from '../../../src/servers/templates.js';
 import { KubeCommand, UsageError } from '../../base.js';
+import { readFlagFile } from '../../files.js';
 import { openStore } from '../../profiles/open.js';
 
 export default class ProfilesImport extends KubeCommand {
@@ -90,12 +91,7 @@ function expand(path: string): string[] {
 }
 
 function readJson(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const text = readFlagFile(file, file);
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -1,10 +1,9 @@
 import { Args, Flags } from '@oclif/core';
-import { stringify } from 'yaml';
 import { profilesDocument } from '../../../src/profiles/profile.js';
 import { KubeCommand, UsageError } from '../../base.js';
 import { figure } from '../../profiles/format.js';
 import { openStore } from '../../profiles/open.js';
-import { age, table } from '../../render.js';
+import { age, formatData, table } from '../../render.js';
 
 export default class ProfilesList extends KubeCommand {
   static override summary = 'List the stored latency-vs-throughput profiles.';
@@ -34,7 +33,7 @@ measured ones. Each row is one model, server, accelerator, TP size and workload 
     for (const s of skipped) this.note(`warning: skipped a stored profile that does not parse: ${s}`);
     if (flags.output) {
       const doc = profilesDocument(profiles);
-      this.log(flags.output === 'json' ? JSON.stringify(doc, null, 2) : stringify(doc).trimEnd());
+      this.log(formatData(doc, flags.output));
       return;
     }
     if (profiles.length === 0) {

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
-import { KubeCommand, UsageError } from '../../base.js';
+import { KubeCommand } from '../../base.js';
+import { readFlagFile } from '../../files.js';
 import { requirePool, validated, writeConfig } from '../../route.js';
 
 export default class RouteApply extends KubeCommand {
@@ -20,13 +20,7 @@ pool's picker ConfigMap, and shows the diff. kinfer-picker reloads it within sec
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(RouteApply);
-    let text: string;
-    try {
-      text = readFileSync(flags.filename, 'utf8');
-    } catch (error) {
-      throw new UsageError(`-f ${flags.filename}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-    const config = validated(text, flags.filename);
+    const config = validated(readFlagFile(`-f ${flags.filename}`, flags.filename), flags.filename);
     const cluster = this.cluster(flags);
     await requirePool(cluster, args.pool);
     await writeConfig(cluster, args.pool, config, flags['dry-run'], (line) => this.log(line));

@@ -1,10 +1,10 @@
 import { Args, Flags } from '@oclif/core';
-import { readFileSync } from 'node:fs';
 import { pickerServiceName, PICKER_PORT } from '../../../src/manifests/model.js';
 import { INFERENCE_POOL } from '../../../src/manifests/objects.js';
 import { buildPickerObjects } from '../../../src/manifests/picker.js';
 import { KINFER_CONFIG_YAML } from '../../../src/routing/config.js';
-import { KubeCommand, UsageError } from '../../base.js';
+import { KubeCommand } from '../../base.js';
+import { readFlagFile } from '../../files.js';
 import { resourceName } from '../../render.js';
 import { currentConfig, requirePool, validated } from '../../route.js';
 
@@ -27,14 +27,7 @@ pool's endpointPickerRef to the picker. \`kubectl inference deploy\` does this f
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(RouteInstall);
-    let yaml = KINFER_CONFIG_YAML;
-    if (flags.filename) {
-      try {
-        yaml = readFileSync(flags.filename, 'utf8');
-      } catch (error) {
-        throw new UsageError(`-f ${flags.filename}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-      }
-    }
+    const yaml = flags.filename ? readFlagFile(`-f ${flags.filename}`, flags.filename) : KINFER_CONFIG_YAML;
     validated(yaml, flags.filename ?? 'the built-in config');
     const cluster = this.cluster(flags);
     const pool = await requirePool(cluster, args.pool);

@@ -1,15 +1,13 @@
 import { z } from 'zod';
-import { effectiveKvUsage, effectiveWaiting, freshMetrics, type PickContext, type PrefixIndexSharing, type ScorerPlugin } from '../framework.js';
+import { effectiveKvUsage, effectiveWaiting, freshMetrics, type PickContext, type ScorerPlugin } from '../framework.js';
 import {
   CHARS_PER_TOKEN,
   DEFAULT_LRU_CAPACITY_PER_SERVER,
   DEFAULT_MAX_PREFIX_BLOCKS,
   DEFAULT_PREFIX_BLOCK_SIZE,
-  leadingHashes,
-  PrefixIndex,
-  prefixIndexKey,
 } from '../prefix.js';
 import type { Endpoint, InferenceRequest } from '../types.js';
+import { PrefixIndexPlugin } from './prefix-index-plugin.js';
 
 export const TYPE = 'predicted-latency-scorer';
 
@@ -98,39 +96,14 @@ export type Parameters = z.infer<typeof parameters>;
  * cached prefix wins only while it saves more than the extra queue costs (the reference profile adds a prefix
  * share to a queue rank, which keeps sending a hot prefix to one replica).
  */
-export class PredictedLatencyScorer implements ScorerPlugin, PrefixIndexSharing {
+export class PredictedLatencyScorer extends PrefixIndexPlugin<Parameters> implements ScorerPlugin {
   readonly kind = 'scorer' as const;
   readonly type = TYPE;
-  private indexValue: PrefixIndex;
-  /** False once the index is another plugin's (adoptPrefixIndex): that plugin adds to it. */
-  private learns = true;
   private meanPrefillTokens: number | undefined;
   /** Per address: prefill tokens this picker sent, not yet computed at `atMs` as far as it can tell. */
   private readonly backlog = new Map<string, { tokens: number; atMs: number }>();
   /** Per address: prefill speed last used (tokens/ms), to drain the backlog with. */
   private readonly prefillPerMs = new Map<string, number>();
-
-  constructor(readonly name: string, readonly params: Parameters) {
-    this.indexValue = new PrefixIndex(params.lruCapacityPerServer);
-  }
-
-  get index(): PrefixIndex {
-    return this.indexValue;
-  }
-
-  get prefixIndexKey(): string {
-    return prefixIndexKey(this.params.maxPrefixBlocksToMatch, this.params.lruCapacityPerServer);
-  }
-
-  adoptPrefixIndex(index: PrefixIndex): void {
-    this.indexValue = index;
-    this.learns = false;
-  }
-
-  /** The hash block size requests must be hashed with (characters). */
-  get blockSize(): number {
-    return this.params.blockSize;
-  }
 
   score(ctx: PickContext, endpoints: readonly Endpoint[]): number[] {
     const lengths = this.index.matchLengths(this.hashesOf(ctx.request));
@@ -192,10 +165,6 @@ export class PredictedLatencyScorer implements ScorerPlugin, PrefixIndexSharing 
 
   private hitTokens(matchedBlocks: number, promptTokens: number): number {
     return Math.min(promptTokens, (matchedBlocks * this.params.blockSize) / CHARS_PER_TOKEN);
-  }
-
-  private hashesOf(request: InferenceRequest): readonly string[] {
-    return leadingHashes(request.prefixHashes, this.params.maxPrefixBlocksToMatch);
   }
 }
 

@@ -1,15 +1,13 @@
 import { z } from 'zod';
-import { freshMetrics, type PickContext, type PrefixIndexSharing, type ScorerPlugin } from '../framework.js';
+import { freshMetrics, type PickContext, type ScorerPlugin } from '../framework.js';
 import {
   CHARS_PER_TOKEN,
   DEFAULT_LRU_CAPACITY_PER_SERVER,
   DEFAULT_MAX_PREFIX_BLOCKS,
   DEFAULT_PREFIX_BLOCK_SIZE,
-  leadingHashes,
-  PrefixIndex,
-  prefixIndexKey,
 } from '../prefix.js';
 import type { Endpoint, InferenceRequest } from '../types.js';
+import { PrefixIndexPlugin } from './prefix-index-plugin.js';
 
 export const TYPE = 'prefix-cache-scorer';
 
@@ -40,36 +38,15 @@ export type Parameters = z.infer<typeof parameters>;
  * in `onRouted`, when the picker service reports where a request went. It reads no metrics (with `autoTune`, only
  * the endpoint's `numGpuBlocks`), so staleness does not apply.
  */
-export class PrefixCacheScorer implements ScorerPlugin, PrefixIndexSharing {
+export class PrefixCacheScorer extends PrefixIndexPlugin<Parameters> implements ScorerPlugin {
   readonly kind = 'scorer' as const;
   readonly type = TYPE;
   /** Per address, LRU capacity in hashed blocks learned from metrics (autoTune). */
   private readonly capacity = new Map<string, number>();
-  private indexValue: PrefixIndex;
-  /** False once the index is another plugin's (adoptPrefixIndex): that plugin adds to it. */
-  private learns = true;
-
-  constructor(readonly name: string, readonly params: Parameters) {
-    this.indexValue = new PrefixIndex(params.lruCapacityPerServer);
-  }
-
-  get index(): PrefixIndex {
-    return this.indexValue;
-  }
 
   /** With autoTune each server's capacity follows its metrics: an index no other plugin's equals. */
-  get prefixIndexKey(): string | undefined {
-    return this.params.autoTune ? undefined : prefixIndexKey(this.params.maxPrefixBlocksToMatch, this.params.lruCapacityPerServer);
-  }
-
-  adoptPrefixIndex(index: PrefixIndex): void {
-    this.indexValue = index;
-    this.learns = false;
-  }
-
-  /** The hash block size requests must be hashed with (characters). */
-  get blockSize(): number {
-    return this.params.blockSize;
+  override get prefixIndexKey(): string | undefined {
+    return this.params.autoTune ? undefined : super.prefixIndexKey;
   }
 
   score(ctx: PickContext, endpoints: readonly Endpoint[]): number[] {
@@ -82,10 +59,6 @@ export class PrefixCacheScorer implements ScorerPlugin, PrefixIndexSharing {
 
   onRouted(request: InferenceRequest, address: string, _nowMs: number): void {
     if (this.learns) this.index.add(address, this.hashesOf(request), this.capacity.get(address) ?? this.params.lruCapacityPerServer);
-  }
-
-  private hashesOf(request: InferenceRequest): readonly string[] {
-    return leadingHashes(request.prefixHashes, this.params.maxPrefixBlocksToMatch);
   }
 
   private learnCapacity(ctx: PickContext, endpoint: Endpoint): void {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,28 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { runProcess, type Run } from '../../run.js';
 
 // `kubectl inference top` as a user runs it (bin/kubectl-inference, stdout piped: the one-shot table).
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const VLLM = readFileSync(join(ROOT, 'test/fixtures/metrics/vllm-v0.11.prom'), 'utf8');
 const SGLANG = readFileSync(join(ROOT, 'test/fixtures/metrics/sglang.prom'), 'utf8');
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
 function top(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/kubectl-inference'), 'top', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '/nonexistent' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runProcess(process.execPath, [join(ROOT, 'bin/kubectl-inference'), 'top', ...args], { env: { ...process.env, KUBECONFIG: '/nonexistent' }, timeoutMs: 20_000 });
 }
 
 /**
