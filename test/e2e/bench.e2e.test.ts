@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { ApiextensionsV1Api, CustomObjectsApi, KubernetesObjectApi } from '@kubernetes/client-node';
 import { simArgs } from '../demo/sim-args.js';
 import { Cluster, KUBECTL, ROOT } from './harness/cluster.js';
+import { standInCrd } from './harness/crds.js';
 import { FakeKubelet } from './harness/kubelet.js';
 import { createNodes } from './harness/nodes.js';
 import { waitFor } from './harness/wait.js';
@@ -26,18 +27,6 @@ const NAME = 'llama-3-1-8b-instruct';
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 const BASE_PORT = 31170;
 const PICKER_PORT = BASE_PORT + 20;
-
-/** A stand-in CRD: the real group, version and kind, any content. */
-function standIn(group: string, plural: string, kind: string, version: string) {
-  return {
-    metadata: { name: `${plural}.${group}`, annotations: { 'api-approved.kubernetes.io': 'unapproved, a stand-in for kinfer e2e tests' } },
-    spec: {
-      group, scope: 'Namespaced',
-      names: { plural, singular: kind.toLowerCase(), kind, listKind: `${kind}List` },
-      versions: [{ name: version, served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } }],
-    },
-  };
-}
 
 describe('kubectl inference bench and recommend against kinfer-sim replicas', { timeout: 420_000 }, () => {
   const cluster = new Cluster({ suite: 'bench', basePort: BASE_PORT });
@@ -59,9 +48,9 @@ describe('kubectl inference bench and recommend against kinfer-sim replicas', { 
     await cluster.core.createNamespace({ body: { metadata: { name: NS } } });
     const crds = cluster.kubeConfig.makeApiClient(ApiextensionsV1Api);
     for (const crd of [
-      standIn('inference.networking.k8s.io', 'inferencepools', 'InferencePool', 'v1'),
-      standIn('gateway.networking.k8s.io', 'gateways', 'Gateway', 'v1'),
-      standIn('gateway.networking.k8s.io', 'httproutes', 'HTTPRoute', 'v1'),
+      standInCrd('inference.networking.k8s.io', 'inferencepools', 'InferencePool', 'v1'),
+      standInCrd('gateway.networking.k8s.io', 'gateways', 'Gateway', 'v1'),
+      standInCrd('gateway.networking.k8s.io', 'httproutes', 'HTTPRoute', 'v1'),
     ]) await crds.createCustomResourceDefinition({ body: crd });
     const objects = KubernetesObjectApi.makeApiClient(cluster.kubeConfig);
     await waitFor(async () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ApiextensionsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { Cluster, KUBECTL, ROOT } from './harness/cluster.js';
+import { standInCrd } from './harness/crds.js';
 import { createNodes } from './harness/nodes.js';
 import { waitFor } from './harness/wait.js';
 import { runProcess, type Run } from '../run.js';
@@ -36,18 +37,7 @@ describe('InferencePool and kubectl inference route', { timeout: 300_000 }, () =
     await cluster.waitExtenderNodes(2);
     await cluster.core.createNamespace({ body: { metadata: { name: NS } } });
     const crds = cluster.kubeConfig.makeApiClient(ApiextensionsV1Api);
-    await crds.createCustomResourceDefinition({
-      body: {
-        // k8s.io groups need an API-approval annotation; "unapproved, ..." is the value for non-upstream definitions.
-        metadata: { name: 'inferencepools.inference.networking.k8s.io', annotations: { 'api-approved.kubernetes.io': 'unapproved, a stand-in for kinfer e2e tests' } },
-        spec: {
-          group: 'inference.networking.k8s.io',
-          scope: 'Namespaced',
-          names: { plural: 'inferencepools', singular: 'inferencepool', kind: 'InferencePool', listKind: 'InferencePoolList' },
-          versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } }],
-        },
-      },
-    });
+    await crds.createCustomResourceDefinition({ body: standInCrd('inference.networking.k8s.io', 'inferencepools', 'InferencePool', 'v1') });
     await waitFor(async () => (await run(KUBECTL, ['api-resources', '--api-group=inference.networking.k8s.io', '-o', 'name'])).stdout.includes('inferencepools') || undefined, { what: 'the CRD to be served', timeoutMs: 30_000 });
   }, { timeout: 240_000 });
 
