@@ -124,7 +124,7 @@ by the number of ready replicas, written to the profile store as a measured prof
           break;
         }
         const point = pointFromRequests(finished, result.seconds, replicas, stage.concurrency);
-        bar.done(point ? `${finished.length} ok, ${point.outputTokensPerSecond.toFixed(0)} tok/s/replica, TTFT p99 ${point.ttftP99Ms.toFixed(0)} ms` : `${failed.length} failed`);
+        bar.done(point ? `${finished.length} ok, ${point.outputTokensPerSecond.toFixed(0)} tok/s/replica, TTFT p99 ${point.ttftP99Ms.toFixed(0)} ms` : `nothing finished (${failed.length} failed, ${result.aborted} aborted at the end of the drain)`);
         if (point) points.push(point);
         timed.push(...finished);
         rows.push({ stage: label, sent: result.samples.length + result.aborted, failed: failed.length, aborted: result.aborted, ...(point ? { point } : {}), ...(failed[0]?.error ? { firstError: failed[0].error } : {}) });
@@ -138,7 +138,7 @@ by the number of ready replicas, written to the profile store as a measured prof
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-    if (points.length === 0) throw new KubeError(`${stoppedBy ?? 'no stage finished a request'}; nothing to store`);
+    if (points.length === 0) throw new KubeError(`${stoppedBy ?? 'no request finished within its stage and the drain after it (is the server overloaded? a longer --stage-duration or --request-timeout gives it more time)'}; nothing to store`);
     const shape = meanShape(timed) ?? { inputTokens: flags['input-tokens'], outputTokens: flags['output-tokens'] };
     const key: ProfileKey = { model, server, accelerator, tp, ...shape };
     const profile: Profile = {

@@ -143,8 +143,8 @@ The demo keeps running in the background (load stops by itself after 30 minutes)
   curl -s 127.0.0.1:${PICKERS[0]!.port}/v1/completions -H 'content-type: application/json' \\
     -d '{"model": "google/gemma-2-9b-it", "prompt": "Hello", "max_tokens": 16}'
   kubectl inference recommend google/gemma-2-9b-it --in-cluster --target-ttft-ms 500 --target-ntpot-ms 60 --plot
-  kubectl inference bench llama-405b -n ${NS} --endpoint http://127.0.0.1:${PICKERS[1]!.port} --concurrency 1,4,8 --stage-duration 20s
-                         # (measured on top of the demo's own load; recommend then shows it as measured)
+  kill $(cat ${join(PIDS, 'load.pid')})    # stop the demo's load before measuring (it keeps Llama 405B saturated), then:
+  kubectl inference bench llama-405b -n ${NS} --endpoint http://127.0.0.1:${PICKERS[1]!.port} --concurrency 1,4 --output-tokens 64 --stage-duration 20s
 
 Logs (control plane, kubelet and its simulators, pickers, load): ${LOGS}/. Stop everything: make demo-down
 `);

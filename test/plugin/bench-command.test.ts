@@ -4,6 +4,8 @@
 // from the pods) is test/e2e/bench.e2e.test.ts.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,6 +106,24 @@ describe('kubectl inference bench against a kinfer-sim process', { timeout: 120_
       assert.match(run.stderr.trim(), message);
     });
   }
+
+  it('a server that never answers a completion: each request times out, the stage ends, exit 1, nothing stored', async () => {
+    // Lists its models (the reachability check), then never answers a completion: an overloaded server.
+    const silent = createServer((req, res) => {
+      if (req.method === 'GET') res.end('{"data":[]}');
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const run = await bench(['--endpoint', `http://127.0.0.1:${port}`, '--concurrency', '2', '--stage-duration', '1s', '--request-timeout', '1s', '--no-save']);
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /^\[1\/1\] concurrency 2: nothing finished \(\d+ failed, 0 aborted at the end of the drain\)$/m);
+      assert.match(run.stderr.trim().split('\n').at(-1)!, /^error: every request of stage concurrency 2 failed \(first: no answer within 1000 ms\); .*; nothing to store$/);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
 
   it('a server that answers every request with an error: exit 1, nothing stored, the first error named', async () => {
     const run = await bench(['--concurrency', '1', '--stage-duration', '1s', '--model', 'not-the-served-model', '--no-save']);
