@@ -111,7 +111,7 @@ export interface ReplicaSpec {
   readonly dtype: Dtype;
   readonly kvCacheDtype: KvDtype;
   readonly maxModelLen: number;
-  readonly maxNumSeqs: number;
+  readonly kvReserveSeqs: number;
   /** Tensor-parallel size = GPUs the pod requests. */
   readonly tp: number;
   /** The accelerator the user sized the TP for (the pod itself accepts any type that fits). */
@@ -140,15 +140,15 @@ export function drawSpec(rng: Rng, types: readonly NodeType[]): ReplicaSpec {
     const dtype: Dtype = model.nativeDtype === 'mxfp4' ? 'mxfp4' : weighted<Dtype>(rng, [['bf16', 0.7], ['fp8', 0.3]]);
     const kvCacheDtype = weighted<KvDtype>(rng, [['bf16', 0.8], ['fp8', 0.2]]);
     const maxModelLen = Math.min(model.maxContext, pick(rng, [4096, 8192, 16384, 32768]));
-    const maxNumSeqs = weighted(rng, [[1, 0.2], [4, 0.3], [8, 0.2], [16, 0.2], [32, 0.1]]);
-    const shape = { model, dtype, kvCacheDtype, maxModelLen, maxNumSeqs };
+    const kvReserveSeqs = weighted(rng, [[1, 0.2], [4, 0.3], [8, 0.2], [16, 0.2], [32, 0.1]]);
+    const shape = { model, dtype, kvCacheDtype, maxModelLen, kvReserveSeqs };
     const order = [...types].sort(() => rng() - 0.5);
     for (const target of order) {
       const candidates = [1, 2, 4, 8].filter((n) => n <= target.devices);
       let tp = smallestDeviceCount(shape, hbmPerDevice(target.accelerator), DEFAULT_MEMORY_UTILIZATION, candidates);
       if (tp === undefined) continue;
       if (rng() < 0.2 && tp * 2 <= target.devices && tensorParallelProblem(model, tp * 2) === undefined) tp *= 2;
-      return { modelId, sizeClass, dtype, kvCacheDtype, maxModelLen, maxNumSeqs, tp, sizedFor: target.accelerator };
+      return { modelId, sizeClass, dtype, kvCacheDtype, maxModelLen, kvReserveSeqs, tp, sizedFor: target.accelerator };
     }
   }
 }
@@ -163,7 +163,7 @@ export function arrivalOf(spec: ReplicaSpec, lifetime: number): Arrival {
     .kinfer('dtype', spec.dtype)
     .kinfer('kv-cache-dtype', spec.kvCacheDtype)
     .kinfer('max-model-len', String(spec.maxModelLen))
-    .kinfer('max-num-seqs', String(spec.maxNumSeqs))
+    .kinfer('max-num-seqs', String(spec.kvReserveSeqs))
     .gpus(spec.tp)
     .build();
   const parsed = parsePlacementRequest(pod, models);

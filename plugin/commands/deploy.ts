@@ -7,8 +7,10 @@ import { buildModelObjects, type ModelDeployment } from '../../src/manifests/mod
 import { buildPickerObjects } from '../../src/manifests/picker.js';
 import { KINFER_CONFIG_YAML } from '../../src/routing/config.js';
 import { DTYPES, KV_DTYPES, type Dtype, type KvDtype } from '../../src/models/dtype.js';
-import { DEFAULT_MAX_MODEL_LEN, DEFAULT_MAX_NUM_SEQS, DEFAULT_MEMORY_UTILIZATION, servingShapeProblem } from '../../src/models/memory.js';
+import { DEFAULT_MAX_MODEL_LEN, DEFAULT_KV_RESERVE_SEQS, DEFAULT_MEMORY_UTILIZATION, servingShapeProblem } from '../../src/models/memory.js';
+import { BATCH_FLAG, serverDefaultBatch } from '../../src/servers/batch.js';
 import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
+import { operatingBatch } from '../../src/profiles/recommend.js';
 import { formatGiB } from '../../src/units/quantity.js';
 import { KubeCommand, UsageError } from '../base.js';
 import { loadModels, requireModel } from '../models.js';
@@ -47,7 +49,11 @@ the same HBM need.`;
     tp: Flags.integer({ min: 1, summary: 'Devices per replica (tensor-parallel size).' }),
     replicas: Flags.integer({ min: 1, default: 1, summary: 'Replicas.' }),
     'max-model-len': Flags.integer({ min: 1, default: DEFAULT_MAX_MODEL_LEN, summary: 'Context length the KV cache must hold.' }),
-    'max-num-seqs': Flags.integer({ min: 1, default: DEFAULT_MAX_NUM_SEQS, summary: 'Sequences at full context that must fit at once.' }),
+    'kv-reserve-seqs': Flags.integer({
+      min: 1, default: DEFAULT_KV_RESERVE_SEQS, aliases: ['max-num-seqs'], deprecateAliases: true,
+      summary: 'Sequences at full context the KV cache must hold (placement only; not the server batch).',
+    }),
+    'max-batch': Flags.integer({ min: 1, summary: "Server batch cap (vLLM --max-num-seqs, SGLang --max-running-requests), passed as is (default: recommend's operating concurrency with --target-*, else the server's own)." }),
     dtype: Flags.option({ options: DTYPES, summary: "Weight precision (default: the checkpoint's own, e.g. fp8 for DeepSeek-V3)." })(),
     'kv-cache-dtype': Flags.option({ options: KV_DTYPES, default: 'bf16' as const, summary: 'KV cache precision.' })(),
     'memory-utilization': Flags.string({ default: String(DEFAULT_MEMORY_UTILIZATION), summary: 'Fraction of device memory the server may use (0..1].' }),
@@ -85,7 +91,8 @@ the same HBM need.`;
       dtype: (flags.dtype as Dtype | undefined) ?? model.nativeDtype,
       kvCacheDtype: flags['kv-cache-dtype'] as KvDtype,
       maxModelLen: flags['max-model-len'],
-      maxNumSeqs: flags['max-num-seqs'],
+      kvReserveSeqs: flags['kv-reserve-seqs'],
+      ...(flags['max-batch'] !== undefined ? { maxBatch: flags['max-batch'] } : {}),
       memoryUtilization,
       replicas: flags.replicas,
       ...(accelerators ? { accelerators } : {}),
@@ -102,10 +109,10 @@ the same HBM need.`;
     const nodes = await this.inventoryOf(cluster, spec, dryRun === 'client');
     const targeted = flags['target-ttft-ms'] !== undefined || flags['target-ntpot-ms'] !== undefined
       ? this.recommended(spec, nodes.inventory, flags, flags.server as ServerKind, models)
-      : spec;
-    const plan = planDeployment(targeted, nodes.inventory);
+      : { spec, batchWhy: spec.maxBatch !== undefined ? 'set by --max-batch' : undefined };
+    const plan = planDeployment(targeted.spec, nodes.inventory);
     if (!plan.ok) throw new KubeError(plan.error);
-    if (flags.explain) this.log(explain(plan.value));
+    if (flags.explain) this.log(explain(plan.value, targeted, flags.server as ServerKind));
 
     const pool = !flags['no-pool'] && (nodes.online ? await cluster.hasInferencePool() : true);
     if (!flags['no-pool'] && !pool) {
@@ -117,7 +124,7 @@ the same HBM need.`;
       name,
       namespace: cluster.namespace,
       server: flags.server as ServerKind,
-      spec: targeted,
+      spec: targeted.spec,
       targets: plan.value.targets,
       pool,
       leaderWorkerSet: lws,
@@ -160,9 +167,9 @@ the same HBM need.`;
    * With latency targets: the option `recommend` ranks first among the cluster's types (and --accelerator/--tp
    * when given), as the spec's accelerator and TP.
    */
-  private recommended(spec: DeploySpec, cluster: readonly AcceleratorInventory[], flags: Parameters<typeof runRecommendation>[0]['flags'], server: ServerKind, models: ModelRegistry): DeploySpec {
+  private recommended(spec: DeploySpec, cluster: readonly AcceleratorInventory[], flags: Parameters<typeof runRecommendation>[0]['flags'], server: ServerKind, models: ModelRegistry): Batched {
     const candidates = spec.accelerators ? cluster.filter((c) => spec.accelerators!.includes(c.type)) : cluster;
-    const { result } = runRecommendation({
+    const { result, input } = runRecommendation({
       model: spec.model, server, dtype: spec.dtype, kvCacheDtype: spec.kvCacheDtype, maxModelLen: spec.maxModelLen,
       memoryUtilization: spec.memoryUtilization, flags, candidates, models, warn: (line) => this.note(line),
     });
@@ -172,8 +179,15 @@ the same HBM need.`;
       const why = result.infeasible.map((x) => `${x.tp !== undefined ? `${x.tp} × ` : ''}${x.accelerator}: ${x.why}`).join('; ');
       throw new KubeError(`no accelerator in the cluster serves ${spec.model.id} within the targets${why ? `: ${why}` : ''}`);
     }
-    this.note(`recommend: ${best.tp} × ${best.accelerator}, ${best.operating.outputTokensPerSecond.toFixed(0)} output tokens/s per replica at TTFT p99 ${best.operating.ttftP99Ms.toFixed(0)} ms, NTPOT p99 ${best.operating.ntpotP99Ms.toFixed(1)} ms (${best.source})`);
-    return { ...spec, accelerators: [best.accelerator], tp: best.tp };
+    const batch = operatingBatch(best, input.workload);
+    this.note(`recommend: ${best.tp} × ${best.accelerator}, ${best.operating.outputTokensPerSecond.toFixed(0)} output tokens/s per replica at TTFT p99 ${best.operating.ttftP99Ms.toFixed(0)} ms, NTPOT p99 ${best.operating.ntpotP99Ms.toFixed(1)} ms, ${batch} requests in flight (${best.source})`);
+    const chosen = { ...spec, accelerators: [best.accelerator], tp: best.tp };
+    if (spec.maxBatch !== undefined) {
+      // An explicit --max-batch wins as given; below the operating concurrency it caps what was priced.
+      if (spec.maxBatch < batch) this.note(`warning: --max-batch ${spec.maxBatch} is below the ${batch} requests in flight recommend priced; the replica will serve less than quoted`);
+      return { spec: chosen, batchWhy: 'set by --max-batch' };
+    }
+    return { spec: { ...chosen, maxBatch: batch }, batchWhy: `the concurrency recommend chose within the targets (${best.operating.outputTokensPerSecond.toFixed(0)} output tokens/s per replica)` };
   }
 
   /**
@@ -197,7 +211,36 @@ the same HBM need.`;
   }
 }
 
-function explain(plan: DeployPlan): string {
+/** The spec to deploy, and why its server batch cap is what it is (absent: the server's own default). */
+interface Batched {
+  readonly spec: DeploySpec;
+  readonly batchWhy: string | undefined;
+}
+
+/** The two settings people confuse, one line each: the KV reservation (placement) and the server's batch cap. */
+function explainBatch(plan: DeployPlan, batched: Batched, server: ServerKind): string[] {
+  const { spec } = batched;
+  const lines = [`kv reserve:   ${spec.kvReserveSeqs} sequence(s) × ${spec.maxModelLen} tokens must fit in the KV cache (kinfer.dev/kv-reserve-seqs; placement only, not passed to the server)`];
+  if (spec.maxBatch !== undefined) {
+    lines.push(`server batch: ${BATCH_FLAG[server]} ${spec.maxBatch}: ${batched.batchWhy ?? 'set by --max-batch'}`);
+    return lines;
+  }
+  for (const t of plan.targets) {
+    const inv = t.option.inventory;
+    const fallback = serverDefaultBatch(server, {
+      accelerator: inv.type, kind: inv.resourceName === 'google.com/tpu' ? 'tpu' : 'gpu', hbmBytesPerDevice: inv.hbmBytesPerDevice,
+      kvCapacityTokens: t.option.kvCapacityTokens, maxModelLen: spec.maxModelLen,
+    });
+    lines.push(`server batch: no ${BATCH_FLAG[server]} flag: the server's default on ${inv.type} is ${fallback.maxBatch}, ${fallback.rule}`);
+  }
+  return lines;
+}
+
+function explain(plan: DeployPlan, batched: Batched, server: ServerKind): string {
+  return [explainTable(plan), '', ...explainBatch(plan, batched, server)].join('\n');
+}
+
+function explainTable(plan: DeployPlan): string {
   const chosen = new Set(plan.targets.map((t) => t.option.inventory.type));
   const rows = plan.options.map((o) => [
     chosen.has(o.inventory.type) ? '*' : '',

@@ -11,7 +11,10 @@ export interface DeploySpec {
   readonly dtype: Dtype;
   readonly kvCacheDtype: KvDtype;
   readonly maxModelLen: number;
-  readonly maxNumSeqs: number;
+  /** Sequences of max-model-len the KV cache must hold at once: sizes placement only, never the server's batch. */
+  readonly kvReserveSeqs: number;
+  /** The server's batch cap (vLLM --max-num-seqs, SGLang --max-running-requests); absent: the server's default. */
+  readonly maxBatch?: number;
   readonly memoryUtilization: number;
   readonly accelerators?: readonly string[];
   readonly tp?: number;
@@ -58,7 +61,7 @@ const GPU_COUNTS = [1, 2, 4, 8, 16];
 const MAX_HOSTS = 4;
 
 function evaluate(spec: DeploySpec, inv: AcceleratorInventory, devices: number): PlacementOption {
-  const shape = { model: spec.model, dtype: spec.dtype, kvCacheDtype: spec.kvCacheDtype, maxModelLen: spec.maxModelLen, maxNumSeqs: spec.maxNumSeqs };
+  const shape = { model: spec.model, dtype: spec.dtype, kvCacheDtype: spec.kvCacheDtype, maxModelLen: spec.maxModelLen, kvReserveSeqs: spec.kvReserveSeqs };
   const hosts = Math.max(1, Math.ceil(devices / Math.max(1, inv.devicesPerNode)));
   const usable = usableBytes(devices, inv.hbmBytesPerDevice, spec.memoryUtilization);
   const tpProblem = tensorParallelProblem(spec.model, devices / hosts);
@@ -148,10 +151,10 @@ export function planDeployment(spec: DeploySpec, cluster: readonly AcceleratorIn
   } else {
     const best = options[0];
     if (!best?.feasible) {
-      return err(`nothing in the cluster fits ${spec.model.id} at max-model-len ${spec.maxModelLen} × max-num-seqs ${spec.maxNumSeqs}: ${options.map((o) => `${o.inventory.type}: ${o.why}`).join('; ')}`);
+      return err(`nothing in the cluster fits ${spec.model.id} at max-model-len ${spec.maxModelLen} × kv-reserve-seqs ${spec.kvReserveSeqs}: ${options.map((o) => `${o.inventory.type}: ${o.why}`).join('; ')}`);
     }
     chosen = [best];
-    if (best.headroom < MIN_HEADROOM) warnings.push(`${best.inventory.type} fits with only ${Math.round(best.headroom * 100)}% headroom; consider a shorter --max-model-len or fewer --max-num-seqs`);
+    if (best.headroom < MIN_HEADROOM) warnings.push(`${best.inventory.type} fits with only ${Math.round(best.headroom * 100)}% headroom; consider a shorter --max-model-len or a smaller --kv-reserve-seqs`);
   }
 
   const targets: DeployTarget[] = chosen.map((option, i) => ({

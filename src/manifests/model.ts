@@ -67,7 +67,7 @@ function podTemplate(d: ModelDeployment, target: DeployTarget, role?: 'leader' |
     servedModelName: d.spec.model.id,
     tensorParallelSize: devicesPerHost,
     maxModelLen: d.spec.maxModelLen,
-    maxNumSeqs: d.spec.maxNumSeqs,
+    ...(d.spec.maxBatch !== undefined ? { maxBatch: d.spec.maxBatch } : {}),
     memoryUtilization: d.spec.memoryUtilization,
     dtype: d.spec.dtype,
     kvCacheDtype: d.spec.kvCacheDtype,
@@ -94,7 +94,7 @@ function podTemplate(d: ModelDeployment, target: DeployTarget, role?: 'leader' |
   const annotations: Record<string, string> = {
     [ANNOTATIONS.model]: d.spec.model.id,
     [ANNOTATIONS.maxModelLen]: String(d.spec.maxModelLen),
-    [ANNOTATIONS.maxNumSeqs]: String(d.spec.maxNumSeqs),
+    [ANNOTATIONS.kvReserveSeqs]: String(d.spec.kvReserveSeqs),
     [ANNOTATIONS.dtype]: d.spec.dtype,
     [ANNOTATIONS.kvCacheDtype]: d.spec.kvCacheDtype,
     [ANNOTATIONS.memoryUtilization]: String(d.spec.memoryUtilization),

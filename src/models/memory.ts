@@ -3,7 +3,7 @@ import { bytesPerKvElement, bytesPerParam, isHalfPrecision, type Dtype, type KvD
 import { embeddingParams, type ModelSpec } from './spec.js';
 
 // Memory math for one model replica (DESIGN.md's fit rule):
-//   devices × HBM per device × memory-utilization ≥ weights + KV(max-model-len × max-num-seqs) + runtime overhead.
+//   devices × HBM per device × memory-utilization ≥ weights + KV(max-model-len × kv-reserve-seqs) + runtime overhead.
 // Everything is in bytes; GiB only appears in messages, elsewhere.
 
 /**
@@ -14,8 +14,8 @@ import { embeddingParams, type ModelSpec } from './spec.js';
 export const DEFAULT_MEMORY_UTILIZATION = 0.92;
 /** DESIGN.md: `kinfer.dev/max-model-len` defaults to 8192 tokens. */
 export const DEFAULT_MAX_MODEL_LEN = 8192;
-/** DESIGN.md: `kinfer.dev/max-num-seqs` defaults to 1 sequence at full context. */
-export const DEFAULT_MAX_NUM_SEQS = 1;
+/** DESIGN.md: `kinfer.dev/kv-reserve-seqs` (sequences at full context the KV cache must hold) defaults to 1. */
+export const DEFAULT_KV_RESERVE_SEQS = 1;
 /** Device counts tried when sizing a replica: powers of two, as tensor parallelism wants, up to 8 nodes of 8. */
 export const DEFAULT_DEVICE_COUNTS: readonly number[] = [1, 2, 4, 8, 16, 32, 64];
 
@@ -58,7 +58,7 @@ export interface ServingShape {
   readonly dtype: Dtype;
   readonly kvCacheDtype: KvDtype;
   readonly maxModelLen: number;
-  readonly maxNumSeqs: number;
+  readonly kvReserveSeqs: number;
 }
 
 /** HBM one replica needs across all its devices. */
@@ -126,18 +126,18 @@ export function kvReplication(model: ModelSpec, devices: number): number {
  */
 export function servingShapeProblem(shape: ServingShape): string | undefined {
   if (!Number.isInteger(shape.maxModelLen) || shape.maxModelLen < 1) return `max-model-len ${shape.maxModelLen} is not a positive whole number`;
-  if (!Number.isInteger(shape.maxNumSeqs) || shape.maxNumSeqs < 1) return `max-num-seqs ${shape.maxNumSeqs} is not a positive whole number`;
+  if (!Number.isInteger(shape.kvReserveSeqs) || shape.kvReserveSeqs < 1) return `kv-reserve-seqs ${shape.kvReserveSeqs} is not a positive whole number`;
   if (shape.maxModelLen > shape.model.maxContext) {
     return `max-model-len ${shape.maxModelLen} exceeds ${shape.model.id}'s context of ${shape.model.maxContext} tokens`;
   }
   return undefined;
 }
 
-/** Weights + KV for max-num-seqs sequences of max-model-len tokens + runtime overhead, over `devices` devices. */
+/** Weights + KV for kv-reserve-seqs sequences of max-model-len tokens + runtime overhead, over `devices` devices. */
 export function replicaHbmNeed(shape: ServingShape, devices: number): HbmNeed {
   const weights = weightsBytes(shape.model, shape.dtype);
   const kv = kvBytesForSequence(shape.model, shape.maxModelLen, shape.kvCacheDtype)
-    * shape.maxNumSeqs * kvReplication(shape.model, devices);
+    * shape.kvReserveSeqs * kvReplication(shape.model, devices);
   const overhead = overheadBytesPerDevice(devices) * devices;
   return { weightsBytes: weights, kvBytes: kv, overheadBytes: overhead, totalBytes: weights + kv + overhead };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDtype, parseKvDtype, type Dtype, type KvDtype } from '../models/dtype.js';
-import { DEFAULT_MAX_MODEL_LEN, DEFAULT_MAX_NUM_SEQS, DEFAULT_MEMORY_UTILIZATION, replicaHbmNeed, type HbmNeed } from '../models/memory.js';
+import { DEFAULT_MAX_MODEL_LEN, DEFAULT_KV_RESERVE_SEQS, DEFAULT_MEMORY_UTILIZATION, replicaHbmNeed, type HbmNeed } from '../models/memory.js';
 import type { ModelRegistry } from '../models/user.js';
 import type { ModelSpec } from '../models/spec.js';
 import { err, ok, type Result } from '../result.js';
@@ -21,13 +21,16 @@ export interface PlacementRequest {
   readonly hbm?: HbmNeed;
   readonly memoryUtilization: number;
   readonly maxModelLen: number;
-  readonly maxNumSeqs: number;
+  /** Sequences of max-model-len the KV cache must hold at once: a memory reservation, not the server's batch cap. */
+  readonly kvReserveSeqs: number;
   readonly dtype: Dtype;
   readonly kvCacheDtype: KvDtype;
   /** Acceptable accelerator types, most preferred first; absent = any that fits. */
   readonly accelerators?: readonly string[];
   readonly tpuTopology?: string;
   readonly group?: { readonly name: string; readonly size: number };
+  /** Deprecated annotations the pod still uses, one sentence each (the caller logs them). */
+  readonly deprecations?: readonly string[];
 }
 
 /** One bad annotation: which, its value, and what is wrong, for a person to fix. */
@@ -46,6 +49,8 @@ export const ANNOTATIONS = {
   model: `${ANNOTATION_PREFIX}model`,
   hbm: `${ANNOTATION_PREFIX}hbm`,
   maxModelLen: `${ANNOTATION_PREFIX}max-model-len`,
+  kvReserveSeqs: `${ANNOTATION_PREFIX}kv-reserve-seqs`,
+  /** Deprecated name of kv-reserve-seqs: it read as the server's --max-num-seqs, which it never was. */
   maxNumSeqs: `${ANNOTATION_PREFIX}max-num-seqs`,
   dtype: `${ANNOTATION_PREFIX}dtype`,
   kvCacheDtype: `${ANNOTATION_PREFIX}kv-cache-dtype`,
@@ -98,7 +103,12 @@ export function parsePlacementRequest(pod: PodLike, models: ModelRegistry): Resu
   }
 
   const maxModelLen = read(ANNOTATIONS.maxModelLen, positiveInt) ?? DEFAULT_MAX_MODEL_LEN;
-  const maxNumSeqs = read(ANNOTATIONS.maxNumSeqs, positiveInt) ?? DEFAULT_MAX_NUM_SEQS;
+  const deprecations: string[] = [];
+  const legacySeqs = read(ANNOTATIONS.maxNumSeqs, positiveInt);
+  if (annotations[ANNOTATIONS.maxNumSeqs] !== undefined) {
+    deprecations.push(`${ANNOTATIONS.maxNumSeqs} is deprecated: it is the KV reservation, now ${ANNOTATIONS.kvReserveSeqs}${annotations[ANNOTATIONS.kvReserveSeqs] !== undefined ? ' (which this pod also sets, and which wins)' : ''}`);
+  }
+  const kvReserveSeqs = read(ANNOTATIONS.kvReserveSeqs, positiveInt) ?? legacySeqs ?? DEFAULT_KV_RESERVE_SEQS;
   const memoryUtilization = read(ANNOTATIONS.memoryUtilization, fraction) ?? DEFAULT_MEMORY_UTILIZATION;
   const accelerators = read(ANNOTATIONS.accelerators, acceleratorList);
   const tpuTopology = read(ANNOTATIONS.tpuTopology, topology);
@@ -141,7 +151,7 @@ export function parsePlacementRequest(pod: PodLike, models: ModelRegistry): Resu
   if (hbmOverride !== undefined) {
     hbm = { weightsBytes: 0, kvBytes: 0, overheadBytes: 0, totalBytes: hbmOverride };
   } else if (model !== undefined) {
-    hbm = replicaHbmNeed({ model, dtype, kvCacheDtype, maxModelLen, maxNumSeqs }, count);
+    hbm = replicaHbmNeed({ model, dtype, kvCacheDtype, maxModelLen, kvReserveSeqs }, count);
   }
 
   return ok({
@@ -154,12 +164,13 @@ export function parsePlacementRequest(pod: PodLike, models: ModelRegistry): Resu
     ...(hbm !== undefined ? { hbm } : {}),
     memoryUtilization,
     maxModelLen,
-    maxNumSeqs,
+    kvReserveSeqs,
     dtype,
     kvCacheDtype,
     ...(accelerators !== undefined ? { accelerators } : {}),
     ...(tpuTopology !== undefined ? { tpuTopology } : {}),
     ...(groupNameValue !== undefined && groupSize !== undefined ? { group: { name: groupNameValue, size: groupSize } } : {}),
+    ...(deprecations.length > 0 ? { deprecations } : {}),
   });
 }
 

@@ -173,7 +173,7 @@ export function recommend(input: RecommendInput): Recommendation {
   const options: RecommendOption[] = [];
   const infeasible: Infeasible[] = [];
   const spec: DeploySpec = {
-    model: input.model, dtype: input.dtype, kvCacheDtype: input.kvCacheDtype, maxModelLen: input.maxModelLen, maxNumSeqs: 1,
+    model: input.model, dtype: input.dtype, kvCacheDtype: input.kvCacheDtype, maxModelLen: input.maxModelLen, kvReserveSeqs: 1,
     memoryUtilization: input.memoryUtilization, replicas: 1,
   };
   // A TPU type comes once per host shape: its "does not fit" row is kept once (the last shape tried, the biggest
@@ -279,4 +279,15 @@ function reasonFor(options: readonly RecommendOption[], input: RecommendInput): 
     return `lowest ${input.pricing} cost per million output tokens ${targets} ($${best.costPerMillionTokens.toFixed(2)} at ${Math.round(best.operating.outputTokensPerSecond)} output tokens/s per replica, ${best.source})${versus}`;
   }
   return `most output tokens per second per device ${targets} (${Math.round(best.operating.outputTokensPerSecond / best.tp)}, ${best.source}); no price for ${best.accelerator} in the price table`;
+}
+
+/**
+ * The server batch cap that serves an option's operating point: the concurrency recommend chose, rounded up
+ * (a cap below it would queue the load the price assumes). A measured point without its concurrency gets it
+ * from Little's law: rate × latency, latency = NTPOT p50 × output tokens.
+ */
+export function operatingBatch(option: Pick<RecommendOption, 'operating'>, workload: WorkloadShape): number {
+  const { concurrency, requestRate, ntpotP50Ms } = option.operating;
+  const inFlight = concurrency ?? (requestRate * ntpotP50Ms * workload.outputTokens) / 1000;
+  return Math.max(1, Math.ceil(inFlight - 1e-9));
 }

@@ -1,4 +1,5 @@
 import type { Dtype, KvDtype } from '../models/dtype.js';
+import { BATCH_FLAG } from './batch.js';
 
 /** Model servers `deploy` can run. */
 export const SERVERS = ['vllm', 'sglang'] as const;
@@ -34,7 +35,8 @@ export interface ServeArgs {
   readonly servedModelName: string;
   readonly tensorParallelSize: number;
   readonly maxModelLen: number;
-  readonly maxNumSeqs: number;
+  /** The server's batch cap (sequences one step runs); absent: the server's own default, no flag. */
+  readonly maxBatch?: number;
   readonly memoryUtilization: number;
   readonly dtype: Dtype;
   readonly kvCacheDtype: KvDtype;
@@ -66,7 +68,7 @@ function vllm(a: ServeArgs): ContainerSpec {
     '--port', String(SERVER_PORT),
     '--tensor-parallel-size', String(a.tensorParallelSize),
     '--max-model-len', String(a.maxModelLen),
-    '--max-num-seqs', String(a.maxNumSeqs),
+    ...(a.maxBatch !== undefined ? [BATCH_FLAG.vllm, String(a.maxBatch)] : []),
     '--gpu-memory-utilization', String(a.memoryUtilization),
   ];
   const q = quantization(a.dtype);
@@ -85,7 +87,7 @@ function sglang(a: ServeArgs): ContainerSpec {
     '--port', String(SERVER_PORT),
     '--tp-size', String(a.tensorParallelSize),
     '--context-length', String(a.maxModelLen),
-    '--max-running-requests', String(a.maxNumSeqs),
+    ...(a.maxBatch !== undefined ? [BATCH_FLAG.sglang, String(a.maxBatch)] : []),
     '--mem-fraction-static', String(a.memoryUtilization),
     '--enable-metrics',
   ];

@@ -102,10 +102,10 @@ async function up(): Promise<void> {
     await sleep(1000);
   });
   await step('kubectl inference deploy meta-llama/Llama-3.1-405B-Instruct --dtype fp8 (only big-memory GPUs hold it)', () => {
-    run(process.execPath, inference('deploy', 'meta-llama/Llama-3.1-405B-Instruct', '--name', 'llama-405b', '--dtype', 'fp8', '--max-model-len', '4096', '--max-num-seqs', '8', '--explain', '--wait', '--timeout', '120s'), { log: join(LOGS, 'kubelet.log') });
+    run(process.execPath, inference('deploy', 'meta-llama/Llama-3.1-405B-Instruct', '--name', 'llama-405b', '--dtype', 'fp8', '--max-model-len', '4096', '--kv-reserve-seqs', '8', '--explain', '--wait', '--timeout', '120s'), { log: join(LOGS, 'kubelet.log') });
   });
   await step('kubectl inference deploy google/gemma-2-9b-it over L4 and TPU v6e replicas, one Service', () => {
-    run(process.execPath, inference('deploy', 'google/gemma-2-9b-it', '--name', 'gemma', '--accelerator', 'nvidia-l4,tpu-v6e-slice', '--replicas', '3', '--max-model-len', '4096', '--max-num-seqs', '4', '--wait', '--timeout', '120s'), { log: join(LOGS, 'kubelet.log') });
+    run(process.execPath, inference('deploy', 'google/gemma-2-9b-it', '--name', 'gemma', '--accelerator', 'nvidia-l4,tpu-v6e-slice', '--replicas', '3', '--max-model-len', '4096', '--kv-reserve-seqs', '4', '--wait', '--timeout', '120s'), { log: join(LOGS, 'kubelet.log') });
   });
   await step('kinfer-picker (proxy mode) in front of each model, and a steady request load through them', async () => {
     for (const p of PICKERS) {

@@ -95,7 +95,7 @@ describe('kubectl inference bench and recommend against kinfer-sim replicas', { 
   });
 
   test('deploy two replicas on H100s and put a picker and a Gateway in front of them', async () => {
-    const deployed = await run(['deploy', MODEL, '--accelerator', 'nvidia-h100-80gb', '--tp', '1', '--replicas', '2', '--max-model-len', '4096', '--max-num-seqs', '8', '--no-picker', '--wait', '--timeout', '90s']);
+    const deployed = await run(['deploy', MODEL, '--accelerator', 'nvidia-h100-80gb', '--tp', '1', '--replicas', '2', '--max-model-len', '4096', '--kv-reserve-seqs', '8', '--no-picker', '--wait', '--timeout', '90s']);
     assert.equal(deployed.code, 0, deployed.stderr);
     const picker = spawn(process.execPath, [join(ROOT, 'bin', 'kinfer-picker.js'), '--mode', 'proxy', '--host', '127.0.0.1', '--port', String(PICKER_PORT), '--health-port', String(PICKER_PORT + 1),
       '--selector', `kinfer.dev/deployment=${NAME},app.kubernetes.io/component=model-server`, '-n', NS, '--kubeconfig', cluster.kubeconfigPath, '--log-level', 'warn'], { stdio: 'ignore' });

@@ -6,7 +6,7 @@ export const NAME = 'hbm-fit';
 
 /**
  * DESIGN.md's fit rule: devices × HBM per device × memory-utilization ≥ the replica's need (weights + KV for
- * max-model-len × max-num-seqs + runtime overhead). Independent of what is free now, so a miss is unresolvable.
+ * max-model-len × kv-reserve-seqs + runtime overhead). Independent of what is free now, so a miss is unresolvable.
  */
 export class HbmFitFilter implements FilterPlugin {
   readonly name = NAME;

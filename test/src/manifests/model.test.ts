@@ -21,7 +21,7 @@ const cluster = inventory([
 
 function deployment(id: string, over: Partial<DeploySpec> & Partial<Omit<ModelDeployment, 'spec' | 'targets'>> = {}): ModelDeployment {
   const spec: DeploySpec = {
-    model: models.get(id)!, dtype: 'bf16', kvCacheDtype: 'bf16', maxModelLen: 8192, maxNumSeqs: 1, memoryUtilization: 0.92, replicas: 2,
+    model: models.get(id)!, dtype: 'bf16', kvCacheDtype: 'bf16', maxModelLen: 8192, kvReserveSeqs: 1, memoryUtilization: 0.92, replicas: 2,
     ...(over.accelerators ? { accelerators: over.accelerators } : {}),
     ...(over.replicas ? { replicas: over.replicas } : {}),
     ...(over.dtype ? { dtype: over.dtype } : {}),

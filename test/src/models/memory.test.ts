@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Dtype, KvDtype } from '../../../src/models/dtype.js';
 import {
-  DEFAULT_MAX_MODEL_LEN, DEFAULT_MAX_NUM_SEQS, DEFAULT_MEMORY_UTILIZATION, fits, kvBytesForSequence, kvCapacityTokens,
+  DEFAULT_MAX_MODEL_LEN, DEFAULT_KV_RESERVE_SEQS, DEFAULT_MEMORY_UTILIZATION, fits, kvBytesForSequence, kvCapacityTokens,
   kvReplication, overheadBytesPerDevice, perDeviceBytes, replicaHbmNeed, servingShapeProblem, smallestDeviceCount, tensorParallelProblem,
   usableBytes, weightsBytes, type HbmNeed, type ServingShape,
 } from '../../../src/models/memory.js';
@@ -13,14 +13,14 @@ import { catalogModel, H100_80GB, H200_141GB, L4_24GB, modelSpec } from './fixtu
 const GB = 1e9;
 
 function shape(model: ModelSpec, overrides: Partial<Omit<ServingShape, 'model'>> = {}): ServingShape {
-  return { model, dtype: 'bf16', kvCacheDtype: 'bf16', maxModelLen: DEFAULT_MAX_MODEL_LEN, maxNumSeqs: DEFAULT_MAX_NUM_SEQS, ...overrides };
+  return { model, dtype: 'bf16', kvCacheDtype: 'bf16', maxModelLen: DEFAULT_MAX_MODEL_LEN, kvReserveSeqs: DEFAULT_KV_RESERVE_SEQS, ...overrides };
 }
 
 describe('defaults', () => {
   it('follow DESIGN.md', () => {
     assert.equal(DEFAULT_MEMORY_UTILIZATION, 0.92);
     assert.equal(DEFAULT_MAX_MODEL_LEN, 8192);
-    assert.equal(DEFAULT_MAX_NUM_SEQS, 1);
+    assert.equal(DEFAULT_KV_RESERVE_SEQS, 1);
   });
 });
 
@@ -110,7 +110,7 @@ describe('kvReplication', () => {
 describe('replicaHbmNeed', () => {
   it('sums weights, KV for every sequence and per-device overhead', () => {
     const model = catalogModel('meta-llama/Llama-3.1-70B-Instruct');
-    const need = replicaHbmNeed(shape(model, { maxModelLen: 32768, maxNumSeqs: 4, kvCacheDtype: 'fp8' }), 4);
+    const need = replicaHbmNeed(shape(model, { maxModelLen: 32768, kvReserveSeqs: 4, kvCacheDtype: 'fp8' }), 4);
     const weights = 70_553_706_496 * 2;
     const kv = 4 * 32768 * 327680 / 2;
     const overhead = 4 * overheadBytesPerDevice(4);
@@ -186,7 +186,7 @@ describe('smallestDeviceCount', () => {
     ['Llama-3.1-8B bf16 at 8k: one L4', shape(catalogModel('meta-llama/Llama-3.1-8B-Instruct')), L4_24GB, 1],
     ['Llama-3.1-70B bf16 at 8k: two H100s, not one', shape(catalogModel('meta-llama/Llama-3.1-70B-Instruct')), H100_80GB, 2],
     ['Llama-3.1-70B bf16 at 128k × 8: eight H100s',
-      shape(catalogModel('meta-llama/Llama-3.1-70B-Instruct'), { maxModelLen: 131072, maxNumSeqs: 8 }), H100_80GB, 8],
+      shape(catalogModel('meta-llama/Llama-3.1-70B-Instruct'), { maxModelLen: 131072, kvReserveSeqs: 8 }), H100_80GB, 8],
     ['Llama-3.1-405B bf16 does not fit 8 × 80GB', shape(catalogModel('meta-llama/Llama-3.1-405B-Instruct')), H100_80GB, undefined, [1, 2, 4, 8]],
     ['Llama-3.1-405B bf16: two nodes of 8 H100s', shape(catalogModel('meta-llama/Llama-3.1-405B-Instruct')), H100_80GB, 16],
     ['Llama-3.1-405B fp8: one node of 8 H100s', shape(catalogModel('meta-llama/Llama-3.1-405B-Instruct'), { dtype: 'fp8' }), H100_80GB, 8],
@@ -198,7 +198,7 @@ describe('smallestDeviceCount', () => {
     ['Gemma 2 9B bf16 at 8k: two L4s', shape(catalogModel('google/gemma-2-9b-it')), L4_24GB, 2],
     // 1024 × 8k tokens of KV (448 GiB) would fit 8 H100s, but 28 heads do not split 8 ways, nor 16, 32, 64.
     ['Qwen2.5-7B skips device counts its 28 heads cannot use',
-      shape(catalogModel('Qwen/Qwen2.5-7B-Instruct'), { maxNumSeqs: 1024 }), H100_80GB, undefined],
+      shape(catalogModel('Qwen/Qwen2.5-7B-Instruct'), { kvReserveSeqs: 1024 }), H100_80GB, undefined],
     ['candidates are tried smallest first', shape(catalogModel('meta-llama/Llama-3.1-70B-Instruct')), H100_80GB, 4, [8, 4]],
     ['no candidates, no answer', shape(catalogModel('meta-llama/Llama-3.1-8B-Instruct')), H100_80GB, undefined, []],
   ];
@@ -251,7 +251,7 @@ describe('servingShapeProblem', () => {
     ['the full context', shape(llama8b, { maxModelLen: 131072 }), undefined],
     ['past the context', shape(gemma2, { maxModelLen: 8193 }), /max-model-len 8193 exceeds google\/gemma-2-9b-it's context of 8192 tokens/],
     ['no tokens', shape(llama8b, { maxModelLen: 0 }), /max-model-len 0 is not a positive whole number/],
-    ['fractional sequences', shape(llama8b, { maxNumSeqs: 1.5 }), /max-num-seqs 1.5 is not a positive whole number/],
+    ['fractional sequences', shape(llama8b, { kvReserveSeqs: 1.5 }), /kv-reserve-seqs 1.5 is not a positive whole number/],
   ];
   for (const [name, s, want] of cases) {
     it(name, () => {

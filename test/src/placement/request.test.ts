@@ -26,7 +26,7 @@ describe('parsePlacementRequest: valid pods', () => {
     const r = parsed.value;
     assert.deepEqual(r.devices, { resourceName: 'nvidia.com/gpu', count: 1 });
     assert.equal(r.maxModelLen, 8192);
-    assert.equal(r.maxNumSeqs, 1);
+    assert.equal(r.kvReserveSeqs, 1);
     assert.equal(r.memoryUtilization, 0.92);
     assert.equal(r.dtype, 'bf16');
     assert.equal(r.kvCacheDtype, 'bf16');
@@ -38,16 +38,32 @@ describe('parsePlacementRequest: valid pods', () => {
 
   it('reads every annotation', () => {
     const parsed = parsePlacementRequest(aPod('p', 'ml').model('meta-llama/Llama-3.1-70B-Instruct')
-      .kinfer('max-model-len', '32768').kinfer('max-num-seqs', '16').kinfer('dtype', 'fp8').kinfer('kv-cache-dtype', 'fp8')
+      .kinfer('max-model-len', '32768').kinfer('kv-reserve-seqs', '16').kinfer('dtype', 'fp8').kinfer('kv-cache-dtype', 'fp8')
       .kinfer('accelerators', 'nvidia-h200-141gb, nvidia-h100-80gb').kinfer('memory-utilization', '0.9')
       .kinfer('group', 'llama-0').kinfer('group-size', '2').gpus(4).build(), models);
     assert.ok(parsed.ok && parsed.value);
     const r = parsed.value;
     assert.equal(r.namespace, 'ml');
-    assert.deepEqual([r.maxModelLen, r.maxNumSeqs, r.dtype, r.kvCacheDtype, r.memoryUtilization], [32768, 16, 'fp8', 'fp8', 0.9]);
+    assert.deepEqual([r.maxModelLen, r.kvReserveSeqs, r.dtype, r.kvCacheDtype, r.memoryUtilization], [32768, 16, 'fp8', 'fp8', 0.9]);
     assert.deepEqual(r.accelerators, ['nvidia-h200-141gb', 'nvidia-h100-80gb']);
     assert.deepEqual(r.group, { name: 'llama-0', size: 2 });
     assert.equal(r.hbm?.kvBytes, 32768 * 16 * 80 * 8 * 128 * 2);
+  });
+
+  it('kinfer.dev/max-num-seqs is a deprecated name of kv-reserve-seqs: read, with a deprecation, and the new name wins', () => {
+    const cases: { name: string; pod: PodBuilder; seqs: number; deprecations: RegExp[] }[] = [
+      { name: 'new name only', pod: llama8b().kinfer('kv-reserve-seqs', '4'), seqs: 4, deprecations: [] },
+      { name: 'old name only', pod: llama8b().kinfer('max-num-seqs', '4'), seqs: 4, deprecations: [/^kinfer.dev\/max-num-seqs is deprecated: it is the KV reservation, now kinfer.dev\/kv-reserve-seqs$/] },
+      { name: 'both', pod: llama8b().kinfer('max-num-seqs', '4').kinfer('kv-reserve-seqs', '2'), seqs: 2, deprecations: [/which this pod also sets, and which wins/] },
+    ];
+    for (const c of cases) {
+      const parsed = parsePlacementRequest(c.pod.build(), models);
+      assert.ok(parsed.ok && parsed.value, c.name);
+      assert.equal(parsed.value.kvReserveSeqs, c.seqs, c.name);
+      const got = parsed.value.deprecations ?? [];
+      assert.equal(got.length, c.deprecations.length, c.name);
+      c.deprecations.forEach((re, i) => assert.match(got[i]!, re, c.name));
+    }
   });
 
   it('kinfer.dev/hbm overrides the derived figure and needs no model', () => {
@@ -81,6 +97,7 @@ describe('parsePlacementRequest: bad annotations give typed errors naming the an
     { name: 'negative max-model-len', pod: llama8b().kinfer('max-model-len', '-5'), expect: { annotation: 'kinfer.dev/max-model-len', value: '-5', problem: /whole number/ } },
     { name: 'non-numeric max-model-len', pod: llama8b().kinfer('max-model-len', 'lots'), expect: { annotation: 'kinfer.dev/max-model-len', value: 'lots', problem: /whole number/ } },
     { name: 'zero max-num-seqs', pod: llama8b().kinfer('max-num-seqs', '0'), expect: { annotation: 'kinfer.dev/max-num-seqs', value: '0', problem: /at least 1/ } },
+    { name: 'zero kv-reserve-seqs', pod: llama8b().kinfer('kv-reserve-seqs', '0'), expect: { annotation: 'kinfer.dev/kv-reserve-seqs', value: '0', problem: /at least 1/ } },
     { name: 'fractional max-num-seqs', pod: llama8b().kinfer('max-num-seqs', '2.5'), expect: { annotation: 'kinfer.dev/max-num-seqs', problem: /whole number/ } },
     { name: 'unknown dtype', pod: llama8b().kinfer('dtype', 'fp3'), expect: { annotation: 'kinfer.dev/dtype', value: 'fp3', problem: /./ } },
     { name: 'unknown kv-cache-dtype', pod: llama8b().kinfer('kv-cache-dtype', 'int4'), expect: { annotation: 'kinfer.dev/kv-cache-dtype', value: 'int4', problem: /./ } },
