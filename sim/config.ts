@@ -1,4 +1,6 @@
-import { parseDtype, type Dtype } from '../src/models/dtype.js';
+import { parseDtype, parseKvDtype, type Dtype, type KvDtype } from '../src/models/dtype.js';
+import { serverDefaultBatch } from '../src/servers/batch.js';
+import { findServerCommand, translateServerArgs } from './server-args.js';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_MODEL_LEN, DEFAULT_MEMORY_UTILIZATION } from '../src/models/memory.js';
 import { err, ok, type Result } from '../src/result.js';
@@ -13,6 +15,18 @@ Continuous batching over a finite KV cache of 16-token blocks, a prefix cache wi
 preemption (recompute) when the cache runs out, timed by a roofline speed model. No GPU, no weights.
 
 Usage: kinfer-sim [flags]
+       kinfer-sim [flags] vllm serve MODEL [vLLM flags]
+       kinfer-sim [flags] python3 -m sglang.launch_server --model-path MODEL [SGLang flags]
+
+Drop-in: after kinfer-sim's own flags, a model server's command line as a pod runs it. vLLM's --served-model-name,
+--host, --port, --tensor-parallel-size/-tp, --pipeline-parallel-size/-pp, --max-num-seqs, --max-model-len,
+--max-num-batched-tokens, --gpu-memory-utilization, --block-size, --kv-cache-dtype, --quantization/-q, --dtype,
+--[no-]enable-prefix-caching, --seed, and SGLang's --model-path, --served-model-name, --host, --port,
+--tp/--tp-size, --pp-size, --context-length, --max-running-requests, --chunked-prefill-size, --mem-fraction-static,
+--page-size, --kv-cache-dtype, --quantization, --dtype, --disable-radix-cache, --random-seed set the simulation;
+other server flags are named in one warning and ignored. kinfer-sim's own flags given first win (a fake kubelet
+passes the node's --accelerator and the pod's --host). Without a batch flag the server's own default applies:
+vLLM 1024 sequences on GPUs of 70 GiB or more other than A100, else 256; SGLang min(KV tokens / 2, its pool).
 
 Serving:
   --port N                        listen port (default 8000)
@@ -22,13 +36,14 @@ Serving:
   --log-level LEVEL               debug|info|warn|error (default info)
 
 Cache and batching (vLLM's flags where vLLM has one):
-  --max-num-seqs N                sequences running at once (default 256)
+  --max-num-seqs N                sequences running at once (default: the server's, see Drop-in)
   --max-num-batched-tokens N      tokens per step; longer prompts prefill in chunks (default 8192)
   --max-model-len N               prompt + output tokens per request (default 8192)
   --num-gpu-blocks N              KV blocks (default: derived from the profile)
   --kv-cache-tokens N             KV size in tokens instead (rounded down to whole blocks)
   --block-size N                  tokens per KV block (default 16)
   --no-enable-prefix-caching      turn the prefix cache off
+  --kv-cache-dtype bf16|fp16|fp8  KV precision in the profile (default bf16)
 
 Speed (default: derived from the profile; each flag overrides one figure):
   --accelerator TYPE              accelerator type from the catalog (default nvidia-h100-80gb)
@@ -59,6 +74,8 @@ Examples:
   kinfer-sim --port 8000 --model meta-llama/Llama-3.1-8B-Instruct
   kinfer-sim --accelerator nvidia-l4 --profile-model google/gemma-2-9b-it --model gemma
   kinfer-sim --model tiny --num-gpu-blocks 256 --decode-base-ms 20 --max-num-seqs 16 --dialect sglang
+  kinfer-sim --accelerator nvidia-h100-80gb --host 127.0.0.1 vllm serve meta-llama/Llama-3.1-8B-Instruct \\
+    --port 8000 --tensor-parallel-size 1 --max-model-len 8192 --gpu-memory-utilization 0.9
   curl -s localhost:8000/v1/completions -H 'content-type: application/json' \\
     -d '{"model": "meta-llama/Llama-3.1-8B-Instruct", "prompt": "Hello", "max_tokens": 32}'
 `;
@@ -76,6 +93,10 @@ export interface SimConfig {
   readonly engine: EngineConfig;
   /** One line saying where the speed and KV figures came from, for the start-up log. */
   readonly profile: string;
+  /** Where the batch cap came from: a flag, or the server's default rule for the accelerator. */
+  readonly maxNumSeqsFrom: string;
+  /** One line each for the start-up log: server flags ignored. */
+  readonly warnings: readonly string[];
 }
 
 export type Parsed = { readonly kind: 'help' } | { readonly kind: 'version' } | { readonly kind: 'serve'; readonly config: SimConfig };
@@ -83,8 +104,6 @@ export type Parsed = { readonly kind: 'help' } | { readonly kind: 'version' } | 
 const OUTPUT_LENGTHS: readonly OutputLengthMode[] = ['fixed', 'uniform'];
 // vLLM v1's default --max-num-batched-tokens for the OpenAI server on GPUs with 70 GiB or more (arg_utils.py).
 const DEFAULT_MAX_NUM_BATCHED_TOKENS = 8192;
-// vLLM's default --max-num-seqs.
-const DEFAULT_MAX_NUM_SEQS = 256;
 const DEFAULT_ACCELERATOR = 'nvidia-h100-80gb';
 const DEFAULT_PROFILE_MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 
@@ -105,15 +124,25 @@ function oneOf<T extends string>(flag: string, text: string | undefined, allowed
 
 /** Parses kinfer-sim's command line; every problem is one line for the user (exit 2). */
 export function parseSimArgs(argv: readonly string[]): Result<Parsed> {
+  // A server command line: its flags translated first, kinfer-sim's own (given before it) after, so they win.
+  const found = findServerCommand(argv);
+  let args = [...argv];
+  const warnings: string[] = [];
+  if (found) {
+    const server = translateServerArgs(found.dialect, argv.slice(found.argsFrom));
+    if (!server.ok) return server;
+    args = [...server.value.simArgs, ...argv.slice(0, found.index)];
+    if (server.value.ignored.length > 0) warnings.push(`ignoring ${found.dialect} flags the simulation has no use for: ${server.value.ignored.join(' ')}`);
+  }
   let values;
   try {
     values = parseArgs({
-      args: [...argv], strict: true, allowPositionals: false,
+      args, strict: true, allowPositionals: false,
       options: {
         port: { type: 'string' }, host: { type: 'string' }, model: { type: 'string' }, dialect: { type: 'string' },
         'log-level': { type: 'string' }, 'max-num-seqs': { type: 'string' }, 'max-num-batched-tokens': { type: 'string' },
         'max-model-len': { type: 'string' }, 'num-gpu-blocks': { type: 'string' }, 'kv-cache-tokens': { type: 'string' },
-        'block-size': { type: 'string' }, 'no-enable-prefix-caching': { type: 'boolean' },
+        'block-size': { type: 'string' }, 'no-enable-prefix-caching': { type: 'boolean' }, 'kv-cache-dtype': { type: 'string' },
         accelerator: { type: 'string' }, 'profile-model': { type: 'string' }, dtype: { type: 'string' }, 'tensor-parallel-size': { type: 'string' },
         'gpu-memory-utilization': { type: 'string' }, 'prefill-tokens-per-second': { type: 'string' },
         'decode-base-ms': { type: 'string' }, 'decode-per-seq-ms': { type: 'string' }, 'decode-per-kv-token-us': { type: 'string' },
@@ -169,7 +198,16 @@ export function parseSimArgs(argv: readonly string[]): Result<Parsed> {
     if (!parsed.ok) return err(`--dtype ${values.dtype}: ${parsed.error}`);
     dtype = parsed.value;
   }
-  const profile = deriveProfile({ accelerator, model: profileModel, tensorParallelSize: n.tp ?? 1, blockSize, memoryUtilization: gpuMemoryUtilization, ...(dtype ? { dtype } : {}) });
+  let kvCacheDtype: KvDtype | undefined;
+  if (values['kv-cache-dtype'] !== undefined) {
+    const parsed = parseKvDtype(values['kv-cache-dtype']);
+    if (!parsed.ok) return err(`--kv-cache-dtype ${values['kv-cache-dtype']}: ${parsed.error}`);
+    kvCacheDtype = parsed.value;
+  }
+  const profile = deriveProfile({
+    accelerator, model: profileModel, tensorParallelSize: n.tp ?? 1, blockSize, memoryUtilization: gpuMemoryUtilization,
+    ...(dtype ? { dtype } : {}), ...(kvCacheDtype ? { kvCacheDtype } : {}),
+  });
   if (!profile.ok) return err(`profile ${profileModel} on ${accelerator}: ${profile.error}`);
   const derived = profile.value;
   const numGpuBlocks = n.numGpuBlocks ?? (n.kvCacheTokens !== undefined ? Math.floor(n.kvCacheTokens / blockSize) : derived.numGpuBlocks);
@@ -179,9 +217,13 @@ export function parseSimArgs(argv: readonly string[]): Result<Parsed> {
   if (maxModelLen > numGpuBlocks * blockSize) {
     return err(`--max-model-len ${maxModelLen} does not fit in the KV cache (${numGpuBlocks} blocks x ${blockSize} = ${numGpuBlocks * blockSize} tokens)`);
   }
+  const serverDefault = serverDefaultBatch(dialect.value, {
+    accelerator: derived.accelerator.name, kind: derived.accelerator.kind, hbmBytesPerDevice: derived.accelerator.hbmBytesPerDevice,
+    kvCapacityTokens: numGpuBlocks * blockSize, maxModelLen,
+  });
   const engine: EngineConfig = {
     numGpuBlocks, blockSize, maxModelLen,
-    maxNumSeqs: n.maxNumSeqs ?? DEFAULT_MAX_NUM_SEQS,
+    maxNumSeqs: n.maxNumSeqs ?? serverDefault.maxBatch,
     maxNumBatchedTokens: n.maxNumBatchedTokens ?? DEFAULT_MAX_NUM_BATCHED_TOKENS,
     enablePrefixCaching: values['no-enable-prefix-caching'] !== true,
     speed: {
@@ -207,6 +249,8 @@ export function parseSimArgs(argv: readonly string[]): Result<Parsed> {
       gpuMemoryUtilization,
       engine,
       profile: `${derived.model.id} on ${derived.tensorParallelSize} x ${derived.accelerator.name}`,
+      maxNumSeqsFrom: n.maxNumSeqs !== undefined ? 'flag' : `${serverDefault.rule}, for ${derived.accelerator.name}`,
+      warnings,
     },
   });
 }

@@ -13,11 +13,12 @@ async function main(argv: string[]): Promise<void> {
   const config = parsed.value.config;
 
   const log = new Logger(config.logLevel, stderrSink);
+  for (const warning of config.warnings) log.warn(warning);
   const running = await startSimServer({ ...config, log }, config.host, config.port);
   const { engine } = config;
   log.info('kinfer-sim listening', {
     url: running.url, model: config.modelName, dialect: config.dialect, profile: config.profile,
-    numGpuBlocks: engine.numGpuBlocks, blockSize: engine.blockSize, maxNumSeqs: engine.maxNumSeqs, maxModelLen: engine.maxModelLen,
+    numGpuBlocks: engine.numGpuBlocks, blockSize: engine.blockSize, maxNumSeqs: engine.maxNumSeqs, maxNumSeqsFrom: config.maxNumSeqsFrom, maxModelLen: engine.maxModelLen,
     speed: engine.speed, speedup: config.speedup, seed: config.seed,
   });
 

@@ -1,4 +1,4 @@
-import type { Dtype } from '../../src/models/dtype.js';
+import type { Dtype, KvDtype } from '../../src/models/dtype.js';
 import { acceleratorByName, type AcceleratorType } from '../../src/accelerators/catalog.js';
 import { modelById } from '../../src/models/catalog.js';
 import { DEFAULT_MEMORY_UTILIZATION, kvCapacityTokens, tensorParallelProblem } from '../../src/models/memory.js';
@@ -75,6 +75,8 @@ export interface ProfileRequest {
   readonly memoryUtilization?: number;
   /** Weight precision the server runs (vLLM's --quantization); default the checkpoint's own. */
   readonly dtype?: Dtype;
+  /** KV precision (vLLM's --kv-cache-dtype); default bf16. */
+  readonly kvCacheDtype?: KvDtype;
 }
 
 /**
@@ -94,10 +96,11 @@ export function deriveProfile(request: ProfileRequest): Result<Profile> {
   const blockSize = request.blockSize ?? DEFAULT_BLOCK_SIZE;
   const utilization = request.memoryUtilization ?? DEFAULT_MEMORY_UTILIZATION;
   const dtype = request.dtype ?? model.nativeDtype;
-  const kvTokens = kvCapacityTokens(model, dtype, 'bf16', tp, accelerator.hbmBytesPerDevice, utilization);
+  const kvDtype = request.kvCacheDtype ?? 'bf16';
+  const kvTokens = kvCapacityTokens(model, dtype, kvDtype, tp, accelerator.hbmBytesPerDevice, utilization);
   const numGpuBlocks = Math.floor(kvTokens / blockSize);
   if (numGpuBlocks < 1) return err(`${model.id} does not fit on ${tp} x ${accelerator.name} with room for KV cache; raise --tensor-parallel-size`);
-  const costs = stepCosts(model, accelerator, tp, dtype, 'bf16');
+  const costs = stepCosts(model, accelerator, tp, dtype, kvDtype);
   const speed: SpeedModel = {
     prefillTokensPerSecond: costs.prefillTokensPerSecond,
     decodeBaseMs: costs.weightsReadMs,

@@ -86,14 +86,14 @@ describe('kinfer-sim flags → configuration', () => {
     return parsed.value.config;
   };
 
-  it('defaults: vLLM-like cache and batching on the H100 + Llama-3.1-8B profile', () => {
+  it('defaults: vLLM-like cache and batching on the H100 + Llama-3.1-8B profile (vLLM batches 1024 on an H100)', () => {
     const c = serve([]);
     assert.equal(c.port, 8000);
     assert.equal(c.modelName, 'meta-llama/Llama-3.1-8B-Instruct');
     assert.equal(c.dialect, 'vllm');
     assert.deepEqual(
       { blockSize: c.engine.blockSize, maxNumSeqs: c.engine.maxNumSeqs, maxNumBatchedTokens: c.engine.maxNumBatchedTokens, maxModelLen: c.engine.maxModelLen, prefix: c.engine.enablePrefixCaching },
-      { blockSize: 16, maxNumSeqs: 256, maxNumBatchedTokens: 8192, maxModelLen: 8192, prefix: true },
+      { blockSize: 16, maxNumSeqs: 1024, maxNumBatchedTokens: 8192, maxModelLen: 8192, prefix: true },
     );
     assert.ok(c.engine.numGpuBlocks > 20_000);
   });
