@@ -1,20 +1,21 @@
 // `kubectl inference bench` and `recommend` on the local control plane: a model deployed with `deploy`, its pods
-// run by a fake kubelet as kinfer-sim processes (H100 speed, from the pods' annotations), a kinfer-picker in proxy
+// run by a fake kubelet as kinfer-sim processes (the containers' own vllm command lines, on the nodes' H100s), a kinfer-picker in proxy
 // mode in front of them, and a Gateway + HTTPRoute that name the pool, so `bench NAME` finds its way in as a client
 // would (through the picker). The Gateway API and InferencePool CRDs are stand-ins (same group/version/kind, open
 // schema): no registry this machine reaches publishes them. The Gateway's status is written by the test, since
 // no gateway controller runs here; its address is the picker's.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ApiextensionsV1Api, CustomObjectsApi, KubernetesObjectApi } from '@kubernetes/client-node';
-import { simArgs } from '../demo/sim-args.js';
+import { SimFleet } from '../demo/sim-args.js';
 import { Cluster, KUBECTL, ROOT } from './harness/cluster.js';
 import { standInCrd } from './harness/crds.js';
 import { FakeKubelet } from './harness/kubelet.js';
+import { startProxyPicker } from './harness/picker.js';
 import { createNodes } from './harness/nodes.js';
 import { waitFor } from './harness/wait.js';
 import { runProcess, type Run } from '../run.js';
@@ -33,7 +34,7 @@ describe('kubectl inference bench and recommend against kinfer-sim replicas', { 
   const dir = mkdtempSync(join(tmpdir(), 'kinfer-bench-'));
   const store = join(dir, 'profiles.db');
   const children: ChildProcess[] = [];
-  const sims = new Map<string, ChildProcess>();
+  let sims: SimFleet | undefined;
   let kubelet: FakeKubelet | undefined;
 
   const run = (args: readonly string[], timeoutMs = 120_000): Promise<Run> => runProcess(KUBECTL, ['inference', ...args, '-n', NS], {
@@ -63,51 +64,22 @@ describe('kubectl inference bench and recommend against kinfer-sim replicas', { 
       }
     }, { what: 'the stand-in CRDs to be served', timeoutMs: 30_000 });
 
-    kubelet = new FakeKubelet(cluster.kubeConfig, {
-      hooks: {
-        async onPodStart(pod, ip) {
-          const args = simArgs(pod, ip);
-          if (!args) return;
-          const child = spawn(process.execPath, args, { stdio: 'ignore' });
-          sims.set(pod.metadata?.uid ?? ip, child);
-          // Ready only once the sim answers, as a readiness probe would have it.
-          await waitFor(async () => {
-            try {
-              return (await fetch(`http://${ip}:${args[args.indexOf('--port') + 1]}/health`)).ok || undefined;
-            } catch {
-              return undefined;
-            }
-          }, { what: `kinfer-sim on ${ip}`, timeoutMs: 20_000 });
-        },
-        async onPodStop(pod) {
-          sims.get(pod.metadata?.uid ?? '')?.kill('SIGTERM');
-        },
-      },
-    });
+    sims = new SimFleet(cluster.kubeConfig);
+    kubelet = new FakeKubelet(cluster.kubeConfig, { hooks: sims.hooks });
     await kubelet.start();
   }, { timeout: 300_000 });
 
   after(async () => {
     for (const child of children) child.kill('SIGKILL');
     await kubelet?.stop();
-    for (const child of sims.values()) child.kill('SIGKILL');
+    sims?.stopAll('SIGKILL');
     await cluster.stop();
   });
 
   test('deploy two replicas on H100s and put a picker and a Gateway in front of them', async () => {
     const deployed = await run(['deploy', MODEL, '--accelerator', 'nvidia-h100-80gb', '--tp', '1', '--replicas', '2', '--max-model-len', '4096', '--kv-reserve-seqs', '8', '--no-picker', '--wait', '--timeout', '90s']);
     assert.equal(deployed.code, 0, deployed.stderr);
-    const picker = spawn(process.execPath, [join(ROOT, 'bin', 'kinfer-picker.js'), '--mode', 'proxy', '--host', '127.0.0.1', '--port', String(PICKER_PORT), '--health-port', String(PICKER_PORT + 1),
-      '--selector', `kinfer.dev/deployment=${NAME},app.kubernetes.io/component=model-server`, '-n', NS, '--kubeconfig', cluster.kubeconfigPath, '--log-level', 'warn'], { stdio: 'ignore' });
-    children.push(picker);
-    await waitFor(async () => {
-      try {
-        const body = await (await fetch(`http://127.0.0.1:${PICKER_PORT + 1}/debug/endpoints`)).json() as { endpoints: { metrics?: unknown }[] };
-        return body.endpoints.length === 2 && body.endpoints.every((e) => e.metrics) ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    }, { what: 'the picker to scrape both replicas', timeoutMs: 30_000 });
+    children.push(await startProxyPicker(cluster, { deployment: NAME, namespace: NS, port: PICKER_PORT, replicas: 2 }));
 
     const custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
     await custom.createNamespacedCustomObject({
@@ -175,7 +147,7 @@ describe('kubectl inference bench and recommend against kinfer-sim replicas', { 
   test('deploy --target-ttft-ms chooses with the same recommendation', async () => {
     const planned = await run(['deploy', MODEL, '--name', 'targeted', '--target-ttft-ms', '2000', '--target-ntpot-ms', '30', '--input-tokens', '500', '--output-tokens', '40', '--dry-run=client']);
     assert.equal(planned.code, 0, planned.stderr);
-    assert.match(planned.stderr, /^recommend: \d × nvidia-h100-80gb, \d+ output tokens\/s per replica at TTFT p99 \d+ ms, NTPOT p99 [\d.]+ ms \((measured|estimated, calibrated)\)$/m);
+    assert.match(planned.stderr, /^recommend: \d × nvidia-h100-80gb, \d+ output tokens\/s per replica at TTFT p99 \d+ ms, NTPOT p99 [\d.]+ ms, \d+ requests in flight \((measured|estimated, calibrated)\)$/m);
     assert.match(planned.stdout, /^meta-llama\/Llama-3\.1-8B-Instruct: 1 replica\(s\) on nvidia-h100-80gb/m);
     const impossible = await run(['deploy', MODEL, '--name', 'targeted', '--target-ttft-ms', '1', '--dry-run=client']);
     assert.equal(impossible.code, 1);
