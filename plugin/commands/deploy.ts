@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { acceleratorByName } from '../../src/accelerators/catalog.js';
 import { catalogInventory, inventory, type AcceleratorInventory } from '../../src/deploy/inventory.js';
 import { planDeployment, type DeployPlan, type DeploySpec } from '../../src/deploy/plan.js';
+import { describeChanges, fittingChanges, type FittingChange } from '../../src/deploy/suggest.js';
 import { DNS_1123, defaultName } from '../../src/manifests/labels.js';
 import { buildModelObjects, type ModelDeployment } from '../../src/manifests/model.js';
 import { buildPickerObjects } from '../../src/manifests/picker.js';
@@ -111,7 +112,7 @@ the same HBM need.`;
       ? this.recommended(spec, nodes.inventory, flags, flags.server as ServerKind, models)
       : { spec, batchWhy: spec.maxBatch !== undefined ? 'set by --max-batch' : undefined };
     const plan = planDeployment(targeted.spec, nodes.inventory);
-    if (!plan.ok) throw new KubeError(plan.error);
+    if (!plan.ok) throw new KubeError(withChanges(plan.error, fittingChanges(targeted.spec, nodes.inventory)));
     if (flags.explain) this.log(explain(plan.value, targeted, flags.server as ServerKind));
 
     const pool = !flags['no-pool'] && (nodes.online ? await cluster.hasInferencePool() : true);
@@ -133,7 +134,8 @@ the same HBM need.`;
       ...(hfToken ? { hfTokenSecret: { name: hfToken.split(':')[0]!, key: hfToken.split(':')[1] ?? 'token' } } : {}),
     };
     const built = buildModelObjects(deployment);
-    if (!built.ok) throw new KubeError(built.error);
+    // Without a LeaderWorkerSet, only what fits on one node helps.
+    if (!built.ok) throw new KubeError(withChanges(built.error, fittingChanges(targeted.spec, nodes.inventory).filter((c) => !c.multiNode)));
     // The pool's endpoint picker comes with it (what `route install` applies), with kinfer's default profile.
     const objects = pool && !flags['no-picker']
       ? [...built.value, ...buildPickerObjects({ pool: name, namespace: cluster.namespace, configYaml: KINFER_CONFIG_YAML, ...(flags['picker-image'] ? { image: flags['picker-image'] } : {}) })]
@@ -177,7 +179,8 @@ the same HBM need.`;
     const best = options[0];
     if (!best) {
       const why = result.infeasible.map((x) => `${x.tp !== undefined ? `${x.tp} × ` : ''}${x.accelerator}: ${x.why}`).join('; ');
-      throw new KubeError(`no accelerator in the cluster serves ${spec.model.id} within the targets${why ? `: ${why}` : ''}`);
+      const changes = result.changes ? `; ${describeChanges(result.changes)}` : '';
+      throw new KubeError(`no accelerator in the cluster serves ${spec.model.id} within the targets${why ? `: ${why}` : ''}${changes}`);
     }
     const batch = operatingBatch(best, input.workload);
     this.note(`recommend: ${best.tp} × ${best.accelerator}, ${best.operating.outputTokensPerSecond.toFixed(0)} output tokens/s per replica at TTFT p99 ${best.operating.ttftP99Ms.toFixed(0)} ms, NTPOT p99 ${best.operating.ntpotP99Ms.toFixed(1)} ms, ${batch} requests in flight (${best.source})`);
@@ -209,6 +212,10 @@ the same HBM need.`;
       return { inventory: offline, online: false };
     }
   }
+}
+
+function withChanges(error: string, changes: readonly FittingChange[]): string {
+  return changes.length > 0 ? `${error}; ${describeChanges(changes)}` : error;
 }
 
 /** The spec to deploy, and why its server batch cap is what it is (absent: the server's own default). */

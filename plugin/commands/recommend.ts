@@ -6,7 +6,8 @@ import { DTYPES, KV_DTYPES, type Dtype, type KvDtype } from '../../src/models/dt
 import { DEFAULT_MAX_MODEL_LEN, DEFAULT_MEMORY_UTILIZATION } from '../../src/models/memory.js';
 import { svgPlot, terminalPlot, type PlotPanel } from '../../src/profiles/plot.js';
 import type { PriceTable, Pricing } from '../../src/profiles/pricing.js';
-import type { Recommendation, RecommendInput, RecommendOption, Targets } from '../../src/profiles/recommend.js';
+import { operatingBatch, type Recommendation, type RecommendInput, type RecommendOption, type Targets } from '../../src/profiles/recommend.js';
+import { BATCH_FLAG } from '../../src/servers/batch.js';
 import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
 import { formatGiB } from '../../src/units/quantity.js';
 import { KubeCommand, UsageError } from '../base.js';
@@ -162,9 +163,21 @@ function report(result: Recommendation, input: RecommendInput, limit: number): s
     if (best.replicas !== undefined) {
       lines.push(`For ${input.requestRate} req/s: ${best.replicas} replica${best.replicas > 1 ? 's' : ''} (${best.replicas * best.tp} devices)${best.pricePerHour !== undefined ? `, ${money(best.replicas * best.pricePerHour)}/hour` : ''}.`);
     }
-    lines.push(`  kubectl inference deploy ${input.model.id} --accelerator ${best.accelerator} --tp ${best.tp}${best.replicas !== undefined ? ` --replicas ${best.replicas}` : ''}`);
+    const targets = [
+      input.targets.ttftMs !== undefined ? ` --target-ttft-ms ${input.targets.ttftMs}` : '',
+      input.targets.ntpotMs !== undefined ? ` --target-ntpot-ms ${input.targets.ntpotMs}` : '',
+    ].join('');
+    lines.push(`  kubectl inference deploy ${input.model.id} --accelerator ${best.accelerator} --tp ${best.tp}${best.replicas !== undefined ? ` --replicas ${best.replicas}` : ''}${targets}`);
+    const inFlight = operatingBatch(best, input.workload);
+    lines.push(targets
+      ? `Server batch: deploy with these targets passes ${BATCH_FLAG[input.server]} ${inFlight}, the requests in flight at that load (the KV reservation --kv-reserve-seqs is separate: it only sizes placement).`
+      : `Server batch: without targets deploy passes no ${BATCH_FLAG[input.server]} and the server keeps its own default (--explain says which); saturation here is ${inFlight} in flight.`);
   } else {
     lines.push(`No option meets the targets${result.infeasible.length > 0 ? '; see why below' : ''}.`);
+    if (result.changes) {
+      lines.push(`Nothing here holds ${input.model.id} at ${input.dtype} with a ${input.maxModelLen}-token context on one node. What would, cheapest first:`);
+      for (const c of result.changes) lines.push(`  ${c.flags}: ${c.text}`);
+    }
   }
   if (result.options.length > 0) {
     lines.push('');
@@ -200,10 +213,12 @@ function asData(result: Recommendation, input: RecommendInput): object {
     ...(input.requestRate !== undefined ? { requestRate: input.requestRate } : {}),
     pricing: { kind: input.pricing, source: input.prices.source, asOf: input.prices.asOf, ...(input.prices.region ? { region: input.prices.region } : {}) },
     recommendation: result.options[0] ? { accelerator: result.options[0].accelerator, tp: result.options[0].tp, reason: result.reason } : null,
+    ...(result.changes ? { changes: result.changes.map((c) => ({ flags: c.flags, text: c.text, replicaHbmBytes: c.replicaHbmBytes })) } : {}),
     options: result.options.map((o) => ({
       accelerator: o.accelerator, tp: o.tp, source: o.source, origin: o.origin,
       memory: { needBytes: Math.round(o.memory.needBytes), usableBytes: Math.round(o.memory.usableBytes), headroom: o.memory.headroom, kvCapacityTokens: o.memory.kvCapacityTokens },
       operating: o.operating,
+      serverBatch: operatingBatch(o, input.workload),
       ...(o.pricePerHour !== undefined ? { pricePerHour: o.pricePerHour } : {}),
       ...(o.costPerMillionTokens !== undefined ? { costPerMillionOutputTokens: o.costPerMillionTokens } : {}),
       ...(o.replicas !== undefined ? { replicas: o.replicas } : {}),

@@ -1,6 +1,7 @@
 import { acceleratorByName, type AcceleratorType } from '../accelerators/catalog.js';
 import type { AcceleratorInventory } from '../deploy/inventory.js';
 import { optionFor, type DeploySpec, type PlacementOption } from '../deploy/plan.js';
+import { fittingChanges, type FittingChange } from '../deploy/suggest.js';
 import type { Dtype, KvDtype } from '../models/dtype.js';
 import type { ModelSpec } from '../models/spec.js';
 import type { ServerKind } from '../servers/templates.js';
@@ -71,6 +72,8 @@ export interface Recommendation {
   readonly reason?: string;
   /** Calibrated efficiencies per accelerator type, where measured profiles exist. */
   readonly calibration: ReadonlyMap<string, Efficiency & { readonly profiles: number }>;
+  /** When the model fits no candidate: the changes that would make it fit, cheapest first. */
+  readonly changes?: readonly FittingChange[];
 }
 
 /** Measured workloads within this relative distance of the asked shape count as the same workload. */
@@ -206,7 +209,12 @@ export function recommend(input: RecommendInput): Recommendation {
   }
   const reasons = infeasible.filter((x) => x.tp !== undefined || !placed.has(x.accelerator));
   options.sort(compare);
-  return { options, infeasible: reasons, calibration, ...(options[0] ? { reason: reasonFor(options, input) } : {}) };
+  const changes = placed.size === 0 ? fittingChanges(spec, input.candidates) : [];
+  return {
+    options, infeasible: reasons, calibration,
+    ...(options[0] ? { reason: reasonFor(options, input) } : {}),
+    ...(changes.length > 0 ? { changes } : {}),
+  };
 }
 
 function evaluate(

@@ -4,7 +4,7 @@
 // it through a kinfer-picker; the measured profile's highest rate within the targets must be at least 0.8× the
 // rate recommend promised. kinfer-sim times its steps with the same roofline the estimate uses, so this tests
 // the plumbing (flags, annotations, kubelet, picker), not physics: a server capped at 1 sequence, as deploy
-// once wrote, serves about 1/25 of the promise here and fails.
+// once wrote, serves a fraction of the promise and fails (checked: with --max-batch 1 an 8B served 143 tokens/s).
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -25,10 +25,15 @@ const NODES = `
 - { name: h100, count: 1, scheme: gke, type: nvidia-h100-80gb, devices: 8, zone: us-central1-a, cpu: 96, memory: 1Ti }
 `;
 const NS = 'loop';
-const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
+// Llama 70B on 4 H100s: ~30 ms steps and under 1,000 tokens/s, so the simulation's timers (and the bench
+// client's clock) hold up on a busy two-core test machine; the 8B's 7 ms steps at 2,000+ tokens/s did not.
+const MODEL = 'meta-llama/Llama-3.1-70B-Instruct';
+const TP = 4;
 const BASE_PORT = 31330;
 const PICKER_PORT = BASE_PORT + 20;
-const TARGETS = { ttftMs: 500, ntpotMs: 15 };
+// NTPOT decides the operating point; the TTFT target is loose, as a p99 of a few hundred requests is a few
+// worst cases, and the worst TTFT on a shared machine is a scheduling hiccup, not the engine.
+const TARGETS = { ttftMs: 2000, ntpotMs: 30 };
 const WORKLOAD = ['--input-tokens', '500', '--output-tokens', '100'];
 
 describe('closed loop: deploy --target-* → kinfer-sim from the pod spec → bench through the picker', { timeout: 420_000 }, () => {
@@ -64,10 +69,10 @@ describe('closed loop: deploy --target-* → kinfer-sim from the pod spec → be
 
   test('with targets: the server runs at the concurrency recommend chose and serves ≥ 0.8× the rate it promised', async (t) => {
     const name = 'targeted';
-    const deployed = await run(['deploy', MODEL, '--name', name, '--accelerator', 'nvidia-h100-80gb', '--tp', '1', '--max-model-len', '4096',
+    const deployed = await run(['deploy', MODEL, '--name', name, '--accelerator', 'nvidia-h100-80gb', '--tp', String(TP), '--max-model-len', '4096',
       '--target-ttft-ms', String(TARGETS.ttftMs), '--target-ntpot-ms', String(TARGETS.ntpotMs), ...WORKLOAD, '--no-pool', '--explain', '--wait', '--timeout', '90s']);
     assert.equal(deployed.code, 0, deployed.stderr);
-    const promised = /^recommend: 1 × nvidia-h100-80gb, (\d+) output tokens\/s per replica at .*, (\d+) requests in flight \(estimated\)$/m.exec(deployed.stderr);
+    const promised = /^recommend: 4 × nvidia-h100-80gb, (\d+) output tokens\/s per replica at .*, (\d+) requests in flight \(estimated\)$/m.exec(deployed.stderr);
     assert.ok(promised, deployed.stderr);
     const batch = Number(promised[2]);
     assert.ok(batch > 1, `recommend's operating concurrency ${batch}`);
@@ -84,18 +89,18 @@ describe('closed loop: deploy --target-* → kinfer-sim from the pod spec → be
     const rec = await run(['recommend', MODEL, '--in-cluster', '--max-model-len', '4096', '--target-ttft-ms', String(TARGETS.ttftMs), '--target-ntpot-ms', String(TARGETS.ntpotMs), ...WORKLOAD, '-o', 'json']);
     assert.equal(rec.code, 0, rec.stderr);
     const option = (JSON.parse(rec.stdout) as { options: { accelerator: string; tp: number; operating: ProfilePoint }[] }).options
-      .find((o) => o.accelerator === 'nvidia-h100-80gb' && o.tp === 1)!;
+      .find((o) => o.accelerator === 'nvidia-h100-80gb' && o.tp === TP)!;
     assert.ok(Math.abs(option.operating.outputTokensPerSecond - Number(promised[1])) <= 1, 'deploy and recommend agree');
     const rate = option.operating.requestRate;
 
     children.push(await startProxyPicker(cluster, { deployment: name, namespace: NS, port: PICKER_PORT, replicas: 1 }));
 
     // Poisson arrivals around the promise, as recommend's estimate assumes.
-    const rates = [0.5, 0.85, 1, 1.2].map((f) => (f * rate).toFixed(2));
-    const bench = await run(['bench', name, '--endpoint', `http://127.0.0.1:${PICKER_PORT}`, '--rates', rates.join(','), '--stage-duration', '8s', ...WORKLOAD, '-o', 'json'], 240_000);
+    const rates = [0.5, 0.7, 0.85, 1, 1.15].map((f) => (f * rate).toFixed(2));
+    const bench = await run(['bench', name, '--endpoint', `http://127.0.0.1:${PICKER_PORT}`, '--rates', rates.join(','), '--stage-duration', '12s', ...WORKLOAD, '-o', 'json'], 240_000);
     assert.equal(bench.code, 0, bench.stderr);
     const measured = JSON.parse(bench.stdout) as { key: { accelerator: string; tp: number }; points: ProfilePoint[] };
-    assert.deepEqual([measured.key.accelerator, measured.key.tp], ['nvidia-h100-80gb', 1]);
+    assert.deepEqual([measured.key.accelerator, measured.key.tp], ['nvidia-h100-80gb', TP]);
     const served = operatingPoint(measured.points, TARGETS);
     assert.ok('point' in served, `the lightest stage already misses the targets: ${JSON.stringify(measured.points)}`);
     const ratio = served.point.requestRate / rate;
@@ -105,7 +110,7 @@ describe('closed loop: deploy --target-* → kinfer-sim from the pod spec → be
 
   test('without targets: no batch flag, the server runs at its own default for the accelerator (vLLM: 1024 on an H100)', async () => {
     const name = 'defaults';
-    const deployed = await run(['deploy', MODEL, '--name', name, '--accelerator', 'nvidia-h100-80gb', '--tp', '1', '--max-model-len', '4096', '--no-pool', '--explain', '--wait', '--timeout', '90s']);
+    const deployed = await run(['deploy', 'meta-llama/Llama-3.1-8B-Instruct', '--name', name, '--accelerator', 'nvidia-h100-80gb', '--tp', '1', '--max-model-len', '4096', '--no-pool', '--explain', '--wait', '--timeout', '90s']);
     assert.equal(deployed.code, 0, deployed.stderr);
     assert.match(deployed.stdout, /^server batch: no --max-num-seqs flag: the server's default on nvidia-h100-80gb is 1024, vLLM's default/m);
     const [pod] = await podsOf(name);
