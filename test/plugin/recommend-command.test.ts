@@ -26,13 +26,24 @@ describe('kubectl inference recommend and profiles (no cluster)', { timeout: 120
     const lines = run.stdout.split('\n');
     assert.match(lines[0]!, /^meta-llama\/Llama-3\.1-70B-Instruct \(vllm\), 1000 in \/ 200 out tokens, targets: TTFT p99 ≤ 1000 ms, NTPOT p99 ≤ 50 ms$/);
     assert.match(lines[2]!, /^Recommendation: \d × nvidia-h100-80gb per replica: lowest on-demand cost per million output tokens within TTFT p99 ≤ 1000 ms and NTPOT p99 ≤ 50 ms \(\$[\d.]+ at \d+ output tokens\/s per replica, estimated\)/);
-    assert.match(run.stdout, /^ {2}kubectl inference deploy meta-llama\/Llama-3\.1-70B-Instruct --accelerator nvidia-h100-80gb --tp \d$/m);
+    assert.match(run.stdout, /^ {2}kubectl inference deploy meta-llama\/Llama-3\.1-70B-Instruct --accelerator nvidia-h100-80gb --tp \d --target-ttft-ms 1000 --target-ntpot-ms 50$/m);
+    // The server batch deploy would pass is the operating concurrency, not the KV reservation (and never 1 here).
+    assert.match(run.stdout, /^Server batch: deploy with these targets passes --max-num-seqs (\d{2,}), the requests in flight at that load \(the KV reservation --kv-reserve-seqs is separate/m);
     assert.match(run.stdout, /^# +ACCELERATOR +TP +MEMORY \(NEED\/USABLE\) +KV TOKENS +REQ\/S +OUT TOK\/S +TTFT P99 +NTPOT P99 +\$\/HOUR +\$\/1M OUT +FIGURES$/m);
     assert.match(run.stdout, /^1 +nvidia-h100-80gb +\d +[\d.]+ GiB \/ [\d.]+ GiB +[\d,]+ +[\d.]+ +[\d,]+ +[\d.]+ ms +[\d.]+ ms +\$[\d.]+ +\$[\d.]+ +estimated$/m);
     assert.match(run.stdout, /^Not feasible:$/m);
     assert.match(run.stdout, /^nvidia-l4 +- +needs 16 devices over 2 nodes; recommend covers single-node replicas$/m);
     assert.match(run.stdout, /^nvidia-a100-80gb +2 +misses the target even at batch 1: NTPOT p99 [\d.]+ ms > 50 ms \(estimated\)$/m);
     assert.match(run.stdout, /^prices: on-demand, USD per device-hour, us-central1, as of \d{4}-\d\d-\d\d \(override with --prices FILE\)$/m);
+  });
+
+  it('nothing fits one node: the changes that would, cheapest first, in the report and in JSON (exit 1)', async () => {
+    const run = await cli(['recommend', 'meta-llama/Llama-3.1-405B-Instruct', '--accelerator', 'nvidia-h100-80gb']);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stdout, /^Nothing here holds meta-llama\/Llama-3\.1-405B-Instruct at bf16 with a 8192-token context on one node\. What would, cheapest first:\n {2}--dtype fp8: fp8 weights on 8 × nvidia-h100-80gb .*\n {2}2 nodes per replica: a LeaderWorkerSet of 16 × nvidia-h100-80gb over 2 nodes/m);
+    const json = await cli(['recommend', 'meta-llama/Llama-3.1-405B-Instruct', '--accelerator', 'nvidia-h100-80gb', '-o', 'json']);
+    const data = JSON.parse(json.stdout) as { changes: { flags: string }[] };
+    assert.deepEqual(data.changes.map((c) => c.flags), ['--dtype fp8', '2 nodes per replica']);
   });
 
   it('--pricing spot, a --prices file laid over the table, and --rate for replicas', async () => {
