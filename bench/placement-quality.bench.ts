@@ -159,7 +159,7 @@ function main(): void {
   print();
   print('Workload: catalog models (small: Llama 3.1 8B, Gemma 2 9B, Qwen2.5 7B, Mistral 7B, 50%; medium: Gemma 2 27B, Qwen3 32B,');
   print('Mixtral 8x7B, 30%; large: Llama 3.1 70B, Qwen2.5 72B, gpt-oss-120b, 20%), bf16 70% / fp8 30% (gpt-oss: mxfp4), KV fp8 20%,');
-  print('max-model-len 4k-32k, max-num-seqs 1-32; TP = fewest GPUs of a random cluster type that hold it (x2 for 20%).');
+  print('max-model-len 4k-32k, kv-reserve-seqs 1-32; TP = fewest GPUs of a random cluster type that hold it (x2 for 20%).');
   print('The pod accepts any accelerator type that fits (no kinfer.dev/accelerators). Nodes spread over 3 zones.');
   print();
 

@@ -175,7 +175,7 @@ function report(result: Recommendation, input: RecommendInput, limit: number): s
   } else {
     lines.push(`No option meets the targets${result.infeasible.length > 0 ? '; see why below' : ''}.`);
     if (result.changes) {
-      lines.push(`Nothing here holds ${input.model.id} at ${input.dtype} with a ${input.maxModelLen}-token context on one node. What would, cheapest first:`);
+      lines.push(`Nothing here holds ${input.model.id} at ${input.dtype} with --max-model-len ${input.maxModelLen} on one node. What would, cheapest first:`);
       for (const c of result.changes) lines.push(`  ${c.flags}: ${c.text}`);
     }
   }

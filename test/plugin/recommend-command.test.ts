@@ -40,7 +40,7 @@ describe('kubectl inference recommend and profiles (no cluster)', { timeout: 120
   it('nothing fits one node: the changes that would, cheapest first, in the report and in JSON (exit 1)', async () => {
     const run = await cli(['recommend', 'meta-llama/Llama-3.1-405B-Instruct', '--accelerator', 'nvidia-h100-80gb']);
     assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stdout, /^Nothing here holds meta-llama\/Llama-3\.1-405B-Instruct at bf16 with a 8192-token context on one node\. What would, cheapest first:\n {2}--dtype fp8: fp8 weights on 8 × nvidia-h100-80gb .*\n {2}2 nodes per replica: a LeaderWorkerSet of 16 × nvidia-h100-80gb over 2 nodes/m);
+    assert.match(run.stdout, /^Nothing here holds meta-llama\/Llama-3\.1-405B-Instruct at bf16 with --max-model-len 8192 on one node\. What would, cheapest first:\n {2}--dtype fp8: fp8 weights on 8 × nvidia-h100-80gb .*\n {2}2 nodes per replica: a LeaderWorkerSet of 16 × nvidia-h100-80gb over 2 nodes/m);
     const json = await cli(['recommend', 'meta-llama/Llama-3.1-405B-Instruct', '--accelerator', 'nvidia-h100-80gb', '-o', 'json']);
     const data = JSON.parse(json.stdout) as { changes: { flags: string }[] };
     assert.deepEqual(data.changes.map((c) => c.flags), ['--dtype fp8', '2 nodes per replica']);
