@@ -57,6 +57,27 @@ describe('buildModelObjects (golden)', () => {
 });
 
 describe('buildModelObjects: rules', () => {
+  it('the server batch flag appears only with a cap, and never is the KV reservation', () => {
+    const cases: { server: 'vllm' | 'sglang'; maxBatch?: number; flag: string; want?: string }[] = [
+      { server: 'vllm', flag: '--max-num-seqs' },
+      { server: 'vllm', maxBatch: 161, flag: '--max-num-seqs', want: '161' },
+      { server: 'sglang', flag: '--max-running-requests' },
+      { server: 'sglang', maxBatch: 48, flag: '--max-running-requests', want: '48' },
+    ];
+    for (const c of cases) {
+      const d = deployment('meta-llama/Llama-3.1-8B-Instruct', { accelerators: ['nvidia-h100-80gb'], server: c.server });
+      const withCap = { ...d, spec: { ...d.spec, kvReserveSeqs: 7, ...(c.maxBatch !== undefined ? { maxBatch: c.maxBatch } : {}) } };
+      const built = buildModelObjects(withCap);
+      assert.ok(built.ok);
+      const template = (built.value[0] as unknown as { spec: { template: { metadata: { annotations: Record<string, string> }; spec: { containers: { args: string[] }[] } } } }).spec.template;
+      const args = template.spec.containers[0]!.args;
+      const at = args.indexOf(c.flag);
+      assert.equal(at >= 0 ? args[at + 1] : undefined, c.want, `${c.server} ${args.join(' ')}`);
+      assert.equal(template.metadata.annotations['kinfer.dev/kv-reserve-seqs'], '7');
+      assert.ok(!args.includes('7'), 'the reservation is not passed to the server');
+    }
+  });
+
   it('every object carries the managed-by and model labels; the pool and Service select only serving pods', () => {
     const built = buildModelObjects(deployment('meta-llama/Llama-3.1-8B-Instruct', { accelerators: ['nvidia-l4'] }));
     assert.ok(built.ok);
