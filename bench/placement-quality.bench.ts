@@ -9,6 +9,8 @@
 //  2. Streams with arrivals and departures on 64- and 192-node clusters at 1.2x offered load (by GPUs).
 //  3. A load sweep on one mix.
 //  4. Ablations of kinfer's scorer weights on 192-node streams.
+//  5. kube-scheduler's node sampling at 5,000 nodes: percentageOfNodesToScore unset (adaptive, 10% there) vs 100.
+//     `node dist/bench/placement-quality.bench.js --only sampling` runs this part alone.
 // Ties between equally scored nodes are broken by a seeded PRNG, as kube-scheduler's selectHost picks at random.
 // No queueing: a replica that no node accepts on arrival is rejected and counted, never retried.
 
@@ -20,6 +22,7 @@ import {
   type Arrival, type ClusterMix, type Policy, type ReplayMetrics,
 } from './lib/placement-sim.js';
 import type { NodeObject } from '../test/builders.js';
+import { numFeasibleNodesToFind } from './lib/node-sampling.js';
 
 const L4x8 = { accelerator: 'nvidia-l4', devices: 8 };
 const L4x4 = { accelerator: 'nvidia-l4', devices: 4 };
@@ -142,6 +145,87 @@ function stream(mix: ClusterMix, size: number, load: number, seed: number, measu
   return { mix: mix.name, nodes: size, gpus, load, meanLifetime, arrivals: measured, policies };
 }
 
+// ---------------------------------------------------------------- 5. node sampling at scale
+
+const SAMPLING_NODES = 5000;
+/** Settings compared: 0 = unset (kube-scheduler's adaptive default, 10% at 5,000 nodes), and 100. */
+const SAMPLING_SETTINGS = [0, 100];
+const SAMPLING_MIXES = ['mixed', 'l4-heavy'];
+const SAMPLING_MEASURED = 3000;
+/** Warm-up in mean lifetimes: enough to fill the cluster to its steady state at this load. */
+const SAMPLING_WARMUP_LIFETIMES = 1.5;
+
+interface SamplingRow {
+  mix: string;
+  nodes: number;
+  gpus: number;
+  meanLifetime: number;
+  arrivals: number;
+  settings: { percentageOfNodesToScore: number; feasibleToFind: number; metrics: ReplayMetrics; msPerCycle: number }[];
+}
+
+/** Deterministic Fisher-Yates: kube-scheduler walks nodes in its node tree's order, which says nothing of their type. */
+function shuffled<T>(items: readonly T[], rng: Rng): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(rng() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/**
+ * A stream at the streams' load on a 5,000-node cluster, once per sampling setting: the extender (kinfer's default
+ * policy) sees only the window the scheduler sends. Same nodes, node order and arrivals for every setting.
+ */
+function samplingRun(mix: ClusterMix, seed: number): SamplingRow {
+  const nodes = shuffled(clusterOfSize(mix, SAMPLING_NODES), mulberry32(seed + 1));
+  const gpus = clusterDevices(nodes);
+  const tp = meanTp(nodes, seed + 2);
+  const meanLifetime = Math.round((STREAM_LOAD * gpus) / tp);
+  const warmup = Math.round(SAMPLING_WARMUP_LIFETIMES * meanLifetime);
+  const rng = mulberry32(seed);
+  const types = nodeTypesOf(nodes);
+  const arrivals: Arrival[] = [];
+  for (let k = 0; k < warmup + SAMPLING_MEASURED; k += 1) arrivals.push(arrivalOf(drawSpec(rng, types), lifetimeOf(rng, meanLifetime)));
+  const policy = POLICIES.find((p) => p.name === 'kinfer')!;
+  const settings = SAMPLING_SETTINGS.map((percentageOfNodesToScore) => {
+    const started = process.hrtime.bigint();
+    const metrics = replay(nodes, arrivals, policy, mulberry32(POLICY_SEED), { warmup, departures: true, sampling: { percentageOfNodesToScore } });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    // Wall time over every cycle run (warm-up included): the cost of one filter + prioritize round on the window.
+    return { percentageOfNodesToScore, feasibleToFind: numFeasibleNodesToFind(percentageOfNodesToScore, nodes.length), metrics, msPerCycle: ms / metrics.sampling!.totalCycles };
+  });
+  return { mix: mix.name, nodes: nodes.length, gpus, meanLifetime, arrivals: SAMPLING_MEASURED, settings };
+}
+
+function printSampling(print: (line?: string) => void): SamplingRow[] {
+  print(`## 5. kube-scheduler node sampling at ${SAMPLING_NODES} nodes: streams at ${STREAM_LOAD}x load, ${SAMPLING_MEASURED} arrivals counted after ${SAMPLING_WARMUP_LIFETIMES} mean lifetimes`);
+  print();
+  print('The scheduler walks the nodes from where its last cycle stopped and stops at numFeasibleNodesToFind nodes with enough');
+  print('free GPUs (pkg/scheduler/schedule_one.go); the extender filters and scores only those. Unset = adaptive: 50 - nodes/125 %,');
+  print('at least 5% and 100 nodes (10% = 500 nodes here). A cycle whose whole window the extender rejects is retried on the next');
+  print('window (the scheduler\'s backoff), until every node was walked. Node order shuffled (seeded). ms/cycle = wall time of');
+  print('kinfer\'s filter + prioritize per cycle in this process (the extender\'s share of scheduling latency; kube-scheduler\'s own');
+  print('filter and score plugins also run on the window, so its cost grows with the window too).');
+  print();
+  print('| mix | percentageOfNodesToScore | nodes sent per cycle | placed % | GPUs placed | rejected | rejected(frag) | over-prov HBM % | cycles / arrival | arrivals retried | ms / cycle |');
+  print('|---|---|---|---|---|---|---|---|---|---|---|');
+  const rows: SamplingRow[] = [];
+  MIXES.filter((m) => SAMPLING_MIXES.includes(m.name)).forEach((mix, i) => {
+    const row = samplingRun(mix, 20_000 + 97 * i);
+    rows.push(row);
+    for (const s of row.settings) {
+      const m = s.metrics;
+      const sm = m.sampling!;
+      const label = s.percentageOfNodesToScore === 0 ? `unset (${fmt((100 * s.feasibleToFind) / row.nodes, 0)}%)` : `${s.percentageOfNodesToScore}`;
+      print(`| ${mix.name} | ${label} | ${fmt(sm.nodesSent / sm.cycles, 0)} | ${fmt((100 * m.placed) / m.arrivals)} | ${m.placedGpus} | ${m.rejected} | ${m.fragmentationRejected} | ${fmt(m.overprovisionedPct)} | ${fmt(sm.cycles / m.arrivals, 2)} | ${sm.retried} | ${fmt(s.msPerCycle, 2)} |`);
+    }
+  });
+  print();
+  return rows;
+}
+
 // ---------------------------------------------------------------- report
 
 function main(): void {
@@ -151,6 +235,14 @@ function main(): void {
     out.push(line);
     console.log(line);
   };
+
+  if (process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'sampling') {
+    const sampling = printSampling(print);
+    const seconds = (Date.now() - started) / 1000;
+    print(`Run time ${fmt(seconds)} s.`);
+    writeResult('placement-sampling.json', { generatedBy: 'bench/placement-quality.bench.ts --only sampling', sampling, seconds });
+    return;
+  }
 
   print('# Placement quality');
   print();
@@ -284,12 +376,11 @@ function main(): void {
     print(`| ${mix.name} | ${ablations.map((p) => fmt((100 * row.policies[p.name]!.placed) / row.arrivals)).join(' | ')} |`);
   });
   print();
+  const sampling = printSampling(print);
   const seconds = (Date.now() - started) / 1000;
   print(`Run time ${fmt(seconds)} s.`);
 
-  const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}placement-quality.json`, `${JSON.stringify({
+  writeResult('placement-quality.json', {
     generatedBy: 'bench/placement-quality.bench.ts',
     policies: POLICIES.map((p) => ({ name: p.name, description: p.description })),
     mixes: MIXES,
@@ -297,9 +388,16 @@ function main(): void {
     streams,
     sweep,
     ablation: { variants: ablations.map((p) => ({ name: p.name, description: p.description })), rows: ablation },
+    sampling,
     seconds,
-  }, null, 2)}\n`);
-  console.log(`\nwrote ${dir}placement-quality.json`);
+  });
+}
+
+function writeResult(file: string, result: unknown): void {
+  const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}${file}`, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`\nwrote ${dir}${file}`);
 }
 
 main();

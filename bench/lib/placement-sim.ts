@@ -11,6 +11,7 @@ import type { ScorerName } from '../../src/placement/registry.js';
 import { Placer, type FilterOutcome } from '../../src/placement/scheduler.js';
 import { ClusterState } from '../../src/placement/state.js';
 import { aNode, aPod, type NodeObject, type PodObject } from '../../test/builders.js';
+import { NodeSampler } from './node-sampling.js';
 import { pick, weighted, type Rng } from './prng.js';
 
 export const GPU = 'nvidia.com/gpu';
@@ -281,6 +282,7 @@ export interface ReplayMetrics {
   freeAtRejectPct: number;
   /** Mean, over rejections, of the free devices at that moment, % of cluster devices. */
   freeDevicesAtRejectPct: number;
+  sampling?: SamplingMetrics;
 }
 
 export interface ReplayOptions {
@@ -288,6 +290,25 @@ export interface ReplayOptions {
   readonly warmup: number;
   /** Departures happen (stream) or not (static batch). */
   readonly departures: boolean;
+  /**
+   * kube-scheduler's node sampling in front of the extender (see node-sampling.ts): each cycle the extender sees
+   * only the window of nodes the scheduler found feasible. A cycle whose window the extender rejects whole is
+   * retried, as the scheduler's backoff would, on the next window, until every node was walked once.
+   */
+  readonly sampling?: { readonly percentageOfNodesToScore: number };
+}
+
+/** What sampling cost, beside the placements (ReplayMetrics.sampling). */
+export interface SamplingMetrics {
+  readonly feasibleToFind: number;
+  /** Scheduling cycles run, counted arrivals. */
+  cycles: number;
+  /** Nodes sent to the extender, summed over counted cycles. */
+  nodesSent: number;
+  /** Counted arrivals that needed more than one cycle. */
+  retried: number;
+  /** Every cycle run, warm-up included (for timing). */
+  totalCycles: number;
 }
 
 /** Places `arrivals` in order with `policy`, through ClusterState + Placer.filter. No queueing, no retry. */
@@ -300,6 +321,8 @@ export function replay(nodes: readonly NodeObject[], arrivals: readonly Arrival[
   const clusterUsable = clusterUsableBytes(nodes);
   const totalDevices = clusterDevices(nodes);
   const departAt = new Map<number, { uid: string; allocated: number; need: number; devices: number }[]>();
+  const sampler = options.sampling ? new NodeSampler(names, options.sampling.percentageOfNodesToScore) : undefined;
+  const sampling: SamplingMetrics | undefined = sampler ? { feasibleToFind: sampler.feasibleToFind, cycles: 0, nodesSent: 0, retried: 0, totalCycles: 0 } : undefined;
 
   let allocated = 0;
   let needed = 0;
@@ -321,7 +344,31 @@ export function replay(nodes: readonly NodeObject[], arrivals: readonly Arrival[
     departAt.delete(k);
     const counted = k >= options.warmup;
     const { request } = arrival;
-    const outcome: FilterOutcome = placer.filter(request, state, names);
+    let outcome: FilterOutcome;
+    if (sampler) {
+      // The scheduler's own filter for an accelerator pod: enough free devices of the resource (NodeResourcesFit).
+      const fits = (name: string): boolean => {
+        const pool = state.node(name)?.accelerators?.pools.find((p) => p.resourceName === request.devices.resourceName);
+        return pool !== undefined && pool.devices - state.usedDevices(name, pool.resourceName) >= request.devices.count;
+      };
+      let walked = 0;
+      let cycles = 0;
+      for (;;) {
+        const { found: window, processed } = sampler.window(fits);
+        cycles += 1;
+        walked += processed;
+        if (counted) sampling!.nodesSent += window.length;
+        outcome = placer.filter(request, state, window);
+        if (outcome.passed.length > 0 || window.length === 0 || walked >= names.length) break;
+      }
+      sampling!.totalCycles += cycles;
+      if (counted) {
+        sampling!.cycles += cycles;
+        if (cycles > 1) sampling!.retried += 1;
+      }
+    } else {
+      outcome = placer.filter(request, state, names);
+    }
     const need = request.hbm!.totalBytes;
     if (counted) m.arrivals += 1;
     if (outcome.passed.length === 0) {
@@ -372,6 +419,7 @@ export function replay(nodes: readonly NodeObject[], arrivals: readonly Arrival[
     usedPct: pct(usedSum, samples),
     freeAtRejectPct: pct(freeAtReject, m.rejected),
     freeDevicesAtRejectPct: pct(freeDevicesAtReject, m.rejected),
+    ...(sampling ? { sampling } : {}),
   };
 }
 
