@@ -4,8 +4,10 @@
 // FailedScheduling event; a multi-host group lands in one block, then in one sub-block of it (GKE topology labels).
 // Label keys and values are the providers' (see test/src/accelerators/provider-labels.test.ts for each source).
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Cluster } from './harness/cluster.js';
+import { runProcess } from '../run.js';
+import { Cluster, KUBECTL, ROOT } from './harness/cluster.js';
 import { createNodes } from './harness/nodes.js';
 import { createPods, modelPod, placements, waitBound, waitFailedScheduling } from './harness/pods.js';
 
@@ -18,8 +20,10 @@ const NODES = `
 - { name: topo-a, scheme: gke, type: nvidia-h100-80gb, devices: 8, zone: us-central1-b, block: b1, subblock: s1 }
 - { name: topo-b, count: 2, scheme: gke, type: nvidia-h100-80gb, devices: 8, zone: us-central1-b, block: b1, subblock: s2 }
 - { name: topo-c, scheme: gke, type: nvidia-h100-80gb, devices: 8, zone: us-central1-b, block: b2, subblock: s3 }
+- { name: kar-a10g, scheme: karpenter, type: a10g, memoryMiB: 22888, devices: 1, zone: us-east-1a }
+- { name: cpu, cpu: 16, memory: 64Gi }
 `;
-const NODE_COUNT = 9;
+const NODE_COUNT = 11;
 const NS = 'default';
 const LLAMA_8B = 'meta-llama/Llama-3.1-8B-Instruct';
 const LLAMA_70B = 'meta-llama/Llama-3.1-70B-Instruct';
@@ -82,6 +86,25 @@ describe('discovery: EKS/Karpenter, AKS+GFD, GKE time-sharing and topology label
     assert.match(message, /nvidia-l4 GPUs here are shared \(time-slicing, 4 shares per GPU\): 2 shares may be one GPU, so tensor parallelism across shares is refused/);
     assert.match(message, /insufficient HBM: needs 45\.0 GiB, nvidia-l4 x2 gives 41\.\d GiB usable/);
     assert.equal((await placements(cluster.core, NS)).get('tp-over-shares'), undefined);
+  });
+
+  test('kubectl inference list nodes: what kinfer sees per node, and the types missing from the catalog', async () => {
+    const env = { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfigPath };
+    const text = await runProcess(KUBECTL, ['inference', 'list', 'nodes'], { env, timeoutMs: 120_000 });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^NAME\s+TYPE\s+SPEED DATA\s+DEVICES\s+TOPOLOGY\s+WHY/);
+    assert.match(text.stdout, /gke-ts\s+nvidia-l4\s+yes\s+4 shares × 5\.6 GiB \(time-slicing, 4 per GPU of 22\.5 GiB\)/);
+    assert.match(text.stdout, /kar-a10g\s+nvidia-a10g\s+no\s+1 × 22\.4 GiB\s+zone=us-east-1a\s+karpenter\.k8s\.aws\/instance-gpu-name=a10g/);
+    assert.match(text.stdout, /topo-b-0\s+nvidia-h100-80gb\s+yes\s+8 × 79\.6 GiB\s+zone=us-central1-b,block=b1,subBlock=s2/);
+    assert.doesNotMatch(text.stdout, /^cpu /m);
+    assert.match(text.stderr, /1 node\(s\) without accelerators not shown/);
+    assert.match(text.stderr, /Found but not in kinfer's catalog .*nvidia-a10g \(1 node\)/);
+    const json = await runProcess(KUBECTL, ['inference', 'list', 'nodes', '-o', 'json'], { env, timeoutMs: 120_000 });
+    assert.equal(json.code, 0, json.stderr);
+    const data = JSON.parse(json.stdout) as { items: { name: string; type?: string; source?: string }[]; missingFromCatalog: { type: string }[] };
+    assert.equal(data.items.length, NODE_COUNT);
+    assert.deepEqual(data.items.find((i) => i.name === 'eks-t4'), { ...data.items.find((i) => i.name === 'eks-t4'), type: 'nvidia-tesla-t4', source: 'eks' });
+    assert.deepEqual(data.missingFromCatalog.map((m) => m.type), ['nvidia-a10g']);
   });
 
   test('a 2-host group lands in one block, and in the one sub-block that holds it whole', () => {
