@@ -18,7 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mulberry32, type Rng } from './lib/prng.js';
 import {
-  POLICIES, arrivalOf, kinferPolicy, clusterDevices, clusterOfSize, drawSpec, exactOptimum, nodeTypesOf, replay, smallCluster,
+  POLICIES, arrivalOf, blockCluster, groupArrivals, kinferPolicy, clusterDevices, clusterOfSize, drawSpec, exactOptimum, nodeTypesOf, replay, smallCluster,
   type Arrival, type ClusterMix, type Policy, type ReplayMetrics,
 } from './lib/placement-sim.js';
 import type { NodeObject } from '../test/builders.js';
@@ -202,7 +202,46 @@ function samplingRun(mix: ClusterMix, seed: number): SamplingRow {
   return { mix: mix.name, nodes: nodes.length, gpus, arrivals: batch.length, settings };
 }
 
-function printSampling(print: (line?: string) => void): SamplingRow[] {
+const GROUPS = 1000;
+const GROUP_SIZE = 2;
+
+interface GroupSamplingRow {
+  percentageOfNodesToScore: number;
+  metrics: ReplayMetrics;
+  /** Groups whose members all share one sub-block. */
+  oneSubBlock: number;
+  msPerCycle: number;
+}
+
+/**
+ * Multi-host replicas at 5,000 nodes: 1,000 groups of 2 pods x 8 H100s, members arriving one after the other, on
+ * 10 blocks of sub-blocks of 20 nodes (GKE topology labels). A member's group pins it to one sub-block: with
+ * sampling, the window the scheduler sends may hold none of that sub-block's free nodes, and the cycle is retried.
+ */
+function samplingGroups(): GroupSamplingRow[] {
+  const nodes = shuffled(blockCluster(SAMPLING_NODES, 10, 20), mulberry32(31));
+  const arrivals = Array.from({ length: GROUPS }, (_, g) => groupArrivals(`g${g}`, GROUP_SIZE, 8, '400Gi')).flat();
+  const subBlockOf = new Map(nodes.map((n) => [n.metadata.name, n.metadata.labels['cloud.google.com/gce-topology-subblock']!]));
+  const policy = POLICIES.find((p) => p.name === 'kinfer')!;
+  return SAMPLING_SETTINGS.map((percentageOfNodesToScore) => {
+    const placedIn = new Map<string, Set<string>>();
+    const started = process.hrtime.bigint();
+    const metrics = replay(nodes, arrivals, policy, mulberry32(POLICY_SEED), {
+      warmup: 0, departures: false, sampling: { percentageOfNodesToScore },
+      onPlaced: (pod, node) => {
+        const group = pod.slice(0, pod.lastIndexOf('-'));
+        const set = placedIn.get(group) ?? new Set<string>();
+        set.add(subBlockOf.get(node)!);
+        placedIn.set(group, set);
+      },
+    });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const oneSubBlock = [...placedIn.values()].filter((s) => s.size === 1).length;
+    return { percentageOfNodesToScore, metrics, oneSubBlock, msPerCycle: ms / metrics.sampling!.totalCycles };
+  });
+}
+
+function printSampling(print: (line?: string) => void): { fill: SamplingRow[]; groups: GroupSamplingRow[] } {
   print(`## 5. kube-scheduler node sampling at ${SAMPLING_NODES} nodes: a batch asking ${SAMPLING_OVERSUBSCRIPTION}x the GPUs, in arrival order`);
   print();
   print('The scheduler walks the nodes from where its last cycle stopped and stops at numFeasibleNodesToFind nodes with enough');
@@ -223,12 +262,28 @@ function printSampling(print: (line?: string) => void): SamplingRow[] {
     for (const s of row.settings) {
       const m = s.metrics;
       const sm = m.sampling!;
-      const label = s.percentageOfNodesToScore === 0 ? `unset (${fmt((100 * s.feasibleToFind) / row.nodes, 0)}%)` : `${s.percentageOfNodesToScore}`;
-      print(`| ${mix.name} | ${label} | ${fmt(sm.nodesSent / sm.cycles, 0)} | ${m.placed} of ${m.arrivals} | ${m.placedGpus} of ${row.gpus} | ${m.rejected} | ${fmt(m.overprovisionedPct)} | ${fmt(sm.cycles / m.arrivals, 2)} | ${sm.retried} | ${fmt(s.msPerCycle, 2)} |`);
+      print(`| ${mix.name} | ${samplingLabel(s.percentageOfNodesToScore, row.nodes)} | ${fmt(sm.nodesSent / sm.cycles, 0)} | ${m.placed} of ${m.arrivals} | ${m.placedGpus} of ${row.gpus} | ${m.rejected} | ${fmt(m.overprovisionedPct)} | ${fmt(sm.cycles / m.arrivals, 2)} | ${sm.retried} | ${fmt(s.msPerCycle, 2)} |`);
     }
   });
   print();
-  return rows;
+  print(`### Multi-host groups: ${GROUPS} groups of ${GROUP_SIZE} pods x 8 H100s on ${SAMPLING_NODES} nodes (10 blocks, sub-blocks of 20 nodes)`);
+  print();
+  print('A retried cycle waits for the scheduler\'s backoff (podInitialBackoffSeconds 1 s, doubling to podMaxBackoffSeconds 10 s).');
+  print();
+  print('| percentageOfNodesToScore | nodes sent per cycle | members placed | groups in one sub-block | cycles / member | members retried | most cycles for one member | ms / cycle |');
+  print('|---|---|---|---|---|---|---|---|');
+  const groups = samplingGroups();
+  for (const g of groups) {
+    const m = g.metrics;
+    const sm = m.sampling!;
+    print(`| ${samplingLabel(g.percentageOfNodesToScore, SAMPLING_NODES)} | ${fmt(sm.nodesSent / sm.cycles, 0)} | ${m.placed} of ${m.arrivals} | ${g.oneSubBlock} of ${GROUPS} | ${fmt(sm.cycles / m.arrivals, 2)} | ${sm.retried} | ${sm.maxCycles} | ${fmt(g.msPerCycle, 2)} |`);
+  }
+  print();
+  return { fill: rows, groups };
+}
+
+function samplingLabel(percentageOfNodesToScore: number, nodes: number): string {
+  return percentageOfNodesToScore === 0 ? `unset (${fmt((100 * numFeasibleNodesToFind(0, nodes)) / nodes, 0)}%)` : `${percentageOfNodesToScore}`;
 }
 
 // ---------------------------------------------------------------- report

@@ -67,6 +67,17 @@ export function clusterOfSize(mix: ClusterMix, count: number): NodeObject[] {
   return nodes;
 }
 
+/**
+ * `count` GKE H100x8 nodes in `blocks` blocks of sub-blocks of `perSubBlock` nodes
+ * (cloud.google.com/gce-topology-block / -subblock), for multi-host group placement.
+ */
+export function blockCluster(count: number, blocks: number, perSubBlock: number): NodeObject[] {
+  const perBlock = Math.ceil(count / blocks);
+  return Array.from({ length: count }, (_, i) => aNode(`h100x8-${String(i).padStart(4, '0')}`).gkeGpu('nvidia-h100-80gb', 8)
+    .zone(ZONES[0]!).label('cloud.google.com/gce-topology-block', `b${Math.floor(i / perBlock)}`)
+    .label('cloud.google.com/gce-topology-subblock', `s${Math.floor(i / perSubBlock)}`).build());
+}
+
 /** A small random cluster (for the exact optimum): `count` nodes drawn by the mix's weights, at least two types. */
 export function smallCluster(mix: ClusterMix, count: number, rng: Rng): NodeObject[] {
   for (;;) {
@@ -155,6 +166,22 @@ export function drawSpec(rng: Rng, types: readonly NodeType[]): ReplicaSpec {
 }
 
 let serial = 0;
+
+/**
+ * The members of one multi-host replica (`kinfer.dev/group`, `kinfer.dev/group-size`): `size` pods of `gpus` GPUs,
+ * each holding `hbm` (a Kubernetes quantity), arriving one after the other as a LeaderWorkerSet creates them.
+ */
+export function groupArrivals(group: string, size: number, gpus: number, hbm: string): Arrival[] {
+  return Array.from({ length: size }, (_, i) => {
+    const pod = aPod(`${group}-${i}`).kinfer('hbm', hbm).kinfer('group', group).kinfer('group-size', String(size)).gpus(gpus).build();
+    const parsed = parsePlacementRequest(pod, models);
+    if (!parsed.ok || !parsed.value) throw new Error(`bench pod did not parse: ${JSON.stringify(parsed)}`);
+    const spec: ReplicaSpec = {
+      modelId: 'group', sizeClass: 'large', dtype: 'bf16', kvCacheDtype: 'bf16', maxModelLen: 8192, maxNumSeqs: 1, tp: gpus * size, sizedFor: 'nvidia-h100-80gb',
+    };
+    return { spec, pod, request: parsed.value, lifetime: 0 };
+  });
+}
 
 export function arrivalOf(spec: ReplicaSpec, lifetime: number): Arrival {
   serial += 1;
@@ -296,6 +323,8 @@ export interface ReplayOptions {
    * retried, as the scheduler's backoff would, on the next window, until every node was walked once.
    */
   readonly sampling?: { readonly percentageOfNodesToScore: number };
+  /** Told of every placement (pod name, node). */
+  readonly onPlaced?: (pod: string, node: string) => void;
 }
 
 /** What sampling cost, beside the placements (ReplayMetrics.sampling). */
@@ -309,6 +338,8 @@ export interface SamplingMetrics {
   retried: number;
   /** Every cycle run, warm-up included (for timing). */
   totalCycles: number;
+  /** Most cycles one counted arrival needed. */
+  maxCycles: number;
 }
 
 /** Places `arrivals` in order with `policy`, through ClusterState + Placer.filter. No queueing, no retry. */
@@ -322,7 +353,7 @@ export function replay(nodes: readonly NodeObject[], arrivals: readonly Arrival[
   const totalDevices = clusterDevices(nodes);
   const departAt = new Map<number, { uid: string; allocated: number; need: number; devices: number }[]>();
   const sampler = options.sampling ? new NodeSampler(names, options.sampling.percentageOfNodesToScore) : undefined;
-  const sampling: SamplingMetrics | undefined = sampler ? { feasibleToFind: sampler.feasibleToFind, cycles: 0, nodesSent: 0, retried: 0, totalCycles: 0 } : undefined;
+  const sampling: SamplingMetrics | undefined = sampler ? { feasibleToFind: sampler.feasibleToFind, cycles: 0, nodesSent: 0, retried: 0, totalCycles: 0, maxCycles: 0 } : undefined;
 
   let allocated = 0;
   let needed = 0;
@@ -364,6 +395,7 @@ export function replay(nodes: readonly NodeObject[], arrivals: readonly Arrival[
       sampling!.totalCycles += cycles;
       if (counted) {
         sampling!.cycles += cycles;
+        sampling!.maxCycles = Math.max(sampling!.maxCycles, cycles);
         if (cycles > 1) sampling!.retried += 1;
       }
     } else {
@@ -386,6 +418,7 @@ export function replay(nodes: readonly NodeObject[], arrivals: readonly Arrival[
       }
     } else {
       const node = policy.choose({ request, state, passed: outcome.passed, placer, rng });
+      options.onPlaced?.(arrival.pod.metadata.name, node);
       const bound = structuredClone(arrival.pod);
       bound.spec.nodeName = node;
       bound.status.phase = 'Running';
