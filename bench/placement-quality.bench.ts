@@ -9,6 +9,8 @@
 //  2. Streams with arrivals and departures on 64- and 192-node clusters at 1.2x offered load (by GPUs).
 //  3. A load sweep on one mix.
 //  4. Ablations of kinfer's scorer weights on 192-node streams.
+//  5. kube-scheduler's node sampling at 5,000 nodes: percentageOfNodesToScore unset (adaptive, 10% there) vs 100.
+//     `node dist/bench/placement-quality.bench.js --only sampling` runs this part alone.
 // Ties between equally scored nodes are broken by a seeded PRNG, as kube-scheduler's selectHost picks at random.
 // No queueing: a replica that no node accepts on arrival is rejected and counted, never retried.
 
@@ -16,10 +18,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mulberry32, type Rng } from './lib/prng.js';
 import {
-  POLICIES, arrivalOf, kinferPolicy, clusterDevices, clusterOfSize, drawSpec, exactOptimum, nodeTypesOf, replay, smallCluster,
+  POLICIES, arrivalOf, blockCluster, groupArrivals, kinferPolicy, clusterDevices, clusterOfSize, drawSpec, exactOptimum, nodeTypesOf, replay, smallCluster,
   type Arrival, type ClusterMix, type Policy, type ReplayMetrics,
 } from './lib/placement-sim.js';
 import type { NodeObject } from '../test/builders.js';
+import { numFeasibleNodesToFind } from './lib/node-sampling.js';
 
 const L4x8 = { accelerator: 'nvidia-l4', devices: 8 };
 const L4x4 = { accelerator: 'nvidia-l4', devices: 4 };
@@ -142,6 +145,147 @@ function stream(mix: ClusterMix, size: number, load: number, seed: number, measu
   return { mix: mix.name, nodes: size, gpus, load, meanLifetime, arrivals: measured, policies };
 }
 
+// ---------------------------------------------------------------- 5. node sampling at scale
+
+const SAMPLING_NODES = 5000;
+/** Settings compared: 0 = unset (kube-scheduler's adaptive default, 10% at 5,000 nodes), and 100. */
+const SAMPLING_SETTINGS = [0, 100];
+/**
+ * `mixed` (equal shares) and a mix where the best fit for small models is rare: a window of 10% holds ~25 of the
+ * 250 L4 nodes, so once those are full a small model lands on an H100 although other L4s have room.
+ */
+const RARE_L4: ClusterMix = { name: 'rare-l4', description: '5% L4x8, 95% H100x8', shares: [[L4x8, 0.05], [H100x8, 0.95]] };
+const SAMPLING_MIXES: readonly ClusterMix[] = [MIXES[0]!, RARE_L4];
+const SAMPLING_OVERSUBSCRIPTION = 1.2;
+
+interface SamplingRow {
+  mix: string;
+  nodes: number;
+  gpus: number;
+  arrivals: number;
+  settings: { percentageOfNodesToScore: number; feasibleToFind: number; metrics: ReplayMetrics; msPerCycle: number }[];
+}
+
+/** Deterministic Fisher-Yates: kube-scheduler walks nodes in its node tree's order, which says nothing of their type. */
+function shuffled<T>(items: readonly T[], rng: Rng): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(rng() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/**
+ * Fill a 5,000-node cluster with a batch asking 1.2x its GPUs, in arrival order, once per sampling setting: the
+ * extender (kinfer's default policy) sees only the window the scheduler sends. Same nodes, node order and batch.
+ */
+function samplingRun(mix: ClusterMix, seed: number): SamplingRow {
+  const nodes = shuffled(clusterOfSize(mix, SAMPLING_NODES), mulberry32(seed + 1));
+  const gpus = clusterDevices(nodes);
+  const rng = mulberry32(seed);
+  const types = nodeTypesOf(nodes);
+  const batch: Arrival[] = [];
+  let asked = 0;
+  while (asked < SAMPLING_OVERSUBSCRIPTION * gpus) {
+    const spec = drawSpec(rng, types);
+    batch.push(arrivalOf(spec, 0));
+    asked += spec.tp;
+  }
+  const policy = POLICIES.find((p) => p.name === 'kinfer')!;
+  const settings = SAMPLING_SETTINGS.map((percentageOfNodesToScore) => {
+    const started = process.hrtime.bigint();
+    const metrics = replay(nodes, batch, policy, mulberry32(POLICY_SEED), { warmup: 0, departures: false, sampling: { percentageOfNodesToScore } });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    return { percentageOfNodesToScore, feasibleToFind: numFeasibleNodesToFind(percentageOfNodesToScore, nodes.length), metrics, msPerCycle: ms / metrics.sampling!.totalCycles };
+  });
+  return { mix: mix.name, nodes: nodes.length, gpus, arrivals: batch.length, settings };
+}
+
+const GROUPS = 1000;
+const GROUP_SIZE = 2;
+
+interface GroupSamplingRow {
+  percentageOfNodesToScore: number;
+  metrics: ReplayMetrics;
+  /** Groups whose members all share one sub-block. */
+  oneSubBlock: number;
+  msPerCycle: number;
+}
+
+/**
+ * Multi-host replicas at 5,000 nodes: 1,000 groups of 2 pods x 8 H100s, members arriving one after the other, on
+ * 10 blocks of sub-blocks of 20 nodes (GKE topology labels). A member's group pins it to one sub-block: with
+ * sampling, the window the scheduler sends may hold none of that sub-block's free nodes, and the cycle is retried.
+ */
+function samplingGroups(): GroupSamplingRow[] {
+  const nodes = shuffled(blockCluster(SAMPLING_NODES, 10, 20), mulberry32(31));
+  const arrivals = Array.from({ length: GROUPS }, (_, g) => groupArrivals(`g${g}`, GROUP_SIZE, 8, '400Gi')).flat();
+  const subBlockOf = new Map(nodes.map((n) => [n.metadata.name, n.metadata.labels['cloud.google.com/gce-topology-subblock']!]));
+  const policy = POLICIES.find((p) => p.name === 'kinfer')!;
+  return SAMPLING_SETTINGS.map((percentageOfNodesToScore) => {
+    const placedIn = new Map<string, Set<string>>();
+    const started = process.hrtime.bigint();
+    const metrics = replay(nodes, arrivals, policy, mulberry32(POLICY_SEED), {
+      warmup: 0, departures: false, sampling: { percentageOfNodesToScore },
+      onPlaced: (pod, node) => {
+        const group = pod.slice(0, pod.lastIndexOf('-'));
+        const set = placedIn.get(group) ?? new Set<string>();
+        set.add(subBlockOf.get(node)!);
+        placedIn.set(group, set);
+      },
+    });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const oneSubBlock = [...placedIn.values()].filter((s) => s.size === 1).length;
+    return { percentageOfNodesToScore, metrics, oneSubBlock, msPerCycle: ms / metrics.sampling!.totalCycles };
+  });
+}
+
+function printSampling(print: (line?: string) => void): { fill: SamplingRow[]; groups: GroupSamplingRow[] } {
+  print(`## 5. kube-scheduler node sampling at ${SAMPLING_NODES} nodes: a batch asking ${SAMPLING_OVERSUBSCRIPTION}x the GPUs, in arrival order`);
+  print();
+  print('The scheduler walks the nodes from where its last cycle stopped and stops at numFeasibleNodesToFind nodes with enough');
+  print('free GPUs (pkg/scheduler/schedule_one.go); the extender filters and scores only those. Unset = adaptive: 50 - nodes/125 %,');
+  print('at least 5% and 100 nodes (10% = 500 nodes here). A cycle whose whole window the extender rejects is retried on the next');
+  print('window (the scheduler\'s backoff), until every node was walked. Node order shuffled (seeded). ms/cycle = wall time of');
+  print('kinfer\'s filter + prioritize per cycle in this process (the extender\'s share of scheduling latency; kube-scheduler\'s own');
+  print('filter and score plugins also run on the window, so its cost grows with the window too).');
+  print();
+  print('over-prov = time-averaged HBM allocated beyond the replicas\' need, % of cluster usable HBM (small models on big GPUs).');
+  print();
+  print('| mix | percentageOfNodesToScore | nodes sent per cycle | replicas placed | GPUs placed | rejected | over-prov HBM % | cycles / arrival | arrivals retried | ms / cycle |');
+  print('|---|---|---|---|---|---|---|---|---|---|');
+  const rows: SamplingRow[] = [];
+  SAMPLING_MIXES.forEach((mix, i) => {
+    const row = samplingRun(mix, 20_000 + 97 * i);
+    rows.push(row);
+    for (const s of row.settings) {
+      const m = s.metrics;
+      const sm = m.sampling!;
+      print(`| ${mix.name} | ${samplingLabel(s.percentageOfNodesToScore, row.nodes)} | ${fmt(sm.nodesSent / sm.cycles, 0)} | ${m.placed} of ${m.arrivals} | ${m.placedGpus} of ${row.gpus} | ${m.rejected} | ${fmt(m.overprovisionedPct)} | ${fmt(sm.cycles / m.arrivals, 2)} | ${sm.retried} | ${fmt(s.msPerCycle, 2)} |`);
+    }
+  });
+  print();
+  print(`### Multi-host groups: ${GROUPS} groups of ${GROUP_SIZE} pods x 8 H100s on ${SAMPLING_NODES} nodes (10 blocks, sub-blocks of 20 nodes)`);
+  print();
+  print('A retried cycle waits for the scheduler\'s backoff (podInitialBackoffSeconds 1 s, doubling to podMaxBackoffSeconds 10 s).');
+  print();
+  print('| percentageOfNodesToScore | nodes sent per cycle | members placed | groups in one sub-block | cycles / member | members retried | most cycles for one member | ms / cycle |');
+  print('|---|---|---|---|---|---|---|---|');
+  const groups = samplingGroups();
+  for (const g of groups) {
+    const m = g.metrics;
+    const sm = m.sampling!;
+    print(`| ${samplingLabel(g.percentageOfNodesToScore, SAMPLING_NODES)} | ${fmt(sm.nodesSent / sm.cycles, 0)} | ${m.placed} of ${m.arrivals} | ${g.oneSubBlock} of ${GROUPS} | ${fmt(sm.cycles / m.arrivals, 2)} | ${sm.retried} | ${sm.maxCycles} | ${fmt(g.msPerCycle, 2)} |`);
+  }
+  print();
+  return { fill: rows, groups };
+}
+
+function samplingLabel(percentageOfNodesToScore: number, nodes: number): string {
+  return percentageOfNodesToScore === 0 ? `unset (${fmt((100 * numFeasibleNodesToFind(0, nodes)) / nodes, 0)}%)` : `${percentageOfNodesToScore}`;
+}
+
 // ---------------------------------------------------------------- report
 
 function main(): void {
@@ -151,6 +295,14 @@ function main(): void {
     out.push(line);
     console.log(line);
   };
+
+  if (process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'sampling') {
+    const sampling = printSampling(print);
+    const seconds = (Date.now() - started) / 1000;
+    print(`Run time ${fmt(seconds)} s.`);
+    writeResult('placement-sampling.json', { generatedBy: 'bench/placement-quality.bench.ts --only sampling', sampling, seconds });
+    return;
+  }
 
   print('# Placement quality');
   print();
@@ -284,12 +436,11 @@ function main(): void {
     print(`| ${mix.name} | ${ablations.map((p) => fmt((100 * row.policies[p.name]!.placed) / row.arrivals)).join(' | ')} |`);
   });
   print();
+  const sampling = printSampling(print);
   const seconds = (Date.now() - started) / 1000;
   print(`Run time ${fmt(seconds)} s.`);
 
-  const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}placement-quality.json`, `${JSON.stringify({
+  writeResult('placement-quality.json', {
     generatedBy: 'bench/placement-quality.bench.ts',
     policies: POLICIES.map((p) => ({ name: p.name, description: p.description })),
     mixes: MIXES,
@@ -297,9 +448,16 @@ function main(): void {
     streams,
     sweep,
     ablation: { variants: ablations.map((p) => ({ name: p.name, description: p.description })), rows: ablation },
+    sampling,
     seconds,
-  }, null, 2)}\n`);
-  console.log(`\nwrote ${dir}placement-quality.json`);
+  });
+}
+
+function writeResult(file: string, result: unknown): void {
+  const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}${file}`, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`\nwrote ${dir}${file}`);
 }
 
 main();

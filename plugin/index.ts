@@ -2,6 +2,7 @@ import Bench from './commands/bench.js';
 import Delete from './commands/delete.js';
 import Deploy from './commands/deploy.js';
 import List from './commands/list.js';
+import ListNodes from './commands/list/nodes.js';
 import ProfilesDelete from './commands/profiles/delete.js';
 import ProfilesExport from './commands/profiles/export.js';
 import ProfilesImport from './commands/profiles/import.js';
@@ -17,6 +18,7 @@ import Top from './commands/top.js';
 export const COMMANDS = {
   deploy: Deploy,
   list: List,
+  'list:nodes': ListNodes,
   delete: Delete,
   'route:show': RouteShow,
   'route:set': RouteSet,

@@ -11,6 +11,7 @@ import type { ScorerName } from '../../src/placement/registry.js';
 import { Placer, type FilterOutcome } from '../../src/placement/scheduler.js';
 import { ClusterState } from '../../src/placement/state.js';
 import { aNode, aPod, type NodeObject, type PodObject } from '../../test/builders.js';
+import { NodeSampler } from './node-sampling.js';
 import { pick, weighted, type Rng } from './prng.js';
 
 export const GPU = 'nvidia.com/gpu';
@@ -64,6 +65,17 @@ export function clusterOfSize(mix: ClusterMix, count: number): NodeObject[] {
     for (let k = 0; k < counts[i]!; k += 1) nodes.push(nodeOf(e.t, index++));
   });
   return nodes;
+}
+
+/**
+ * `count` GKE H100x8 nodes in `blocks` blocks of sub-blocks of `perSubBlock` nodes
+ * (cloud.google.com/gce-topology-block / -subblock), for multi-host group placement.
+ */
+export function blockCluster(count: number, blocks: number, perSubBlock: number): NodeObject[] {
+  const perBlock = Math.ceil(count / blocks);
+  return Array.from({ length: count }, (_, i) => aNode(`h100x8-${String(i).padStart(4, '0')}`).gkeGpu('nvidia-h100-80gb', 8)
+    .zone(ZONES[0]!).label('cloud.google.com/gce-topology-block', `b${Math.floor(i / perBlock)}`)
+    .label('cloud.google.com/gce-topology-subblock', `s${Math.floor(i / perSubBlock)}`).build());
 }
 
 /** A small random cluster (for the exact optimum): `count` nodes drawn by the mix's weights, at least two types. */
@@ -155,6 +167,22 @@ export function drawSpec(rng: Rng, types: readonly NodeType[]): ReplicaSpec {
 
 let serial = 0;
 
+/**
+ * The members of one multi-host replica (`kinfer.dev/group`, `kinfer.dev/group-size`): `size` pods of `gpus` GPUs,
+ * each holding `hbm` (a Kubernetes quantity), arriving one after the other as a LeaderWorkerSet creates them.
+ */
+export function groupArrivals(group: string, size: number, gpus: number, hbm: string): Arrival[] {
+  return Array.from({ length: size }, (_, i) => {
+    const pod = aPod(`${group}-${i}`).kinfer('hbm', hbm).kinfer('group', group).kinfer('group-size', String(size)).gpus(gpus).build();
+    const parsed = parsePlacementRequest(pod, models);
+    if (!parsed.ok || !parsed.value) throw new Error(`bench pod did not parse: ${JSON.stringify(parsed)}`);
+    const spec: ReplicaSpec = {
+      modelId: 'group', sizeClass: 'large', dtype: 'bf16', kvCacheDtype: 'bf16', maxModelLen: 8192, kvReserveSeqs: 1, tp: gpus * size, sizedFor: 'nvidia-h100-80gb',
+    };
+    return { spec, pod, request: parsed.value, lifetime: 0 };
+  });
+}
+
 export function arrivalOf(spec: ReplicaSpec, lifetime: number): Arrival {
   serial += 1;
   const short = spec.modelId.split('/')[1]!.toLowerCase().replace(/[^a-z0-9-]/g, '-');
@@ -163,7 +191,7 @@ export function arrivalOf(spec: ReplicaSpec, lifetime: number): Arrival {
     .kinfer('dtype', spec.dtype)
     .kinfer('kv-cache-dtype', spec.kvCacheDtype)
     .kinfer('max-model-len', String(spec.maxModelLen))
-    .kinfer('max-num-seqs', String(spec.kvReserveSeqs))
+    .kinfer('kv-reserve-seqs', String(spec.kvReserveSeqs))
     .gpus(spec.tp)
     .build();
   const parsed = parsePlacementRequest(pod, models);
@@ -281,6 +309,7 @@ export interface ReplayMetrics {
   freeAtRejectPct: number;
   /** Mean, over rejections, of the free devices at that moment, % of cluster devices. */
   freeDevicesAtRejectPct: number;
+  sampling?: SamplingMetrics;
 }
 
 export interface ReplayOptions {
@@ -288,6 +317,29 @@ export interface ReplayOptions {
   readonly warmup: number;
   /** Departures happen (stream) or not (static batch). */
   readonly departures: boolean;
+  /**
+   * kube-scheduler's node sampling in front of the extender (see node-sampling.ts): each cycle the extender sees
+   * only the window of nodes the scheduler found feasible. A cycle whose window the extender rejects whole is
+   * retried, as the scheduler's backoff would, on the next window, until every node was walked once.
+   */
+  readonly sampling?: { readonly percentageOfNodesToScore: number };
+  /** Told of every placement (pod name, node). */
+  readonly onPlaced?: (pod: string, node: string) => void;
+}
+
+/** What sampling cost, beside the placements (ReplayMetrics.sampling). */
+export interface SamplingMetrics {
+  readonly feasibleToFind: number;
+  /** Scheduling cycles run, counted arrivals. */
+  cycles: number;
+  /** Nodes sent to the extender, summed over counted cycles. */
+  nodesSent: number;
+  /** Counted arrivals that needed more than one cycle. */
+  retried: number;
+  /** Every cycle run, warm-up included (for timing). */
+  totalCycles: number;
+  /** Most cycles one counted arrival needed. */
+  maxCycles: number;
 }
 
 /** Places `arrivals` in order with `policy`, through ClusterState + Placer.filter. No queueing, no retry. */
@@ -300,6 +352,8 @@ export function replay(nodes: readonly NodeObject[], arrivals: readonly Arrival[
   const clusterUsable = clusterUsableBytes(nodes);
   const totalDevices = clusterDevices(nodes);
   const departAt = new Map<number, { uid: string; allocated: number; need: number; devices: number }[]>();
+  const sampler = options.sampling ? new NodeSampler(names, options.sampling.percentageOfNodesToScore) : undefined;
+  const sampling: SamplingMetrics | undefined = sampler ? { feasibleToFind: sampler.feasibleToFind, cycles: 0, nodesSent: 0, retried: 0, totalCycles: 0, maxCycles: 0 } : undefined;
 
   let allocated = 0;
   let needed = 0;
@@ -321,7 +375,32 @@ export function replay(nodes: readonly NodeObject[], arrivals: readonly Arrival[
     departAt.delete(k);
     const counted = k >= options.warmup;
     const { request } = arrival;
-    const outcome: FilterOutcome = placer.filter(request, state, names);
+    let outcome: FilterOutcome;
+    if (sampler) {
+      // The scheduler's own filter for an accelerator pod: enough free devices of the resource (NodeResourcesFit).
+      const fits = (name: string): boolean => {
+        const pool = state.node(name)?.accelerators?.pools.find((p) => p.resourceName === request.devices.resourceName);
+        return pool !== undefined && pool.devices - state.usedDevices(name, pool.resourceName) >= request.devices.count;
+      };
+      let walked = 0;
+      let cycles = 0;
+      for (;;) {
+        const { found: window, processed } = sampler.window(fits);
+        cycles += 1;
+        walked += processed;
+        if (counted) sampling!.nodesSent += window.length;
+        outcome = placer.filter(request, state, window);
+        if (outcome.passed.length > 0 || window.length === 0 || walked >= names.length) break;
+      }
+      sampling!.totalCycles += cycles;
+      if (counted) {
+        sampling!.cycles += cycles;
+        sampling!.maxCycles = Math.max(sampling!.maxCycles, cycles);
+        if (cycles > 1) sampling!.retried += 1;
+      }
+    } else {
+      outcome = placer.filter(request, state, names);
+    }
     const need = request.hbm!.totalBytes;
     if (counted) m.arrivals += 1;
     if (outcome.passed.length === 0) {
@@ -339,6 +418,7 @@ export function replay(nodes: readonly NodeObject[], arrivals: readonly Arrival[
       }
     } else {
       const node = policy.choose({ request, state, passed: outcome.passed, placer, rng });
+      options.onPlaced?.(arrival.pod.metadata.name, node);
       const bound = structuredClone(arrival.pod);
       bound.spec.nodeName = node;
       bound.status.phase = 'Running';
@@ -372,6 +452,7 @@ export function replay(nodes: readonly NodeObject[], arrivals: readonly Arrival[
     usedPct: pct(usedSum, samples),
     freeAtRejectPct: pct(freeAtReject, m.rejected),
     freeDevicesAtRejectPct: pct(freeDevicesAtReject, m.rejected),
+    ...(sampling ? { sampling } : {}),
   };
 }
 

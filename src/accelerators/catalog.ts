@@ -32,6 +32,8 @@ export interface AcceleratorType {
   readonly chipsPerHost?: readonly number[];
   /** `nvidia.com/gpu.product` (GFD) / `amd.com/gpu.product-name` values that mean this type. */
   readonly productNames: readonly string[];
+  /** Other label values that name this same part, e.g. GKE's single-host `tpu-v5-lite-device` for v5e. */
+  readonly aliases?: readonly string[];
 }
 
 const GB = 1e9;
@@ -59,19 +61,19 @@ export const ACCELERATORS: readonly AcceleratorType[] = [
   },
   {
     // NVIDIA A100 datasheet, 40GB SXM: 40 GB HBM2 (nvidia-smi reports 40960 MiB), 1555 GB/s, 312 TFLOP/s BF16
-    // dense. The 40GB PCIe card has the same memory, bandwidth and rate. GCE A2: 1, 2, 4, 8 or 16 per VM.
+    // dense, NVLink. The PCIe card is its own entry (nvidia-a100-pcie-40gb). GCE A2: 1, 2, 4, 8 or 16 per VM.
     name: 'nvidia-tesla-a100', ...NVIDIA_GPU,
     hbmBytesPerDevice: 40960 * MiB, hbmBandwidthBytesPerSecond: 1555 * GB, bf16FlopsPerSecond: 312 * TFLOPS,
     chipsPerHost: [1, 2, 4, 8, 16],
-    productNames: ['NVIDIA-A100-SXM4-40GB', 'NVIDIA-A100-PCIE-40GB', 'NVIDIA-A100-40GB'],
+    productNames: ['NVIDIA-A100-SXM4-40GB', 'NVIDIA-A100-40GB'],
   },
   {
     // NVIDIA A100 datasheet, 80GB SXM: 80 GB HBM2e (nvidia-smi reports 81920 MiB), 2039 GB/s, 312 TFLOP/s BF16
-    // dense. The 80GB PCIe card (1935 GB/s) maps here too: same memory, 5% less bandwidth. GCE A2 Ultra: 1-8.
+    // dense, NVLink. The 80GB PCIe card is its own entry (nvidia-a100-pcie-80gb). GCE A2 Ultra: 1-8.
     name: 'nvidia-a100-80gb', ...NVIDIA_GPU,
     hbmBytesPerDevice: 81920 * MiB, hbmBandwidthBytesPerSecond: 2039 * GB, bf16FlopsPerSecond: 312 * TFLOPS,
     chipsPerHost: [1, 2, 4, 8],
-    productNames: ['NVIDIA-A100-SXM4-80GB', 'NVIDIA-A100-80GB-PCIe', 'NVIDIA-A100-PCIE-80GB'],
+    productNames: ['NVIDIA-A100-SXM4-80GB'],
   },
   {
     // NVIDIA H100 datasheet, SXM: 80 GB HBM3 (nvidia-smi reports 81559 MiB), 3.35 TB/s, 989 TFLOP/s BF16 dense
@@ -115,6 +117,8 @@ export const ACCELERATORS: readonly AcceleratorType[] = [
     name: 'tpu-v5-lite-podslice', ...GOOGLE_TPU,
     hbmBytesPerDevice: 16 * GiB, hbmBandwidthBytesPerSecond: 819 * GB, bf16FlopsPerSecond: 197 * TFLOPS,
     chipsPerHost: [1, 4, 8],
+    // GKE names single-host v5e node pools `tpu-v5-lite-device` (GKE "Plan TPUs", accelerator values): the same chip.
+    aliases: ['tpu-v5-lite-device'],
   },
   {
     // Cloud TPU v5p docs: 95 GiB HBM2e, 2765 GB/s, 459 TFLOP/s BF16. GKE ct5p-hightpu-4t: 4 chips per host.
@@ -140,7 +144,10 @@ export const ACCELERATORS: readonly AcceleratorType[] = [
     // amd.com/gpu.vram=192G, rounded GiB), 5.3 TB/s, 1307.4 TFLOP/s BF16 dense. 8 per OAM platform.
     name: 'amd-mi300x', ...AMD_GPU,
     hbmBytesPerDevice: 192 * GiB, hbmBandwidthBytesPerSecond: 5.3 * TB, bf16FlopsPerSecond: 1307.4 * TFLOPS,
-    chipsPerHost: [8], productNames: ['AMD-Instinct-MI300X', 'AMD-Instinct-MI300X-OAM', 'AMD-Instinct-MI300X-VF'],
+    // AMD_Instinct_MI300X_HF (PCI id 0x74a9/0x74bd): vLLM's ROCm platform names it and canonicalizes it to MI300X
+    // (vllm/platforms/rocm.py _ROCM_DEVICE_ID_NAME_MAP); its amd.com/gpu.vram label, when present, gives the memory.
+    chipsPerHost: [8],
+    productNames: ['AMD-Instinct-MI300X', 'AMD-Instinct-MI300X-OAM', 'AMD-Instinct-MI300X-VF', 'AMD_Instinct_MI300X_HF'],
   },
   {
     // AMD Instinct MI325X datasheet: 256 GB HBM3e (8 stacks of 32 GiB), 6 TB/s, 1307.4 TFLOP/s BF16 dense.
@@ -148,9 +155,66 @@ export const ACCELERATORS: readonly AcceleratorType[] = [
     hbmBytesPerDevice: 256 * GiB, hbmBandwidthBytesPerSecond: 6 * TB, bf16FlopsPerSecond: 1307.4 * TFLOPS,
     chipsPerHost: [8], productNames: ['AMD-Instinct-MI325X', 'AMD-Instinct-MI325X-OAM'],
   },
+  // ---- Entries added for node discovery on real clusters (issue #15). Each figure from the part's datasheet.
+  {
+    // NVIDIA A100 PCIe 40GB (A100 datasheet, PCIe column): 40 GB HBM2 (40960 MiB), 1555 GB/s, 312 TFLOP/s BF16
+    // dense. A PCIe card: no NVLink switch, so tensor-parallel all-reduces cross PCIe.
+    name: 'nvidia-a100-pcie-40gb', ...NVIDIA_GPU,
+    hbmBytesPerDevice: 40960 * MiB, hbmBandwidthBytesPerSecond: 1555 * GB, bf16FlopsPerSecond: 312 * TFLOPS,
+    chipsPerHost: [1, 2, 4, 8], productNames: ['NVIDIA-A100-PCIE-40GB'], interconnect: 'pcie',
+  },
+  {
+    // NVIDIA A100 80GB PCIe (A100 datasheet, PCIe column): 80 GB HBM2e (81920 MiB), 1935 GB/s, 312 TFLOP/s BF16 dense.
+    name: 'nvidia-a100-pcie-80gb', ...NVIDIA_GPU,
+    hbmBytesPerDevice: 81920 * MiB, hbmBandwidthBytesPerSecond: 1935 * GB, bf16FlopsPerSecond: 312 * TFLOPS,
+    chipsPerHost: [1, 2, 4, 8], productNames: ['NVIDIA-A100-80GB-PCIe', 'NVIDIA-A100-PCIE-80GB'], interconnect: 'pcie',
+  },
+  {
+    // NVIDIA H100 datasheet, PCIe: 80 GB HBM2e (nvidia-smi reports 81559 MiB, as the SXM part), 2 TB/s, 1513 TFLOP/s
+    // BF16 with sparsity = 756 dense. NVLink only as a 2-card bridge, so treated as PCIe.
+    name: 'nvidia-h100-pcie', ...NVIDIA_GPU,
+    hbmBytesPerDevice: 81559 * MiB, hbmBandwidthBytesPerSecond: 2 * TB, bf16FlopsPerSecond: 756 * TFLOPS,
+    chipsPerHost: [1, 2, 4, 8], productNames: ['NVIDIA-H100-PCIe'], interconnect: 'pcie',
+  },
+  {
+    // NVIDIA H100 datasheet, H100 NVL: 94 GB HBM3 (GPU Feature Discovery reports nvidia.com/gpu.memory=95830), 3.9 TB/s,
+    // 1671 TFLOP/s BF16 with sparsity = 835 dense. PCIe cards with NVLink bridges between pairs: treated as PCIe.
+    name: 'nvidia-h100-nvl', ...NVIDIA_GPU,
+    hbmBytesPerDevice: 95830 * MiB, hbmBandwidthBytesPerSecond: 3.9 * TB, bf16FlopsPerSecond: 835 * TFLOPS,
+    chipsPerHost: [1, 2, 4, 8], productNames: ['NVIDIA-H100-NVL'], interconnect: 'pcie',
+  },
+  {
+    // NVIDIA H200 datasheet, H200 NVL: 141 GB HBM3e (143771 MiB, as the SXM part), 4.8 TB/s, 1671 TFLOP/s BF16 with
+    // sparsity = 835 dense. PCIe cards with 2- or 4-way NVLink bridges: treated as PCIe.
+    name: 'nvidia-h200-nvl', ...NVIDIA_GPU,
+    hbmBytesPerDevice: 143771 * MiB, hbmBandwidthBytesPerSecond: 4.8 * TB, bf16FlopsPerSecond: 835 * TFLOPS,
+    chipsPerHost: [1, 2, 4, 8], productNames: ['NVIDIA-H200-NVL'], interconnect: 'pcie',
+  },
+  {
+    // NVIDIA GH200 Grace Hopper Superchip datasheet (480GB = 96 GB HBM3 + 480 GB LPDDR5X): 96 GB HBM3 (decimal GB;
+    // nvidia.com/gpu.memory wins when labelled), 4 TB/s, 989 TFLOP/s BF16 dense. One GPU per superchip.
+    name: 'nvidia-gh200', ...NVIDIA_GPU,
+    hbmBytesPerDevice: 96 * GB, hbmBandwidthBytesPerSecond: 4 * TB, bf16FlopsPerSecond: 989 * TFLOPS,
+    chipsPerHost: [1, 4], productNames: ['NVIDIA-GH200-480GB'],
+  },
+  {
+    // NVIDIA L40S datasheet: 48 GB GDDR6 (nvidia-smi reports 46068 MiB), 864 GB/s, 362.05 TFLOP/s BF16 dense
+    // (733 with sparsity). PCIe only. AWS g6e, GCE has none.
+    name: 'nvidia-l40s', ...NVIDIA_GPU,
+    hbmBytesPerDevice: 46068 * MiB, hbmBandwidthBytesPerSecond: 864 * GB, bf16FlopsPerSecond: 362.05 * TFLOPS,
+    chipsPerHost: [1, 4, 8], productNames: ['NVIDIA-L40S'], interconnect: 'pcie',
+  },
+  {
+    // Cloud TPU v4 docs: 32 GiB HBM2, 1200 GB/s, 275 TFLOP/s BF16 per chip. GKE ct4p-hightpu-4t: 4 chips per host.
+    name: 'tpu-v4-podslice', ...GOOGLE_TPU,
+    hbmBytesPerDevice: 32 * GiB, hbmBandwidthBytesPerSecond: 1200 * GB, bf16FlopsPerSecond: 275 * TFLOPS,
+    chipsPerHost: [4],
+  },
 ];
 
-const BY_NAME: ReadonlyMap<string, AcceleratorType> = new Map(ACCELERATORS.map((type) => [type.name, type]));
+const BY_NAME: ReadonlyMap<string, AcceleratorType> = new Map(
+  ACCELERATORS.flatMap((type) => [type.name, ...(type.aliases ?? [])].map((name) => [name, type] as const)),
+);
 
 const SEPARATORS = /[-_\s]+/g;
 const VENDOR_PREFIX = /^(?:nvidia|amd)/;
@@ -167,7 +231,7 @@ const BY_PRODUCT: ReadonlyMap<string, AcceleratorType> = new Map(
   ACCELERATORS.flatMap((type) => type.productNames.map((product) => [productKey(product), type] as const)),
 );
 
-/** The type with this canonical name (case and surrounding space ignored), or undefined. */
+/** The type with this canonical name or alias (case and surrounding space ignored), or undefined. */
 export function acceleratorByName(name: string): AcceleratorType | undefined {
   return BY_NAME.get(name.trim().toLowerCase());
 }
@@ -175,6 +239,47 @@ export function acceleratorByName(name: string): AcceleratorType | undefined {
 /** The type a GFD `nvidia.com/gpu.product` or AMD `amd.com/gpu.product-name` value means, or undefined. */
 export function acceleratorByProduct(product: string): AcceleratorType | undefined {
   return BY_PRODUCT.get(productKey(product));
+}
+
+/**
+ * Parts kinfer can name and size but has no speed figures for: discovery reports them under this name with
+ * `known: false`, placement fits them on memory, and `recommend` lists them as "no speed data" rather than guess.
+ */
+export interface MemoryOnlyType {
+  readonly name: string;
+  readonly resourceName: string;
+  readonly hbmBytesPerDevice: number;
+  readonly productNames: readonly string[];
+  readonly interconnect?: 'pcie';
+}
+
+export const MEMORY_ONLY: readonly MemoryOnlyType[] = [
+  {
+    // AWS EC2 G5 docs: NVIDIA A10G, 24 GB GDDR6 per GPU; Karpenter's instance-types reference gives g5's
+    // karpenter.k8s.aws/instance-gpu-memory=22888 (MiB), what EC2 reports. NVIDIA publishes no A10G datasheet.
+    name: 'nvidia-a10g', resourceName: 'nvidia.com/gpu', hbmBytesPerDevice: 22888 * MiB,
+    productNames: ['NVIDIA-A10G'], interconnect: 'pcie',
+  },
+  {
+    // GKE G4 machine type (`cloud.google.com/gke-accelerator=nvidia-rtx-pro-6000`): RTX PRO 6000 Blackwell Server
+    // Edition, 96 GB GDDR7 per GPU (GCE GPU machine types docs). Speed figures not yet sourced.
+    name: 'nvidia-rtx-pro-6000', resourceName: 'nvidia.com/gpu', hbmBytesPerDevice: 96 * GB,
+    // No GFD product name: we found none in NVIDIA's or a user's published label output, so none is guessed.
+    productNames: [], interconnect: 'pcie',
+  },
+];
+
+const MEMORY_ONLY_BY_NAME: ReadonlyMap<string, MemoryOnlyType> = new Map(MEMORY_ONLY.map((t) => [t.name, t]));
+const MEMORY_ONLY_BY_PRODUCT: ReadonlyMap<string, MemoryOnlyType> = new Map(
+  MEMORY_ONLY.flatMap((t) => t.productNames.map((product) => [productKey(product), t] as const)),
+);
+
+export function memoryOnlyByName(name: string): MemoryOnlyType | undefined {
+  return MEMORY_ONLY_BY_NAME.get(name.trim().toLowerCase());
+}
+
+export function memoryOnlyByProduct(product: string): MemoryOnlyType | undefined {
+  return MEMORY_ONLY_BY_PRODUCT.get(productKey(product));
 }
 
 export { MIG_PROFILES, migProfile, type MigProfile } from './mig.js';

@@ -1,11 +1,16 @@
 import type { Result } from '../result.js';
-import { acceleratorByName, acceleratorByProduct, type AcceleratorType } from './catalog.js';
+import {
+  acceleratorByName, acceleratorByProduct, memoryOnlyByName, memoryOnlyByProduct,
+} from './catalog.js';
+import { fromAks, fromAwsAccelerator, fromInstanceGpuLabels, type CloudIdentity, type DiscoverySource } from './cloud-labels.js';
 import { parseAmdVram, parseGfdMemory, parseKinferHbm } from './memory-labels.js';
 import { isMigResource, migProfile, parseMigProfileName } from './mig.js';
 import { deviceCount, hasResource, nodeLabels, resourceNames, type NodeLike } from './node.js';
+import { gpuSharing, shareHbmBytes, SHARED_PRODUCT_SUFFIX, type GpuSharing } from './sharing.js';
 import { topologyDomains, type TopologyDomains } from './topology.js';
 
 export type { NodeLike } from './node.js';
+export { SHARING_LABELS, shareHbmBytes, type GpuSharing, type SharingStrategy } from './sharing.js';
 export { TOPOLOGY_LABELS, TOPOLOGY_LEVELS, topologyDomains, type TopologyDomains, type TopologyLevel } from './topology.js';
 
 /** Node labels discovery reads (DESIGN.md "Canonical accelerator type names"). */
@@ -20,25 +25,36 @@ export const ACCELERATOR_LABELS = {
   gfdMemory: 'nvidia.com/gpu.memory',
   amdProduct: 'amd.com/gpu.product-name',
   amdVram: 'amd.com/gpu.vram',
+  // The AMD labeller's experimental prefix (ROCm k8s-device-plugin cmd/k8s-node-labeller): the same value labels,
+  // plus older `beta.amd.com/gpu.<property>.<value>=<count>` keys.
+  amdBetaProduct: 'beta.amd.com/gpu.product-name',
+  amdBetaVram: 'beta.amd.com/gpu.vram',
 } as const;
 
 /** Whole-device resources, in the order a label-less node is read. MIG resources are handled apart. */
 const DEVICE_RESOURCES = ['nvidia.com/gpu', 'amd.com/gpu', 'google.com/tpu'] as const;
 
-export type DiscoverySource = 'gke' | 'gfd' | 'amd' | 'kinfer' | 'resource';
+export type { DiscoverySource } from './cloud-labels.js';
+export { CLOUD_LABELS } from './cloud-labels.js';
 
 /** Devices of one extended resource on a node, all with the same memory. */
 export interface DevicePool {
   readonly resourceName: string;
   /** Allocatable devices (capacity when allocatable does not list the resource). */
   readonly devices: number;
-  /** Memory of one device (or MIG slice) in bytes; 0 when nothing says. */
+  /** Memory of one device (MIG slice, or GPU share) in bytes; 0 when nothing says. */
   readonly hbmBytesPerDevice: number;
+  /** Present when each unit is a share of a physical GPU (time-slicing, MPS): `devices` counts shares. */
+  readonly sharing?: GpuSharing;
 }
 
 export interface NodeAccelerators {
-  /** Canonical type name, or `unknown:<label value>` (`unknown:<resource>` for a node without labels). */
+  /**
+   * Canonical type name (also for parts kinfer sizes but has no speed data for, see catalog MEMORY_ONLY), or
+   * `unknown:<label value>` (`unknown:<resource>` for a node without labels).
+   */
   readonly type: string;
+  /** True when the type is in the catalog with speed figures (bandwidth, FLOP/s). */
   readonly known: boolean;
   /** The label scheme that named the type; `resource` when only an extended resource says there is one. */
   readonly source: DiscoverySource;
@@ -52,15 +68,12 @@ export interface NodeAccelerators {
 }
 
 /** What one label scheme says about a node. */
-interface Identity {
+interface Identity extends CloudIdentity {
   readonly source: DiscoverySource;
-  /** The value that named the type: a label value, or a resource name. */
-  readonly raw: string;
-  readonly type: AcceleratorType | undefined;
-  /** The whole-device resource of this type; undefined when nothing tells (then only MIG pools remain). */
-  readonly resourceName: string | undefined;
   /** The MIG profile every device is (GFD single strategy, GKE GPU partitions), e.g. `1g.5gb`. */
   readonly migSlice?: string;
+  /** GFD's product carried the `-SHARED` suffix. */
+  readonly productShared?: boolean;
 }
 
 type Labels = Readonly<Record<string, string>>;
@@ -77,7 +90,8 @@ const SINGLE_MIG_PRODUCT = /^(.*?)[-_ ]MIG[-_ ](.+)$/i;
  */
 export function discoverAccelerators(node: NodeLike): NodeAccelerators | undefined {
   const labels = nodeLabels(node);
-  const identity = fromKinfer(labels, node) ?? fromGke(labels) ?? fromGfd(labels) ?? fromAmd(labels) ?? fromResources(node);
+  const identity: Identity | undefined = fromKinfer(labels, node) ?? fromGke(labels) ?? fromGfd(labels) ?? fromAmd(labels)
+    ?? fromInstanceGpuLabels(labels, node) ?? fromAwsAccelerator(labels) ?? fromAks(labels) ?? fromResources(node);
   if (!identity) return undefined;
 
   const warnings: string[] = [];
@@ -89,14 +103,20 @@ export function discoverAccelerators(node: NodeLike): NodeAccelerators | undefin
     const listed = hasResource(node, main);
     // With MIG pools beside it, an empty whole-GPU resource is noise; alone, it is still reported.
     if (migPools.length === 0 || (listed && devices > 0)) {
-      pools.push({ resourceName: main, devices, hbmBytesPerDevice: deviceMemory(labels, identity, warnings) });
+      const hbm = deviceMemory(labels, identity, warnings);
+      const sharing = main === 'nvidia.com/gpu' && identity.migSlice === undefined
+        ? gpuSharing(node, hbm, identity.productShared === true, warnings)
+        : undefined;
+      pools.push(sharing
+        ? { resourceName: main, devices, hbmBytesPerDevice: shareHbmBytes(sharing), sharing }
+        : { resourceName: main, devices, hbmBytesPerDevice: hbm });
     }
   }
   pools.push(...migPools);
 
   const tpuTopology = nonEmpty(labels[ACCELERATOR_LABELS.gkeTpuTopology]);
   return {
-    type: identity.type ? identity.type.name : `unknown:${identity.raw}`,
+    type: identity.type?.name ?? identity.memoryOnly?.name ?? `unknown:${identity.raw}`,
     known: identity.type !== undefined,
     source: identity.source,
     pools,
@@ -111,15 +131,23 @@ function fromKinfer(labels: Labels, node: NodeLike): Identity | undefined {
   if (raw === undefined) return undefined;
   // Operators may write a canonical name or a product name; both are accepted.
   const type = acceleratorByName(raw) ?? acceleratorByProduct(raw);
-  return { source: 'kinfer', raw, type, resourceName: type?.resourceName ?? DEVICE_RESOURCES.find((r) => hasResource(node, r)) };
+  const memoryOnly = type ? undefined : memoryOnlyByName(raw) ?? memoryOnlyByProduct(raw);
+  return {
+    source: 'kinfer', raw, type, ...(memoryOnly ? { memoryOnly } : {}),
+    resourceName: type?.resourceName ?? memoryOnly?.resourceName ?? DEVICE_RESOURCES.find((r) => hasResource(node, r)),
+  };
 }
 
 function fromGke(labels: Labels): Identity | undefined {
   const gpu = nonEmpty(labels[ACCELERATOR_LABELS.gkeAccelerator]);
   if (gpu !== undefined) {
     const type = acceleratorByName(gpu);
+    const memoryOnly = type ? undefined : memoryOnlyByName(gpu);
     const migSlice = nonEmpty(labels[ACCELERATOR_LABELS.gkeGpuPartitionSize]);
-    return { source: 'gke', raw: gpu, type, resourceName: type?.resourceName ?? 'nvidia.com/gpu', ...(migSlice !== undefined ? { migSlice } : {}) };
+    return {
+      source: 'gke', raw: gpu, type, ...(memoryOnly ? { memoryOnly } : {}), resourceName: type?.resourceName ?? 'nvidia.com/gpu',
+      ...(migSlice !== undefined ? { migSlice } : {}),
+    };
   }
   const tpu = nonEmpty(labels[ACCELERATOR_LABELS.gkeTpuAccelerator]);
   if (tpu === undefined) return undefined;
@@ -129,15 +157,37 @@ function fromGke(labels: Labels): Identity | undefined {
 function fromGfd(labels: Labels): Identity | undefined {
   const raw = nonEmpty(labels[ACCELERATOR_LABELS.gfdProduct]);
   if (raw === undefined) return undefined;
-  const single = SINGLE_MIG_PRODUCT.exec(raw);
-  const type = acceleratorByProduct(single?.[1] ?? raw);
-  return { source: 'gfd', raw, type, resourceName: 'nvidia.com/gpu', ...(single?.[2] !== undefined ? { migSlice: single[2] } : {}) };
+  const productShared = SHARED_PRODUCT_SUFFIX.test(raw);
+  const product = raw.replace(SHARED_PRODUCT_SUFFIX, '');
+  const single = SINGLE_MIG_PRODUCT.exec(product);
+  const type = acceleratorByProduct(single?.[1] ?? product);
+  const memoryOnly = type ? undefined : memoryOnlyByProduct(single?.[1] ?? product);
+  return {
+    source: 'gfd', raw: product, type, ...(memoryOnly ? { memoryOnly } : {}), resourceName: 'nvidia.com/gpu',
+    ...(single?.[2] !== undefined ? { migSlice: single[2] } : {}), ...(productShared ? { productShared } : {}),
+  };
 }
 
+// Older labellers write the value into the key: `beta.amd.com/gpu.product-name.Instinct_MI300X=1`,
+// `beta.amd.com/gpu.vram.64G=1` (ROCm k8s-device-plugin cmd/k8s-node-labeller README and main_test.go).
+const AMD_BETA_KEYED = /^beta\.amd\.com\/gpu\.(product-name|vram)\.(.+)$/;
+
+/** AMD's current `amd.com/gpu.*` labels, else the `beta.amd.com/gpu.*` ones (value or value-in-key form). */
 function fromAmd(labels: Labels): Identity | undefined {
-  const raw = nonEmpty(labels[ACCELERATOR_LABELS.amdProduct]);
-  if (raw === undefined) return undefined;
-  return { source: 'amd', raw, type: acceleratorByProduct(raw), resourceName: 'amd.com/gpu' };
+  const raw = nonEmpty(labels[ACCELERATOR_LABELS.amdProduct]) ?? nonEmpty(labels[ACCELERATOR_LABELS.amdBetaProduct]) ?? keyedAmd(labels, 'product-name');
+  const vram = labels[ACCELERATOR_LABELS.amdVram] !== undefined || labels[ACCELERATOR_LABELS.amdBetaVram] !== undefined || keyedAmd(labels, 'vram') !== undefined;
+  if (raw === undefined && !vram) return undefined;
+  const name = raw ?? 'amd.com/gpu';
+  const type = raw === undefined ? undefined : acceleratorByProduct(raw);
+  return { source: 'amd', raw: name, type, resourceName: 'amd.com/gpu' };
+}
+
+function keyedAmd(labels: Labels, property: 'product-name' | 'vram'): string | undefined {
+  for (const key of Object.keys(labels)) {
+    const match = AMD_BETA_KEYED.exec(key);
+    if (match?.[1] === property && match[2] !== undefined) return match[2];
+  }
+  return undefined;
 }
 
 function fromResources(node: NodeLike): Identity | undefined {
@@ -157,12 +207,23 @@ function deviceMemory(labels: Labels, identity: Identity, warnings: string[]): n
     if (gfd !== undefined) return gfd;
   }
   if (identity.resourceName === 'amd.com/gpu') {
-    const amd = readLabel(labels, ACCELERATOR_LABELS.amdVram, parseAmdVram, warnings);
+    const amd = readLabel(labels, ACCELERATOR_LABELS.amdVram, parseAmdVram, warnings)
+      ?? readLabel(labels, ACCELERATOR_LABELS.amdBetaVram, parseAmdVram, warnings);
     if (amd !== undefined) return amd;
+    const keyed = keyedAmd(labels, 'vram');
+    if (keyed !== undefined) {
+      const parsed = parseAmdVram(keyed);
+      if (parsed.ok) return parsed.value;
+      warnings.push(`ignored label beta.amd.com/gpu.vram.${keyed}: ${parsed.error}`);
+    }
+  }
+  if (identity.memoryLabel !== undefined) {
+    const labelled = readLabel(labels, identity.memoryLabel, parseGfdMemory, warnings);
+    if (labelled !== undefined) return labelled;
   }
   // Each device is a MIG slice: its memory is the profile's, never the whole GPU's.
   if (identity.migSlice !== undefined) return parseMigProfileName(identity.migSlice)?.hbmBytes ?? 0;
-  return identity.type?.hbmBytesPerDevice ?? 0;
+  return identity.type?.hbmBytesPerDevice ?? identity.memoryOnly?.hbmBytesPerDevice ?? 0;
 }
 
 /** A mixed-strategy MIG pool: GFD's `<resource>.memory` label (MiB) when present, else the profile's figure. */

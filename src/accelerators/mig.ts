@@ -20,8 +20,10 @@ export interface MigProfile {
 
 const GB = 1e9;
 const MIG_RESOURCE_PREFIX = 'nvidia.com/mig-';
-// `1g.10gb`, also with a media-extension suffix such as `1g.10gb+me`.
-const PROFILE_NAME = /^(\d+)g\.(\d+)gb(?:\+[a-z]+)?$/;
+// `1g.10gb`, also with a media-extension suffix: NVIDIA names the profile `1g.10gb+me` (MIG User Guide), and the
+// device plugin, since `+` cannot appear in a resource name, exposes it as `nvidia.com/mig-1g.10gb.me`. The suffix
+// changes the engines a slice gets, never its memory.
+const PROFILE_NAME = /^(\d+)g\.(\d+)gb(?:[+.-][a-z]+(?:\.[a-z]+)?)?$/;
 
 const PROFILES_BY_PARENT: Readonly<Record<string, readonly string[]>> = {
   'nvidia-tesla-a100': ['1g.5gb', '2g.10gb', '3g.20gb', '4g.20gb', '7g.40gb'],

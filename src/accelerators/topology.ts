@@ -8,6 +8,8 @@ export interface TopologyDomains {
   readonly clique?: string;
   /** On GKE one multi-host TPU slice is one node pool. */
   readonly nodePool?: string;
+  /** GCE's physical host of the VM (`cloud.google.com/gce-topology-host`). */
+  readonly physicalHost?: string;
   readonly host?: string;
 }
 
@@ -20,11 +22,14 @@ export const TOPOLOGY_LABELS: { readonly [K in TopologyLevel]-?: string } = {
   subBlock: 'cloud.google.com/gce-topology-subblock',
   clique: 'nvidia.com/gpu.clique',
   nodePool: 'cloud.google.com/gke-nodepool',
+  // GKE: https://cloud.google.com/kubernetes-engine/docs/how-to/compact-placement and Kueue TAS docs list
+  // gce-topology-block, -subblock and -host as the levels of a reserved block's physical topology.
+  physicalHost: 'cloud.google.com/gce-topology-host',
   host: 'kubernetes.io/hostname',
 };
 
 /** Levels, widest first. */
-export const TOPOLOGY_LEVELS: readonly TopologyLevel[] = ['zone', 'block', 'subBlock', 'clique', 'nodePool', 'host'];
+export const TOPOLOGY_LEVELS: readonly TopologyLevel[] = ['zone', 'block', 'subBlock', 'clique', 'nodePool', 'physicalHost', 'host'];
 
 /** The node's domain at every level it is labelled for; the host falls back to the node's name. */
 export function topologyDomains(node: NodeLike): TopologyDomains {

@@ -1,5 +1,5 @@
 import { acceleratorByName, type AcceleratorType } from '../accelerators/catalog.js';
-import { ACCELERATOR_LABELS, discoverAccelerators, type NodeLike } from '../accelerators/discovery.js';
+import { ACCELERATOR_LABELS, discoverAccelerators, type GpuSharing, type NodeLike } from '../accelerators/discovery.js';
 
 /** A label that pins pods to one accelerator type when kinfer-scheduler is not there to do it. */
 export interface NodeSelectorTerm {
@@ -10,7 +10,10 @@ export interface NodeSelectorTerm {
 /** What the cluster has of one accelerator type: the facts `deploy` plans with. */
 export interface AcceleratorInventory {
   readonly type: string;
+  /** The catalog entry with speed figures; absent for a part kinfer can only size ("no speed data"). */
   readonly catalog?: AcceleratorType;
+  /** Present when these devices are shares of GPUs (time-slicing, MPS): one share per replica, never TP. */
+  readonly sharing?: Pick<GpuSharing, 'strategy' | 'sharesPerDevice'>;
   readonly resourceName: string;
   /** The smallest per-device memory among its nodes (a GFD label may report less than the catalog). */
   readonly hbmBytesPerDevice: number;
@@ -36,20 +39,30 @@ function selectorLabel(node: NodeLike, source: string, isTpu: boolean): { key: s
   }
 }
 
-/** Groups a cluster's nodes by accelerator type (whole devices; MIG slices are not deploy targets). */
+/**
+ * Groups a cluster's nodes by accelerator type (whole devices or GPU shares; MIG slices are not deploy targets).
+ * Types outside the speed catalog are kept when their memory is known: they are placeable on memory alone.
+ * Shared GPUs of a type are their own entry, apart from the same type's whole GPUs.
+ */
 export function inventory(nodes: readonly NodeLike[]): AcceleratorInventory[] {
   const byType = new Map<string, {
-    resourceName: string; hbm: number; nodes: number; perNode: number; total: number; topologies: Set<string>; key?: string; values: Set<string>;
+    type: string; resourceName: string; hbm: number; nodes: number; perNode: number; total: number; topologies: Set<string>; key?: string; values: Set<string>;
+    sharing?: Pick<GpuSharing, 'strategy' | 'sharesPerDevice'>;
   }>();
   for (const node of nodes) {
     const found = discoverAccelerators(node);
-    if (!found || !found.known) continue;
+    if (!found) continue;
     const pool = found.pools.find((p) => !p.resourceName.startsWith('nvidia.com/mig-'));
-    if (!pool || pool.devices === 0) continue;
-    let entry = byType.get(found.type);
+    if (!pool || pool.devices === 0 || pool.hbmBytesPerDevice <= 0) continue;
+    const sharing = pool.sharing ? { strategy: pool.sharing.strategy, sharesPerDevice: pool.sharing.sharesPerDevice } : undefined;
+    const key = sharing ? `${found.type}|${sharing.strategy}/${sharing.sharesPerDevice}` : found.type;
+    let entry = byType.get(key);
     if (!entry) {
-      entry = { resourceName: pool.resourceName, hbm: pool.hbmBytesPerDevice, nodes: 0, perNode: 0, total: 0, topologies: new Set(), values: new Set() };
-      byType.set(found.type, entry);
+      entry = {
+        type: found.type, resourceName: pool.resourceName, hbm: pool.hbmBytesPerDevice, nodes: 0, perNode: 0, total: 0, topologies: new Set(), values: new Set(),
+        ...(sharing ? { sharing } : {}),
+      };
+      byType.set(key, entry);
     }
     entry.hbm = Math.min(entry.hbm, pool.hbmBytesPerDevice);
     entry.nodes += 1;
@@ -62,11 +75,13 @@ export function inventory(nodes: readonly NodeLike[]): AcceleratorInventory[] {
       if (entry.key === label.key) entry.values.add(label.value);
     }
   }
-  return [...byType.entries()].map(([type, e]) => {
+  return [...byType.values()].map((e) => {
+    const type = e.type;
     const catalog = acceleratorByName(type);
     return {
       type,
       ...(catalog ? { catalog } : {}),
+      ...(e.sharing ? { sharing: e.sharing } : {}),
       resourceName: e.resourceName,
       hbmBytesPerDevice: e.hbm,
       nodes: e.nodes,
@@ -75,7 +90,7 @@ export function inventory(nodes: readonly NodeLike[]): AcceleratorInventory[] {
       tpuTopologies: [...e.topologies].sort(),
       selector: { key: e.key ?? ACCELERATOR_LABELS.kinferAccelerator, values: e.key ? [...e.values].sort() : [type] },
     };
-  }).sort((a, b) => a.type.localeCompare(b.type));
+  }).sort((a, b) => a.type.localeCompare(b.type) || (a.sharing ? 1 : 0) - (b.sharing ? 1 : 0));
 }
 
 /** An inventory entry from the catalog alone, for planning without a cluster (`--dry-run=client` with `--accelerator` and `--tp`). */

@@ -76,11 +76,23 @@ function evaluate(spec: DeploySpec, inv: AcceleratorInventory, devices: number):
   return { ...base, feasible: true, why: `needs ${formatGiB(need.totalBytes)} of ${formatGiB(usable)} usable on ${where} (${Math.round(base.headroom * 100)}% headroom)` };
 }
 
+/** Why tensor parallelism over GPU shares is refused, in one sentence (the extender's gpu-shares filter says the same). */
+export function sharedTpRefusal(inv: AcceleratorInventory, tp: number): string {
+  const s = inv.sharing!;
+  return `${inv.type} GPUs are shared here (${s.strategy}, ${s.sharesPerDevice} shares per GPU): ${tp} shares may be one GPU, so tensor parallelism across shares is refused`;
+}
+
 /** The smallest device count of one type that holds a replica (or the user's --tp), with its figures. */
 export function optionFor(spec: DeploySpec, inv: AcceleratorInventory): PlacementOption {
   const isTpu = inv.resourceName === 'google.com/tpu';
   if (inv.hbmBytesPerDevice <= 0) {
     return { inventory: inv, hosts: 1, usableBytes: 0, headroom: -1, kvCapacityTokens: 0, feasible: false, why: `memory of ${inv.type} is unknown` };
+  }
+  if (inv.sharing) {
+    if ((spec.tp ?? 1) > 1) return { inventory: inv, hosts: 1, usableBytes: 0, headroom: -1, kvCapacityTokens: 0, feasible: false, why: sharedTpRefusal(inv, spec.tp!) };
+    const one = evaluate(spec, inv, 1);
+    const share = `one ${inv.sharing.strategy} share is 1/${inv.sharing.sharesPerDevice} of a ${inv.type}`;
+    return one.feasible ? one : { ...one, why: `${one.why}; ${share}, and tensor parallelism across shares is refused` };
   }
   if (spec.tp !== undefined) {
     if (isTpu && inv.devicesPerNode > 0 && spec.tp !== inv.devicesPerNode) {
@@ -134,7 +146,7 @@ function compare(a: PlacementOption, b: PlacementOption): number {
  */
 export function planDeployment(spec: DeploySpec, cluster: readonly AcceleratorInventory[]): Result<DeployPlan> {
   if (cluster.length === 0) {
-    return err('the cluster has no nodes with a known accelerator (GKE, NVIDIA GPU Feature Discovery, AMD or kinfer.dev/accelerator labels)');
+    return err('the cluster has no nodes with an accelerator of known memory (GKE, NVIDIA GPU Feature Discovery, AMD, Karpenter/EKS or kinfer.dev/accelerator labels; `kubectl inference list nodes` shows what kinfer sees)');
   }
   const warnings: string[] = [];
   const options = cluster.map((inv) => optionFor(spec, inv)).sort(compare);

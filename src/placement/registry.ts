@@ -1,5 +1,6 @@
 import { AcceleratorTypeFilter } from './filters/accelerator-type.js';
 import { FreeDevicesFilter } from './filters/free-devices.js';
+import { GpuSharesFilter } from './filters/gpu-shares.js';
 import { GroupDomainFilter } from './filters/group-domain.js';
 import { HbmFitFilter } from './filters/hbm-fit.js';
 import { TpuTopologyFilter } from './filters/tpu-topology.js';
@@ -15,7 +16,7 @@ import type { NodeEntry } from './state.js';
 
 /** Filters in the order they run: cheap and unresolvable first, so a node's reason is its most basic one. */
 export function newFilters(): readonly FilterPlugin[] {
-  const perNode: FilterPlugin[] = [new AcceleratorTypeFilter(), new TpuTopologyFilter(), new HbmFitFilter()];
+  const perNode: FilterPlugin[] = [new AcceleratorTypeFilter(), new TpuTopologyFilter(), new GpuSharesFilter(), new HbmFitFilter()];
   // Shape filters only, memoized per shape for the cycle: the group filter asks this of every node.
   const nodeFits = (cycle: Cycle, node: NodeEntry): boolean => {
     const fits = cycle.memo('shape-fits', () => new Map<string, boolean>());

@@ -35,7 +35,7 @@ export function nodeEntry(node: NodeLike): NodeEntry | undefined {
   const accelerators = discoverAccelerators(node);
   const shapeKey = accelerators === undefined
     ? ''
-    : `${accelerators.type}|${accelerators.tpuTopology ?? ''}|${accelerators.pools.map((p) => `${p.resourceName}:${p.devices}:${p.hbmBytesPerDevice}`).join(',')}`;
+    : `${accelerators.type}|${accelerators.tpuTopology ?? ''}|${accelerators.pools.map((p) => `${p.resourceName}:${p.devices}:${p.hbmBytesPerDevice}${p.sharing ? `/${p.sharing.strategy}x${p.sharing.sharesPerDevice}` : ''}`).join(',')}`;
   return { name, accelerators, shapeKey };
 }
 

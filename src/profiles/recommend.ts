@@ -1,6 +1,6 @@
 import { acceleratorByName, type AcceleratorType } from '../accelerators/catalog.js';
 import type { AcceleratorInventory } from '../deploy/inventory.js';
-import { optionFor, type DeploySpec, type PlacementOption } from '../deploy/plan.js';
+import { optionFor, sharedTpRefusal, type DeploySpec, type PlacementOption } from '../deploy/plan.js';
 import { fittingChanges, type FittingChange } from '../deploy/suggest.js';
 import type { Dtype, KvDtype } from '../models/dtype.js';
 import type { ModelSpec } from '../models/spec.js';
@@ -96,6 +96,8 @@ export function matchingProfile(measured: readonly Profile[], model: string, ser
 export function tensorParallelSizes(inventory: AcceleratorInventory): number[] {
   const catalog = inventory.catalog ?? acceleratorByName(inventory.type);
   if (catalog?.kind === 'tpu' || inventory.resourceName === 'google.com/tpu') return [inventory.devicesPerNode];
+  // A GPU share is one replica's whole allotment: no tensor parallelism across shares (see deploy/plan.ts).
+  if (inventory.sharing) return [1];
   const sizes: number[] = [];
   for (let n = 1; n <= inventory.devicesPerNode; n *= 2) sizes.push(n);
   return sizes;
@@ -186,7 +188,11 @@ export function recommend(input: RecommendInput): Recommendation {
   for (const inventory of input.candidates) {
     const accelerator: AcceleratorType | undefined = inventory.catalog ?? acceleratorByName(inventory.type);
     if (!accelerator) {
-      infeasible.push({ accelerator: inventory.type, why: 'no bandwidth or FLOP/s figures for this type in the catalog' });
+      const fits = optionFor(spec, inventory);
+      infeasible.push({
+        accelerator: inventory.type,
+        why: `no speed data: kinfer has no bandwidth or FLOP/s figures for ${inventory.type}, so it prices nothing there${fits.feasible ? ` (it fits: ${fits.why})` : ` (${fits.why})`}`,
+      });
       continue;
     }
     for (const tp of tensorParallelSizes(inventory)) {
@@ -196,6 +202,9 @@ export function recommend(input: RecommendInput): Recommendation {
       const option = evaluate(input, accelerator, tp, placement, calibration.get(accelerator.name));
       if ('why' in option) infeasible.push(option);
       else options.push(option);
+    }
+    if (inventory.sharing && inventory.devicesPerNode > 1) {
+      infeasible.push({ accelerator: inventory.type, tp: 2, why: sharedTpRefusal(inventory, 2) });
     }
     if (!placed.has(inventory.type)) {
       const smallest = optionFor(spec, inventory);

@@ -17,12 +17,17 @@ const CANONICAL = [
   'nvidia-h200-141gb', 'nvidia-b200', 'nvidia-gb200', 'tpu-v5-lite-podslice', 'tpu-v5p-slice', 'tpu-v6e-slice', 'tpu7x',
   'amd-mi300x', 'amd-mi325x',
 ];
+// Added for node discovery on real clusters (issue #15): parts GFD and the clouds report that DESIGN.md's list lacks.
+const ADDED = [
+  'nvidia-a100-pcie-40gb', 'nvidia-a100-pcie-80gb', 'nvidia-h100-pcie', 'nvidia-h100-nvl', 'nvidia-h200-nvl', 'nvidia-gh200',
+  'nvidia-l40s', 'tpu-v4-podslice',
+];
 
 const RESOURCE_BY_VENDOR = { nvidia: 'nvidia.com/gpu', amd: 'amd.com/gpu', google: 'google.com/tpu' } as const;
 
 describe('ACCELERATORS', () => {
   it('holds exactly the canonical types, each once', () => {
-    assert.deepEqual(ACCELERATORS.map((t) => t.name).sort(), [...CANONICAL].sort());
+    assert.deepEqual(ACCELERATORS.map((t) => t.name).sort(), [...CANONICAL, ...ADDED].sort());
   });
 
   for (const type of ACCELERATORS) {
@@ -52,6 +57,14 @@ describe('ACCELERATORS', () => {
     { name: 'tpu7x', hbmBytes: 192 * GiB, bandwidth: 7.37e12, tflops: 2307 },
     { name: 'amd-mi300x', hbmBytes: 192 * GiB, bandwidth: 5.3e12, tflops: 1307.4 },
     { name: 'amd-mi325x', hbmBytes: 256 * GiB, bandwidth: 6e12, tflops: 1307.4 },
+    { name: 'nvidia-a100-pcie-40gb', hbmBytes: 40960 * MiB, bandwidth: 1555e9, tflops: 312 },
+    { name: 'nvidia-a100-pcie-80gb', hbmBytes: 81920 * MiB, bandwidth: 1935e9, tflops: 312 },
+    { name: 'nvidia-h100-pcie', hbmBytes: 81559 * MiB, bandwidth: 2e12, tflops: 756 },
+    { name: 'nvidia-h100-nvl', hbmBytes: 95830 * MiB, bandwidth: 3.9e12, tflops: 835 },
+    { name: 'nvidia-h200-nvl', hbmBytes: 143771 * MiB, bandwidth: 4.8e12, tflops: 835 },
+    { name: 'nvidia-gh200', hbmBytes: 96e9, bandwidth: 4e12, tflops: 989 },
+    { name: 'nvidia-l40s', hbmBytes: 46068 * MiB, bandwidth: 864e9, tflops: 362.05 },
+    { name: 'tpu-v4-podslice', hbmBytes: 32 * GiB, bandwidth: 1200e9, tflops: 275 },
   ];
   for (const want of figures) {
     it(`${want.name} carries its published figures`, () => {
@@ -69,6 +82,8 @@ describe('acceleratorByName', () => {
     { input: 'nvidia-h100-80gb', want: 'nvidia-h100-80gb' },
     { input: ' NVIDIA-L4 ', want: 'nvidia-l4' },
     { input: 'tpu7x', want: 'tpu7x' },
+    { input: 'tpu-v5-lite-device', want: 'tpu-v5-lite-podslice' }, // GKE's single-host v5e: an alias of the same chip
+    { input: 'tpu-v4-podslice', want: 'tpu-v4-podslice' },
     { input: 'nvidia-h100', want: undefined },
     { input: 'NVIDIA-H100-80GB-HBM3', want: undefined }, // a product name, not a canonical name
     { input: '', want: undefined },
@@ -87,9 +102,9 @@ describe('acceleratorByProduct', () => {
     { product: 'NVIDIA-L4', want: 'nvidia-l4' },
     { product: 'NVIDIA-A100-SXM4-40GB', want: 'nvidia-tesla-a100' },
     { product: 'A100-SXM4-40GB', want: 'nvidia-tesla-a100' },
-    { product: 'NVIDIA-A100-PCIE-40GB', want: 'nvidia-tesla-a100' },
+    { product: 'NVIDIA-A100-PCIE-40GB', want: 'nvidia-a100-pcie-40gb' }, // PCIe cards: own bandwidth, no NVLink
     { product: 'NVIDIA-A100-SXM4-80GB', want: 'nvidia-a100-80gb' },
-    { product: 'NVIDIA-A100-80GB-PCIe', want: 'nvidia-a100-80gb' },
+    { product: 'NVIDIA-A100-80GB-PCIe', want: 'nvidia-a100-pcie-80gb' },
     { product: 'NVIDIA-H100-80GB-HBM3', want: 'nvidia-h100-80gb' },
     { product: 'NVIDIA H100 80GB HBM3', want: 'nvidia-h100-80gb' },
     { product: 'nvidia_h100_sxm5_80gb', want: 'nvidia-h100-80gb' },
@@ -100,9 +115,14 @@ describe('acceleratorByProduct', () => {
     { product: 'AMD-Instinct-MI300X-OAM', want: 'amd-mi300x' },
     { product: 'AMD_Instinct_MI300X_OAM', want: 'amd-mi300x' },
     { product: 'AMD Instinct MI325X', want: 'amd-mi325x' },
-    { product: 'NVIDIA-H100-PCIe', want: undefined }, // HBM2e at ~2 TB/s: not the SXM part
-    { product: 'NVIDIA-H200-NVL', want: undefined },
-    { product: 'NVIDIA-A10G', want: undefined },
+    { product: 'NVIDIA-H100-PCIe', want: 'nvidia-h100-pcie' }, // HBM2e at 2 TB/s: not the SXM part
+    { product: 'NVIDIA-H100-NVL', want: 'nvidia-h100-nvl' },
+    { product: 'NVIDIA-H200-NVL', want: 'nvidia-h200-nvl' },
+    { product: 'NVIDIA-GH200-480GB', want: 'nvidia-gh200' },
+    { product: 'NVIDIA-L40S', want: 'nvidia-l40s' },
+    { product: 'AMD_Instinct_MI300X_HF', want: 'amd-mi300x' },
+    { product: 'Instinct_MI300X', want: 'amd-mi300x' }, // the labeller's own spelling (no vendor word)
+    { product: 'NVIDIA-A10G', want: undefined }, // sized, but no speed data: see MEMORY_ONLY
     { product: '', want: undefined },
   ];
   for (const { product, want } of cases) {
@@ -135,6 +155,11 @@ describe('MIG profiles', () => {
       // Not in the table (a newer GPU's profile): read from the name, no known parent.
       resource: 'nvidia.com/mig-1g.23gb',
       want: { resourceName: 'nvidia.com/mig-1g.23gb', parents: [], hbmBytes: 23e9, computeSlices: 1 },
+    },
+    {
+      // Media-extension slice as the device plugin names it (`+me` becomes `.me`): same memory as 1g.10gb.
+      resource: 'nvidia.com/mig-1g.10gb.me',
+      want: { resourceName: 'nvidia.com/mig-1g.10gb.me', parents: [], hbmBytes: 10e9, computeSlices: 1 },
     },
     { resource: 'nvidia.com/gpu', want: undefined },
     { resource: 'nvidia.com/mig-big', want: undefined },

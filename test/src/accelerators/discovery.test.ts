@@ -68,8 +68,8 @@ const cases: Case[] = [
   },
   {
     name: 'GKE GPU label with an unknown value',
-    node: aNode('g2').gkeGpu('nvidia-rtx-pro-6000', 1).build(),
-    want: { type: 'unknown:nvidia-rtx-pro-6000', known: false, source: 'gke', pools: [gpus(1, 0)], topology: { host: 'g2' } },
+    node: aNode('g2').gkeGpu('nvidia-tesla-v100', 1).build(),
+    want: { type: 'unknown:nvidia-tesla-v100', known: false, source: 'gke', pools: [gpus(1, 0)], topology: { host: 'g2' } },
   },
   {
     name: 'GKE GPU partitions: each device is the partition',
@@ -99,13 +99,13 @@ const cases: Case[] = [
   },
   {
     name: 'GFD unknown product with memory: unknown type, label memory',
-    node: aNode('f4').gfdGpu('NVIDIA-H100-PCIe', 2, 81559).build(),
-    want: { type: 'unknown:NVIDIA-H100-PCIe', known: false, source: 'gfd', pools: [gpus(2, H100)], topology: { host: 'f4' } },
+    node: aNode('f4').gfdGpu('Tesla-V100-SXM2-16GB', 2, 16384).build(),
+    want: { type: 'unknown:Tesla-V100-SXM2-16GB', known: false, source: 'gfd', pools: [gpus(2, 16384 * MiB)], topology: { host: 'f4' } },
   },
   {
     name: 'GFD unknown product without memory: 0 bytes',
-    node: aNode('f5').gfdGpu('NVIDIA-A10G', 4).build(),
-    want: { type: 'unknown:NVIDIA-A10G', known: false, source: 'gfd', pools: [gpus(4, 0)], topology: { host: 'f5' } },
+    node: aNode('f5').gfdGpu('Tesla-V100-SXM2-16GB', 4).build(),
+    want: { type: 'unknown:Tesla-V100-SXM2-16GB', known: false, source: 'gfd', pools: [gpus(4, 0)], topology: { host: 'f5' } },
   },
   // Precedence: kinfer > GKE > GFD > AMD; memory labels override the catalog
   {
@@ -267,7 +267,7 @@ describe('topologyDomains', () => {
     {
       name: 'every level labelled',
       node: aNode('n1').labels(everyLevel).build(),
-      want: { zone: 'zone-x', block: 'block-x', subBlock: 'subBlock-x', clique: 'clique-x', nodePool: 'nodePool-x', host: 'host-x' },
+      want: { zone: 'zone-x', block: 'block-x', subBlock: 'subBlock-x', clique: 'clique-x', nodePool: 'nodePool-x', physicalHost: 'physicalHost-x', host: 'host-x' },
     },
     {
       name: 'GCE block and sub-block, NVLink clique',
@@ -292,7 +292,7 @@ describe('topologyDomains', () => {
   }
 
   it('lists levels widest first, each with its label', () => {
-    assert.deepEqual(TOPOLOGY_LEVELS, ['zone', 'block', 'subBlock', 'clique', 'nodePool', 'host']);
+    assert.deepEqual(TOPOLOGY_LEVELS, ['zone', 'block', 'subBlock', 'clique', 'nodePool', 'physicalHost', 'host']);
     assert.deepEqual(Object.keys(TOPOLOGY_LABELS).sort(), [...TOPOLOGY_LEVELS].sort());
   });
 });

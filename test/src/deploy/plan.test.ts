@@ -22,6 +22,16 @@ const h100 = (i: number) => aNode(`h100-${i}`).gfdGpu('NVIDIA-H100-80GB-HBM3', 8
 const h200 = (i: number) => aNode(`h200-${i}`).gfdGpu('NVIDIA-H200', 8, 143771);
 const v6e = (i: number) => aNode(`v6e-${i}`).gkeTpu('tpu-v6e-slice', '2x4', 8);
 const mixed = [l4(0), l4(1), h100(0), h200(0), v6e(0), aNode('cpu-0')];
+/** GKE time-sharing (GKE docs, timesharing-gpus): 2 physical L4s, 4 shares each. */
+const sharedL4 = (i: number) => aNode(`l4s-${i}`).label('cloud.google.com/gke-accelerator', 'nvidia-l4')
+  .label('cloud.google.com/gke-gpu-sharing-strategy', 'time-sharing').label('cloud.google.com/gke-max-shared-clients-per-gpu', '4')
+  .resource('nvidia.com/gpu', 8);
+/** GFD MPS (GPU Operator docs, gpu-sharing-mps): 8 H100s, 2 replicas each: a share is half an H100. */
+const sharedH100 = (i: number) => aNode(`h100s-${i}`).gfdGpu('NVIDIA-H100-80GB-HBM3-SHARED', 8, 81559)
+  .label('nvidia.com/gpu.replicas', '2').label('nvidia.com/gpu.sharing-strategy', 'mps').resource('nvidia.com/gpu', 16);
+/** Karpenter g5 (A10G): sized by karpenter.k8s.aws/instance-gpu-memory, no speed data. */
+const a10g = (i: number) => aNode(`g5-${i}`).label('karpenter.k8s.aws/instance-gpu-name', 'a10g')
+  .label('karpenter.k8s.aws/instance-gpu-memory', '22888').label('karpenter.k8s.aws/instance-gpu-manufacturer', 'nvidia').resource('nvidia.com/gpu', 4);
 
 interface Case {
   name: string;
@@ -47,9 +57,13 @@ const cases: Case[] = [
   { name: 'a type the cluster lacks', spec: spec('meta-llama/Llama-3.1-8B-Instruct', { accelerators: ['nvidia-b200'] }), nodes: mixed, error: /the cluster has no nvidia-b200 nodes \(it has: nvidia-h100-80gb, nvidia-h200-141gb, nvidia-l4, tpu-v6e-slice\)/ },
   { name: 'a type too small for the model', spec: spec('meta-llama/Llama-3.1-70B-Instruct', { accelerators: ['nvidia-l4'], tp: 2 }), nodes: mixed, error: /does not fit nvidia-l4: needs \d+\.\d GiB, 2 × nvidia-l4 give \d+\.\d GiB usable/ },
   { name: 'nothing fits: one line with every type and its figures', spec: spec('meta-llama/Llama-3.1-405B-Instruct'), nodes: [l4(0, 4)], error: /nothing in the cluster fits meta-llama\/Llama-3.1-405B-Instruct .*nvidia-l4: needs \d+\.\d GiB; the most one node offers, 4 × nvidia-l4, gives/ },
+  { name: 'an 8B model goes to one MPS share of an H100', spec: spec('meta-llama/Llama-3.1-8B-Instruct'), nodes: [sharedH100(0)], targets: ['nvidia-h100-80gb×1:1'] },
+  { name: '--tp over GPU shares is refused with the reason', spec: spec('meta-llama/Llama-3.1-8B-Instruct', { tp: 2, accelerators: ['nvidia-l4'] }), nodes: [sharedL4(0)], error: /nvidia-l4 GPUs are shared here \(time-slicing, 4 shares per GPU\): 2 shares may be one GPU, so tensor parallelism across shares is refused/ },
+  { name: 'a model too big for one share says a share is a quarter GPU', spec: spec('meta-llama/Llama-3.1-8B-Instruct'), nodes: [sharedL4(0)], error: /one time-slicing share is 1\/4 of a nvidia-l4, and tensor parallelism across shares is refused/ },
+  { name: 'a part with no speed data is placeable on its memory label', spec: spec('meta-llama/Llama-3.1-8B-Instruct'), nodes: [a10g(0)], targets: ['nvidia-a10g×2:1'] },
   { name: 'a 405B in bf16 fits one H200 node', spec: spec('meta-llama/Llama-3.1-405B-Instruct'), nodes: [h200(0), h200(1)], targets: ['nvidia-h200-141gb×8:1'] },
   { name: 'a 405B in bf16 spans two H100 nodes (multi-host)', spec: spec('meta-llama/Llama-3.1-405B-Instruct'), nodes: [h100(0), h100(1)], targets: ['nvidia-h100-80gb×16:1'] },
-  { name: 'no accelerator nodes at all', spec: spec('meta-llama/Llama-3.1-8B-Instruct'), nodes: [aNode('cpu')], error: /no nodes with a known accelerator/ },
+  { name: 'no accelerator nodes at all', spec: spec('meta-llama/Llama-3.1-8B-Instruct'), nodes: [aNode('cpu')], error: /no nodes with an accelerator of known memory/ },
   { name: 'more replicas than devices: a warning, not an error', spec: spec('meta-llama/Llama-3.1-8B-Instruct', { accelerators: ['nvidia-l4'], replicas: 20 }), nodes: [l4(0)], targets: ['nvidia-l4×2:20'], warning: /20 replica\(s\) × 2 nvidia-l4 need 40 devices; the cluster has 8/ },
   { name: 'an odd TP the model cannot split', spec: spec('meta-llama/Llama-3.1-8B-Instruct', { accelerators: ['nvidia-h100-80gb'], tp: 3 }), nodes: mixed, error: /not divisible by 3/ },
 ];

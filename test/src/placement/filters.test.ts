@@ -9,6 +9,12 @@ const llama8b = () => aPod('new').model('meta-llama/Llama-3.1-8B-Instruct');
 const llama70b = () => aPod('new').model('meta-llama/Llama-3.1-70B-Instruct');
 const h100 = (name = 'n1', gpus = 8) => aNode(name).gkeGpu('nvidia-h100-80gb', gpus);
 const l4 = (name = 'n1', gpus = 2) => aNode(name).gkeGpu('nvidia-l4', gpus);
+/** GKE time-sharing: `gpus` physical L4s, `clients` shares each (allocatable = gpus × clients). */
+const sharedL4 = (clients: number, gpus = 1) => aNode('s').label('cloud.google.com/gke-accelerator', 'nvidia-l4')
+  .label('cloud.google.com/gke-gpu-sharing-strategy', 'time-sharing').label('cloud.google.com/gke-max-shared-clients-per-gpu', String(clients))
+  .resource('nvidia.com/gpu', gpus * clients);
+const sharedH100 = () => aNode('s').gfdGpu('NVIDIA-H100-80GB-HBM3-SHARED', 8, 81559).label('nvidia.com/gpu.replicas', '2')
+  .label('nvidia.com/gpu.sharing-strategy', 'mps').resource('nvidia.com/gpu', 16);
 
 interface Case {
   name: string;
@@ -52,6 +58,12 @@ const cases: Case[] = [
   { name: 'pods on other nodes do not count', node: h100('n1', 8), pod: llama70b().gpus(4), others: [aPod('a').gpus(8).onNode('n2')], filter: '', code: 'fit' },
   { name: 'MIG slice fits', node: aNode('m').gfdGpu('NVIDIA-A100-SXM4-80GB', 0).label('nvidia.com/mig.strategy', 'mixed').resource('nvidia.com/mig-3g.40gb', 2), pod: llama8b().devices('nvidia.com/mig-3g.40gb', 1), filter: '', code: 'fit' },
   { name: 'MIG slice too small', node: aNode('m').gfdGpu('NVIDIA-A100-SXM4-80GB', 0).label('nvidia.com/mig.strategy', 'mixed').resource('nvidia.com/mig-1g.10gb', 7), pod: llama8b().devices('nvidia.com/mig-1g.10gb', 1), filter: 'hbm-fit', code: 'unresolvable', reason: /insufficient HBM/ },
+  // GPU shares (time-slicing, MPS): a share is part of one GPU, never a device
+  { name: 'one share of a time-shared L4: a small model fits its quarter', node: sharedL4(2), pod: aPod('p').kinfer('hbm', '9Gi').gpus(1), filter: '', code: 'fit' },
+  { name: 'one share is a quarter of the memory', node: sharedL4(4), pod: aPod('p').kinfer('hbm', '9Gi').gpus(1), filter: 'hbm-fit', code: 'unresolvable', reason: /insufficient HBM: needs 9.0 GiB, nvidia-l4 x1 gives 5.2 GiB usable/ },
+  { name: 'TP across shares of time-shared L4s is refused with the reason', node: sharedL4(4, 2), pod: aPod('p').kinfer('hbm', '1Gi').gpus(2), filter: 'gpu-shares', code: 'unresolvable', reason: /nvidia-l4 GPUs here are shared \(time-slicing, 4 shares per GPU\): 2 shares may be one GPU, so tensor parallelism across shares is refused/ },
+  { name: 'TP across MPS shares is refused too', node: sharedH100(), pod: llama8b().gpus(2), filter: 'gpu-shares', code: 'unresolvable', reason: /\(mps, 2 shares per GPU\)/ },
+  { name: 'one MPS share of an H100: half of its memory', node: sharedH100(), pod: llama8b().gpus(1), filter: '', code: 'fit' },
 ];
 
 describe('filters', () => {
@@ -117,4 +129,47 @@ describe('group-domain', () => {
     assert.equal(v.a1.code, 'unschedulable');
     assert.match(v.a1.reason, /can take 2 more member\(s\) of group big now; 3 still to place/);
   });
+});
+
+describe('group-domain: one block, then one sub-block', () => {
+  const gpu = (name: string, block: string, sub: string) => aNode(name).gkeGpu('nvidia-h100-80gb', 8)
+    .label('cloud.google.com/gce-topology-block', block).label('cloud.google.com/gce-topology-subblock', sub);
+  const pod = () => aPod('m-new').kinfer('hbm', '100Gi').kinfer('group', 'g').kinfer('group-size', '2').gpus(8);
+  const member = (node: string) => aPod('m0').kinfer('hbm', '100Gi').kinfer('group', 'g').kinfer('group-size', '2').gpus(8).onNode(node);
+  const verdicts = (nodes: NodeBuilder[], others: PodBuilder[]): Record<string, string> => {
+    const cluster = clusterOf(nodes, others);
+    const cycle = new Cycle(requestOf(pod()), cluster);
+    const filters = newFilters();
+    return Object.fromEntries(nodes.map((n) => {
+      const entry = cluster.node(n.build().metadata.name)!;
+      const bad = filters.map((f) => f.filter(cycle, entry)).find((v) => v.code !== 'fit');
+      return [entry.name, bad && 'reason' in bad ? `${bad.code}: ${bad.reason}` : 'fit'];
+    }));
+  };
+  const nodes = () => [gpu('a1', 'A', 'a-x'), gpu('a2', 'A', 'a-y'), gpu('a3', 'A', 'a-y'), gpu('b1', 'B', 'b-x'), gpu('b2', 'B', 'b-z')];
+
+  const cases: { name: string; others: PodBuilder[]; want: Record<string, RegExp> }[] = [
+    {
+      // Block B holds 2 members but in two sub-blocks; block A has sub-block a-y with room for both.
+      name: 'first member: only a sub-block that can hold the whole group',
+      others: [],
+      want: { a1: /unschedulable: subBlock a-x cannot take the 2 member\(s\) of group g still to place/, a2: /^fit$/, a3: /^fit$/, b1: /unschedulable: subBlock b-x/, b2: /unschedulable/ },
+    },
+    {
+      name: 'second member: the first one\'s sub-block',
+      others: [member('a2')],
+      want: { a1: /unschedulable: group g keeps to subBlock a-y/, a3: /^fit$/, b1: /unschedulable: group g has 1 member\(s\) in block A/ },
+    },
+    {
+      name: 'no sub-block has room: the block is enough',
+      others: [aPod('busy').gpus(8).onNode('a3')],
+      want: { a1: /^fit$/, a2: /^fit$/, b1: /^fit$/ },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const got = verdicts(nodes(), c.others);
+      for (const [node, want] of Object.entries(c.want)) assert.match(got[node]!, want, `${node}: ${got[node]}`);
+    });
+  }
 });

@@ -121,7 +121,7 @@ prices:
     ['an unknown price field', `${FILE}prices:\n  nvidia-l4: { reserved: 0.5 }\n`, 'prices.yaml: prices.nvidia-l4.reserved: unknown field'],
     ['a row that is not a mapping', `${FILE}prices:\n  nvidia-l4: 0.71\n`, 'prices.yaml: prices.nvidia-l4: Invalid input: expected object, received number'],
     ['an unknown accelerator, with similar names', `${FILE}prices:\n  nvidia-h100: { onDemand: 3 }\n`,
-      'prices.yaml: prices.nvidia-h100: unknown accelerator type "nvidia-h100" (known: nvidia-h100-80gb, nvidia-h100-mega-80gb)'],
+      'prices.yaml: prices.nvidia-h100: unknown accelerator type "nvidia-h100" (known: nvidia-h100-80gb, nvidia-h100-mega-80gb, nvidia-h100-pcie, nvidia-h100-nvl)'],
     ['an unknown accelerator, with the first known names', `${FILE}prices:\n  gaudi3: { onDemand: 3 }\n`,
       'prices.yaml: prices.gaudi3: unknown accelerator type "gaudi3" (known: nvidia-tesla-t4, nvidia-l4, nvidia-tesla-a100, nvidia-a100-80gb, nvidia-h100-80gb, …)'],
     ['one type under two spellings', `${FILE}prices:\n  nvidia-l4: { onDemand: 0.7 }\n  NVIDIA-L4: { spot: 0.2 }\n`,

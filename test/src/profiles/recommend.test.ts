@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { acceleratorByName } from '../../../src/accelerators/catalog.js';
-import { catalogInventory } from '../../../src/deploy/inventory.js';
+import { catalogInventory, inventory } from '../../../src/deploy/inventory.js';
 import { modelById } from '../../../src/models/catalog.js';
 import type { ModelSpec } from '../../../src/models/spec.js';
 import type { PriceTable } from '../../../src/profiles/pricing.js';
 import type { Profile, ProfilePoint } from '../../../src/profiles/profile.js';
+import { aNode } from '../../builders.js';
 import { matchingProfile, operatingPoint, recommend, type RecommendInput } from '../../../src/profiles/recommend.js';
 
 const LLAMA_8B = modelById('meta-llama/Llama-3.1-8B-Instruct')!;
@@ -156,5 +157,28 @@ describe('recommend', () => {
     const firstUnpriced = r.options.findIndex((o) => o.costPerMillionTokens === undefined);
     assert.ok(firstUnpriced > 0 && r.options.slice(firstUnpriced).every((o) => o.costPerMillionTokens === undefined));
     for (const o of r.options) assert.equal(o.replicas, Math.ceil(50 / o.operating.requestRate));
+  });
+});
+
+describe('recommend on parts without speed data and on GPU shares', () => {
+  // Karpenter g5 (A10G; instance-types reference: gpu-memory 22888 MiB) and GFD MPS shares of H100s.
+  const a10g = aNode('g5').label('karpenter.k8s.aws/instance-gpu-name', 'a10g').label('karpenter.k8s.aws/instance-gpu-memory', '22888')
+    .label('karpenter.k8s.aws/instance-gpu-manufacturer', 'nvidia').resource('nvidia.com/gpu', 4).build();
+  const shared = aNode('h').gfdGpu('NVIDIA-H100-80GB-HBM3-SHARED', 8, 81559).label('nvidia.com/gpu.replicas', '2')
+    .label('nvidia.com/gpu.sharing-strategy', 'mps').resource('nvidia.com/gpu', 16).build();
+  const r = recommend(recommendInput({ targets: {}, candidates: inventory([a10g, shared]) }));
+
+  it('a part with no speed data is marked so, with its memory fit, and priced nowhere', () => {
+    const row = r.infeasible.find((x) => x.accelerator === 'nvidia-a10g');
+    assert.ok(row);
+    assert.match(row.why, /^no speed data: kinfer has no bandwidth or FLOP\/s figures for nvidia-a10g, so it prices nothing there \(it fits: /);
+    assert.ok(!r.options.some((o) => o.accelerator === 'nvidia-a10g'));
+  });
+
+  it('a GPU share is one replica at TP 1; TP 2 across shares is refused with the reason', () => {
+    assert.deepEqual(r.options.filter((o) => o.accelerator === 'nvidia-h100-80gb').map((o) => o.tp), [1]);
+    const refused = r.infeasible.find((x) => x.accelerator === 'nvidia-h100-80gb' && x.tp === 2);
+    assert.ok(refused);
+    assert.match(refused.why, /GPUs are shared here \(mps, 2 shares per GPU\): 2 shares may be one GPU, so tensor parallelism across shares is refused/);
   });
 });
