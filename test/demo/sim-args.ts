@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { ROOT } from '../e2e/harness/cluster.js';
+import { hostsOf, serverArgs } from './server-args.js';
 
 /** kinfer-sim flags for a vLLM pod deploy made: served name and port from its args, speed and KV from its annotations. */
 export function simArgs(pod: V1Pod, ip: string): string[] | undefined {
   const container = pod.spec?.containers?.[0];
-  const args = container?.args ?? [];
+  const args = serverArgs(container);
   const flag = (name: string): string | undefined => {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
@@ -22,7 +23,8 @@ export function simArgs(pod: V1Pod, ip: string): string[] | undefined {
     '--host', ip, '--port', flag('--port') ?? '8000', '--model', model,
     '--accelerator', annotations['kinfer.dev/accelerators']?.split(',')[0] ?? 'nvidia-h100-80gb',
     '--profile-model', annotations['kinfer.dev/model'] ?? model,
-    '--tensor-parallel-size', String(devices),
+    // A multi-host replica's leader serves for the whole group: its devices times the hosts.
+    '--tensor-parallel-size', String(Number(devices) * hostsOf(pod)),
     '--dtype', annotations['kinfer.dev/dtype'] ?? 'bf16',
     '--max-model-len', String(maxModelLen),
     '--max-num-seqs', String(maxNumSeqs),
