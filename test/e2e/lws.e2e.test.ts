@@ -2,7 +2,8 @@
 // nodes) writes a LeaderWorkerSet, validated by the upstream CRD; the upstream LWS controller (built from
 // sigs.k8s.io/lws, its webhooks served on loopback) makes the leader and worker StatefulSets and their pods; the
 // real kube-scheduler with kinfer-extender places the group. Two H100 nodes share GKE compact-placement block
-// "block-a"; a third is alone in "block-b", so a group that lands there is split across blocks.
+// "block-a"; a third is alone in "block-b", so a group that lands there is split across blocks. TPU v6e 4x4
+// slices (4 hosts of 4 chips, one GKE node pool per slice): "pool-a" whole, "pool-b" with two hosts only.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -18,6 +19,25 @@ const BLOCK = 'cloud.google.com/gce-topology-block';
 const NODES = `
 - { name: h100-a, count: 2, scheme: gke, type: nvidia-h100-80gb, devices: 8, zone: us-central1-a, cpu: 208, memory: 1800Gi, labels: { ${BLOCK}: block-a } }
 - { name: h100-b, scheme: gke, type: nvidia-h100-80gb, devices: 8, zone: us-central1-a, cpu: 208, memory: 1800Gi, labels: { ${BLOCK}: block-b } }
+- { name: v6e-a, count: 4, scheme: gke, type: tpu-v6e-slice, devices: 4, topology: 4x4, nodepool: pool-a, zone: us-central1-b, cpu: 180, memory: 720Gi }
+- { name: v6e-b, count: 2, scheme: gke, type: tpu-v6e-slice, devices: 4, topology: 4x4, nodepool: pool-b, zone: us-central1-b, cpu: 180, memory: 720Gi }
+`;
+// A multi-host TPU replica as a LeaderWorkerSet written by hand (deploy plans TPU replicas on one host): 4 pods of
+// 4 chips, Llama 3.1 70B (each member needs its quarter).
+const TPU_LWS = `apiVersion: leaderworkerset.x-k8s.io/v1
+kind: LeaderWorkerSet
+metadata: { name: tpu-70b, namespace: ml }
+spec:
+  replicas: 1
+  leaderWorkerTemplate:
+    size: 4
+    workerTemplate:
+      metadata:
+        annotations: { kinfer.dev/model: meta-llama/Llama-3.1-70B-Instruct, kinfer.dev/group-size: "4", kinfer.dev/tpu-topology: 4x4 }
+      spec:
+        schedulerName: kinfer-scheduler
+        containers:
+        - { name: server, image: vllm/vllm-tpu:latest, resources: { requests: { google.com/tpu: "4" }, limits: { google.com/tpu: "4" } } }
 `;
 const NS = 'ml';
 const MODEL = 'meta-llama/Llama-3.1-405B-Instruct';
@@ -44,7 +64,7 @@ describe('multi-host replicas: LeaderWorkerSet with the upstream controller', { 
   before(async () => {
     await cluster.start();
     await createNodes(cluster.core, NODES);
-    await cluster.waitExtenderNodes(3);
+    await cluster.waitExtenderNodes(9);
     await cluster.core.createNamespace({ body: { metadata: { name: NS } } });
     kubelet = new FakeKubelet(cluster.kubeConfig, { namespace: NS });
     await kubelet.start();
@@ -86,6 +106,20 @@ describe('multi-host replicas: LeaderWorkerSet with the upstream controller', { 
       const lws = await custom.getNamespacedCustomObject({ ...LWS, namespace: NS, name: FIRST }) as { status?: { readyReplicas?: number } };
       return lws.status?.readyReplicas === 1 || undefined;
     }, { what: 'the LWS controller to count the group ready', timeoutMs: 60_000 });
+  });
+
+  test('a TPU v6e 4x4 group: all four hosts in the one node pool (slice) that can hold them', async () => {
+    const applied = await runProcess(KUBECTL, ['--kubeconfig', cluster.kubeconfigPath, 'apply', '--server-side', '-f', '-'], { input: TPU_LWS });
+    assert.equal(applied.code, 0, applied.stderr);
+    let pods: V1Pod[] = [];
+    await waitFor(async () => {
+      pods = (await cluster.core.listNamespacedPod({ namespace: NS, labelSelector: 'leaderworkerset.sigs.k8s.io/name=tpu-70b' })).items;
+      return pods.length === 4 && pods.every((p) => p.spec?.nodeName) || undefined;
+    }, { what: 'the four TPU pods to be bound', timeoutMs: 90_000, describe: () => pods.map((p) => `${p.metadata?.name}@${p.spec?.nodeName ?? '-'}`).join(', ') });
+    assert.deepEqual(pods.map((p) => p.spec!.nodeName!).sort(), ['v6e-a-0', 'v6e-a-1', 'v6e-a-2', 'v6e-a-3']);
+    const deleted = await runProcess(KUBECTL, ['--kubeconfig', cluster.kubeconfigPath, 'delete', 'leaderworkerset', 'tpu-70b', '-n', NS], {});
+    assert.equal(deleted.code, 0, deleted.stderr);
+    await waitFor(async () => (await cluster.core.listNamespacedPod({ namespace: NS, labelSelector: 'leaderworkerset.sigs.k8s.io/name=tpu-70b' })).items.length === 0 || undefined, { what: 'the TPU pods to go', timeoutMs: 90_000 });
   });
 
   test('list shows one replica of 16 devices; the pool and its picker see the leader only', async () => {
