@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_TESTS = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
 
-.PHONY: install build lint test test-unit bench clean controlplane cluster cluster-down cluster-status demo demo-down
+.PHONY: install build lint test test-unit bench clean controlplane upstream cluster cluster-down cluster-status demo demo-down
 
 install: ## npm ci + build
 	npm ci --no-audit --no-fund
@@ -20,7 +20,7 @@ lint: node_modules ## type check + ESLint (includes the dependency-direction rul
 	npx tsc -p tsconfig.json --noEmit
 	npx eslint .
 
-test: build controlplane ## every test the repo has: unit, service, e2e on the local control plane (first run builds it: ~7 min)
+test: build controlplane upstream ## every test the repo has: unit, service, e2e on the local control plane (first run builds it: ~7 min, + the LWS controller)
 	node --test --test-concurrency=1 $$(find dist/test -name '*.test.js' | sort)
 
 bench: build ## benchmarks; they print figures (markdown) and write bench/results/*.json, never pass/fail on time
@@ -31,7 +31,7 @@ bench: build ## benchmarks; they print figures (markdown) and write bench/result
 	node dist/bench/routing-live.bench.js
 	node dist/bench/recommend-accuracy.bench.js
 
-demo: node_modules build controlplane ## the whole system on this machine: control plane, simulated nodes, two models, picker, load, top
+demo: node_modules build controlplane upstream ## the whole system on this machine: control plane, simulated nodes, two models, picker, load, top
 	@node dist/test/demo/demo.js up
 
 demo-down: ## stop everything make demo started
@@ -40,7 +40,11 @@ demo-down: ## stop everything make demo started
 controlplane: ## build etcd, kube-apiserver, kube-scheduler, kubectl into .kinfer/bin (skipped when up to date; a cold build takes ~5 min on 2 cores)
 	test/controlplane/build.sh
 
-cluster: controlplane build ## local control plane + kinfer-extender on 127.0.0.1; kubeconfig at .kinfer/local/kubeconfig
+upstream: ## the upstream CRDs (InferencePool, Gateway API, LeaderWorkerSet) into .kinfer/crds, and the LWS controller into .kinfer/bin (see test/upstream)
+	test/upstream/upstream.sh crds
+	test/upstream/upstream.sh build lws-controller
+
+cluster: controlplane upstream build ## local control plane + kinfer-extender + upstream CRDs + LWS controller on 127.0.0.1; kubeconfig at .kinfer/local/kubeconfig
 	KINFER_EXTENDER_CMD="node dist/extender/main.js --port 28090 --kubeconfig .kinfer/local/kubeconfig" test/controlplane/cluster.sh up
 
 cluster-down: ## stop the local control plane (PURGE=1 also deletes etcd data)

@@ -55,6 +55,8 @@ export default class List extends KubeCommand {
     const rows = new Map<string, ModelRow>();
     for (const w of [...deployments, ...sets] as Workload[]) {
       const labels = w.metadata?.labels ?? {};
+      // The pool's endpoint picker shares the deployment label; it serves no model.
+      if (labels[LABELS.component] === 'endpoint-picker') continue;
       const name = labels[LABELS.deployment] ?? w.metadata?.name ?? '';
       const namespace = w.metadata?.namespace ?? cluster.namespace;
       const key = `${namespace}/${name}`;

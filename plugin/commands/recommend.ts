@@ -159,7 +159,7 @@ function report(result: Recommendation, input: RecommendInput, limit: number): s
   lines.push('');
   const best = result.options[0];
   if (best) {
-    lines.push(`Recommendation: ${best.tp} × ${best.accelerator} per replica: ${result.reason}.`);
+    lines.push(`Recommendation: ${best.tp} × ${best.accelerator}${best.nodes > 1 ? ` over ${best.nodes} nodes` : ''} per replica: ${result.reason}.`);
     if (best.replicas !== undefined) {
       lines.push(`For ${input.requestRate} req/s: ${best.replicas} replica${best.replicas > 1 ? 's' : ''} (${best.replicas * best.tp} devices)${best.pricePerHour !== undefined ? `, ${money(best.replicas * best.pricePerHour)}/hour` : ''}.`);
     }
@@ -174,16 +174,18 @@ function report(result: Recommendation, input: RecommendInput, limit: number): s
       : `Server batch: without targets deploy passes no ${BATCH_FLAG[input.server]} and the server keeps its own default (--explain says which); saturation here is ${inFlight} in flight.`);
   } else {
     lines.push(`No option meets the targets${result.infeasible.length > 0 ? '; see why below' : ''}.`);
-    if (result.changes) {
-      lines.push(`Nothing here holds ${input.model.id} at ${input.dtype} with --max-model-len ${input.maxModelLen} on one node. What would, cheapest first:`);
-      for (const c of result.changes) lines.push(`  ${c.flags}: ${c.text}`);
-    }
+  }
+  if (result.changes) {
+    lines.push(`Nothing here holds ${input.model.id} at ${input.dtype} with --max-model-len ${input.maxModelLen} on one node. What would, cheapest first:`);
+    for (const c of result.changes) lines.push(`  ${c.flags}: ${c.text}`);
   }
   if (result.options.length > 0) {
     lines.push('');
-    const headers = ['#', 'ACCELERATOR', 'TP', 'MEMORY (NEED/USABLE)', 'KV TOKENS', 'REQ/S', 'OUT TOK/S', 'TTFT P99', 'NTPOT P99', '$/HOUR', '$/1M OUT', ...(input.requestRate !== undefined ? ['REPLICAS'] : []), 'FIGURES'];
+    // NODES only when some replica spans several (a LeaderWorkerSet, one pipeline stage per node).
+    const multiNode = result.options.slice(0, limit).some((o) => o.nodes > 1);
+    const headers = ['#', 'ACCELERATOR', 'TP', ...(multiNode ? ['NODES'] : []), 'MEMORY (NEED/USABLE)', 'KV TOKENS', 'REQ/S', 'OUT TOK/S', 'TTFT P99', 'NTPOT P99', '$/HOUR', '$/1M OUT', ...(input.requestRate !== undefined ? ['REPLICAS'] : []), 'FIGURES'];
     lines.push(table(headers, result.options.slice(0, limit).map((o, i) => [
-      String(i + 1), o.accelerator, String(o.tp), `${formatGiB(o.memory.needBytes)} / ${formatGiB(o.memory.usableBytes)}`, figure(o.memory.kvCapacityTokens),
+      String(i + 1), o.accelerator, String(o.tp), ...(multiNode ? [String(o.nodes)] : []), `${formatGiB(o.memory.needBytes)} / ${formatGiB(o.memory.usableBytes)}`, figure(o.memory.kvCapacityTokens),
       figure(o.operating.requestRate), figure(o.operating.outputTokensPerSecond), `${figure(o.operating.ttftP99Ms)} ms`, `${figure(o.operating.ntpotP99Ms)} ms`,
       money(o.pricePerHour), money(o.costPerMillionTokens), ...(input.requestRate !== undefined ? [o.replicas !== undefined ? String(o.replicas) : '-'] : []), o.source,
     ])));
@@ -215,7 +217,7 @@ function asData(result: Recommendation, input: RecommendInput): object {
     recommendation: result.options[0] ? { accelerator: result.options[0].accelerator, tp: result.options[0].tp, reason: result.reason } : null,
     ...(result.changes ? { changes: result.changes.map((c) => ({ flags: c.flags, text: c.text, replicaHbmBytes: c.replicaHbmBytes })) } : {}),
     options: result.options.map((o) => ({
-      accelerator: o.accelerator, tp: o.tp, source: o.source, origin: o.origin,
+      accelerator: o.accelerator, tp: o.tp, nodes: o.nodes, source: o.source, origin: o.origin,
       memory: { needBytes: Math.round(o.memory.needBytes), usableBytes: Math.round(o.memory.usableBytes), headroom: o.memory.headroom, kvCapacityTokens: o.memory.kvCapacityTokens },
       operating: o.operating,
       serverBatch: operatingBatch(o, input.workload),

@@ -17,7 +17,10 @@ export interface PlacementRequest {
   readonly model?: ModelSpec;
   /** Annotation value as written, kept for messages and model-spread keys even when the HBM figure came from `hbm`. */
   readonly modelId?: string;
-  /** Per-replica HBM need; absent when the pod names neither a model nor `kinfer.dev/hbm` (no memory check). */
+  /**
+   * HBM this pod needs: its replica's, or for a member of a multi-host group its share of the replica (see
+   * memberShare); absent when the pod names neither a model nor `kinfer.dev/hbm` (no memory check).
+   */
   readonly hbm?: HbmNeed;
   readonly memoryUtilization: number;
   readonly maxModelLen: number;
@@ -148,10 +151,11 @@ export function parsePlacementRequest(pod: PodLike, models: ModelRegistry): Resu
   if (errors.length > 0) return err(errors);
 
   let hbm: HbmNeed | undefined;
+  const members = groupNameValue !== undefined ? groupSize ?? 1 : 1;
   if (hbmOverride !== undefined) {
-    hbm = { weightsBytes: 0, kvBytes: 0, overheadBytes: 0, totalBytes: hbmOverride };
+    hbm = { weightsBytes: 0, kvBytes: 0, overheadBytes: 0, totalBytes: hbmOverride / members };
   } else if (model !== undefined) {
-    hbm = replicaHbmNeed({ model, dtype, kvCacheDtype, maxModelLen, kvReserveSeqs }, count);
+    hbm = memberShare(replicaHbmNeed({ model, dtype, kvCacheDtype, maxModelLen, kvReserveSeqs }, count), members);
   }
 
   return ok({
@@ -181,6 +185,19 @@ function readWith<T>(annotations: Readonly<Record<string, string>>, key: string,
   if (parsed.ok) return parsed.value;
   errors.push({ annotation: key, value, problem: parsed.error });
   return undefined;
+}
+
+/**
+ * What one of `members` pods of a multi-host replica holds, given the replica's need at this pod's device count
+ * (the tensor-parallel size within a host): a 1/members share of the weights and KV cache (vLLM's multi-node
+ * layout: tensor parallel within a host, pipeline stages across hosts, docs.vllm.ai "Distributed inference and
+ * serving"), and its own devices' runtime overhead whole.
+ */
+export function memberShare(need: HbmNeed, members: number): HbmNeed {
+  if (members <= 1) return need;
+  const weightsBytes = need.weightsBytes / members;
+  const kvBytes = need.kvBytes / members;
+  return { weightsBytes, kvBytes, overheadBytes: need.overheadBytes, totalBytes: weightsBytes + kvBytes + need.overheadBytes };
 }
 
 function parsePositiveBytes(text: string): Result<number, string> {

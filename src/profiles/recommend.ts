@@ -7,6 +7,7 @@ import type { ModelSpec } from '../models/spec.js';
 import type { ServerKind } from '../servers/templates.js';
 import { costPerMillionTokens, pricePerDeviceHour, type PriceTable, type Pricing } from './pricing.js';
 import { lerpPoint, type Profile, type ProfilePoint, type WorkloadShape } from './profile.js';
+import { estimateMultiNodeProfile, INTER_NODE_BYTES_PER_SECOND, INTER_NODE_HOP_MS } from './multinode.js';
 import { calibrate, DEFAULT_EFFICIENCY, estimateProfile, type Efficiency } from './roofline.js';
 
 // `kubectl inference recommend`: for every accelerator type × tensor-parallel size that holds the model, the
@@ -43,7 +44,10 @@ export type FigureSource = 'measured' | 'estimated' | 'estimated, calibrated';
 
 export interface RecommendOption {
   readonly accelerator: string;
+  /** Devices per replica (over every node it spans). */
   readonly tp: number;
+  /** Nodes one replica spans: 1, or a multi-node replica (one pipeline stage per node, a LeaderWorkerSet). */
+  readonly nodes: number;
   readonly memory: Pick<PlacementOption, 'usableBytes' | 'headroom' | 'kvCapacityTokens'> & { readonly needBytes: number };
   readonly source: FigureSource;
   /** Where the curve comes from, in a few words. */
@@ -184,6 +188,7 @@ export function recommend(input: RecommendInput): Recommendation {
   // A TPU type comes once per host shape: its "does not fit" row is kept once (the last shape tried, the biggest
   // host, whose figures say most) and dropped when another shape of the type fits.
   const placed = new Set<string>();
+  let oneNode = false;
   const unfitRow = new Map<string, number>();
   for (const inventory of input.candidates) {
     const accelerator: AcceleratorType | undefined = inventory.catalog ?? acceleratorByName(inventory.type);
@@ -199,6 +204,7 @@ export function recommend(input: RecommendInput): Recommendation {
       const placement = optionFor({ ...spec, tp }, inventory);
       if (!placement.feasible || !placement.need || placement.hosts > 1) continue;
       placed.add(inventory.type);
+      oneNode = true;
       const option = evaluate(input, accelerator, tp, placement, calibration.get(accelerator.name));
       if ('why' in option) infeasible.push(option);
       else options.push(option);
@@ -207,18 +213,25 @@ export function recommend(input: RecommendInput): Recommendation {
       infeasible.push({ accelerator: inventory.type, tp: 2, why: sharedTpRefusal(inventory, 2) });
     }
     if (!placed.has(inventory.type)) {
+      // Nothing fits one node: the smallest replica over several (what deploy would make: a LeaderWorkerSet).
       const smallest = optionFor(spec, inventory);
-      const why = smallest.feasible && smallest.hosts > 1
-        ? `needs ${smallest.devices} devices over ${smallest.hosts} nodes; recommend covers single-node replicas`
-        : `does not fit: ${smallest.why}`;
+      if (smallest.feasible && smallest.hosts > 1 && smallest.need && smallest.devices !== undefined) {
+        placed.add(inventory.type);
+        const option = evaluate(input, accelerator, smallest.devices, smallest, calibration.get(accelerator.name));
+        if ('why' in option) infeasible.push(option);
+        else options.push(option);
+        continue;
+      }
       const at = unfitRow.get(inventory.type) ?? infeasible.length;
       unfitRow.set(inventory.type, at);
-      infeasible[at] = { accelerator: inventory.type, why };
+      infeasible[at] = { accelerator: inventory.type, why: `does not fit: ${smallest.why}` };
     }
   }
   const reasons = infeasible.filter((x) => x.tp !== undefined || !placed.has(x.accelerator));
   options.sort(compare);
-  const changes = placed.size === 0 ? fittingChanges(spec, input.candidates) : [];
+  // Nothing on one node: the changes that would fit one. A replica over several nodes is already an option when
+  // `placed` has a type, so that change is named only when nothing was placed at all.
+  const changes = oneNode ? [] : fittingChanges(spec, input.candidates).filter((c) => !c.multiNode || placed.size === 0);
   return {
     options, infeasible: reasons, calibration,
     ...(options[0] ? { reason: reasonFor(options, input) } : {}),
@@ -234,6 +247,7 @@ function evaluate(
   calibrated: (Efficiency & { profiles: number }) | undefined,
 ): RecommendOption | Infeasible {
   const memory = { needBytes: placement.need!.totalBytes, usableBytes: placement.usableBytes, headroom: placement.headroom, kvCapacityTokens: placement.kvCapacityTokens };
+  const nodes = placement.hosts;
   const measured = matchingProfile(input.measured, input.model.id, input.server, accelerator.name, tp, input.workload);
   let curve: readonly ProfilePoint[];
   let source: FigureSource;
@@ -243,16 +257,18 @@ function evaluate(
     source = 'measured';
     origin = `${measured.origin}, ${measured.createdAt.slice(0, 10)}`;
   } else {
-    const estimate = estimateProfile({
+    const shape = {
       model: input.model, accelerator, tp, dtype: input.dtype, kvCacheDtype: input.kvCacheDtype, memoryUtilization: input.memoryUtilization,
       workload: input.workload, efficiency: calibrated ?? DEFAULT_EFFICIENCY,
-    });
+    };
+    const estimate = nodes > 1 ? estimateMultiNodeProfile({ ...shape, hosts: nodes }) : estimateProfile(shape);
     if (!estimate.ok) return { accelerator: accelerator.name, tp, why: `does not fit the workload: ${estimate.error}` };
     curve = estimate.value.points;
     source = calibrated ? 'estimated, calibrated' : 'estimated';
     origin = calibrated
       ? `roofline at ${pct(calibrated.decodeBandwidth)} of ${accelerator.name}'s peak bandwidth, ${pct(calibrated.prefillFlops)} of its peak FLOP/s (calibrated by ${calibrated.profiles} measured profile${calibrated.profiles > 1 ? 's' : ''})`
       : `roofline at ${pct(DEFAULT_EFFICIENCY.decodeBandwidth)} of peak bandwidth, ${pct(DEFAULT_EFFICIENCY.prefillFlops)} of peak FLOP/s`;
+    if (nodes > 1) origin += `; ${tp / nodes}-way TP per node × ${nodes} pipeline stages, ${INTER_NODE_HOP_MS * 1000} µs + activations at ${INTER_NODE_BYTES_PER_SECOND / 1e9} GB/s per stage hop`;
   }
   const operating = operatingPoint(curve, input.targets);
   if ('miss' in operating) return { accelerator: accelerator.name, tp, why: operating.miss, source };
@@ -260,7 +276,7 @@ function evaluate(
   const cost = price === undefined ? undefined : costPerMillionTokens(price, tp, operating.point.outputTokensPerSecond);
   const replicas = input.requestRate !== undefined && operating.point.requestRate > 0 ? Math.ceil(input.requestRate / operating.point.requestRate) : undefined;
   return {
-    accelerator: accelerator.name, tp, memory, source, origin, curve, operating: operating.point,
+    accelerator: accelerator.name, tp, nodes, memory, source, origin, curve, operating: operating.point,
     ...(price !== undefined ? { pricePerHour: price * tp } : {}),
     ...(cost !== undefined ? { costPerMillionTokens: cost } : {}),
     ...(replicas !== undefined ? { replicas } : {}),

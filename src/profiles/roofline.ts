@@ -182,7 +182,8 @@ export function estimateProfile(input: EstimateInput): Result<Estimate> {
   return ok({ points, maxBatch, kvCapacityTokens: kvTokens, costs });
 }
 
-function pointAt(costs: StepCosts, workload: WorkloadShape, batch: number): ProfilePoint {
+/** One point of the curve: concurrency `batch` on a replica with these step costs (see estimateProfile). */
+export function pointAt(costs: StepCosts, workload: WorkloadShape, batch: number): ProfilePoint {
   const { inputTokens: input, outputTokens: output } = workload;
   const step = decodeStepMs(costs, batch, input + output / 2);
   const prefill = prefillMs(costs, input);

@@ -4,6 +4,9 @@
 # the kinfer scheduler extender, all on 127.0.0.1, and kube-controller-manager
 # with the workload controllers (Deployments make ReplicaSets make Pods) but no
 # node lifecycle controller. No kubelet: nodes are API objects.
+# The upstream CRDs (InferencePool, Gateway API, LeaderWorkerSet; test/upstream/upstream.sh crds) are applied
+# once the API server is up, and the upstream LeaderWorkerSet controller (upstream.sh build lws-controller)
+# runs with its webhooks served on loopback, certificates signed by the local CA.
 #
 #   cluster.sh up            start whatever is not running yet (idempotent)
 #   cluster.sh down [--purge] stop everything started here; --purge also deletes etcd data
@@ -30,6 +33,12 @@
 #   KINFER_SCHEDULER_QPS []                clientConnection.qps of both schedulers (empty: upstream default, 50);
 #                                          e.g. for throughput measurements not capped by the client rate limiter
 #   KINFER_SCHEDULER_BURST []              clientConnection.burst (empty: 2 x KINFER_SCHEDULER_QPS, or upstream 100)
+#   KINFER_CRDS [on]                       "off": do not apply the upstream CRDs
+#   KINFER_CRD_DIR [<repo>/.kinfer/crds]   where test/upstream/upstream.sh crds put them
+#   KINFER_LWS [on]                        "off": no LeaderWorkerSet controller (its webhook configurations are
+#                                          removed too, so nothing waits on a webhook that is not there)
+#   KINFER_LWS_WEBHOOK_PORT [29443]        the LWS controller's webhook server (HTTPS, local-CA certificate)
+#   KINFER_LWS_HEALTH_PORT [28081]         its health probes (HTTP /readyz); metrics are off
 #   KINFER_READY_TIMEOUT [90]              seconds to wait for each component to become ready
 #   KINFER_STOP_TIMEOUT [15]               seconds between SIGTERM and SIGKILL on down
 #   KINFER_BIN_DIR [<repo>/.kinfer/bin]    where build.sh put the binaries
@@ -46,6 +55,7 @@ PIDS="$LOCAL/pids"
 ETCD_DATA="$LOCAL/etcd"
 KUBECONFIG_ADMIN="$LOCAL/kubeconfig"
 KUBECONFIG_SCHED="$LOCAL/scheduler.kubeconfig"
+KUBECONFIG_LWS="$LOCAL/lws-controller.kubeconfig"
 
 ETCD_PORT="${KINFER_ETCD_PORT:-23790}"
 ETCD_PEER_PORT="${KINFER_ETCD_PEER_PORT:-23800}"
@@ -63,11 +73,17 @@ DEFSCHED="${KINFER_DEFAULT_SCHEDULER:-off}"
 DEFSCHED_PORT="${KINFER_DEFAULT_SCHEDULER_PORT:-26260}"
 SCHED_QPS="${KINFER_SCHEDULER_QPS:-}"
 SCHED_BURST="${KINFER_SCHEDULER_BURST:-}"
+CRDS="${KINFER_CRDS:-on}"
+CRD_DIR="${KINFER_CRD_DIR:-$ROOT/.kinfer/crds}"
+LWS="${KINFER_LWS:-on}"
+LWS_WEBHOOK_PORT="${KINFER_LWS_WEBHOOK_PORT:-29443}"
+LWS_HEALTH_PORT="${KINFER_LWS_HEALTH_PORT:-28081}"
+LWS_MODULE="sigs.k8s.io/lws"
 READY_TIMEOUT="${KINFER_READY_TIMEOUT:-90}"
 STOP_TIMEOUT="${KINFER_STOP_TIMEOUT:-15}"
 
 # Every component this script may run, in start order.
-ALL=(etcd kube-apiserver kube-controller-manager extender kube-scheduler default-scheduler)
+ALL=(etcd kube-apiserver kube-controller-manager lws-controller extender kube-scheduler default-scheduler)
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 is_on() { case "${1,,}" in on|1|true|yes) return 0 ;; *) return 1 ;; esac; }
@@ -78,6 +94,7 @@ port_of() {
     etcd) echo "$ETCD_PORT" ;;
     kube-apiserver) echo "$API_PORT" ;;
     kube-controller-manager) echo "$KCM_PORT" ;;
+    lws-controller) echo "$LWS_WEBHOOK_PORT" ;;
     extender) echo "$EXT_PORT" ;;
     kube-scheduler) echo "$SCHED_PORT" ;;
     default-scheduler) echo "$DEFSCHED_PORT" ;;
@@ -88,6 +105,7 @@ wanted() {
     extender) [[ -n "$EXT_CMD" ]] ;;
     default-scheduler) is_on "$DEFSCHED" ;;
     kube-controller-manager) is_on "$KCM" ;;
+    lws-controller) is_on "$LWS" ;;
     *) return 0 ;;
   esac
 }
@@ -188,10 +206,22 @@ healthy() {
         curl -fsS -m 3 --cacert "$PKI/ca.crt" -H "Authorization: Bearer $(admin_token)" \
           "https://127.0.0.1:$API_PORT/readyz" 2>/dev/null | grep -qx ok ;;
     kube-controller-manager) curl -kfsS -m 2 "https://127.0.0.1:$KCM_PORT/healthz" 2>/dev/null | grep -qx ok ;;
+    lws-controller)
+      # Ready, and its webhooks answer over TLS with the local CA's certificate for 127.0.0.1 (the handlers
+      # register after the manager starts; a 404 there would make the API server refuse LeaderWorkerSets).
+      curl -fsS -m 2 "http://127.0.0.1:$LWS_HEALTH_PORT/readyz" 2>/dev/null | grep -qx ok &&
+        webhook_serves /validate-leaderworkerset-x-k8s-io-v1-leaderworkerset && webhook_serves /mutate--v1-pod ;;
     extender) curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$EXT_PORT/readyz" 2>/dev/null ;;
     kube-scheduler) curl -kfsS -m 2 "https://127.0.0.1:$SCHED_PORT/healthz" 2>/dev/null | grep -qx ok ;;
     default-scheduler) curl -kfsS -m 2 "https://127.0.0.1:$DEFSCHED_PORT/healthz" 2>/dev/null | grep -qx ok ;;
   esac
+}
+
+# The LWS webhook server answers PATH (any status but 404) over TLS verified with the local CA.
+webhook_serves() {
+  local code
+  code="$(curl -sS -m 2 -o /dev/null -w '%{http_code}' --cacert "$PKI/ca.crt" -X POST "https://127.0.0.1:$LWS_WEBHOOK_PORT$1" 2>/dev/null || true)"
+  [[ "$code" =~ ^[1-5][0-9][0-9]$ && "$code" != 404 ]]
 }
 
 wait_ready() {
@@ -247,6 +277,27 @@ ensure_pki() {
   fi
 }
 
+# Identities added after the first PKI was made (an existing .kinfer/local keeps working): the LWS controller's
+# token, and its webhook serving certificate, signed by the local CA for 127.0.0.1 (the API server calls the
+# webhooks by URL: Services and Endpoints may not point at loopback addresses).
+ensure_lws_pki() {
+  if ! grep -q ',kinfer-lws-controller,' "$PKI/tokens.csv"; then
+    (umask 077; echo "$(openssl rand -hex 24),kinfer-lws-controller,kinfer-lws-controller" >>"$PKI/tokens.csv")
+  fi
+  local dir="$PKI/lws-webhook"
+  [[ -f "$dir/tls.crt" && -f "$dir/tls.key" ]] && return 0
+  mkdir -p "$dir"
+  (
+    cd "$dir"
+    openssl req -newkey rsa:2048 -nodes -keyout tls.key -out tls.csr -subj "/CN=lws-webhook" 2>/dev/null
+    printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+      "extendedKeyUsage=serverAuth" "subjectAltName=IP:127.0.0.1,DNS:localhost" >tls.ext
+    openssl x509 -req -in tls.csr -CA ../ca.crt -CAkey ../ca.key -CAcreateserial -out tls.crt -days 3650 \
+      -extfile tls.ext 2>/dev/null
+    rm -f tls.csr tls.ext ../ca.srl
+  )
+}
+
 write_kubeconfig() {
   local file="$1" user="$2" token="$3" ca
   ca="$(base64 -w0 <"$PKI/ca.crt")"
@@ -278,6 +329,8 @@ write_kubeconfigs() {
   write_kubeconfig "$KUBECONFIG_ADMIN" kinfer-admin "$(admin_token)"
   write_kubeconfig "$KUBECONFIG_SCHED" system:kube-scheduler \
     "$(cut -d, -f1 <(grep ',system:kube-scheduler,' "$PKI/tokens.csv"))"
+  write_kubeconfig "$KUBECONFIG_LWS" kinfer-lws-controller \
+    "$(cut -d, -f1 <(grep ',kinfer-lws-controller,' "$PKI/tokens.csv"))"
 }
 
 # scheduler_config FILE PROFILE WITH_EXTENDER [LEADER_ELECT]
@@ -381,6 +434,81 @@ subjects:
 EOF
 }
 
+kctl() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
+
+# The upstream CRDs (test/upstream/upstream.sh crds), server-side applied, then waited on until Established.
+ensure_crds() {
+  local files=("$CRD_DIR"/*.yaml) names
+  [[ -e "${files[0]}" ]] || die "no upstream CRDs in $CRD_DIR: run test/upstream/upstream.sh crds (or make upstream) first, or set KINFER_CRDS=off"
+  names="$(kctl apply --server-side --force-conflicts --field-manager=cluster.sh -o name -f "$CRD_DIR")" \
+    || die "applying the upstream CRDs from $CRD_DIR failed"
+  # shellcheck disable=SC2086
+  kctl wait --for=condition=Established --timeout=60s $names >/dev/null || die "the upstream CRDs did not become Established"
+  echo "upstream CRDs: $(wc -w <<<"$names") applied from $CRD_DIR"
+}
+
+LWS_WEBHOOK_CONFIGS=(mutatingwebhookconfiguration/lws-mutating-webhook-configuration validatingwebhookconfiguration/lws-validating-webhook-configuration)
+
+# The LWS module's own webhook configurations and controller ClusterRole (config/webhook, config/rbac/role.yaml,
+# with upstream's "lws-" name prefix), rendered by kubectl's built-in kustomize. Two local changes: each
+# webhook's clientConfig names https://127.0.0.1:<port><path> with the local CA as caBundle instead of the
+# in-cluster Service (which may not point at loopback), and the ClusterRole is bound to the controller's user
+# instead of its ServiceAccount.
+render_lws_objects() {
+  local mod dir="$LOCAL/lws"
+  mod="$("$ROOT/test/upstream/upstream.sh" dir "$LWS_MODULE")" || die "could not find the $LWS_MODULE module"
+  [[ -d "$mod/config/webhook" ]] || die "$mod has no config/webhook"
+  mkdir -p "$dir"
+  # kustomize takes no absolute folder as a resource: name the module relative to this one.
+  mod="$(realpath --relative-to="$dir" "$mod")"
+  cat >"$dir/kustomization.yaml" <<EOF
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namePrefix: lws-
+resources:
+- $mod/config/webhook
+- $mod/config/rbac/role.yaml
+- binding.yaml
+patches:
+- patch: |-
+    \$patch: delete
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: webhook-service
+      namespace: system
+EOF
+  cat >"$dir/binding.yaml" <<EOF
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: manager-rolebinding
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: manager-role
+subjects:
+- apiGroup: rbac.authorization.k8s.io
+  kind: User
+  name: kinfer-lws-controller
+EOF
+  "$BIN/kubectl" kustomize --load-restrictor=LoadRestrictionsNone "$dir" |
+    awk -v url="https://127.0.0.1:$LWS_WEBHOOK_PORT" -v ca="$(base64 -w0 <"$PKI/ca.crt")" '
+      /^ *clientConfig:$/ { print; cc = 1; next }
+      cc && /^ *service:$/ { match($0, /^ */); indent = substr($0, 1, RLENGTH); svc = 1; next }
+      svc && /^ *path: / { print indent "caBundle: " ca; print indent "url: " url $2; next }
+      svc && /^ *(name|namespace|port): / { next }
+      { cc = 0; svc = 0; print }'
+}
+
+ensure_lws_objects() {
+  local rendered
+  rendered="$(render_lws_objects)"
+  grep -q '^ *service:$' <<<"$rendered" && die "a rendered LWS webhook still names a Service: $LOCAL/lws"
+  kctl apply --server-side --force-conflicts --field-manager=cluster.sh -f - >/dev/null <<<"$rendered" \
+    || die "applying the LWS webhook configurations and RBAC failed (rendered from $LOCAL/lws)"
+}
+
 # Sets CMD (array) and SPEC (a string that changes when the configuration changes).
 component_cmd() {
   case "$1" in
@@ -409,6 +537,9 @@ component_cmd() {
         --service-cluster-ip-range=10.96.0.0/16
         --etcd-servers="http://127.0.0.1:$ETCD_PORT"
         --profiling=false --v=1)
+      # The token file is read at start: a new identity in it (ensure_lws_pki) restarts the API server.
+      SPEC="$(printf '%s\n' "${CMD[@]}"; sha256sum <"$PKI/tokens.csv")"
+      return
       ;;
     kube-controller-manager)
       # The workload and cleanup controllers only: no node lifecycle controller, which would mark the
@@ -424,6 +555,32 @@ component_cmd() {
       ;;
     extender)
       CMD=(bash -c "exec $EXT_CMD")
+      ;;
+    lws-controller)
+      # Upstream's config (config/manager/controller_manager_config.yaml) with what a single local process
+      # needs: no leader election, no internal cert management (the local CA signed pki/lws-webhook), the
+      # webhook and probes on loopback, metrics off (they would need TokenReview delegation).
+      local cfg="$LOCAL/lws-controller.yaml"
+      cat >"$cfg.tmp" <<EOF
+apiVersion: config.lws.x-k8s.io/v1alpha1
+kind: Configuration
+leaderElection:
+  leaderElect: false
+internalCertManagement:
+  enable: false
+webhook:
+  host: 127.0.0.1
+  port: $LWS_WEBHOOK_PORT
+  certDir: $PKI/lws-webhook
+health:
+  healthProbeBindAddress: 127.0.0.1:$LWS_HEALTH_PORT
+metrics:
+  bindAddress: "0"
+EOF
+      mv -f "$cfg.tmp" "$cfg"
+      CMD=(env "KUBECONFIG=$KUBECONFIG_LWS" "$BIN/lws-controller" --config="$cfg" --zap-log-level=info --zap-stacktrace-level=panic)
+      SPEC="$(printf '%s\n' "${CMD[@]}"; cat "$cfg")"
+      return
       ;;
     kube-scheduler | default-scheduler)
       local cfg="$LOCAL/$1.yaml" port
@@ -471,6 +628,7 @@ start_component() {
   fi
   claim_port "$name" "$port"
   [[ "$name" == etcd ]] && claim_port "etcd (peer)" "$ETCD_PEER_PORT"
+  [[ "$name" == lws-controller ]] && claim_port "lws-controller (health)" "$LWS_HEALTH_PORT"
   echo "$name: starting on 127.0.0.1:$port"
   launch "$name" "$SPEC" "${CMD[@]}"
   STARTED=$((STARTED + 1))
@@ -497,12 +655,23 @@ cmd_up() {
   mkdir -p "$LOGS" "$PIDS" "$ETCD_DATA"
   chmod 700 "$ETCD_DATA"
   ensure_pki
+  ensure_lws_pki
   write_kubeconfigs
 
   start_component etcd
   start_component kube-apiserver
   ensure_bootstrap
+  is_on "$CRDS" && ensure_crds
   if wanted kube-controller-manager; then start_component kube-controller-manager; else stop_component kube-controller-manager; fi
+  if wanted lws-controller; then
+    is_on "$CRDS" || die "the LWS controller needs the upstream CRDs: KINFER_LWS=on with KINFER_CRDS=off"
+    [[ -x "$BIN/lws-controller" ]] || die "$BIN/lws-controller is missing: run test/upstream/upstream.sh build lws-controller (or make upstream) first, or set KINFER_LWS=off"
+    ensure_lws_objects
+    start_component lws-controller
+  else
+    stop_component lws-controller
+    kctl delete --ignore-not-found "${LWS_WEBHOOK_CONFIGS[@]}" >/dev/null
+  fi
   if wanted extender; then start_component extender; else stop_component extender; fi
   start_component kube-scheduler
   if wanted default-scheduler; then start_component default-scheduler; else stop_component default-scheduler; fi
@@ -517,6 +686,7 @@ cmd_up() {
   echo "  export KUBECONFIG=$KUBECONFIG_ADMIN; $BIN/kubectl get nodes"
   echo "scheduler: pods with spec.schedulerName: $SCHED_NAME$(is_on "$SCHED_EXTENDER" && echo " (extender http://127.0.0.1:$EXT_PORT, ignorable=$EXT_IGNORABLE)" || echo " (no extender)")"
   wanted default-scheduler && echo "baseline scheduler: spec.schedulerName: default-scheduler (no extender)"
+  wanted lws-controller && echo "LeaderWorkerSet controller: webhooks https://127.0.0.1:$LWS_WEBHOOK_PORT"
   return 0
 }
 

@@ -1,7 +1,9 @@
 // `make demo`: the whole system on this machine. A real control plane (kube-apiserver, kube-controller-manager,
-// kube-scheduler with kinfer-extender), simulated accelerator nodes, a fake kubelet that runs a kinfer-sim per
-// model-server pod, two models deployed with `kubectl inference deploy`, a kinfer-picker in front of each,
-// steady load through them, and `kubectl inference top`. `make demo-down` (this file's `down`) stops it all.
+// kube-scheduler with kinfer-extender, the upstream InferencePool / Gateway API / LeaderWorkerSet CRDs and the
+// upstream LWS controller), simulated accelerator nodes, a fake kubelet that runs a kinfer-sim per model-server
+// pod, two models deployed with `kubectl inference deploy` (Llama 3.1 405B as one replica over two H100 nodes, a
+// LeaderWorkerSet), a kinfer-picker per InferencePool (`--pool`), steady load through them, and
+// `kubectl inference top`. `make demo-down` (this file's `down`) stops it all.
 import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +29,7 @@ const clusterEnv = (): NodeJS.ProcessEnv => ({
   KINFER_ETCD_PORT: String(PORT), KINFER_ETCD_PEER_PORT: String(PORT + 1), KINFER_APISERVER_PORT: String(PORT + 2),
   KINFER_SCHEDULER_PORT: String(PORT + 3), KINFER_EXTENDER_PORT: String(PORT + 4), KINFER_DEFAULT_SCHEDULER_PORT: String(PORT + 5),
   KINFER_CONTROLLER_MANAGER_PORT: String(PORT + 6),
+  KINFER_LWS_WEBHOOK_PORT: String(PORT + 7), KINFER_LWS_HEALTH_PORT: String(PORT + 8),
   KINFER_EXTENDER_CMD: `${process.execPath} ${join(ROOT, 'dist', 'extender', 'main.js')} --port ${PORT + 4} --address 127.0.0.1 --kubeconfig ${KUBECONFIG} --log-level warn`,
 });
 
@@ -90,10 +93,10 @@ const inference = (...args: string[]): string[] => [join(ROOT, 'bin', 'kubectl-i
 
 async function up(): Promise<void> {
   process.stdout.write('kinfer demo: a local control plane, simulated GPU/TPU nodes, two models, kinfer-picker, live `top`.\n');
-  await step('local control plane: etcd, kube-apiserver, kube-controller-manager, kube-scheduler (kinfer-scheduler) + kinfer-extender', () => {
+  await step('local control plane: etcd, kube-apiserver, kube-controller-manager, kube-scheduler (kinfer-scheduler) + kinfer-extender, upstream CRDs + LeaderWorkerSet controller', () => {
     run('bash', [join(ROOT, 'test', 'controlplane', 'cluster.sh'), 'up'], { env: clusterEnv(), log: join(DIR, 'logs') });
   });
-  await step('simulated accelerator nodes: 2× L4 ×4 (GKE labels), H100 ×8 and H200 ×8 (GPU Feature Discovery), TPU v6e 2x4', () => {
+  await step('simulated accelerator nodes: 2× L4 ×4 (GKE labels), 2× H100 ×8 and H200 ×8 (GPU Feature Discovery), TPU v6e 2x4', () => {
     run(join(BIN, 'kubectl'), ['--kubeconfig', KUBECONFIG, 'apply', '--server-side', '-f', join(ROOT, 'test', 'e2e', 'fixtures', 'nodes.yaml')]);
     run(join(BIN, 'kubectl'), ['--kubeconfig', KUBECONFIG, 'apply', '--server-side', '-f', '-'], { input: `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${NS}\n` });
   });
@@ -101,16 +104,17 @@ async function up(): Promise<void> {
     background('kubelet', [join(ROOT, 'dist', 'test', 'demo', 'kubelet-main.js'), KUBECONFIG]);
     await sleep(1000);
   });
-  await step('kubectl inference deploy meta-llama/Llama-3.1-405B-Instruct --dtype fp8 (only big-memory GPUs hold it)', () => {
-    run(process.execPath, inference('deploy', 'meta-llama/Llama-3.1-405B-Instruct', '--name', 'llama-405b', '--dtype', 'fp8', '--max-model-len', '4096', '--kv-reserve-seqs', '8', '--explain', '--wait', '--timeout', '120s'), { log: join(LOGS, 'kubelet.log') });
+  await step('kubectl inference deploy meta-llama/Llama-3.1-405B-Instruct --accelerator nvidia-h100-80gb (bf16: one replica over two H100 nodes, a LeaderWorkerSet)', () => {
+    // The pickers run here on loopback (step 6), so deploy writes the pools without their in-cluster pickers.
+    run(process.execPath, inference('deploy', 'meta-llama/Llama-3.1-405B-Instruct', '--name', 'llama-405b', '--accelerator', 'nvidia-h100-80gb', '--max-model-len', '4096', '--kv-reserve-seqs', '8', '--no-picker', '--explain', '--wait', '--timeout', '180s'), { log: join(LOGS, 'kubelet.log') });
   });
   await step('kubectl inference deploy google/gemma-2-9b-it over L4 and TPU v6e replicas, one Service', () => {
-    run(process.execPath, inference('deploy', 'google/gemma-2-9b-it', '--name', 'gemma', '--accelerator', 'nvidia-l4,tpu-v6e-slice', '--replicas', '3', '--max-model-len', '4096', '--kv-reserve-seqs', '4', '--wait', '--timeout', '120s'), { log: join(LOGS, 'kubelet.log') });
+    run(process.execPath, inference('deploy', 'google/gemma-2-9b-it', '--name', 'gemma', '--accelerator', 'nvidia-l4,tpu-v6e-slice', '--replicas', '3', '--max-model-len', '4096', '--kv-reserve-seqs', '4', '--no-picker', '--wait', '--timeout', '120s'), { log: join(LOGS, 'kubelet.log') });
   });
-  await step('kinfer-picker (proxy mode) in front of each model, and a steady request load through them', async () => {
+  await step('kinfer-picker (proxy mode) on each InferencePool, and a steady request load through them', async () => {
     for (const p of PICKERS) {
       background(`picker-${p.name}`, [join(ROOT, 'bin', 'kinfer-picker.js'), '--mode', 'proxy', '--host', '127.0.0.1', '--port', String(p.port), '--health-port', String(p.healthPort),
-        '--selector', `kinfer.dev/deployment=${p.name},app.kubernetes.io/component=model-server`, '-n', NS, '--kubeconfig', KUBECONFIG, '--log-level', 'warn']);
+        '--pool', p.name, '-n', NS, '--kubeconfig', KUBECONFIG, '--log-level', 'warn']);
       await waitHttp(`http://127.0.0.1:${p.port}/health`, `picker-${p.name}`, join(LOGS, `picker-${p.name}.log`));
     }
     // Bounded: 30 minutes or 20,000 requests, whichever comes first.
@@ -135,11 +139,10 @@ The demo keeps running in the background (load stops by itself after 30 minutes)
 
   export KUBECONFIG=${KUBECONFIG} PATH=${join(ROOT, 'bin')}:${BIN}:$PATH
   kubectl get nodes; kubectl get pods -n ${NS} -o wide          # which node each replica landed on
+  kubectl get leaderworkersets,statefulsets,inferencepools -n ${NS}   # Llama 405B: one LWS group over h100-0 and h100-1
   kubectl inference list -n ${NS}
   kubectl inference top -n ${NS} --direct
-  curl -s 127.0.0.1:${PICKERS[0]!.healthPort}/debug/endpoints    # the gemma picker's view of its replicas
-                         # (what kubectl inference route show prints for a pool; the demo has no InferencePool CRD,
-                         #  so its pickers follow the pods by label: kinfer-picker --selector)
+  curl -s 127.0.0.1:${PICKERS[0]!.healthPort}/debug/endpoints    # the gemma picker's view of its InferencePool's replicas
   curl -s 127.0.0.1:${PICKERS[0]!.port}/v1/completions -H 'content-type: application/json' \\
     -d '{"model": "google/gemma-2-9b-it", "prompt": "Hello", "max_tokens": 16}'
   kubectl inference recommend google/gemma-2-9b-it --in-cluster --target-ttft-ms 500 --target-ntpot-ms 60 --plot

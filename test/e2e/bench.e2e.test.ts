@@ -1,19 +1,18 @@
 // `kubectl inference bench` and `recommend` on the local control plane: a model deployed with `deploy`, its pods
 // run by a fake kubelet as kinfer-sim processes (the containers' own vllm command lines, on the nodes' H100s), a kinfer-picker in proxy
 // mode in front of them, and a Gateway + HTTPRoute that name the pool, so `bench NAME` finds its way in as a client
-// would (through the picker). The Gateway API and InferencePool CRDs are stand-ins (same group/version/kind, open
-// schema): no registry this machine reaches publishes them. The Gateway's status is written by the test, since
-// no gateway controller runs here; its address is the picker's.
+// would (through the picker). The Gateway API and InferencePool CRDs are the upstream ones (test/upstream), so
+// what deploy and the test write passes their schemas. The Gateway's status is written by the test through the
+// status subresource, since no gateway controller runs here; its address is the picker's.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ApiextensionsV1Api, CustomObjectsApi, KubernetesObjectApi } from '@kubernetes/client-node';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import { SimFleet } from '../demo/sim-args.js';
 import { Cluster, KUBECTL, ROOT } from './harness/cluster.js';
-import { standInCrd } from './harness/crds.js';
 import { FakeKubelet } from './harness/kubelet.js';
 import { startProxyPicker } from './harness/picker.js';
 import { createNodes } from './harness/nodes.js';
@@ -30,7 +29,7 @@ const BASE_PORT = 31170;
 const PICKER_PORT = BASE_PORT + 20;
 
 describe('kubectl inference bench and recommend against kinfer-sim replicas', { timeout: 420_000 }, () => {
-  const cluster = new Cluster({ suite: 'bench', basePort: BASE_PORT });
+  const cluster = new Cluster({ suite: 'bench', basePort: BASE_PORT, crds: true });
   const dir = mkdtempSync(join(tmpdir(), 'kinfer-bench-'));
   const store = join(dir, 'profiles.db');
   const children: ChildProcess[] = [];
@@ -47,23 +46,6 @@ describe('kubectl inference bench and recommend against kinfer-sim replicas', { 
     await createNodes(cluster.core, NODES);
     await cluster.waitExtenderNodes(2);
     await cluster.core.createNamespace({ body: { metadata: { name: NS } } });
-    const crds = cluster.kubeConfig.makeApiClient(ApiextensionsV1Api);
-    for (const crd of [
-      standInCrd('inference.networking.k8s.io', 'inferencepools', 'InferencePool', 'v1'),
-      standInCrd('gateway.networking.k8s.io', 'gateways', 'Gateway', 'v1'),
-      standInCrd('gateway.networking.k8s.io', 'httproutes', 'HTTPRoute', 'v1'),
-    ]) await crds.createCustomResourceDefinition({ body: crd });
-    const objects = KubernetesObjectApi.makeApiClient(cluster.kubeConfig);
-    await waitFor(async () => {
-      try {
-        await objects.list('gateway.networking.k8s.io/v1', 'HTTPRoute', NS);
-        await objects.list('inference.networking.k8s.io/v1', 'InferencePool', NS);
-        return true;
-      } catch {
-        return undefined;
-      }
-    }, { what: 'the stand-in CRDs to be served', timeoutMs: 30_000 });
-
     sims = new SimFleet(cluster.kubeConfig);
     kubelet = new FakeKubelet(cluster.kubeConfig, { hooks: sims.hooks });
     await kubelet.start();
@@ -87,8 +69,12 @@ describe('kubectl inference bench and recommend against kinfer-sim replicas', { 
       body: {
         apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'inference-gateway' },
         spec: { gatewayClassName: 'test', listeners: [{ name: 'http', port: PICKER_PORT, protocol: 'HTTP' }] },
-        status: { addresses: [{ type: 'IPAddress', value: '127.0.0.1' }] },
       },
+    });
+    // What a gateway controller would report: the address it serves on (status is a subresource of the real CRD).
+    await custom.patchNamespacedCustomObjectStatus({
+      group: 'gateway.networking.k8s.io', version: 'v1', namespace: NS, plural: 'gateways', name: 'inference-gateway',
+      body: [{ op: 'add', path: '/status', value: { addresses: [{ type: 'IPAddress', value: '127.0.0.1' }] } }],
     });
     await custom.createNamespacedCustomObject({
       group: 'gateway.networking.k8s.io', version: 'v1', namespace: NS, plural: 'httproutes',

@@ -1,16 +1,14 @@
-// InferencePool, picker and `kubectl inference route` through the real kubectl on the local control plane.
-// The Gateway API Inference Extension's InferencePool CRD is not published in any package registry this
-// machine reaches, so the test registers a stand-in CRD of its own (same group, version and kind, schema left
-// open); what is under test is kinfer's use of the API (discovery, server-side apply, selectors), not the CRD.
+// InferencePool, picker and `kubectl inference route` through the real kubectl on the local control plane, with
+// the Gateway API Inference Extension's own InferencePool CRD (v1, from its Go module: test/upstream), so what
+// deploy and route write is held to the real schema by server-side apply.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ApiextensionsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import { Cluster, KUBECTL, ROOT } from './harness/cluster.js';
-import { standInCrd } from './harness/crds.js';
 import { createNodes } from './harness/nodes.js';
 import { waitFor } from './harness/wait.js';
 import { runProcess, type Run } from '../run.js';
@@ -22,12 +20,13 @@ const NS = 'serve';
 const POOL = 'llama-3-1-8b-instruct';
 
 describe('InferencePool and kubectl inference route', { timeout: 300_000 }, () => {
-  const cluster = new Cluster({ suite: 'route', basePort: 31070 });
+  const cluster = new Cluster({ suite: 'route', basePort: 31070, crds: true });
   const children: ChildProcess[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'kinfer-route-'));
 
-  const run = (command: string, args: readonly string[]): Promise<Run> => runProcess(command, args, {
+  const run = (command: string, args: readonly string[], input?: string): Promise<Run> => runProcess(command, args, {
     env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfigPath },
+    ...(input !== undefined ? { input } : {}),
   });
   const inference = (...args: string[]) => run(KUBECTL, ['inference', ...args, '-n', NS]);
 
@@ -36,9 +35,6 @@ describe('InferencePool and kubectl inference route', { timeout: 300_000 }, () =
     await createNodes(cluster.core, NODES);
     await cluster.waitExtenderNodes(2);
     await cluster.core.createNamespace({ body: { metadata: { name: NS } } });
-    const crds = cluster.kubeConfig.makeApiClient(ApiextensionsV1Api);
-    await crds.createCustomResourceDefinition({ body: standInCrd('inference.networking.k8s.io', 'inferencepools', 'InferencePool', 'v1') });
-    await waitFor(async () => (await run(KUBECTL, ['api-resources', '--api-group=inference.networking.k8s.io', '-o', 'name'])).stdout.includes('inferencepools') || undefined, { what: 'the CRD to be served', timeoutMs: 30_000 });
   }, { timeout: 240_000 });
 
   after(async () => {
@@ -52,12 +48,23 @@ describe('InferencePool and kubectl inference route', { timeout: 300_000 }, () =
     for (const line of ['inferencepool.inference.networking.k8s.io/llama-3-1-8b-instruct serverside-applied', 'deployment.apps/llama-3-1-8b-instruct-picker serverside-applied', 'configmap/llama-3-1-8b-instruct-picker serverside-applied', 'role.rbac.authorization.k8s.io/llama-3-1-8b-instruct-picker serverside-applied']) {
       assert.ok(deployed.stdout.includes(line), `missing "${line}" in:\n${deployed.stdout}`);
     }
-    const pool = await cluster.kubeConfig.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'inference.networking.k8s.io', version: 'v1', namespace: NS, plural: 'inferencepools', name: POOL }) as { spec: { endpointPickerRef: { name: string; port: { number: number } }; selector: { matchLabels: Record<string, string> }; targetPorts: { number: number }[] } };
-    assert.deepEqual(pool.spec.endpointPickerRef, { name: `${POOL}-picker`, port: { number: 9002 } });
+    const pool = await cluster.kubeConfig.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'inference.networking.k8s.io', version: 'v1', namespace: NS, plural: 'inferencepools', name: POOL }) as { spec: { endpointPickerRef: { name: string; port: { number: number }; group?: string; kind?: string; failureMode?: string }; selector: { matchLabels: Record<string, string> }; targetPorts: { number: number }[] } };
+    // group, kind and failureMode are the upstream schema's defaults: the real CRD is in effect.
+    assert.deepEqual(pool.spec.endpointPickerRef, { name: `${POOL}-picker`, port: { number: 9002 }, group: '', kind: 'Service', failureMode: 'FailClose' });
     assert.deepEqual(pool.spec.selector.matchLabels, { 'kinfer.dev/deployment': POOL, 'app.kubernetes.io/component': 'model-server' });
     assert.deepEqual(pool.spec.targetPorts, [{ number: 8000 }]);
     const list = await inference('list');
     assert.match(list.stdout, new RegExp(`^${POOL}\\s+.*\\s+${POOL}\\s+\\d+[sm]$`, 'm'));
+  });
+
+  test('the CRD is the real one: a pool without targetPorts, or with an unknown field, is refused', async () => {
+    const pool = (spec: string) => `apiVersion: inference.networking.k8s.io/v1\nkind: InferencePool\nmetadata:\n  name: bad\n  namespace: ${NS}\nspec:\n${spec}`;
+    const missing = await run(KUBECTL, ['apply', '--server-side', '--dry-run=server', '-f', '-'], pool('  selector:\n    matchLabels: {a: b}\n  endpointPickerRef: {name: p, port: {number: 9002}}\n'));
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /spec\.targetPorts: Required value/);
+    const unknown = await run(KUBECTL, ['apply', '--server-side', '--dry-run=server', '-f', '-'], pool('  selector:\n    matchLabels: {a: b}\n  targetPorts: [{number: 8000}]\n  endpointPickerRef: {name: p, port: {number: 9002}}\n  replicaz: 2\n'));
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /replicaz/);
   });
 
   test('route set writes the profile into the picker ConfigMap and shows the diff', async () => {

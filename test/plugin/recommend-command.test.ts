@@ -32,18 +32,31 @@ describe('kubectl inference recommend and profiles (no cluster)', { timeout: 120
     assert.match(run.stdout, /^# +ACCELERATOR +TP +MEMORY \(NEED\/USABLE\) +KV TOKENS +REQ\/S +OUT TOK\/S +TTFT P99 +NTPOT P99 +\$\/HOUR +\$\/1M OUT +FIGURES$/m);
     assert.match(run.stdout, /^1 +nvidia-h100-80gb +\d +[\d.]+ GiB \/ [\d.]+ GiB +[\d,]+ +[\d.]+ +[\d,]+ +[\d.]+ ms +[\d.]+ ms +\$[\d.]+ +\$[\d.]+ +estimated$/m);
     assert.match(run.stdout, /^Not feasible:$/m);
-    assert.match(run.stdout, /^nvidia-l4 +- +needs 16 devices over 2 nodes; recommend covers single-node replicas$/m);
+    assert.match(run.stdout, /^nvidia-l4 +16 +misses the target even at its lightest load \([\d.]+ req\/s\): NTPOT p99 [\d.]+ ms > 50 ms \(estimated\)$/m);
     assert.match(run.stdout, /^nvidia-a100-80gb +2 +misses the target even at batch 1: NTPOT p99 [\d.]+ ms > 50 ms \(estimated\)$/m);
     assert.match(run.stdout, /^prices: on-demand, USD per device-hour, us-central1, as of \d{4}-\d\d-\d\d \(override with --prices FILE\)$/m);
   });
 
-  it('nothing fits one node: the changes that would, cheapest first, in the report and in JSON (exit 1)', async () => {
+  it('a model no node holds: a replica over several nodes, with a NODES column and the deploy command for it', async () => {
+    const run = await cli(['recommend', 'meta-llama/Llama-3.1-405B-Instruct', '--accelerator', 'nvidia-h100-80gb', '--target-ttft-ms', '5000', '--target-ntpot-ms', '200']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^Recommendation: 16 × nvidia-h100-80gb over 2 nodes per replica: /m);
+    assert.match(run.stdout, /^ {2}kubectl inference deploy meta-llama\/Llama-3\.1-405B-Instruct --accelerator nvidia-h100-80gb --tp 16 --target-ttft-ms 5000 --target-ntpot-ms 200$/m);
+    assert.match(run.stdout, /^# +ACCELERATOR +TP +NODES +MEMORY \(NEED\/USABLE\)/m);
+    assert.match(run.stdout, /^1 +nvidia-h100-80gb +16 +2 +[\d.]+ GiB \/ [\d.]+ GiB /m);
+    const json = JSON.parse((await cli(['recommend', 'meta-llama/Llama-3.1-405B-Instruct', '--accelerator', 'nvidia-h100-80gb', '-o', 'json'])).stdout) as { options: { tp: number; nodes: number }[] };
+    assert.deepEqual(json.options.map((o) => [o.tp, o.nodes]), [[16, 2]]);
+  });
+
+  it('nothing fits one node: beside the multi-node option, the one-node changes that would fit, cheapest first, in the report and in JSON', async () => {
     const run = await cli(['recommend', 'meta-llama/Llama-3.1-405B-Instruct', '--accelerator', 'nvidia-h100-80gb']);
-    assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stdout, /^Nothing here holds meta-llama\/Llama-3\.1-405B-Instruct at bf16 with --max-model-len 8192 on one node\. What would, cheapest first:\n {2}--dtype fp8: fp8 weights on 8 × nvidia-h100-80gb .*\n {2}2 nodes per replica: a LeaderWorkerSet of 16 × nvidia-h100-80gb over 2 nodes/m);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^Nothing here holds meta-llama\/Llama-3\.1-405B-Instruct at bf16 with --max-model-len 8192 on one node\. What would, cheapest first:\n {2}--dtype fp8: fp8 weights on 8 × nvidia-h100-80gb \(needs [\d.]+ GiB of [\d.]+ GiB usable\); changes output quality/m);
     const json = await cli(['recommend', 'meta-llama/Llama-3.1-405B-Instruct', '--accelerator', 'nvidia-h100-80gb', '-o', 'json']);
-    const data = JSON.parse(json.stdout) as { changes: { flags: string }[] };
-    assert.deepEqual(data.changes.map((c) => c.flags), ['--dtype fp8', '2 nodes per replica']);
+    const data = JSON.parse(json.stdout) as { changes: { flags: string }[]; options: { nodes: number }[] };
+    // The 2-node replica is an option itself, so it is not repeated as a change.
+    assert.deepEqual(data.changes.map((c) => c.flags), ['--dtype fp8']);
+    assert.deepEqual(data.options.map((o) => o.nodes), [2]);
   });
 
   it('--pricing spot, a --prices file laid over the table, and --rate for replicas', async () => {

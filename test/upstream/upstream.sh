@@ -38,6 +38,8 @@ CRDS=(
   "sigs.k8s.io/gateway-api config/crd/standard/gateway.networking.k8s.io_grpcroutes.yaml"
   "sigs.k8s.io/gateway-api config/crd/standard/gateway.networking.k8s.io_referencegrants.yaml"
   "sigs.k8s.io/lws config/crd/bases/leaderworkerset.x-k8s.io_leaderworkersets.yaml"
+  # the LWS controller also runs a DisaggregatedSet controller, which needs its kind served
+  "sigs.k8s.io/lws config/crd/bases/disaggregatedset.x-k8s.io_disaggregatedsets.yaml"
 )
 
 # Binaries: "name pin-key package"

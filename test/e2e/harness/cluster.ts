@@ -1,4 +1,5 @@
-// One real control plane per e2e suite: etcd + kube-apiserver + kube-scheduler (+ kinfer-extender), started
+// One real control plane per e2e suite: etcd + kube-apiserver + kube-scheduler (+ kinfer-extender, + the upstream
+// CRDs, + the upstream LeaderWorkerSet controller), started
 // and stopped through test/controlplane/cluster.sh with the suite's own state directory and ports, so a
 // developer's `make cluster` on the default ports can run beside it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -14,6 +15,8 @@ export const BIN_DIR = join(ROOT, '.kinfer', 'bin');
 export const KUBECTL = join(BIN_DIR, 'kubectl');
 const CLUSTER_SH = join(ROOT, 'test', 'controlplane', 'cluster.sh');
 const BUILD_SH = join(ROOT, 'test', 'controlplane', 'build.sh');
+const UPSTREAM_SH = join(ROOT, 'test', 'upstream', 'upstream.sh');
+export const CRD_DIR = join(ROOT, '.kinfer', 'crds');
 const EXTENDER_MAIN = join(ROOT, 'dist', 'extender', 'main.js');
 
 export interface ClusterOptions {
@@ -29,9 +32,14 @@ export interface ClusterOptions {
   readonly defaultScheduler?: boolean;
   /** clientConnection.qps of the schedulers (burst 2×); default: upstream's 50/100. */
   readonly schedulerQps?: number;
+  /** Apply the upstream CRDs (InferencePool, Gateway API, LeaderWorkerSet; test/upstream) at start (default false: a few
+   * seconds per suite; the suites that write those kinds turn it on). */
+  readonly crds?: boolean;
+  /** Run the upstream LeaderWorkerSet controller and its webhooks (default false: it is one more process). */
+  readonly lws?: boolean;
 }
 
-export type Component = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'extender' | 'kube-scheduler' | 'default-scheduler';
+export type Component = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'lws-controller' | 'extender' | 'kube-scheduler' | 'default-scheduler';
 
 export interface Ports {
   readonly etcd: number;
@@ -41,6 +49,8 @@ export interface Ports {
   readonly extender: number;
   readonly defaultScheduler: number;
   readonly controllerManager: number;
+  readonly lwsWebhook: number;
+  readonly lwsHealth: number;
 }
 
 /** Generous for a loaded 2-core machine; cluster.sh itself bounds each component's readiness wait. */
@@ -80,15 +90,26 @@ function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv, t
 }
 
 let built: Promise<void> | undefined;
+let crdsCopied: Promise<void> | undefined;
+let lwsBuilt: Promise<void> | undefined;
 
-/** Builds the control-plane binaries once per process (build.sh is a no-op when they are up to date). */
-export function ensureBinaries(): Promise<void> {
+async function script(path: string, args: readonly string[], what: string): Promise<void> {
+  const result = await run('bash', [path, ...args], process.env, BUILD_TIMEOUT_MS);
+  if (result.code !== 0) throw new Error(`${what} failed (exit ${result.code}):\n${result.output}`);
+}
+
+/**
+ * Builds the control-plane binaries once per process (build.sh is a no-op when they are up to date), copies the
+ * upstream CRDs out of their Go modules, and builds the LWS controller when asked (both no-ops when current).
+ */
+export async function ensureBinaries(options: { crds?: boolean; lws?: boolean } = {}): Promise<void> {
   built ??= (async () => {
-    const result = await run('bash', [BUILD_SH], process.env, BUILD_TIMEOUT_MS);
-    if (result.code !== 0) throw new Error(`test/controlplane/build.sh failed (exit ${result.code}):\n${result.output}`);
+    await script(BUILD_SH, [], 'test/controlplane/build.sh');
     if (!existsSync(EXTENDER_MAIN)) throw new Error(`${EXTENDER_MAIN} is missing: run \`npx tsc -p tsconfig.json\` first`);
   })();
-  return built;
+  await built;
+  if (options.crds ?? false) await (crdsCopied ??= script(UPSTREAM_SH, ['crds'], 'test/upstream/upstream.sh crds'));
+  if (options.lws) await (lwsBuilt ??= script(UPSTREAM_SH, ['build', 'lws-controller'], 'test/upstream/upstream.sh build lws-controller'));
 }
 
 function isAlive(pid: number): boolean {
@@ -131,13 +152,21 @@ export class Cluster {
   constructor(readonly options: ClusterOptions) {
     this.dir = join(ROOT, '.kinfer', `e2e-${options.suite}`);
     const p = options.basePort;
-    this.ports = { etcd: p, etcdPeer: p + 1, apiserver: p + 2, scheduler: p + 3, extender: p + 4, defaultScheduler: p + 5, controllerManager: p + 6 };
+    this.ports = {
+      etcd: p, etcdPeer: p + 1, apiserver: p + 2, scheduler: p + 3, extender: p + 4, defaultScheduler: p + 5, controllerManager: p + 6,
+      lwsWebhook: p + 7, lwsHealth: p + 8,
+    };
     this.kubeconfigPath = join(this.dir, 'kubeconfig');
     this.extenderUrl = `http://127.0.0.1:${this.ports.extender}`;
     this.extenderOn = options.extender ?? true;
     this.ignorable = options.ignorable ?? false;
     this.defaultScheduler = options.defaultScheduler ?? false;
     this.schedulerQps = options.schedulerQps;
+  }
+
+  /** The upstream CRDs are applied (asked for, or needed by the LWS controller). */
+  private get crds(): boolean {
+    return this.options.crds ?? this.options.lws ?? false;
   }
 
   /** The environment cluster.sh runs with, for the current settings. */
@@ -161,6 +190,11 @@ export class Cluster {
       KINFER_DEFAULT_SCHEDULER: this.defaultScheduler ? 'on' : 'off',
       KINFER_SCHEDULER_QPS: this.schedulerQps === undefined ? '' : String(this.schedulerQps),
       KINFER_SCHEDULER_BURST: '',
+      KINFER_CRDS: this.crds ? 'on' : 'off',
+      KINFER_CRD_DIR: CRD_DIR,
+      KINFER_LWS: this.options.lws ? 'on' : 'off',
+      KINFER_LWS_WEBHOOK_PORT: String(this.ports.lwsWebhook),
+      KINFER_LWS_HEALTH_PORT: String(this.ports.lwsHealth),
       KINFER_READY_TIMEOUT: '120',
     };
   }
@@ -173,7 +207,7 @@ export class Cluster {
 
   /** Starts from empty etcd (a previous crashed run's state is purged first); resolves once all are ready. */
   async start(): Promise<void> {
-    await ensureBinaries();
+    await ensureBinaries({ crds: this.crds, lws: this.options.lws ?? false });
     process.on('exit', this.onExit);
     process.once('SIGINT', this.onSignal);
     process.once('SIGTERM', this.onSignal);

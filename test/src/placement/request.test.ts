@@ -47,7 +47,8 @@ describe('parsePlacementRequest: valid pods', () => {
     assert.deepEqual([r.maxModelLen, r.kvReserveSeqs, r.dtype, r.kvCacheDtype, r.memoryUtilization], [32768, 16, 'fp8', 'fp8', 0.9]);
     assert.deepEqual(r.accelerators, ['nvidia-h200-141gb', 'nvidia-h100-80gb']);
     assert.deepEqual(r.group, { name: 'llama-0', size: 2 });
-    assert.equal(r.hbm?.kvBytes, 32768 * 16 * 80 * 8 * 128 * 2);
+    // One of two members: half the replica's KV cache.
+    assert.equal(r.hbm?.kvBytes, 32768 * 16 * 80 * 8 * 128 * 2 / 2);
   });
 
   it('kinfer.dev/max-num-seqs is a deprecated name of kv-reserve-seqs: read, with a deprecation, and the new name wins', () => {
@@ -141,6 +142,27 @@ describe('parsePlacementRequest: LeaderWorkerSet groups', () => {
     const parsed = parsePlacementRequest(lwsPod().kinfer('group-size', '2').build(), models);
     assert.ok(parsed.ok && parsed.value);
     assert.deepEqual(parsed.value.group, { name: 'big-0', size: 2 });
+  });
+  it('a member needs its share of the replica: weights and KV over the members, its own devices\' overhead whole', () => {
+    const build = (size?: number) => {
+      const pod = aPod('big-0').model('meta-llama/Llama-3.1-405B-Instruct').gpus(8)
+        .label('leaderworkerset.sigs.k8s.io/name', 'big').label('leaderworkerset.sigs.k8s.io/group-index', '0');
+      const parsed = parsePlacementRequest((size === undefined ? pod : pod.kinfer('group-size', String(size))).build(), models);
+      assert.ok(parsed.ok && parsed.value?.hbm);
+      return parsed.value.hbm;
+    };
+    const whole = build();
+    for (const size of [2, 4]) {
+      const member = build(size);
+      assert.equal(member.weightsBytes, whole.weightsBytes / size);
+      assert.equal(member.kvBytes, whole.kvBytes / size);
+      assert.equal(member.overheadBytes, whole.overheadBytes);
+      assert.equal(member.totalBytes, member.weightsBytes + member.kvBytes + member.overheadBytes);
+    }
+    // kinfer.dev/hbm is the replica's figure: a member needs its share of it.
+    const overridden = parsePlacementRequest(lwsPod().kinfer('group-size', '2').build(), models);
+    assert.ok(overridden.ok && overridden.value);
+    assert.equal(overridden.value.hbm?.totalBytes, 250 * GiB);
   });
   it('an LWS pod without kinfer.dev/group-size is a single-host request', () => {
     const parsed = parsePlacementRequest(lwsPod().build(), models);

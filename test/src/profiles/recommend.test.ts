@@ -11,6 +11,7 @@ import { matchingProfile, operatingPoint, recommend, type RecommendInput } from 
 
 const LLAMA_8B = modelById('meta-llama/Llama-3.1-8B-Instruct')!;
 const LLAMA_70B = modelById('meta-llama/Llama-3.1-70B-Instruct')!;
+const LLAMA_405B = modelById('meta-llama/Llama-3.1-405B-Instruct')!;
 
 function point(rate: number, ttftP99: number, ntpotP99: number, concurrency?: number): ProfilePoint {
   return { requestRate: rate, outputTokensPerSecond: rate * 100, ttftP50Ms: ttftP99 / 2, ttftP99Ms: ttftP99, ntpotP50Ms: ntpotP99 / 2, ntpotP99Ms: ntpotP99, ...(concurrency !== undefined ? { concurrency } : {}) };
@@ -123,11 +124,25 @@ describe('recommend', () => {
     assert.match(row!.why, /misses the target even at batch 1/);
   });
 
-  it('lists why the others are out: too big for a node, or too slow even at batch 1', () => {
-    const r = recommend(recommendInput({ model: LLAMA_70B, targets: { ttftMs: 2000, ntpotMs: 100 } }));
-    assert.match(r.infeasible.find((x) => x.accelerator === 'nvidia-l4')!.why, /needs 16 devices over 2 nodes; recommend covers single-node replicas/);
+  it('lists why the others are out: too slow even at the lightest load, over one node or two', () => {
+    const r = recommend(recommendInput({ model: LLAMA_70B, targets: { ttftMs: 2000, ntpotMs: 60 } }));
+    const l4 = r.infeasible.find((x) => x.accelerator === 'nvidia-l4')!;
+    assert.equal(l4.tp, 16, 'Llama 70B bf16 takes 16 L4s over 2 nodes');
+    assert.match(l4.why, /misses the target even at its lightest load .*NTPOT p99 \d+(\.\d)? ms > 60 ms/);
     const tight = recommend(recommendInput({ targets: { ntpotMs: 60 } }));
     assert.match(tight.infeasible.find((x) => x.accelerator === 'nvidia-l4' && x.tp === 1)!.why, /NTPOT p99 \d+(\.\d)? ms > 60 ms/);
+  });
+
+  it('a model no node holds: the smallest replica over several nodes, with the node count and every device priced', () => {
+    const r = recommend(recommendInput({ model: LLAMA_405B, candidates: [catalogInventory(acceleratorByName('nvidia-h100-80gb')!, 8)], targets: { ttftMs: 5000, ntpotMs: 200 } }));
+    assert.equal(r.options.length, 1, JSON.stringify(r.infeasible));
+    const o = r.options[0]!;
+    assert.deepEqual([o.accelerator, o.tp, o.nodes], ['nvidia-h100-80gb', 16, 2]);
+    assert.equal(o.pricePerHour, 16 * 10);
+    assert.match(o.origin, /8-way TP per node × 2 pipeline stages, 50 µs \+ activations at 50 GB\/s per stage hop/);
+    assert.ok(r.options.every((x) => x.nodes >= 1));
+    const single = recommend(recommendInput());
+    assert.ok(single.options.every((x) => x.nodes === 1));
   });
 
   it('nothing meets impossible targets: no reason, every option infeasible', () => {

@@ -1,0 +1,65 @@
+import { kvCapacityTokens, tensorParallelProblem } from '../models/memory.js';
+import type { ModelSpec } from '../models/spec.js';
+import { err, ok, type Result } from '../result.js';
+import { DEFAULT_MAX_BATCH, pointAt, stepCosts, type Estimate, type EstimateInput } from './roofline.js';
+
+// A replica over several nodes, laid out as `deploy` writes it (vLLM's multi-node recipe, docs.vllm.ai
+// "Distributed inference and serving"): tensor parallel within a node, one pipeline stage per node.
+//
+// Each stage holds 1/P of the layers, so a step's weight and KV reads, compute and in-stage all-reduces add up,
+// over the P stages, to one node's worth of the whole model: the single-node step costs at TP = devices per node.
+// Between stages the step's hidden states cross the network (P − 1 hops). vLLM keeps P micro-batches in flight
+// (one per virtual engine), so while each sees the full step latency, the replica serves P of them at once.
+
+/**
+ * One hop's fixed cost: a send/recv of a small tensor between hosts. NCCL's point-to-point latency over
+ * InfiniBand/RoCE is ~10 µs at the transport (nccl-tests sendrecv_perf, small messages); vLLM's stage handoff
+ * (torch.distributed send/recv plus scheduling on each side) adds to it. 50 µs: an assumption of this estimate,
+ * not a measurement; calibrate with a measured profile (`kubectl inference bench`) where it matters.
+ */
+export const INTER_NODE_HOP_MS = 0.05;
+/**
+ * Network bandwidth between two nodes for the activations: one 400 Gb/s NIC (50 GB/s), the per-GPU NIC of
+ * NVIDIA DGX H100 (8 × ConnectX-7 400 Gb/s) and of GKE A3 Mega; a stage handoff uses one rank's link.
+ */
+export const INTER_NODE_BYTES_PER_SECOND = 50e9;
+/** Hidden states cross the network in bf16 (vLLM's default activation dtype). */
+const ACTIVATION_BYTES = 2;
+
+/** Network time one stage boundary adds to a step that carries `tokens` tokens. */
+export function pipelineHopMs(model: ModelSpec, tokens: number): number {
+  return INTER_NODE_HOP_MS + ((tokens * model.hiddenSize * ACTIVATION_BYTES) / INTER_NODE_BYTES_PER_SECOND) * 1000;
+}
+
+/**
+ * The estimated curve of a replica of `input.tp` devices over `hosts` nodes (TP = tp / hosts in a node, `hosts`
+ * pipeline stages). Points are by total concurrency (hosts micro-batches of B); latencies are each request's,
+ * throughput the replica's.
+ */
+export function estimateMultiNodeProfile(input: EstimateInput & { readonly hosts: number }): Result<Estimate> {
+  const { model, accelerator, tp, hosts, workload } = input;
+  if (!(Number.isInteger(hosts) && hosts >= 2 && tp % hosts === 0)) return err(`${tp} devices do not split evenly over ${hosts} nodes`);
+  const perNode = tp / hosts;
+  const tpProblem = tensorParallelProblem(model, perNode);
+  if (tpProblem) return err(tpProblem);
+  if (model.layers < hosts) return err(`${model.layers} layers cannot make ${hosts} pipeline stages`);
+  if (!(workload.inputTokens >= 1 && workload.outputTokens >= 1)) return err('the workload needs at least 1 input and 1 output token');
+  const costs = stepCosts(model, accelerator, perNode, input.dtype, input.kvCacheDtype, input.efficiency);
+  const kvTokens = kvCapacityTokens(model, input.dtype, input.kvCacheDtype, tp, accelerator.hbmBytesPerDevice, input.memoryUtilization);
+  const perRequest = workload.inputTokens + workload.outputTokens;
+  // The max batch (vLLM's --max-num-seqs) and the KV cache are the replica's, shared by its micro-batches.
+  const microBatch = Math.floor(Math.min(input.maxBatch ?? DEFAULT_MAX_BATCH, Math.floor(kvTokens / perRequest)) / hosts);
+  if (microBatch < 1) {
+    return err(kvTokens === 0
+      ? `the weights leave no room for KV cache on ${tp} × ${accelerator.name} over ${hosts} nodes`
+      : `the KV cache holds ${kvTokens} tokens, too few for ${hosts} micro-batches of one ${perRequest}-token request`);
+  }
+  const batches: number[] = [];
+  for (let b = 1; b < microBatch; b *= 2) batches.push(b);
+  batches.push(microBatch);
+  const points = batches.map((b) => {
+    const point = pointAt({ ...costs, commMs: costs.commMs + (hosts - 1) * pipelineHopMs(model, b) }, workload, b);
+    return { ...point, requestRate: point.requestRate * hosts, outputTokensPerSecond: point.outputTokensPerSecond * hosts, concurrency: b * hosts };
+  });
+  return ok({ points, maxBatch: microBatch * hosts, kvCapacityTokens: kvTokens, costs });
+}
