@@ -16,7 +16,6 @@ import { Cluster, KUBECTL, ROOT } from './harness/cluster.js';
 import { FakeKubelet } from './harness/kubelet.js';
 import { startProxyPicker } from './harness/picker.js';
 import { createNodes } from './harness/nodes.js';
-import { waitFor } from './harness/wait.js';
 import { runProcess, type Run } from '../run.js';
 
 const NODES = `
