@@ -85,6 +85,32 @@ export function weightsBytes(model: ModelSpec, dtype: Dtype): number {
   return quantized * bytesPerParam(dtype) + (model.params - quantized) * bytesPerParam('bf16');
 }
 
+/**
+ * MoE: parameters in the routed experts. With E routed experts of which k serve each token, total = rest + E × e
+ * and active = rest + k × e, so E × e = (total − active) × E ÷ (E − k). Undefined for dense models (or without the
+ * expert counts).
+ */
+export function expertParams(model: ModelSpec): number | undefined {
+  if (!model.experts || model.activeParams === undefined || model.activeParams >= model.params) return undefined;
+  const { routed, perToken } = model.experts;
+  if (!(routed > perToken && perToken >= 1)) return undefined;
+  return Math.min(model.params, ((model.params - model.activeParams) * routed) / (routed - perToken));
+}
+
+/**
+ * MoE: bytes of the routed experts at `dtype` (undefined for dense models). Experts are always among the quantized
+ * parameters (weightsBytes), so below 16 bits they take the dtype's bytes; at the native dtype of a checkpoint that
+ * says which parameters it quantizes (gpt-oss: exactly its experts), those (the estimate of E × e from the
+ * published active count can overshoot them by a fraction of a percent).
+ */
+export function expertWeightsBytes(model: ModelSpec, dtype: Dtype): number | undefined {
+  const experts = expertParams(model);
+  if (experts === undefined) return undefined;
+  if (isHalfPrecision(dtype)) return experts * bytesPerParam(dtype);
+  const quantized = dtype === model.nativeDtype && model.nativeQuantizedParams !== undefined ? Math.min(experts, model.nativeQuantizedParams) : experts;
+  return quantized * bytesPerParam(dtype);
+}
+
 /** KV bytes one token occupies in one layer. */
 function kvBytesPerTokenPerLayer(model: ModelSpec, kvDtype: KvDtype): number {
   const element = bytesPerKvElement(kvDtype);
