@@ -181,6 +181,11 @@ function report(result: Recommendation, input: RecommendInput, limit: number): s
     lines.push('Not feasible:');
     lines.push(table(['ACCELERATOR', 'TP', 'WHY'], result.infeasible.map((x) => [x.accelerator, x.tp !== undefined ? String(x.tp) : '-', `${x.why}${x.source ? ` (${x.source})` : ''}`])));
   }
+  if (result.setAside.length > 0) {
+    lines.push('');
+    lines.push('Measured profiles set aside (they calibrate nothing; bench them again):');
+    for (const x of result.setAside) lines.push(`  ${x.profile}: ${x.doubts.join('; ')}`);
+  }
   lines.push('');
   lines.push('Figures are per replica at the highest load within the targets.');
   const origins = [...new Set(result.options.map((o) => `${o.source}: ${o.origin}`))];
@@ -207,8 +212,10 @@ function asData(result: Recommendation, input: RecommendInput): object {
       ...(o.pricePerHour !== undefined ? { pricePerHour: o.pricePerHour } : {}),
       ...(o.costPerMillionTokens !== undefined ? { costPerMillionOutputTokens: o.costPerMillionTokens } : {}),
       ...(o.replicas !== undefined ? { replicas: o.replicas } : {}),
+      ...(o.doubts ? { doubts: o.doubts } : {}),
       curve: o.curve,
     })),
     infeasible: result.infeasible,
+    setAside: result.setAside,
   };
 }

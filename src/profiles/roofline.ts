@@ -323,26 +323,39 @@ export interface CalibrationPair {
 }
 
 /**
- * Efficiencies that make estimates agree with measurements on one accelerator type. At the lightest measured
- * load, decode time scales as 1 / bandwidth efficiency (ITL p50) and prefill time as 1 / FLOPs efficiency
- * (TTFT p50), so each factor is scaled by estimated ÷ measured; over several profiles, the geometric mean.
+ * The efficiencies one measured curve implies, starting from `base`: at the lightest measured load, decode time
+ * scales as 1 / bandwidth efficiency (ITL p50; NTPOT, which includes TTFT, stands in when a report has no ITL)
+ * and prefill time as 1 / FLOPs efficiency (TTFT p50). A factor the curve says nothing of is undefined.
+ */
+export function impliedEfficiency({ measured, estimated }: CalibrationPair, base: Efficiency = DEFAULT_EFFICIENCY): Partial<Efficiency> {
+  const light = measured[0];
+  if (!light || estimated.length === 0) return {};
+  const estimate = pointAtRate(estimated, light.requestRate);
+  const decode = light.itlP50Ms && estimate.itlP50Ms
+    ? estimate.itlP50Ms / light.itlP50Ms
+    : light.ntpotP50Ms > 0 && estimate.ntpotP50Ms > 0 ? estimate.ntpotP50Ms / light.ntpotP50Ms : undefined;
+  const prefill = light.ttftP50Ms > 0 && estimate.ttftP50Ms > 0 ? estimate.ttftP50Ms / light.ttftP50Ms : undefined;
+  return {
+    ...(decode !== undefined ? { decodeBandwidth: base.decodeBandwidth * decode } : {}),
+    ...(prefill !== undefined ? { prefillFlops: base.prefillFlops * prefill } : {}),
+  };
+}
+
+/**
+ * Efficiencies that make estimates agree with measurements on one accelerator type: each factor the geometric
+ * mean of what the profiles imply (`impliedEfficiency`), within EFFICIENCY_BOUNDS. Callers leave out profiles
+ * that src/profiles/judgement.ts sets aside.
  */
 export function calibrate(pairs: readonly CalibrationPair[], base: Efficiency = DEFAULT_EFFICIENCY): Efficiency {
-  const decode: number[] = [];
-  const prefill: number[] = [];
-  for (const { measured, estimated } of pairs) {
-    const light = measured[0];
-    if (!light || estimated.length === 0) continue;
-    const estimate = pointAtRate(estimated, light.requestRate);
-    // Inter-token latency is pure decode; NTPOT (which includes TTFT) stands in when a report has no ITL.
-    if (light.itlP50Ms && estimate.itlP50Ms) decode.push(estimate.itlP50Ms / light.itlP50Ms);
-    else if (light.ntpotP50Ms > 0 && estimate.ntpotP50Ms > 0) decode.push(estimate.ntpotP50Ms / light.ntpotP50Ms);
-    if (light.ttftP50Ms > 0 && estimate.ttftP50Ms > 0) prefill.push(estimate.ttftP50Ms / light.ttftP50Ms);
-  }
-  const scaled = (factor: number, ratios: readonly number[]) => {
-    if (ratios.length === 0) return factor;
-    const mean = Math.exp(ratios.reduce((sum, r) => sum + Math.log(r), 0) / ratios.length);
-    return Math.min(EFFICIENCY_BOUNDS.max, Math.max(EFFICIENCY_BOUNDS.min, factor * mean));
+  const implied = pairs.map((pair) => impliedEfficiency(pair, base));
+  const scaled = (factor: number, values: readonly (number | undefined)[]) => {
+    const known = values.filter((v): v is number => v !== undefined && v > 0);
+    if (known.length === 0) return factor;
+    const mean = Math.exp(known.reduce((sum, v) => sum + Math.log(v), 0) / known.length);
+    return Math.min(EFFICIENCY_BOUNDS.max, Math.max(EFFICIENCY_BOUNDS.min, mean));
   };
-  return { decodeBandwidth: scaled(base.decodeBandwidth, decode), prefillFlops: scaled(base.prefillFlops, prefill) };
+  return {
+    decodeBandwidth: scaled(base.decodeBandwidth, implied.map((i) => i.decodeBandwidth)),
+    prefillFlops: scaled(base.prefillFlops, implied.map((i) => i.prefillFlops)),
+  };
 }

@@ -15,7 +15,7 @@ function point(rate: number, ttftP99: number, ntpotP99: number, concurrency?: nu
   return { requestRate: rate, outputTokensPerSecond: rate * 100, ttftP50Ms: ttftP99 / 2, ttftP99Ms: ttftP99, ntpotP50Ms: ntpotP99 / 2, ntpotP99Ms: ntpotP99, ...(concurrency !== undefined ? { concurrency } : {}) };
 }
 
-function measured(overrides: Partial<Profile['key']> = {}, points: ProfilePoint[] = [point(1, 50, 10, 1), point(4, 90, 20, 4)], createdAt = '2026-11-01T00:00:00Z'): Profile {
+function measured(overrides: Partial<Profile['key']> = {}, points: ProfilePoint[] = [point(1, 100, 16, 1), point(4, 180, 20, 4)], createdAt = '2026-11-01T00:00:00Z'): Profile {
   return {
     key: { model: LLAMA_8B.id, server: 'vllm', accelerator: 'nvidia-h100-80gb', tp: 1, inputTokens: 1000, outputTokens: 200, ...overrides },
     source: 'measured', points, origin: 'kubectl inference bench test', createdAt,
@@ -113,6 +113,20 @@ describe('recommend', () => {
     assert.equal(r.options.find((o) => o.accelerator === 'nvidia-h100-80gb' && o.tp === 2)!.source, 'estimated, calibrated');
     assert.equal(r.options.find((o) => o.accelerator === 'nvidia-l4')?.source ?? 'estimated', 'estimated');
     assert.equal(r.calibration.get('nvidia-h100-80gb')?.profiles, 1);
+  });
+
+  it('a doubtful profile (one request in its stage, 5× the estimated ITL) calibrates nothing and is set aside, with why', () => {
+    const odd = measured({}, [{ ...point(0.2, 300, 70, 1), itlP50Ms: 33, completedRequests: 1 }]);
+    const r = recommend(recommendInput({ measured: [odd] }));
+    assert.equal(r.calibration.get('nvidia-h100-80gb'), undefined);
+    assert.equal(r.setAside.length, 1);
+    assert.match(r.setAside[0]!.doubts.join('; '), /fewer than 20 requests \(fewest: 1\)/);
+    assert.match(r.setAside[0]!.doubts.join('; '), /implies \d+% of peak bandwidth \(plausible: 30%–95%\)/);
+    // The exact match is still shown, flagged; TP 2 keeps the plain estimate instead of a 5× slower calibration.
+    const exact = recommend(recommendInput({ measured: [odd], targets: {} })).options.find((o) => o.accelerator === 'nvidia-h100-80gb' && o.tp === 1)!;
+    assert.match(exact.origin, /doubtful: /);
+    assert.ok(exact.doubts && exact.doubts.length === 2);
+    assert.equal(r.options.find((o) => o.accelerator === 'nvidia-h100-80gb' && o.tp === 2)!.source, 'estimated');
   });
 
   it('a measured profile that misses the targets at its lightest load makes its option infeasible, with the source', () => {
