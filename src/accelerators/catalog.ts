@@ -30,6 +30,12 @@ export interface AcceleratorType {
    */
   readonly fp8FlopsPerSecond?: number;
   /**
+   * Memory the driver keeps for itself: `hbmBytesPerDevice` (what nvidia-smi and GPU Feature Discovery report)
+   * minus the total the framework sees (torch.cuda.mem_get_info, the `total_gpu_memory` vLLM budgets from).
+   * Absent where no published log says it; then the framework is taken to see all of it.
+   */
+  readonly frameworkReservedBytes?: number;
+  /**
    * How devices of one host talk: absent, a fast fabric (NVLink, Infinity Fabric, ICI); 'pcie' for cards without
    * one (T4, L4), whose tensor-parallel all-reduces cross PCIe and the host.
    */
@@ -43,6 +49,13 @@ export interface AcceleratorType {
 const GB = 1e9;
 const TB = 1e12;
 const TFLOPS = 1e12;
+
+/**
+ * H100 SXM: nvidia-smi reports 81559 MiB; the framework sees 79.18 GiB (llm-d/llm-d-benchmark
+ * config_explorer/empirical-vllm-memory-results.md: "H100 GPUs (79.18 GiB total memory)"; vLLM's own logs say
+ * 79.22 GiB in vllm-project/vllm#10511 and torch 79.11 GiB in vllm-project/vllm#27508, by driver version).
+ */
+const H100_RESERVED_BYTES = 81559 * MiB - 79.18 * GiB;
 
 const NVIDIA_GPU = { vendor: 'nvidia', kind: 'gpu', resourceName: 'nvidia.com/gpu' } as const;
 const GOOGLE_TPU = { vendor: 'google', kind: 'tpu', resourceName: 'google.com/tpu', productNames: [] } as const;
@@ -68,6 +81,9 @@ export const ACCELERATORS: readonly AcceleratorType[] = [
     // dense. The 40GB PCIe card has the same memory, bandwidth and rate. GCE A2: 1, 2, 4, 8 or 16 per VM.
     name: 'nvidia-tesla-a100', ...NVIDIA_GPU,
     hbmBytesPerDevice: 40960 * MiB, hbmBandwidthBytesPerSecond: 1555 * GB, bf16FlopsPerSecond: 312 * TFLOPS,
+    // CUDA deviceQuery on an A100-SXM4-40GB: "Total amount of global memory: 40339 MBytes (42298834944 bytes)"
+    // (bottlerocket-os/bottlerocket#3873); what torch and vLLM see as the device's total.
+    frameworkReservedBytes: 40960 * MiB - 42298834944,
     chipsPerHost: [1, 2, 4, 8, 16],
     productNames: ['NVIDIA-A100-SXM4-40GB', 'NVIDIA-A100-PCIE-40GB', 'NVIDIA-A100-40GB'],
   },
@@ -84,7 +100,7 @@ export const ACCELERATORS: readonly AcceleratorType[] = [
     // (1979 with sparsity), 3958 TFLOP/s FP8 with sparsity = 1979 dense. GCE A3 High: 1, 2, 4 or 8 per VM. H100 PCIe/NVL differ (HBM2e, ~2 TB/s) and are
     // deliberately not mapped here.
     name: 'nvidia-h100-80gb', ...NVIDIA_GPU,
-    hbmBytesPerDevice: 81559 * MiB, hbmBandwidthBytesPerSecond: 3.35 * TB, bf16FlopsPerSecond: 989 * TFLOPS, fp8FlopsPerSecond: 1979 * TFLOPS,
+    hbmBytesPerDevice: 81559 * MiB, hbmBandwidthBytesPerSecond: 3.35 * TB, bf16FlopsPerSecond: 989 * TFLOPS, fp8FlopsPerSecond: 1979 * TFLOPS, frameworkReservedBytes: H100_RESERVED_BYTES,
     chipsPerHost: [1, 2, 4, 8],
     productNames: ['NVIDIA-H100-80GB-HBM3', 'NVIDIA-H100-SXM5-80GB'],
   },
@@ -92,7 +108,7 @@ export const ACCELERATORS: readonly AcceleratorType[] = [
     // GCE A3 Mega (a3-megagpu-8g): the same H100 SXM part with more GPU-to-GPU networking. GFD cannot tell
     // it from an A3 High, so it owns no product names: a GFD label maps to nvidia-h100-80gb.
     name: 'nvidia-h100-mega-80gb', ...NVIDIA_GPU,
-    hbmBytesPerDevice: 81559 * MiB, hbmBandwidthBytesPerSecond: 3.35 * TB, bf16FlopsPerSecond: 989 * TFLOPS, fp8FlopsPerSecond: 1979 * TFLOPS,
+    hbmBytesPerDevice: 81559 * MiB, hbmBandwidthBytesPerSecond: 3.35 * TB, bf16FlopsPerSecond: 989 * TFLOPS, fp8FlopsPerSecond: 1979 * TFLOPS, frameworkReservedBytes: H100_RESERVED_BYTES,
     chipsPerHost: [8], productNames: [],
   },
   {
@@ -176,6 +192,15 @@ export function productKey(product: string): string {
 const BY_PRODUCT: ReadonlyMap<string, AcceleratorType> = new Map(
   ACCELERATORS.flatMap((type) => type.productNames.map((product) => [productKey(product), type] as const)),
 );
+
+/**
+ * Device memory the framework can allocate from, per device: what a node reports (a GFD or AMD label, else the
+ * catalog) less the part the driver keeps (`frameworkReservedBytes`). vLLM budgets its KV cache from this.
+ */
+export function frameworkBytesPerDevice(type: Pick<AcceleratorType, 'hbmBytesPerDevice' | 'frameworkReservedBytes'> | undefined, reportedBytes?: number): number {
+  const reported = reportedBytes ?? type?.hbmBytesPerDevice ?? 0;
+  return Math.max(0, reported - (type?.frameworkReservedBytes ?? 0));
+}
 
 /** The type with this canonical name (case and surrounding space ignored), or undefined. */
 export function acceleratorByName(name: string): AcceleratorType | undefined {

@@ -1,6 +1,6 @@
-import type { AcceleratorType } from '../accelerators/catalog.js';
+import { frameworkBytesPerDevice, type AcceleratorType } from '../accelerators/catalog.js';
 import type { Dtype, KvDtype } from '../models/dtype.js';
-import { expertWeightsBytes, kvBytesPerToken, kvCapacityTokens, kvReplication, tensorParallelProblem, weightsBytes } from '../models/memory.js';
+import { expertWeightsBytes, kvBytesPerToken, kvCapacityTokens, kvReplication, tensorParallelProblem, vllmDefaultMaxNumSeqs, weightsBytes } from '../models/memory.js';
 import type { ModelSpec } from '../models/spec.js';
 import { err, ok, type Result } from '../result.js';
 import { pointAtRate, type ProfilePoint, type WorkloadShape } from './profile.js';
@@ -56,8 +56,6 @@ export const ALL_REDUCE_PCIE_MS = 0.06;
  * of it is the first decode step's scheduling, which `firstPass` already counts.
  */
 export const REQUEST_OVERHEAD_MS = 5;
-/** vLLM's default --max-num-seqs: the most sequences one step batches, whatever room the KV cache has. */
-export const DEFAULT_MAX_BATCH = 256;
 /**
  * z for the 99th percentile of a normal distribution, used for the count of prefills a request shares its decode
  * with (Poisson with mean = concurrency, by Little's law).
@@ -193,6 +191,7 @@ export interface Estimate {
  * - while one request decodes, the B requests that replace it (Little's law) are prefilled in between, t_p each,
  *   so a request lives L = TTFT + O × t_d(B) + B × t_p, and the replica completes B / L requests per second;
  * - NTPOT = (L − TTFT) / (O − 1); its p99 takes the 99th percentile of the prefill count (Poisson, mean B);
+ * The batch is capped at vLLM's default max_num_seqs for the device (1024 on H100-class parts, 256 elsewhere).
  * - TTFT = the fixed per-request cost (REQUEST_OVERHEAD_MS) + its own prefill + the step in progress + waiting
  *   behind other prefills, an M/D/1 queue with load u = rate × t_p, whose wait quantiles are exact
  *   (`md1WaitQuantileMs`; Kingman's exponential approximation overstated the p99 by half at light load).
@@ -204,9 +203,12 @@ export function estimateProfile(input: EstimateInput): Result<Estimate> {
   if (tpProblem) return err(tpProblem);
   if (!(workload.inputTokens >= 1 && workload.outputTokens >= 1)) return err('the workload needs at least 1 input and 1 output token');
   const costs = stepCosts(model, accelerator, tp, input.dtype, input.kvCacheDtype, input.efficiency);
-  const kvTokens = kvCapacityTokens(model, input.dtype, input.kvCacheDtype, tp, accelerator.hbmBytesPerDevice, input.memoryUtilization);
+  // vLLM budgets from the memory the framework sees, and batches up to its default max_num_seqs for the device.
+  const deviceBytes = frameworkBytesPerDevice(accelerator);
+  const serverMaxSeqs = vllmDefaultMaxNumSeqs(accelerator.name, deviceBytes);
+  const kvTokens = kvCapacityTokens(model, input.dtype, input.kvCacheDtype, tp, deviceBytes, input.memoryUtilization, serverMaxSeqs);
   const perRequest = workload.inputTokens + workload.outputTokens;
-  const maxBatch = Math.min(input.maxBatch ?? DEFAULT_MAX_BATCH, Math.floor(kvTokens / perRequest));
+  const maxBatch = Math.min(input.maxBatch ?? serverMaxSeqs, Math.floor(kvTokens / perRequest));
   if (maxBatch < 1) {
     return err(kvTokens === 0
       ? `the weights leave no room for KV cache on ${tp} × ${accelerator.name}`

@@ -137,8 +137,9 @@ describe('recommend', () => {
   });
 
   it('lists why the others are out: too big for a node, or too slow even at batch 1', () => {
-    const r = recommend(recommendInput({ model: LLAMA_70B, targets: { ttftMs: 2000, ntpotMs: 100 } }));
-    assert.match(r.infeasible.find((x) => x.accelerator === 'nvidia-l4')!.why, /needs 16 devices over 2 nodes; recommend covers single-node replicas/);
+    const r = recommend(recommendInput({ model: modelById('meta-llama/Llama-3.1-405B-Instruct')!, targets: { ttftMs: 2000, ntpotMs: 100 } }));
+    assert.match(r.infeasible.find((x) => x.accelerator === 'nvidia-h100-80gb')!.why, /needs 16 devices over 2 nodes; recommend covers single-node replicas/);
+    assert.match(r.infeasible.find((x) => x.accelerator === 'nvidia-l4')!.why, /does not fit: needs \d+\.\d GiB; the most one node offers, 8 × nvidia-l4/);
     const tight = recommend(recommendInput({ targets: { ntpotMs: 60 } }));
     assert.match(tight.infeasible.find((x) => x.accelerator === 'nvidia-l4' && x.tp === 1)!.why, /NTPOT p99 \d+(\.\d)? ms > 60 ms/);
   });

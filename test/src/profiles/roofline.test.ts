@@ -157,10 +157,15 @@ describe('estimated curves', () => {
     assert.equal(e.value.points.at(-1)!.concurrency, e.value.maxBatch);
   });
 
-  it('the batch is capped at the server max (256) when the KV cache has room for more', () => {
-    const e = estimateProfile(input(LLAMA_8B, 'nvidia-h200-141gb', 1));
-    assert.ok(e.ok && e.value.maxBatch === 256);
-  });
+  // vLLM's default max_num_seqs (vllm/engine/arg_utils.py get_batch_defaults): 1024 on devices of ≥ 70 GiB but
+  // A100s, 256 elsewhere.
+  const caps: ReadonlyArray<[string, number]> = [['nvidia-h200-141gb', 1024], ['nvidia-a100-80gb', 256]];
+  for (const [type, cap] of caps) {
+    it(`the batch is capped at vLLM's default max_num_seqs on ${type} (${cap}) when the KV cache has room for more`, () => {
+      const e = estimateProfile(input(LLAMA_8B, type, 1, { workload: { inputTokens: 100, outputTokens: 100 } }));
+      assert.ok(e.ok && e.value.maxBatch === cap, e.ok ? String(e.value.maxBatch) : e.error);
+    });
+  }
 
   it('batch-1 decode is bandwidth-bound: H200 vs H100 speed-up is their bandwidth ratio (4.8 / 3.35 = 1.43)', () => {
     // NVIDIA's H200 launch figures put single-stream decode at ~1.4× H100 for models that fit both; the roofline
