@@ -5,7 +5,7 @@ import { inventory } from '../../src/deploy/inventory.js';
 import { DTYPES, KV_DTYPES, type Dtype, type KvDtype } from '../../src/models/dtype.js';
 import { DEFAULT_MAX_MODEL_LEN, DEFAULT_MEMORY_UTILIZATION } from '../../src/models/memory.js';
 import { svgPlot, terminalPlot, type PlotPanel } from '../../src/profiles/plot.js';
-import type { PriceTable, Pricing } from '../../src/profiles/pricing.js';
+import { clusterCloud, type Cloud, type PriceTable, type Pricing } from '../../src/profiles/pricing.js';
 import type { Recommendation, RecommendInput, RecommendOption, Targets } from '../../src/profiles/recommend.js';
 import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
 import { formatGiB } from '../../src/units/quantity.js';
@@ -73,12 +73,14 @@ accelerator type when there are any. Each row says which.`;
     if (plotFile && !['.svg', '.png'].includes(extname(plotFile).toLowerCase())) throw new UsageError(`--plot-file ${plotFile}: the name must end in .svg or .png`);
     const names = flags.accelerator?.split(',').map((a) => a.trim()).filter((a) => a !== '');
 
-    const candidates = flags['in-cluster']
-      ? filterCandidates(await this.clusterCandidates(this.cluster(flags)), names, 'the cluster')
+    const inCluster = flags['in-cluster'] ? await this.clusterCandidates(this.cluster(flags)) : undefined;
+    const candidates = inCluster
+      ? filterCandidates(inCluster.candidates, names, 'the cluster')
       : filterCandidates(catalogCandidates(), names, 'the catalog');
     const { result, input } = runRecommendation({
       model, server: flags.server as ServerKind, dtype: (flags.dtype as Dtype | undefined) ?? model.nativeDtype, kvCacheDtype: flags['kv-cache-dtype'] as KvDtype,
       maxModelLen: flags['max-model-len'], memoryUtilization, flags, candidates, models, warn: (line) => this.note(line),
+      ...(inCluster?.cloud ? { clusterCloud: inCluster.cloud } : {}),
       ...(requestRate !== undefined ? { requestRate } : {}),
     });
 
@@ -97,10 +99,16 @@ accelerator type when there are any. Each row says which.`;
     if (result.options.length === 0) process.exitCode = 1;
   }
 
-  private async clusterCandidates(cluster: Cluster) {
-    const found = inventory(await cluster.nodes());
+  private async clusterCandidates(cluster: Cluster): Promise<{ candidates: ReturnType<typeof inventory>; cloud?: Cloud }> {
+    const nodes = await cluster.nodes();
+    const found = inventory(nodes);
     if (found.length === 0) this.note(`note: the cluster's nodes have no known accelerator (GKE, NVIDIA GPU Feature Discovery, AMD or kinfer.dev/accelerator labels)`);
-    return found;
+    // The listed objects are whole V1Nodes; NodeLike names only what discovery reads.
+    const cloud = clusterCloud(nodes.map((n) => {
+      const providerID = (n as { spec?: { providerID?: string } }).spec?.providerID;
+      return { ...(n.metadata?.labels ? { labels: n.metadata.labels } : {}), ...(providerID ? { providerID } : {}) };
+    }));
+    return { candidates: found, ...(cloud ? { cloud } : {}) };
   }
 
   private writePlot(file: string, result: Recommendation, input: RecommendInput, top: number): void {
@@ -148,7 +156,12 @@ function targetsText(targets: Targets): string {
 }
 
 function pricesLine(prices: PriceTable, pricing: Pricing): string {
-  return `prices: ${pricing}, USD per device-hour, ${prices.region ? `${prices.region}, ` : ''}as of ${prices.asOf} (override with --prices FILE)`;
+  const cloud = prices.cloud === undefined ? '' : prices.cloud === 'all' ? 'all clouds, ' : `${prices.cloud}, `;
+  const lines = [`prices: ${pricing}, USD per device-hour, ${cloud}${prices.region ? `${prices.region}, ` : ''}as of ${prices.asOf} (override with --prices FILE; other clouds with --cloud)`];
+  if (prices.note) lines.push(`note: ${prices.note}`);
+  const stale = prices.stale?.filter((line) => line.includes(pricing === 'spot' ? ' spot ' : ' on-demand '));
+  if (stale && stale.length > 0) lines.push(`not read current: ${stale.join('; ')}`);
+  return lines.join('\n');
 }
 
 /** The human report: the recommendation first, then every option, then what does not work and why. */
@@ -203,7 +216,11 @@ function asData(result: Recommendation, input: RecommendInput): object {
     workload: input.workload,
     targets: input.targets,
     ...(input.requestRate !== undefined ? { requestRate: input.requestRate } : {}),
-    pricing: { kind: input.pricing, source: input.prices.source, asOf: input.prices.asOf, ...(input.prices.region ? { region: input.prices.region } : {}) },
+    pricing: {
+      kind: input.pricing, source: input.prices.source, asOf: input.prices.asOf, ...(input.prices.region ? { region: input.prices.region } : {}),
+      ...(input.prices.cloud ? { cloud: input.prices.cloud } : {}), ...(input.prices.note ? { note: input.prices.note } : {}),
+      ...(input.prices.rows ? { rows: input.prices.rows.filter((r) => r.kind === input.pricing) } : {}),
+    },
     recommendation: result.options[0] ? { accelerator: result.options[0].accelerator, tp: result.options[0].tp, reason: result.reason } : null,
     options: result.options.map((o) => ({
       accelerator: o.accelerator, tp: o.tp, source: o.source, origin: o.origin,
