@@ -155,11 +155,11 @@ function targetsText(targets: Targets): string {
   return parts.length > 0 ? parts.join(', ') : 'none (throughput at saturation)';
 }
 
-function pricesLine(prices: PriceTable, pricing: Pricing): string {
+function pricesLine(prices: PriceTable, pricing: Pricing, shown: ReadonlySet<string>): string {
   const cloud = prices.cloud === undefined ? '' : prices.cloud === 'all' ? 'all clouds, ' : `${prices.cloud}, `;
   const lines = [`prices: ${pricing}, USD per device-hour, ${cloud}${prices.region ? `${prices.region}, ` : ''}as of ${prices.asOf} (override with --prices FILE; other clouds with --cloud)`];
   if (prices.note) lines.push(`note: ${prices.note}`);
-  const stale = prices.stale?.filter((line) => line.includes(pricing === 'spot' ? ' spot ' : ' on-demand '));
+  const stale = prices.stale?.filter((line) => shown.has(line.split(' ')[0]!) && line.includes(pricing === 'spot' ? ' spot ' : ' on-demand '));
   if (stale && stale.length > 0) lines.push(`not read current: ${stale.join('; ')}`);
   return lines.join('\n');
 }
@@ -204,7 +204,7 @@ function report(result: Recommendation, input: RecommendInput, limit: number): s
   const origins = [...new Set(result.options.map((o) => `${o.source}: ${o.origin}`))];
   for (const origin of origins.slice(0, 6)) lines.push(`  ${origin}`);
   if (origins.length > 6) lines.push(`  … and ${origins.length - 6} more sources (-o json lists each)`);
-  lines.push(pricesLine(input.prices, input.pricing));
+  lines.push(pricesLine(input.prices, input.pricing, new Set(input.candidates.map((c) => c.type))));
   return lines.join('\n');
 }
 
