@@ -3,6 +3,7 @@ import { acceleratorByName } from '../../src/accelerators/catalog.js';
 import { LABELS } from '../../src/manifests/labels.js';
 import { podDeviceRequests } from '../../src/placement/pod.js';
 import { ANNOTATIONS } from '../../src/placement/request.js';
+import { MIN_COMPLETED_REQUESTS } from '../../src/profiles/judgement.js';
 import { meanShape, pointFromRequests, type TimedRequest } from '../../src/profiles/measure.js';
 import { describeKey, sortPoints, type Profile, type ProfileKey, type ProfilePoint } from '../../src/profiles/profile.js';
 import { parsePromptsFile, sharedPrefixWorkload, syntheticWorkload, type BenchRequest } from '../../src/profiles/workload.js';
@@ -126,6 +127,9 @@ by the number of ready replicas, written to the profile store as a measured prof
         const point = pointFromRequests(finished, result.seconds, replicas, stage.concurrency);
         bar.done(point ? `${finished.length} ok, ${point.outputTokensPerSecond.toFixed(0)} tok/s/replica, TTFT p99 ${point.ttftP99Ms.toFixed(0)} ms` : `nothing finished (${failed.length} failed, ${result.aborted} aborted at the end of the drain)`);
         if (point) points.push(point);
+        if (point && finished.length < MIN_COMPLETED_REQUESTS) {
+          this.note(`warning: stage ${label} finished ${finished.length} request${finished.length === 1 ? '' : 's'}, fewer than ${MIN_COMPLETED_REQUESTS}: its point is noise and recommend will not calibrate with this profile (a longer --stage-duration or a higher --max-requests gives it more)`);
+        }
         timed.push(...finished);
         rows.push({ stage: label, sent: result.samples.length + result.aborted, failed: failed.length, aborted: result.aborted, ...(point ? { point } : {}), ...(failed[0]?.error ? { firstError: failed[0].error } : {}) });
         if (finished.length === 0 && failed.length > 0) {

@@ -5,7 +5,7 @@ import { inventory } from '../../src/deploy/inventory.js';
 import { DTYPES, KV_DTYPES, type Dtype, type KvDtype } from '../../src/models/dtype.js';
 import { DEFAULT_MAX_MODEL_LEN, DEFAULT_MEMORY_UTILIZATION } from '../../src/models/memory.js';
 import { svgPlot, terminalPlot, type PlotPanel } from '../../src/profiles/plot.js';
-import type { PriceTable, Pricing } from '../../src/profiles/pricing.js';
+import { clusterCloud, type Cloud, type PriceTable, type Pricing } from '../../src/profiles/pricing.js';
 import { operatingBatch, type Recommendation, type RecommendInput, type RecommendOption, type Targets } from '../../src/profiles/recommend.js';
 import { BATCH_FLAG } from '../../src/servers/batch.js';
 import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
@@ -74,12 +74,14 @@ accelerator type when there are any. Each row says which.`;
     if (plotFile && !['.svg', '.png'].includes(extname(plotFile).toLowerCase())) throw new UsageError(`--plot-file ${plotFile}: the name must end in .svg or .png`);
     const names = flags.accelerator?.split(',').map((a) => a.trim()).filter((a) => a !== '');
 
-    const candidates = flags['in-cluster']
-      ? filterCandidates(await this.clusterCandidates(this.cluster(flags)), names, 'the cluster')
+    const inCluster = flags['in-cluster'] ? await this.clusterCandidates(this.cluster(flags)) : undefined;
+    const candidates = inCluster
+      ? filterCandidates(inCluster.candidates, names, 'the cluster')
       : filterCandidates(catalogCandidates(), names, 'the catalog');
     const { result, input } = runRecommendation({
       model, server: flags.server as ServerKind, dtype: (flags.dtype as Dtype | undefined) ?? model.nativeDtype, kvCacheDtype: flags['kv-cache-dtype'] as KvDtype,
       maxModelLen: flags['max-model-len'], memoryUtilization, flags, candidates, models, warn: (line) => this.note(line),
+      ...(inCluster?.cloud ? { clusterCloud: inCluster.cloud } : {}),
       ...(requestRate !== undefined ? { requestRate } : {}),
     });
 
@@ -98,10 +100,16 @@ accelerator type when there are any. Each row says which.`;
     if (result.options.length === 0) process.exitCode = 1;
   }
 
-  private async clusterCandidates(cluster: Cluster) {
-    const found = inventory(await cluster.nodes());
+  private async clusterCandidates(cluster: Cluster): Promise<{ candidates: ReturnType<typeof inventory>; cloud?: Cloud }> {
+    const nodes = await cluster.nodes();
+    const found = inventory(nodes);
     if (found.length === 0) this.note(`note: the cluster's nodes have no known accelerator (GKE, NVIDIA GPU Feature Discovery, AMD or kinfer.dev/accelerator labels)`);
-    return found;
+    // The listed objects are whole V1Nodes; NodeLike names only what discovery reads.
+    const cloud = clusterCloud(nodes.map((n) => {
+      const providerID = (n as { spec?: { providerID?: string } }).spec?.providerID;
+      return { ...(n.metadata?.labels ? { labels: n.metadata.labels } : {}), ...(providerID ? { providerID } : {}) };
+    }));
+    return { candidates: found, ...(cloud ? { cloud } : {}) };
   }
 
   private writePlot(file: string, result: Recommendation, input: RecommendInput, top: number): void {
@@ -148,8 +156,13 @@ function targetsText(targets: Targets): string {
   return parts.length > 0 ? parts.join(', ') : 'none (throughput at saturation)';
 }
 
-function pricesLine(prices: PriceTable, pricing: Pricing): string {
-  return `prices: ${pricing}, USD per device-hour, ${prices.region ? `${prices.region}, ` : ''}as of ${prices.asOf} (override with --prices FILE)`;
+function pricesLine(prices: PriceTable, pricing: Pricing, shown: ReadonlySet<string>): string {
+  const cloud = prices.cloud === undefined ? '' : prices.cloud === 'all' ? 'all clouds, ' : `${prices.cloud}, `;
+  const lines = [`prices: ${pricing}, USD per device-hour, ${cloud}${prices.region ? `${prices.region}, ` : ''}as of ${prices.asOf} (override with --prices FILE; other clouds with --cloud)`];
+  if (prices.note) lines.push(`note: ${prices.note}`);
+  const stale = prices.stale?.filter((line) => shown.has(line.split(' ')[0]!) && line.includes(pricing === 'spot' ? ' spot ' : ' on-demand '));
+  if (stale && stale.length > 0) lines.push(`not read current: ${stale.join('; ')}`);
+  return lines.join('\n');
 }
 
 /** The human report: the recommendation first, then every option, then what does not work and why. */
@@ -196,12 +209,17 @@ function report(result: Recommendation, input: RecommendInput, limit: number): s
     lines.push('Not feasible:');
     lines.push(table(['ACCELERATOR', 'TP', 'WHY'], result.infeasible.map((x) => [x.accelerator, x.tp !== undefined ? String(x.tp) : '-', `${x.why}${x.source ? ` (${x.source})` : ''}`])));
   }
+  if (result.setAside.length > 0) {
+    lines.push('');
+    lines.push('Measured profiles set aside (they calibrate nothing; bench them again):');
+    for (const x of result.setAside) lines.push(`  ${x.profile}: ${x.doubts.join('; ')}`);
+  }
   lines.push('');
   lines.push('Figures are per replica at the highest load within the targets.');
   const origins = [...new Set(result.options.map((o) => `${o.source}: ${o.origin}`))];
   for (const origin of origins.slice(0, 6)) lines.push(`  ${origin}`);
   if (origins.length > 6) lines.push(`  … and ${origins.length - 6} more sources (-o json lists each)`);
-  lines.push(pricesLine(input.prices, input.pricing));
+  lines.push(pricesLine(input.prices, input.pricing, new Set(input.candidates.map((c) => c.type))));
   return lines.join('\n');
 }
 
@@ -213,7 +231,11 @@ function asData(result: Recommendation, input: RecommendInput): object {
     workload: input.workload,
     targets: input.targets,
     ...(input.requestRate !== undefined ? { requestRate: input.requestRate } : {}),
-    pricing: { kind: input.pricing, source: input.prices.source, asOf: input.prices.asOf, ...(input.prices.region ? { region: input.prices.region } : {}) },
+    pricing: {
+      kind: input.pricing, source: input.prices.source, asOf: input.prices.asOf, ...(input.prices.region ? { region: input.prices.region } : {}),
+      ...(input.prices.cloud ? { cloud: input.prices.cloud } : {}), ...(input.prices.note ? { note: input.prices.note } : {}),
+      ...(input.prices.rows ? { rows: input.prices.rows.filter((r) => r.kind === input.pricing) } : {}),
+    },
     recommendation: result.options[0] ? { accelerator: result.options[0].accelerator, tp: result.options[0].tp, reason: result.reason } : null,
     ...(result.changes ? { changes: result.changes.map((c) => ({ flags: c.flags, text: c.text, replicaHbmBytes: c.replicaHbmBytes })) } : {}),
     options: result.options.map((o) => ({
@@ -224,8 +246,10 @@ function asData(result: Recommendation, input: RecommendInput): object {
       ...(o.pricePerHour !== undefined ? { pricePerHour: o.pricePerHour } : {}),
       ...(o.costPerMillionTokens !== undefined ? { costPerMillionOutputTokens: o.costPerMillionTokens } : {}),
       ...(o.replicas !== undefined ? { replicas: o.replicas } : {}),
+      ...(o.doubts ? { doubts: o.doubts } : {}),
       curve: o.curve,
     })),
     infeasible: result.infeasible,
+    setAside: result.setAside,
   };
 }

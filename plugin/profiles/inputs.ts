@@ -1,6 +1,6 @@
 import { ACCELERATORS, acceleratorByName } from '../../src/accelerators/catalog.js';
 import { catalogInventory, type AcceleratorInventory } from '../../src/deploy/inventory.js';
-import { DEFAULT_PRICE_TABLE, mergePriceTables, parsePriceTable, type PriceTable } from '../../src/profiles/pricing.js';
+import { defaultPriceTable, mergePriceTables, parsePriceTable, type CloudChoice, type PriceTable } from '../../src/profiles/pricing.js';
 import type { Profile } from '../../src/profiles/profile.js';
 import { UsageError } from '../base.js';
 import { KubeError } from '../cluster.js';
@@ -30,12 +30,13 @@ export function filterCandidates(candidates: readonly AcceleratorInventory[], na
   return candidates.filter((c) => names.includes(c.type));
 }
 
-/** The default price table, with a --prices file laid over it. */
-export function loadPrices(file: string | undefined): PriceTable {
-  if (!file) return DEFAULT_PRICE_TABLE;
+/** The default price table of `cloud`, with a --prices file laid over it. */
+export function loadPrices(file: string | undefined, cloud: CloudChoice = 'gcp'): PriceTable {
+  const base = defaultPriceTable(cloud);
+  if (!file) return base;
   const parsed = parsePriceTable(readFlagFile(`--prices ${file}`, file), file);
   if (!parsed.ok) throw new UsageError(parsed.error);
-  return mergePriceTables(DEFAULT_PRICE_TABLE, parsed.value);
+  return mergePriceTables(base, parsed.value);
 }
 
 /** Measured profiles of the store (rows that do not parse become warnings). */

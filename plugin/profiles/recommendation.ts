@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import type { Dtype, KvDtype } from '../../src/models/dtype.js';
 import type { ModelSpec } from '../../src/models/spec.js';
-import { PRICINGS, type Pricing } from '../../src/profiles/pricing.js';
+import { CLOUDS, PRICINGS, type CloudChoice, type Pricing } from '../../src/profiles/pricing.js';
 import { recommend, type Recommendation, type RecommendInput, type Targets } from '../../src/profiles/recommend.js';
 import type { ServerKind } from '../../src/servers/templates.js';
 import { UsageError } from '../base.js';
@@ -21,6 +21,7 @@ export const recommendFlags = {
   'output-tokens': Flags.integer({ min: 1, default: DEFAULT_OUTPUT_TOKENS, summary: 'Workload: mean output length in tokens.', helpGroup: 'WORKLOAD' }),
   pricing: Flags.option({ options: PRICINGS, default: 'on-demand' as const, summary: 'Which prices to cost with.', helpGroup: 'COST' })(),
   prices: Flags.string({ summary: 'Price file (YAML/JSON, USD per device-hour) laid over the default table; see docs/recommend.md.', helpGroup: 'COST' }),
+  cloud: Flags.option({ options: [...CLOUDS, 'all'] as const, summary: "Whose list prices to rank by: gcp, aws, azure, or all (across clouds, with a note). Default: the cluster's provider with --in-cluster, else gcp.", helpGroup: 'COST' })(),
   profiles: Flags.string({ summary: 'Profile store (default: $KINFER_PROFILES or ~/.config/kinfer/profiles.db).' }),
 };
 
@@ -32,7 +33,9 @@ export interface RecommendRun {
 /** Builds the recommendation's input from the flags and runs it (shared with deploy). */
 export function runRecommendation(options: {
   model: ModelSpec; server: ServerKind; dtype: Dtype; kvCacheDtype: KvDtype; maxModelLen: number; memoryUtilization: number;
-  flags: { 'target-ttft-ms'?: number | undefined; 'target-ntpot-ms'?: number | undefined; 'input-tokens': number; 'output-tokens': number; pricing: string; prices?: string | undefined; profiles?: string | undefined };
+  flags: { 'target-ttft-ms'?: number | undefined; 'target-ntpot-ms'?: number | undefined; 'input-tokens': number; 'output-tokens': number; pricing: string; prices?: string | undefined; profiles?: string | undefined; cloud?: string | undefined };
+  /** The cluster's provider when recommending for a cluster (it decides the cloud unless --cloud does). */
+  clusterCloud?: CloudChoice | undefined;
   candidates: RecommendInput['candidates']; models: { get(id: string): ModelSpec | undefined }; requestRate?: number; warn: (line: string) => void;
 }): RecommendRun {
   const { flags } = options;
@@ -47,7 +50,7 @@ export function runRecommendation(options: {
   const input: RecommendInput = {
     model: options.model, server: options.server, dtype: options.dtype, kvCacheDtype: options.kvCacheDtype, maxModelLen: options.maxModelLen,
     memoryUtilization: options.memoryUtilization, workload, targets, candidates: options.candidates,
-    prices: loadPrices(flags.prices), pricing: flags.pricing as Pricing, measured: loadMeasured(flags.profiles, options.warn),
+    prices: loadPrices(flags.prices, (flags.cloud as CloudChoice | undefined) ?? options.clusterCloud ?? 'gcp'), pricing: flags.pricing as Pricing, measured: loadMeasured(flags.profiles, options.warn),
     modelOf: (id) => options.models.get(id), ...(options.requestRate !== undefined ? { requestRate: options.requestRate } : {}),
   };
   return { result: recommend(input), input };

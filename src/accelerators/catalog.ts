@@ -24,6 +24,18 @@ export interface AcceleratorType {
   /** Dense BF16 tensor throughput (no structured sparsity). */
   readonly bf16FlopsPerSecond: number;
   /**
+   * Dense FP8 tensor throughput, where the part runs FP8 faster than BF16 (Hopper, Blackwell, MI300, TPU7x).
+   * Absent: FP8 weights compute at the BF16 rate (A100, T4 and TPU v5e/v5p/v6e have no faster FP8 path; vLLM runs
+   * fp8 checkpoints there as weight-only).
+   */
+  readonly fp8FlopsPerSecond?: number;
+  /**
+   * Memory the driver keeps for itself: `hbmBytesPerDevice` (what nvidia-smi and GPU Feature Discovery report)
+   * minus the total the framework sees (torch.cuda.mem_get_info, the `total_gpu_memory` vLLM budgets from).
+   * Absent where no published log says it; then the framework is taken to see all of it.
+   */
+  readonly frameworkReservedBytes?: number;
+  /**
    * How devices of one host talk: absent, a fast fabric (NVLink, Infinity Fabric, ICI); 'pcie' for cards without
    * one (T4, L4), whose tensor-parallel all-reduces cross PCIe and the host.
    */
@@ -40,6 +52,13 @@ const GB = 1e9;
 const TB = 1e12;
 const TFLOPS = 1e12;
 
+/**
+ * H100 SXM: nvidia-smi reports 81559 MiB; the framework sees 79.18 GiB (llm-d/llm-d-benchmark
+ * config_explorer/empirical-vllm-memory-results.md: "H100 GPUs (79.18 GiB total memory)"; vLLM's own logs say
+ * 79.22 GiB in vllm-project/vllm#10511 and torch 79.11 GiB in vllm-project/vllm#27508, by driver version).
+ */
+const H100_RESERVED_BYTES = 81559 * MiB - 79.18 * GiB;
+
 const NVIDIA_GPU = { vendor: 'nvidia', kind: 'gpu', resourceName: 'nvidia.com/gpu' } as const;
 const GOOGLE_TPU = { vendor: 'google', kind: 'tpu', resourceName: 'google.com/tpu', productNames: [] } as const;
 const AMD_GPU = { vendor: 'amd', kind: 'gpu', resourceName: 'amd.com/gpu' } as const;
@@ -54,9 +73,9 @@ export const ACCELERATORS: readonly AcceleratorType[] = [
   },
   {
     // NVIDIA L4 datasheet: 24 GB GDDR6 (nvidia-smi reports 23034 MiB), 300 GB/s, 121 TFLOP/s BF16 dense
-    // (242 with sparsity). GCE G2: 1, 2, 4 or 8 per VM.
+    // (242 with sparsity), 485 TFLOP/s FP8 with sparsity = 242.5 dense. GCE G2: 1, 2, 4 or 8 per VM.
     name: 'nvidia-l4', ...NVIDIA_GPU,
-    hbmBytesPerDevice: 23034 * MiB, hbmBandwidthBytesPerSecond: 300 * GB, bf16FlopsPerSecond: 121 * TFLOPS,
+    hbmBytesPerDevice: 23034 * MiB, hbmBandwidthBytesPerSecond: 300 * GB, bf16FlopsPerSecond: 121 * TFLOPS, fp8FlopsPerSecond: 242.5 * TFLOPS,
     chipsPerHost: [1, 2, 4, 8], productNames: ['NVIDIA-L4'], interconnect: 'pcie',
   },
   {
@@ -64,6 +83,9 @@ export const ACCELERATORS: readonly AcceleratorType[] = [
     // dense, NVLink. The PCIe card is its own entry (nvidia-a100-pcie-40gb). GCE A2: 1, 2, 4, 8 or 16 per VM.
     name: 'nvidia-tesla-a100', ...NVIDIA_GPU,
     hbmBytesPerDevice: 40960 * MiB, hbmBandwidthBytesPerSecond: 1555 * GB, bf16FlopsPerSecond: 312 * TFLOPS,
+    // CUDA deviceQuery on an A100-SXM4-40GB: "Total amount of global memory: 40339 MBytes (42298834944 bytes)"
+    // (bottlerocket-os/bottlerocket#3873); what torch and vLLM see as the device's total.
+    frameworkReservedBytes: 40960 * MiB - 42298834944,
     chipsPerHost: [1, 2, 4, 8, 16],
     productNames: ['NVIDIA-A100-SXM4-40GB', 'NVIDIA-A100-40GB'],
   },
@@ -77,10 +99,10 @@ export const ACCELERATORS: readonly AcceleratorType[] = [
   },
   {
     // NVIDIA H100 datasheet, SXM: 80 GB HBM3 (nvidia-smi reports 81559 MiB), 3.35 TB/s, 989 TFLOP/s BF16 dense
-    // (1979 with sparsity). GCE A3 High: 1, 2, 4 or 8 per VM. H100 PCIe/NVL differ (HBM2e, ~2 TB/s) and are
+    // (1979 with sparsity), 3958 TFLOP/s FP8 with sparsity = 1979 dense. GCE A3 High: 1, 2, 4 or 8 per VM. H100 PCIe/NVL differ (HBM2e, ~2 TB/s) and are
     // deliberately not mapped here.
     name: 'nvidia-h100-80gb', ...NVIDIA_GPU,
-    hbmBytesPerDevice: 81559 * MiB, hbmBandwidthBytesPerSecond: 3.35 * TB, bf16FlopsPerSecond: 989 * TFLOPS,
+    hbmBytesPerDevice: 81559 * MiB, hbmBandwidthBytesPerSecond: 3.35 * TB, bf16FlopsPerSecond: 989 * TFLOPS, fp8FlopsPerSecond: 1979 * TFLOPS, frameworkReservedBytes: H100_RESERVED_BYTES,
     chipsPerHost: [1, 2, 4, 8],
     productNames: ['NVIDIA-H100-80GB-HBM3', 'NVIDIA-H100-SXM5-80GB'],
   },
@@ -88,28 +110,29 @@ export const ACCELERATORS: readonly AcceleratorType[] = [
     // GCE A3 Mega (a3-megagpu-8g): the same H100 SXM part with more GPU-to-GPU networking. GFD cannot tell
     // it from an A3 High, so it owns no product names: a GFD label maps to nvidia-h100-80gb.
     name: 'nvidia-h100-mega-80gb', ...NVIDIA_GPU,
-    hbmBytesPerDevice: 81559 * MiB, hbmBandwidthBytesPerSecond: 3.35 * TB, bf16FlopsPerSecond: 989 * TFLOPS,
+    hbmBytesPerDevice: 81559 * MiB, hbmBandwidthBytesPerSecond: 3.35 * TB, bf16FlopsPerSecond: 989 * TFLOPS, fp8FlopsPerSecond: 1979 * TFLOPS, frameworkReservedBytes: H100_RESERVED_BYTES,
     chipsPerHost: [8], productNames: [],
   },
   {
     // NVIDIA H200 datasheet, SXM: 141 GB HBM3e (nvidia-smi reports 143771 MiB), 4.8 TB/s, 989 TFLOP/s BF16
-    // dense. GCE A3 Ultra: 8 per VM. H200 NVL (lower clocks) is not mapped.
+    // dense, 1979 TFLOP/s FP8 dense (the H100's tensor cores). GCE A3 Ultra: 8 per VM. H200 NVL (lower clocks) is not mapped.
     name: 'nvidia-h200-141gb', ...NVIDIA_GPU,
-    hbmBytesPerDevice: 143771 * MiB, hbmBandwidthBytesPerSecond: 4.8 * TB, bf16FlopsPerSecond: 989 * TFLOPS,
+    hbmBytesPerDevice: 143771 * MiB, hbmBandwidthBytesPerSecond: 4.8 * TB, bf16FlopsPerSecond: 989 * TFLOPS, fp8FlopsPerSecond: 1979 * TFLOPS,
     chipsPerHost: [8], productNames: ['NVIDIA-H200', 'NVIDIA-H200-141GB-HBM3e'],
   },
   {
     // NVIDIA HGX B200 datasheet: 180 GB HBM3e usable of 192 GB (nvidia-smi reports 183359 MiB), 8 TB/s,
-    // 2.25 PFLOP/s BF16 dense (4.5 with sparsity). GCE A4: 8 per VM.
+    // 2.25 PFLOP/s BF16 dense (4.5 with sparsity), 9 PFLOP/s FP8 with sparsity = 4.5 dense. GCE A4: 8 per VM.
     name: 'nvidia-b200', ...NVIDIA_GPU,
-    hbmBytesPerDevice: 183359 * MiB, hbmBandwidthBytesPerSecond: 8 * TB, bf16FlopsPerSecond: 2250 * TFLOPS,
+    hbmBytesPerDevice: 183359 * MiB, hbmBandwidthBytesPerSecond: 8 * TB, bf16FlopsPerSecond: 2250 * TFLOPS, fp8FlopsPerSecond: 4500 * TFLOPS,
     chipsPerHost: [8], productNames: ['NVIDIA-B200'],
   },
   {
     // NVIDIA GB200 NVL72 datasheet: 13.4 TB HBM3e over 72 GPUs = ~186 GB each (nvidia-smi reports 189471 MiB),
-    // 8 TB/s, 360 PFLOP/s BF16 sparse per rack = 2.5 PFLOP/s dense per GPU. GCE A4X: 4 per VM.
+    // 8 TB/s, 360 PFLOP/s BF16 sparse per rack = 2.5 PFLOP/s dense per GPU; 720 PFLOP/s FP8 sparse per rack =
+    // 5 PFLOP/s dense per GPU. GCE A4X: 4 per VM.
     name: 'nvidia-gb200', ...NVIDIA_GPU,
-    hbmBytesPerDevice: 189471 * MiB, hbmBandwidthBytesPerSecond: 8 * TB, bf16FlopsPerSecond: 2500 * TFLOPS,
+    hbmBytesPerDevice: 189471 * MiB, hbmBandwidthBytesPerSecond: 8 * TB, bf16FlopsPerSecond: 2500 * TFLOPS, fp8FlopsPerSecond: 5000 * TFLOPS,
     chipsPerHost: [4], productNames: ['NVIDIA-GB200'],
   },
   {
@@ -133,26 +156,29 @@ export const ACCELERATORS: readonly AcceleratorType[] = [
     chipsPerHost: [1, 4, 8],
   },
   {
-    // Cloud TPU7x (Ironwood) docs: 192 GiB HBM3e, 7.37 TB/s, 4614 TFLOP/s FP8 = 2307 TFLOP/s BF16.
+    // Cloud TPU7x (Ironwood) docs: 192 GiB HBM3e, 7.37 TB/s, 4614 TFLOP/s FP8 = 2307 TFLOP/s BF16. (TPU v5e, v5p
+    // and v6e list no FP8 rate above their BF16 one: no fp8FlopsPerSecond.)
     // GKE tpu7x-standard-4t: 4 chips per host.
     name: 'tpu7x', ...GOOGLE_TPU,
-    hbmBytesPerDevice: 192 * GiB, hbmBandwidthBytesPerSecond: 7.37 * TB, bf16FlopsPerSecond: 2307 * TFLOPS,
+    hbmBytesPerDevice: 192 * GiB, hbmBandwidthBytesPerSecond: 7.37 * TB, bf16FlopsPerSecond: 2307 * TFLOPS, fp8FlopsPerSecond: 4614 * TFLOPS,
     chipsPerHost: [4],
   },
   {
     // AMD Instinct MI300X datasheet: 192 GB HBM3 (8 stacks of 24 GiB; the AMD node labeller writes
-    // amd.com/gpu.vram=192G, rounded GiB), 5.3 TB/s, 1307.4 TFLOP/s BF16 dense. 8 per OAM platform.
+    // amd.com/gpu.vram=192G, rounded GiB), 5.3 TB/s, 1307.4 TFLOP/s BF16 dense, 2614.9 TFLOP/s FP8 dense.
+    // 8 per OAM platform.
     name: 'amd-mi300x', ...AMD_GPU,
-    hbmBytesPerDevice: 192 * GiB, hbmBandwidthBytesPerSecond: 5.3 * TB, bf16FlopsPerSecond: 1307.4 * TFLOPS,
+    hbmBytesPerDevice: 192 * GiB, hbmBandwidthBytesPerSecond: 5.3 * TB, bf16FlopsPerSecond: 1307.4 * TFLOPS, fp8FlopsPerSecond: 2614.9 * TFLOPS,
     // AMD_Instinct_MI300X_HF (PCI id 0x74a9/0x74bd): vLLM's ROCm platform names it and canonicalizes it to MI300X
     // (vllm/platforms/rocm.py _ROCM_DEVICE_ID_NAME_MAP); its amd.com/gpu.vram label, when present, gives the memory.
     chipsPerHost: [8],
     productNames: ['AMD-Instinct-MI300X', 'AMD-Instinct-MI300X-OAM', 'AMD-Instinct-MI300X-VF', 'AMD_Instinct_MI300X_HF'],
   },
   {
-    // AMD Instinct MI325X datasheet: 256 GB HBM3e (8 stacks of 32 GiB), 6 TB/s, 1307.4 TFLOP/s BF16 dense.
+    // AMD Instinct MI325X datasheet: 256 GB HBM3e (8 stacks of 32 GiB), 6 TB/s, 1307.4 TFLOP/s BF16 dense,
+    // 2614.9 TFLOP/s FP8 dense.
     name: 'amd-mi325x', ...AMD_GPU,
-    hbmBytesPerDevice: 256 * GiB, hbmBandwidthBytesPerSecond: 6 * TB, bf16FlopsPerSecond: 1307.4 * TFLOPS,
+    hbmBytesPerDevice: 256 * GiB, hbmBandwidthBytesPerSecond: 6 * TB, bf16FlopsPerSecond: 1307.4 * TFLOPS, fp8FlopsPerSecond: 2614.9 * TFLOPS,
     chipsPerHost: [8], productNames: ['AMD-Instinct-MI325X', 'AMD-Instinct-MI325X-OAM'],
   },
   // ---- Entries added for node discovery on real clusters (issue #15). Each figure from the part's datasheet.
@@ -230,6 +256,15 @@ export function productKey(product: string): string {
 const BY_PRODUCT: ReadonlyMap<string, AcceleratorType> = new Map(
   ACCELERATORS.flatMap((type) => type.productNames.map((product) => [productKey(product), type] as const)),
 );
+
+/**
+ * Device memory the framework can allocate from, per device: what a node reports (a GFD or AMD label, else the
+ * catalog) less the part the driver keeps (`frameworkReservedBytes`). vLLM budgets its KV cache from this.
+ */
+export function frameworkBytesPerDevice(type: Pick<AcceleratorType, 'hbmBytesPerDevice' | 'frameworkReservedBytes'> | undefined, reportedBytes?: number): number {
+  const reported = reportedBytes ?? type?.hbmBytesPerDevice ?? 0;
+  return Math.max(0, reported - (type?.frameworkReservedBytes ?? 0));
+}
 
 /** The type with this canonical name or alias (case and surrounding space ignored), or undefined. */
 export function acceleratorByName(name: string): AcceleratorType | undefined {

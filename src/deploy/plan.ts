@@ -1,5 +1,6 @@
 import type { Dtype, KvDtype } from '../models/dtype.js';
-import { kvCapacityTokens, replicaHbmNeed, tensorParallelProblem, usableBytes, type HbmNeed } from '../models/memory.js';
+import { frameworkBytesPerDevice } from '../accelerators/catalog.js';
+import { kvCapacityTokens, replicaHbmNeed, tensorParallelProblem, usableBytes, vllmDefaultMaxNumSeqs, type HbmNeed } from '../models/memory.js';
 import type { ModelSpec } from '../models/spec.js';
 import { err, ok, type Result } from '../result.js';
 import { formatGiB } from '../units/quantity.js';
@@ -63,10 +64,13 @@ const MAX_HOSTS = 4;
 function evaluate(spec: DeploySpec, inv: AcceleratorInventory, devices: number): PlacementOption {
   const shape = { model: spec.model, dtype: spec.dtype, kvCacheDtype: spec.kvCacheDtype, maxModelLen: spec.maxModelLen, kvReserveSeqs: spec.kvReserveSeqs };
   const hosts = Math.max(1, Math.ceil(devices / Math.max(1, inv.devicesPerNode)));
-  const usable = usableBytes(devices, inv.hbmBytesPerDevice, spec.memoryUtilization);
+  // The server budgets from what the framework sees of each device: the reported memory less the driver's share.
+  const deviceBytes = frameworkBytesPerDevice(inv.catalog, inv.hbmBytesPerDevice);
+  const usable = usableBytes(devices, deviceBytes, spec.memoryUtilization);
   const tpProblem = tensorParallelProblem(spec.model, devices / hosts);
-  const need = replicaHbmNeed(shape, devices);
-  const kvTokens = kvCapacityTokens(spec.model, spec.dtype, spec.kvCacheDtype, devices, inv.hbmBytesPerDevice, spec.memoryUtilization);
+  const serverMaxSeqs = vllmDefaultMaxNumSeqs(inv.type, deviceBytes);
+  const need = replicaHbmNeed(shape, devices, serverMaxSeqs);
+  const kvTokens = kvCapacityTokens(spec.model, spec.dtype, spec.kvCacheDtype, devices, deviceBytes, spec.memoryUtilization, serverMaxSeqs);
   const base = { inventory: inv, devices, hosts, need, usableBytes: usable, headroom: usable > 0 ? (usable - need.totalBytes) / usable : -1, kvCapacityTokens: kvTokens };
   const where = `${devices} × ${inv.type}${hosts > 1 ? ` over ${hosts} nodes` : ''}`;
   if (tpProblem) return { ...base, feasible: false, why: tpProblem };

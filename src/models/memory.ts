@@ -1,4 +1,4 @@
-import { GiB, MiB } from '../units/quantity.js';
+import { GiB } from '../units/quantity.js';
 import { bytesPerKvElement, bytesPerParam, isHalfPrecision, type Dtype, type KvDtype } from './dtype.js';
 import { embeddingParams, type ModelSpec } from './spec.js';
 
@@ -19,37 +19,72 @@ export const DEFAULT_KV_RESERVE_SEQS = 1;
 /** Device counts tried when sizing a replica: powers of two, as tensor parallelism wants, up to 8 nodes of 8. */
 export const DEFAULT_DEVICE_COUNTS: readonly number[] = [1, 2, 4, 8, 16, 32, 64];
 
-// Runtime overhead per device: what a serving process holds besides weights and KV cache. vLLM sizes its KV cache
-// from a profiling run (vllm-project/vllm#10511 and #12126 describe it): budget = HBM × utilization, minus weights,
-// minus "non-torch" memory, minus the activation peak; CUDA graphs come on top.
+// Runtime overhead per device: what a serving process holds besides weights and KV cache, as vLLM budgets it.
+// vLLM sizes its KV cache from a profiling run (vllm-project/vllm#10511 and #12126 describe it): budget = the
+// device total the framework sees (src/accelerators/catalog.ts frameworkBytesPerDevice) × utilization, minus the
+// weights, minus "non-torch" memory (CUDA context, NCCL and custom all-reduce buffers), minus the activation peak
+// of a profiling forward pass. Published start-up logs of vLLM V1 (test/fixtures/measurements/vllm-kv-cache.json)
+// give the figures below; the test there holds the KV-token estimate within ±5% of them.
+//
+// CUDA graphs: vLLM V1 logs the graphs' memory after the KV cache is sized and does not deduct it (llm-d's H100
+// logs: -0.45 to 1.03 GiB "CUDAGraph memory" outside the sum); it comes out of the 1 − utilization headroom, so
+// the budget carries none. vLLM V0 of December 2024 (#10511) also left it out of available_kv_cache_memory.
 
 /**
- * CUDA context plus cuBLAS/cuDNN handles and workspaces: a PyTorch process on an H100 holds about 0.5 GiB right
- * after CUDA initialises, before it allocates a tensor (measured with nvidia-smi; varies 0.3–0.6 GiB by driver).
+ * Non-torch memory at TP 1: 0.13 GiB in vLLM V1 on H100 (llm-d/llm-d-benchmark
+ * config_explorer/empirical-vllm-memory-results.md, every model). 0.25 GiB: that with room for the larger CUDA
+ * contexts of other drivers (0.3–0.6 GiB measured with nvidia-smi), since the total the framework sees already
+ * leaves out what the driver reserves.
  */
-export const CUDA_CONTEXT_BYTES = 512 * MiB;
+export const NON_TORCH_BYTES = 0.25 * GiB;
 /**
- * Peak activations of vLLM's profiling forward pass (max-num-batched-tokens tokens at once). Reported figures:
- * 1.26 GiB for Llama-3-8B on an H100 (vllm-project/vllm#10511), 2.38 GiB for a 12.5 GiB model with torch.compile
- * under vLLM V1 (kubernetes-sigs/gateway-api-inference-extension#550). Rounded up to cover wider models and
- * larger vocabularies, whose logits grow it.
+ * Non-torch memory with tensor parallelism: NCCL buffers and vLLM's custom all-reduce IPC buffers. vLLM V1 logs
+ * 0.55 GiB at TP 2 (Llama-3.3-70B-FP8 on H100, the same llm-d file). (vLLM V0 counted 3.58 GiB at TP 2 against
+ * 1.79 at TP 1 for Llama 3 8B, #10511: its profile included cuBLAS workspaces V1 no longer keeps.)
  */
-export const ACTIVATION_PEAK_BYTES = 2.5 * GiB;
+export const NON_TORCH_TP_BYTES = 0.55 * GiB;
 /**
- * CUDA graphs captured for decode batch sizes: vLLM logged 0.21 GiB for Llama-3.2-1B (vllm-project/vllm#11349);
- * graphs of bigger models hold more intermediate buffers, so 0.5 GiB.
+ * Activation peak of vLLM V1's profiling pass, a fixed part: everything but the sampler's logits. A least-squares
+ * fit over the five V1 H100 logs of the llm-d file (Llama 3.1 8B 4.76 GiB, Llama 3.3 70B FP8 TP 2 4.84, Qwen3-32B
+ * 5.64, Qwen3-0.6B 5.56, gpt-oss-20b 7.38) gives 0.24 GiB plus the logits term below; the hidden size barely
+ * matters (Qwen3-0.6B and Qwen3-32B differ by 0.08 GiB), the vocabulary does.
  */
-export const CUDA_GRAPH_BYTES = 512 * MiB;
+export const ACTIVATION_BASE_BYTES = 0.24 * GiB;
 /**
- * With tensor parallelism, NCCL buffers and vLLM's custom all-reduce IPC buffers: vLLM's non-torch memory for
- * Llama-3-8B went from 1.79 GiB at TP 1 to 3.58 GiB at TP 2 on H100s (vllm-project/vllm#10511), 1.79 GiB more.
+ * The sampler's part of the activation peak, per sequence the profile samples (vLLM's max_num_seqs) and per
+ * vocabulary entry: 37.15 bytes, about nine fp32 copies of the logits (logits, softmax, sorted top-p/top-k
+ * buffers), from the same fit. At 1024 sequences: 4.8 GiB for Llama's 128,256-entry vocabulary, 7.4 GiB for
+ * gpt-oss's 201,088; at 256 sequences (A100) 1.4 GiB for Llama, as vLLM v0.31.0 logs (1.44 GiB).
  */
-export const TENSOR_PARALLEL_COMM_BYTES = 1.75 * GiB;
+export const LOGITS_BYTES_PER_SEQ_PER_VOCAB = 37.15;
+/** A vocabulary for models that do not state one: Qwen's 151,936 (above Llama's; the overhead errs high). */
+const DEFAULT_VOCAB = 151_936;
+/**
+ * vLLM's default --max-num-seqs for the OpenAI server (vllm/engine/arg_utils.py get_batch_defaults): 1024 on a
+ * device of at least 70 GiB that is not an A100 ("For GPUs like H100 and MI300x, use larger default values"),
+ * else 256. The profiling pass samples that many sequences, and the server batches up to that many.
+ */
+export const VLLM_MAX_NUM_SEQS_LARGE = 1024;
+export const VLLM_MAX_NUM_SEQS = 256;
 
-/** Overhead one device of a `devices`-wide replica carries. */
-export function overheadBytesPerDevice(devices: number): number {
-  const single = CUDA_CONTEXT_BYTES + ACTIVATION_PEAK_BYTES + CUDA_GRAPH_BYTES;
-  return devices > 1 ? single + TENSOR_PARALLEL_COMM_BYTES : single;
+/** vLLM's default max_num_seqs on a device of this type and framework-visible memory (see VLLM_MAX_NUM_SEQS_LARGE). */
+export function vllmDefaultMaxNumSeqs(acceleratorName: string, frameworkBytesPerDevice: number): number {
+  // A TPU gets the smaller default: its platform reports no device memory to that check (the `except` branch).
+  const name = acceleratorName.toLowerCase();
+  return frameworkBytesPerDevice >= 70 * GiB && !name.includes('a100') && !name.startsWith('tpu') ? VLLM_MAX_NUM_SEQS_LARGE : VLLM_MAX_NUM_SEQS;
+}
+
+/** Activation peak of vLLM's profiling pass on each device: the fixed part plus the sampler's logits. */
+export function activationPeakBytes(model: ModelSpec, maxNumSeqs: number = VLLM_MAX_NUM_SEQS): number {
+  return ACTIVATION_BASE_BYTES + LOGITS_BYTES_PER_SEQ_PER_VOCAB * maxNumSeqs * (model.vocabSize ?? DEFAULT_VOCAB);
+}
+
+/**
+ * Overhead one device of a `devices`-wide replica carries in vLLM's budget: non-torch memory and the activation
+ * peak. `maxNumSeqs` is the server's (vllmDefaultMaxNumSeqs for the device); without it vLLM's smaller default.
+ */
+export function overheadBytesPerDevice(devices: number, model: ModelSpec, maxNumSeqs: number = VLLM_MAX_NUM_SEQS): number {
+  return (devices > 1 ? NON_TORCH_TP_BYTES : NON_TORCH_BYTES) + activationPeakBytes(model, maxNumSeqs);
 }
 
 /** What one replica serving this model needs. */
@@ -83,6 +118,32 @@ export function weightsBytes(model: ModelSpec, dtype: Dtype): number {
     ? model.nativeQuantizedParams
     : Math.max(0, model.params - embeddingParams(model));
   return quantized * bytesPerParam(dtype) + (model.params - quantized) * bytesPerParam('bf16');
+}
+
+/**
+ * MoE: parameters in the routed experts. With E routed experts of which k serve each token, total = rest + E × e
+ * and active = rest + k × e, so E × e = (total − active) × E ÷ (E − k). Undefined for dense models (or without the
+ * expert counts).
+ */
+export function expertParams(model: ModelSpec): number | undefined {
+  if (!model.experts || model.activeParams === undefined || model.activeParams >= model.params) return undefined;
+  const { routed, perToken } = model.experts;
+  if (!(routed > perToken && perToken >= 1)) return undefined;
+  return Math.min(model.params, ((model.params - model.activeParams) * routed) / (routed - perToken));
+}
+
+/**
+ * MoE: bytes of the routed experts at `dtype` (undefined for dense models). Experts are always among the quantized
+ * parameters (weightsBytes), so below 16 bits they take the dtype's bytes; at the native dtype of a checkpoint that
+ * says which parameters it quantizes (gpt-oss: exactly its experts), those (the estimate of E × e from the
+ * published active count can overshoot them by a fraction of a percent).
+ */
+export function expertWeightsBytes(model: ModelSpec, dtype: Dtype): number | undefined {
+  const experts = expertParams(model);
+  if (experts === undefined) return undefined;
+  if (isHalfPrecision(dtype)) return experts * bytesPerParam(dtype);
+  const quantized = dtype === model.nativeDtype && model.nativeQuantizedParams !== undefined ? Math.min(experts, model.nativeQuantizedParams) : experts;
+  return quantized * bytesPerParam(dtype);
 }
 
 /** KV bytes one token occupies in one layer. */
@@ -133,12 +194,18 @@ export function servingShapeProblem(shape: ServingShape): string | undefined {
   return undefined;
 }
 
-/** Weights + KV for kv-reserve-seqs sequences of max-model-len tokens + runtime overhead, over `devices` devices. */
-export function replicaHbmNeed(shape: ServingShape, devices: number): HbmNeed {
+/**
+ * Weights + KV for kv-reserve-seqs sequences of max-model-len tokens + runtime overhead, over `devices` devices.
+ * `serverMaxNumSeqs` sizes the activation peak (overheadBytesPerDevice). Without it (placement, which sizes a pod
+ * before it knows the device) vLLM's smaller default, 256: on H100-class devices the server's 1024 sequences add
+ * ~3.4 GiB of activation per device for a 128k vocabulary, which deploy's planner (src/deploy/plan.ts) and
+ * smallestDeviceCount count, as they know the device.
+ */
+export function replicaHbmNeed(shape: ServingShape, devices: number, serverMaxNumSeqs: number = VLLM_MAX_NUM_SEQS): HbmNeed {
   const weights = weightsBytes(shape.model, shape.dtype);
   const kv = kvBytesForSequence(shape.model, shape.maxModelLen, shape.kvCacheDtype)
     * shape.kvReserveSeqs * kvReplication(shape.model, devices);
-  const overhead = overheadBytesPerDevice(devices) * devices;
+  const overhead = overheadBytesPerDevice(devices, shape.model, serverMaxNumSeqs) * devices;
   return { weightsBytes: weights, kvBytes: kv, overheadBytes: overhead, totalBytes: weights + kv + overhead };
 }
 
@@ -183,15 +250,19 @@ export function smallestDeviceCount(
   memoryUtilization: number,
   candidates: readonly number[] = DEFAULT_DEVICE_COUNTS,
 ): number | undefined {
+  // The device's memory decides vLLM's default batch (≥ 70 GiB: 1024 sequences), which sizes the activation peak.
+  const serverMaxSeqs = hbmBytesPerDevice >= 70 * GiB ? VLLM_MAX_NUM_SEQS_LARGE : VLLM_MAX_NUM_SEQS;
   return [...candidates]
     .sort((a, b) => a - b)
     .find((n) => tensorParallelProblem(shape.model, n) === undefined
-      && fits(replicaHbmNeed(shape, n), n, hbmBytesPerDevice, memoryUtilization));
+      && fits(replicaHbmNeed(shape, n, serverMaxSeqs), n, hbmBytesPerDevice, memoryUtilization));
 }
 
 /**
  * The most KV tokens a placement leaves room for after weights and overhead, counted as full-attention tokens
  * (kvBytesPerToken each, times the TP replication); 0 when the weights and overhead alone do not fit.
+ * `hbmBytesPerDevice` is what the framework sees (frameworkBytesPerDevice), as vLLM budgets from it; `maxNumSeqs`
+ * the server's (vllmDefaultMaxNumSeqs), which sizes the sampler's part of the activation peak.
  */
 export function kvCapacityTokens(
   model: ModelSpec,
@@ -200,9 +271,10 @@ export function kvCapacityTokens(
   devices: number,
   hbmBytesPerDevice: number,
   memoryUtilization: number,
+  maxNumSeqs: number = VLLM_MAX_NUM_SEQS,
 ): number {
   const free = usableBytes(devices, hbmBytesPerDevice, memoryUtilization)
-    - weightsBytes(model, dtype) - overheadBytesPerDevice(devices) * devices;
+    - weightsBytes(model, dtype) - overheadBytesPerDevice(devices, model, maxNumSeqs) * devices;
   if (free <= 0) return 0;
   return Math.floor(free / (kvBytesPerToken(model, kvDtype) * kvReplication(model, devices)));
 }

@@ -111,7 +111,7 @@ export function importInferencePerf(files: readonly InferencePerfFile[], options
   if (workload.inputTokens < 1) return err(`${names}: successes.prompt_tokens.mean: the mean prompt is under half a token; a profile needs at least 1`);
   if (workload.outputTokens < 1) return err(`${names}: successes.output_len.mean: the mean output is under half a token; a profile needs at least 1`);
 
-  const points = readings.map(({ pool }): ProfilePoint => ({
+  const points = readings.map(({ pool, successes: completed }): ProfilePoint => ({
     requestRate: pool.requestRate / replicas,
     ...(pool.concurrency === undefined ? {} : { concurrency: round(pool.concurrency / replicas, 3) }),
     outputTokensPerSecond: pool.outputTokensPerSecond / replicas,
@@ -120,6 +120,7 @@ export function importInferencePerf(files: readonly InferencePerfFile[], options
     ntpotP50Ms: pool.ntpotP50Ms,
     ntpotP99Ms: pool.ntpotP99Ms,
     ...(pool.itlP50Ms === undefined ? {} : { itlP50Ms: pool.itlP50Ms }),
+    completedRequests: completed,
   }));
   return ok({ points: sortPoints(points), workload, stages: stageIds.length, warnings });
 }

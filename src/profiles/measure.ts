@@ -42,6 +42,7 @@ export function pointFromRequests(requests: readonly TimedRequest[], seconds: nu
     ntpotP50Ms: ntpot.length > 0 ? quantile(ntpot, 0.5) : 0,
     ntpotP99Ms: ntpot.length > 0 ? quantile(ntpot, 0.99) : 0,
     ...(gaps.length > 0 ? { itlP50Ms: quantile(gaps, 0.5) } : {}),
+    completedRequests: requests.length,
   };
 }
 

@@ -42,6 +42,8 @@ export interface ProfilePoint {
   readonly ntpotP99Ms: number;
   /** Inter-token latency (gap between consecutive tokens), median. */
   readonly itlP50Ms?: number;
+  /** Requests that finished in the stage this point summarizes (the whole pool's), when known. */
+  readonly completedRequests?: number;
 }
 
 export interface Profile {
@@ -67,6 +69,7 @@ export const profilePointSchema = z.strictObject({
   ntpotP50Ms: nonNegative,
   ntpotP99Ms: nonNegative,
   itlP50Ms: nonNegative.optional(),
+  completedRequests: z.number().int().nonnegative().optional(),
 });
 
 export const profileKeySchema = z.strictObject({

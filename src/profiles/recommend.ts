@@ -6,7 +6,8 @@ import type { Dtype, KvDtype } from '../models/dtype.js';
 import type { ModelSpec } from '../models/spec.js';
 import type { ServerKind } from '../servers/templates.js';
 import { costPerMillionTokens, pricePerDeviceHour, type PriceTable, type Pricing } from './pricing.js';
-import { lerpPoint, type Profile, type ProfilePoint, type WorkloadShape } from './profile.js';
+import { profileDoubts } from './judgement.js';
+import { describeKey, keyId, lerpPoint, type Profile, type ProfilePoint, type WorkloadShape } from './profile.js';
 import { estimateMultiNodeProfile, INTER_NODE_BYTES_PER_SECOND, INTER_NODE_HOP_MS } from './multinode.js';
 import { calibrate, DEFAULT_EFFICIENCY, estimateProfile, type Efficiency } from './roofline.js';
 
@@ -59,6 +60,14 @@ export interface RecommendOption {
   readonly costPerMillionTokens?: number;
   /** Replicas needed for `requestRate`. */
   readonly replicas?: number;
+  /** Measured options only: why the profile is doubtful (src/profiles/judgement.ts); absent when it is not. */
+  readonly doubts?: readonly string[];
+}
+
+/** A measured profile left out of calibration, and why. */
+export interface SetAside {
+  readonly profile: string;
+  readonly doubts: readonly string[];
 }
 
 export interface Infeasible {
@@ -78,6 +87,8 @@ export interface Recommendation {
   readonly calibration: ReadonlyMap<string, Efficiency & { readonly profiles: number }>;
   /** When the model fits no candidate: the changes that would make it fit, cheapest first. */
   readonly changes?: readonly FittingChange[];
+  /** Measured profiles judged doubtful: they calibrate nothing. */
+  readonly setAside: readonly SetAside[];
 }
 
 /** Measured workloads within this relative distance of the asked shape count as the same workload. */
@@ -156,29 +167,40 @@ function round(x: number, digits = 0): number {
   return Math.round(x * f) / f;
 }
 
-/** Calibrated efficiencies per accelerator type, from every measured profile whose model is known. */
-function calibrations(input: RecommendInput): Map<string, Efficiency & { profiles: number }> {
+/**
+ * Calibrated efficiencies per accelerator type, from every measured profile whose model is known and which
+ * src/profiles/judgement.ts does not doubt; the doubted ones, with why, keyed by profile.
+ */
+function calibrations(input: RecommendInput): { byType: Map<string, Efficiency & { profiles: number }>; doubts: Map<string, string[]> } {
   const byType = new Map<string, { measured: readonly ProfilePoint[]; estimated: readonly ProfilePoint[] }[]>();
+  const doubts = new Map<string, string[]>();
   for (const profile of input.measured) {
     if (profile.source !== 'measured') continue;
     const model = input.modelOf(profile.key.model);
     const accelerator = acceleratorByName(profile.key.accelerator);
-    if (!model || !accelerator) continue;
-    const estimate = estimateProfile({
-      model, accelerator, tp: profile.key.tp, dtype: model.nativeDtype, kvCacheDtype: 'bf16', memoryUtilization: input.memoryUtilization,
-      workload: profile.key,
-    });
-    if (!estimate.ok) continue;
+    const estimate = model && accelerator
+      ? estimateProfile({
+        model, accelerator, tp: profile.key.tp, dtype: model.nativeDtype, kvCacheDtype: 'bf16', memoryUtilization: input.memoryUtilization,
+        workload: profile.key,
+      })
+      : undefined;
+    const estimated = estimate?.ok ? estimate.value.points : undefined;
+    const why = profileDoubts(profile, estimated);
+    if (why.length > 0) {
+      doubts.set(keyId(profile.key), why);
+      continue;
+    }
+    if (!accelerator || !estimated) continue;
     const pairs = byType.get(accelerator.name) ?? [];
-    pairs.push({ measured: profile.points, estimated: estimate.value.points });
+    pairs.push({ measured: profile.points, estimated });
     byType.set(accelerator.name, pairs);
   }
-  return new Map([...byType].map(([type, pairs]) => [type, { ...calibrate(pairs), profiles: pairs.length }]));
+  return { byType: new Map([...byType].map(([type, pairs]) => [type, { ...calibrate(pairs), profiles: pairs.length }])), doubts };
 }
 
 /** Every option, ranked: the cheapest per output token within the targets first. */
 export function recommend(input: RecommendInput): Recommendation {
-  const calibration = calibrations(input);
+  const { byType: calibration, doubts } = calibrations(input);
   const options: RecommendOption[] = [];
   const infeasible: Infeasible[] = [];
   const spec: DeploySpec = {
@@ -205,7 +227,7 @@ export function recommend(input: RecommendInput): Recommendation {
       if (!placement.feasible || !placement.need || placement.hosts > 1) continue;
       placed.add(inventory.type);
       oneNode = true;
-      const option = evaluate(input, accelerator, tp, placement, calibration.get(accelerator.name));
+      const option = evaluate(input, accelerator, tp, placement, calibration.get(accelerator.name), doubts);
       if ('why' in option) infeasible.push(option);
       else options.push(option);
     }
@@ -217,7 +239,7 @@ export function recommend(input: RecommendInput): Recommendation {
       const smallest = optionFor(spec, inventory);
       if (smallest.feasible && smallest.hosts > 1 && smallest.need && smallest.devices !== undefined) {
         placed.add(inventory.type);
-        const option = evaluate(input, accelerator, smallest.devices, smallest, calibration.get(accelerator.name));
+        const option = evaluate(input, accelerator, smallest.devices, smallest, calibration.get(accelerator.name), doubts);
         if ('why' in option) infeasible.push(option);
         else options.push(option);
         continue;
@@ -232,8 +254,8 @@ export function recommend(input: RecommendInput): Recommendation {
   // Nothing on one node: the changes that would fit one. A replica over several nodes is already an option when
   // `placed` has a type, so that change is named only when nothing was placed at all.
   const changes = oneNode ? [] : fittingChanges(spec, input.candidates).filter((c) => !c.multiNode || placed.size === 0);
-  return {
-    options, infeasible: reasons, calibration,
+  const setAside = input.measured.filter((p) => doubts.has(keyId(p.key))).map((p) => ({ profile: describeKey(p.key), doubts: doubts.get(keyId(p.key))! }));
+  return { options, infeasible: reasons, calibration, setAside,
     ...(options[0] ? { reason: reasonFor(options, input) } : {}),
     ...(changes.length > 0 ? { changes } : {}),
   };
@@ -245,6 +267,7 @@ function evaluate(
   tp: number,
   placement: PlacementOption,
   calibrated: (Efficiency & { profiles: number }) | undefined,
+  doubts: ReadonlyMap<string, readonly string[]>,
 ): RecommendOption | Infeasible {
   const memory = { needBytes: placement.need!.totalBytes, usableBytes: placement.usableBytes, headroom: placement.headroom, kvCapacityTokens: placement.kvCapacityTokens };
   const nodes = placement.hosts;
@@ -252,10 +275,11 @@ function evaluate(
   let curve: readonly ProfilePoint[];
   let source: FigureSource;
   let origin: string;
+  const doubted = measured ? doubts.get(keyId(measured.key)) : undefined;
   if (measured) {
     curve = measured.points;
     source = 'measured';
-    origin = `${measured.origin}, ${measured.createdAt.slice(0, 10)}`;
+    origin = `${measured.origin}, ${measured.createdAt.slice(0, 10)}${doubted ? ` (doubtful: ${doubted.join('; ')})` : ''}`;
   } else {
     const shape = {
       model: input.model, accelerator, tp, dtype: input.dtype, kvCacheDtype: input.kvCacheDtype, memoryUtilization: input.memoryUtilization,
@@ -280,6 +304,7 @@ function evaluate(
     ...(price !== undefined ? { pricePerHour: price * tp } : {}),
     ...(cost !== undefined ? { costPerMillionTokens: cost } : {}),
     ...(replicas !== undefined ? { replicas } : {}),
+    ...(doubted ? { doubts: doubted } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
-import type { AcceleratorType } from '../accelerators/catalog.js';
+import { frameworkBytesPerDevice, type AcceleratorType } from '../accelerators/catalog.js';
 import type { Dtype, KvDtype } from '../models/dtype.js';
-import { kvBytesPerToken, kvCapacityTokens, kvReplication, tensorParallelProblem, weightsBytes } from '../models/memory.js';
+import { expertWeightsBytes, kvBytesPerToken, kvCapacityTokens, kvReplication, tensorParallelProblem, vllmDefaultMaxNumSeqs, weightsBytes } from '../models/memory.js';
 import type { ModelSpec } from '../models/spec.js';
 import { err, ok, type Result } from '../result.js';
 import { pointAtRate, type ProfilePoint, type WorkloadShape } from './profile.js';
@@ -13,10 +13,13 @@ import { pointAtRate, type ProfilePoint, type WorkloadShape } from './profile.js
 // efficiency factors below, which measured profiles on the same accelerator type replace (see `calibrate`).
 
 /**
- * Fraction of peak HBM bandwidth decode reaches. vLLM serves Llama-3.1-8B (16.1 GB of bf16 weights) on one
- * H100 SXM (3.35 TB/s) at about 7 ms per token at batch 1, where the weights alone take 4.8 ms at peak: ~0.7.
+ * Fraction of peak HBM bandwidth decode reaches. Public single-stream figures (test/fixtures/measurements):
+ * vLLM 0.21.0 decodes Llama 3.1 8B (16.06 GB of bf16 weights) on one H100 SXM at a TPOT p50 of 6.48 ms, 74% of
+ * 3.35 TB/s; vLLM 0.23.0 on one A100 40GB at ~75 tokens/s, "roughly 77%" of its 1555 GB/s by its author's count.
+ * Older servers reach less (vLLM 0.5.4: ~64% for the same model at a batch of a few). 0.75: the recent ones,
+ * rounded down; the fixture holds it within ±15% of every single-device point.
  */
-export const DECODE_BANDWIDTH_EFFICIENCY = 0.7;
+export const DECODE_BANDWIDTH_EFFICIENCY = 0.75;
 /** Model FLOPs utilization of large prefills: vLLM and SGLang prefill at roughly 40–60% MFU on H100; the middle. */
 export const PREFILL_FLOPS_EFFICIENCY = 0.5;
 /**
@@ -26,17 +29,33 @@ export const PREFILL_FLOPS_EFFICIENCY = 0.5;
 export const DECODE_PER_SEQ_MS = 0.01;
 /**
  * Tensor parallelism adds two all-reduces per layer to every step (after attention and after the MLP). A decode
- * step's activations are small, so each is latency-bound: NCCL and vLLM's custom all-reduce take ~5–10 µs over
- * NVLink. 8 µs each.
+ * step's activations are small, so each is latency-bound. NCCL's and vLLM's custom all-reduce kernels alone take
+ * ~5–10 µs over NVLink, but what a step pays per all-reduce in a served model is more: the launch, the
+ * synchronisation of every rank, and the wait for the slowest one, which grows with the number of ranks. Public
+ * measurements on H100 SXM (test/fixtures/measurements/public-decode.json: LambdaLabsML/vllm-benchmark, vLLM 0.5.4)
+ * leave, after the weight read at the single-device efficiency, ~20 µs per all-reduce at TP 2 (Llama 3 70B),
+ * 19–34 µs at TP 4 (70B, 8B) and 29–37 µs at TP 8 (70B, 8B). So 20 µs at TP 2 and 6.5 µs more per doubling of the
+ * group (26.5 µs at TP 4, 33 µs at TP 8), which holds every TP point of the fixture within ±20%; the former flat
+ * 8 µs put 8B at TP 4 at 0.57 and at TP 8 at 0.43 of the measured time.
  */
-export const ALL_REDUCE_MS = 0.008;
+export const ALL_REDUCE_MS = 0.02;
+/** See ALL_REDUCE_MS: what each doubling of the tensor-parallel group adds to one all-reduce over NVLink. */
+export const ALL_REDUCE_PER_DOUBLING_MS = 0.0065;
 /**
  * The same all-reduce between cards without NVLink (L4, T4) crosses PCIe through host memory: NCCL's small-message
- * latency there is tens of µs. 40 µs each.
+ * latency there is tens of µs, on top of the per-step synchronisation the NVLink figure already carries. 60 µs
+ * each (no public measurement in the fixture; kept above the NVLink figure by NCCL's PCIe-vs-NVLink latency gap).
  */
-export const ALL_REDUCE_PCIE_MS = 0.04;
-/** vLLM's default --max-num-seqs: the most sequences one step batches, whatever room the KV cache has. */
-export const DEFAULT_MAX_BATCH = 256;
+export const ALL_REDUCE_PCIE_MS = 0.06;
+/**
+ * Fixed cost of every request outside the model's steps: the OpenAI server's HTTP handling and JSON, tokenizing the
+ * prompt, scheduling it, and detokenizing and streaming the first token. Public figure: vLLM 0.21.0 serves
+ * Llama 3.1 8B on one H100 at a TTFT p50 of 13.98 ms at concurrency 1 (yobitelcomm.github.io/bench, the fixture),
+ * of which the prefill of a short chat prompt is one weight read (~7 ms): ~7 ms elsewhere. vLLM's own
+ * benchmark_latency (no HTTP, no tokenizer) shows none of it. 5 ms: most of the rest, rounding down because part
+ * of it is the first decode step's scheduling, which `firstPass` already counts.
+ */
+export const REQUEST_OVERHEAD_MS = 5;
 /**
  * z for the 99th percentile of a normal distribution, used for the count of prefills a request shares its decode
  * with (Poisson with mean = concurrency, by Little's law).
@@ -70,37 +89,53 @@ export interface StepCosts {
   readonly commMs: number;
 }
 
-type Speeds = Pick<AcceleratorType, 'hbmBandwidthBytesPerSecond' | 'bf16FlopsPerSecond' | 'interconnect'>;
+type Speeds = Pick<AcceleratorType, 'hbmBandwidthBytesPerSecond' | 'bf16FlopsPerSecond' | 'interconnect'> & Partial<Pick<AcceleratorType, 'fp8FlopsPerSecond'>>;
 
 /**
- * Step costs of `model` on `tp` devices: memory terms divide bytes by the group's bandwidth; MoE models read all
- * their weights (true at serving batch sizes) but compute only their active parameters.
+ * Peak dense FLOP/s a prefill runs at with weights in `dtype`: fp8 weights run fp8 GEMMs (W8A8) where the part has
+ * an fp8 rate above its bf16 one (H100/H200/B200, MI300X, TPU7x); everything else computes at the bf16 rate —
+ * weight-only formats (int4, fp4, mxfp4 on Hopper) dequantize to bf16, and a part without a faster fp8 path (A100,
+ * TPU v5e/v5p/v6e) runs fp8 checkpoints at its bf16 rate.
  */
-export function stepCosts(model: ModelSpec, accelerator: Speeds, tp: number, dtype: Dtype, kvDtype: KvDtype, efficiency: Efficiency = DEFAULT_EFFICIENCY): StepCosts {
-  const bandwidth = tp * accelerator.hbmBandwidthBytesPerSecond * efficiency.decodeBandwidth;
-  const flops = tp * accelerator.bf16FlopsPerSecond * efficiency.prefillFlops;
-  const weightsReadMs = (weightsBytes(model, dtype) / bandwidth) * 1000;
-  return {
-    weightsReadMs,
-    ...(moeShare(model) !== undefined && model.experts ? { moe: { expertsReadMs: weightsReadMs * moeShare(model)!, routed: model.experts.routed, perToken: model.experts.perToken } } : {}),
-    kvReadUsPerToken: ((kvBytesPerToken(model, kvDtype) * kvReplication(model, tp)) / bandwidth) * 1e6,
-    prefillTokensPerSecond: flops / (2 * (model.activeParams ?? model.params)),
-    perSeqMs: DECODE_PER_SEQ_MS,
-    commMs: tp > 1 ? 2 * model.layers * (accelerator.interconnect === 'pcie' ? ALL_REDUCE_PCIE_MS : ALL_REDUCE_MS) : 0,
-  };
+export function peakFlopsPerSecond(accelerator: Speeds, dtype: Dtype): number {
+  if (dtype === 'fp8') return Math.max(accelerator.bf16FlopsPerSecond, accelerator.fp8FlopsPerSecond ?? 0);
+  return accelerator.bf16FlopsPerSecond;
 }
 
 /**
- * The share of a MoE model's weights that are routed experts: with E routed experts of which k serve each token,
- * total = dense + E × e and active = dense + k × e, so E × e = (total − active) × E ÷ (E − k). Undefined for dense
- * models (or without the expert counts). Bytes are taken in proportion to parameters, a fair average when experts
- * and the rest share a dtype (and close for gpt-oss, whose experts alone are 4-bit: they dominate both counts).
+ * Step costs of `model` on `tp` devices: memory terms divide bytes by the group's bandwidth; MoE models read all
+ * their weights when a batch touches every expert, and compute only their active parameters.
  */
-export function moeShare(model: ModelSpec): number | undefined {
-  if (!model.experts || model.activeParams === undefined || model.activeParams >= model.params) return undefined;
-  const { routed, perToken } = model.experts;
-  if (!(routed > perToken && perToken >= 1)) return undefined;
-  return Math.min(1, ((model.params - model.activeParams) * routed) / (routed - perToken) / model.params);
+export function stepCosts(model: ModelSpec, accelerator: Speeds, tp: number, dtype: Dtype, kvDtype: KvDtype, efficiency: Efficiency = DEFAULT_EFFICIENCY): StepCosts {
+  const bandwidth = tp * accelerator.hbmBandwidthBytesPerSecond * efficiency.decodeBandwidth;
+  const flops = tp * peakFlopsPerSecond(accelerator, dtype) * efficiency.prefillFlops;
+  const weightsReadMs = (weightsBytes(model, dtype) / bandwidth) * 1000;
+  const share = moeShare(model, dtype);
+  return {
+    weightsReadMs,
+    ...(share !== undefined && model.experts ? { moe: { expertsReadMs: weightsReadMs * share, routed: model.experts.routed, perToken: model.experts.perToken } } : {}),
+    kvReadUsPerToken: ((kvBytesPerToken(model, kvDtype) * kvReplication(model, tp)) / bandwidth) * 1e6,
+    prefillTokensPerSecond: flops / (2 * (model.activeParams ?? model.params)),
+    perSeqMs: DECODE_PER_SEQ_MS,
+    commMs: 2 * model.layers * allReduceMs(tp, accelerator.interconnect),
+  };
+}
+
+/** One all-reduce of a decode step's activations across `tp` devices (0 at TP 1). */
+export function allReduceMs(tp: number, interconnect: AcceleratorType['interconnect']): number {
+  if (tp <= 1) return 0;
+  return interconnect === 'pcie' ? ALL_REDUCE_PCIE_MS : ALL_REDUCE_MS + ALL_REDUCE_PER_DOUBLING_MS * (Math.log2(tp) - 1);
+}
+
+/**
+ * The share of a MoE model's weight BYTES that are routed experts at `dtype` (src/models/memory.ts
+ * expertWeightsBytes), undefined for dense models. Bytes, not parameters: gpt-oss ships its experts in mxfp4 and
+ * the rest in bf16, so its always-read part is 1.9% of the parameters but 6.7% of the bytes of gpt-oss-120b.
+ */
+export function moeShare(model: ModelSpec, dtype: Dtype = model.nativeDtype): number | undefined {
+  const experts = expertWeightsBytes(model, dtype);
+  if (experts === undefined) return undefined;
+  return Math.min(1, experts / weightsBytes(model, dtype));
 }
 
 /**
@@ -156,9 +191,10 @@ export interface Estimate {
  * - while one request decodes, the B requests that replace it (Little's law) are prefilled in between, t_p each,
  *   so a request lives L = TTFT + O × t_d(B) + B × t_p, and the replica completes B / L requests per second;
  * - NTPOT = (L − TTFT) / (O − 1); its p99 takes the 99th percentile of the prefill count (Poisson, mean B);
- * - TTFT = its own prefill + the step in progress + waiting behind other prefills, an M/D/1 queue with load
- *   u = rate × t_p, whose wait has the exponential tail of Kingman's heavy-traffic approximation:
- *   P(wait > t) ≈ u · exp(−t · u / E[wait]), E[wait] = u · t_p / (2 (1 − u)).
+ * The batch is capped at vLLM's default max_num_seqs for the device (1024 on H100-class parts, 256 elsewhere).
+ * - TTFT = the fixed per-request cost (REQUEST_OVERHEAD_MS) + its own prefill + the step in progress + waiting
+ *   behind other prefills, an M/D/1 queue with load u = rate × t_p, whose wait quantiles are exact
+ *   (`md1WaitQuantileMs`; Kingman's exponential approximation overstated the p99 by half at light load).
  * Beyond the largest batch the KV cache holds, requests queue without bound: the curve stops there.
  */
 export function estimateProfile(input: EstimateInput): Result<Estimate> {
@@ -167,9 +203,12 @@ export function estimateProfile(input: EstimateInput): Result<Estimate> {
   if (tpProblem) return err(tpProblem);
   if (!(workload.inputTokens >= 1 && workload.outputTokens >= 1)) return err('the workload needs at least 1 input and 1 output token');
   const costs = stepCosts(model, accelerator, tp, input.dtype, input.kvCacheDtype, input.efficiency);
-  const kvTokens = kvCapacityTokens(model, input.dtype, input.kvCacheDtype, tp, accelerator.hbmBytesPerDevice, input.memoryUtilization);
+  // vLLM budgets from the memory the framework sees, and batches up to its default max_num_seqs for the device.
+  const deviceBytes = frameworkBytesPerDevice(accelerator);
+  const serverMaxSeqs = vllmDefaultMaxNumSeqs(accelerator.name, deviceBytes);
+  const kvTokens = kvCapacityTokens(model, input.dtype, input.kvCacheDtype, tp, deviceBytes, input.memoryUtilization, serverMaxSeqs);
   const perRequest = workload.inputTokens + workload.outputTokens;
-  const maxBatch = Math.min(input.maxBatch ?? DEFAULT_MAX_BATCH, Math.floor(kvTokens / perRequest));
+  const maxBatch = Math.min(input.maxBatch ?? serverMaxSeqs, Math.floor(kvTokens / perRequest));
   if (maxBatch < 1) {
     return err(kvTokens === 0
       ? `the weights leave no room for KV cache on ${tp} × ${accelerator.name}`
@@ -192,18 +231,19 @@ export function pointAt(costs: StepCosts, workload: WorkloadShape, batch: number
   const decodeMs = (prefills: number) => (output - 1) * step + prefills * prefill;
   // Lifetime and rate solved together: L = TTFT + decode(B); the wait in TTFT depends on the rate, which
   // depends on L. A few fixed-point rounds converge (the wait is a small part of L until u nears 1).
-  let rate = (batch / (firstPass + decodeMs(batch - 1))) * 1000;
-  let waitMean = 0;
+  let rate = (batch / (REQUEST_OVERHEAD_MS + firstPass + decodeMs(batch - 1))) * 1000;
   let utilization = 0;
   for (let i = 0; i < 8; i++) {
     utilization = Math.min(0.99, (rate * prefill) / 1000);
-    waitMean = (utilization * prefill) / (2 * (1 - utilization));
-    rate = (batch / (firstPass + step / 2 + waitMean + decodeMs(batch - 1))) * 1000;
+    // Pollaczek–Khinchine: the exact mean wait of M/D/1.
+    const waitMean = (utilization * prefill) / (2 * (1 - utilization));
+    rate = (batch / (REQUEST_OVERHEAD_MS + firstPass + step / 2 + waitMean + decodeMs(batch - 1))) * 1000;
   }
-  const waitQuantile = (q: number) => (utilization > 1 - q ? (waitMean / utilization) * Math.log(utilization / (1 - q)) : 0);
+  const arrivalsPerMs = utilization / prefill;
+  const waitQuantile = (q: number) => md1WaitQuantileMs(arrivalsPerMs, prefill, q);
   const perToken = (ttft: number, prefills: number) => (ttft + decodeMs(prefills)) / output;
-  const ttftP50 = firstPass + step / 2 + waitQuantile(0.5);
-  const ttftP99 = firstPass + step + waitQuantile(0.99);
+  const ttftP50 = REQUEST_OVERHEAD_MS + firstPass + step / 2 + waitQuantile(0.5);
+  const ttftP99 = REQUEST_OVERHEAD_MS + firstPass + step + waitQuantile(0.99);
   return {
     requestRate: rate,
     concurrency: batch,
@@ -216,6 +256,66 @@ export function pointAt(costs: StepCosts, workload: WorkloadShape, batch: number
   };
 }
 
+/**
+ * Past this many expected arrivals the alternating series of the M/D/1 wait loses precision in doubles: its
+ * largest terms grow as e^{2λt} (e^16 ≈ 10^7 at 8, leaving 9 significant digits).
+ */
+const MD1_SERIES_ARRIVALS = 8;
+
+/**
+ * P(wait ≤ t) of an M/D/1 queue (Poisson arrivals at `arrivalsPerMs`, service `serviceMs`), exact (Erlang 1909,
+ * the Crommelin form): (1 − ρ) Σ_{k=0}^{⌊t/D⌋} (λ(kD − t))^k / k! · e^{−λ(kD − t)}. Terms alternate in sign and
+ * grow as e^{2λt}, so it is used for λt up to MD1_SERIES_ARRIVALS.
+ */
+export function md1WaitCdf(tMs: number, arrivalsPerMs: number, serviceMs: number): number {
+  const rho = arrivalsPerMs * serviceMs;
+  if (tMs < 0) return 0;
+  if (!(rho > 0)) return 1;
+  let sum = 0;
+  let logFactorial = 0;
+  for (let k = 0; k * serviceMs <= tMs; k++) {
+    if (k > 0) logFactorial += Math.log(k);
+    const u = arrivalsPerMs * (tMs - k * serviceMs);
+    const magnitude = u === 0 ? (k === 0 ? 1 : 0) : Math.exp(k * Math.log(u) - logFactorial + u);
+    sum += k % 2 === 0 ? magnitude : -magnitude;
+  }
+  return Math.min(1, Math.max(0, (1 - rho) * sum));
+}
+
+/**
+ * The q-quantile of the M/D/1 wait in ms: 0 while q ≤ P(no wait) = 1 − ρ; else the exact CDF solved by bisection,
+ * and past MD1_SERIES_ARRIVALS the tail continued at its exact asymptotic decay rate θ, the positive root of
+ * λ(e^{θD} − 1) = θ (the M/G/1 tail of Cramér–Lundberg for deterministic service).
+ */
+export function md1WaitQuantileMs(arrivalsPerMs: number, serviceMs: number, q: number): number {
+  const rho = arrivalsPerMs * serviceMs;
+  if (!(rho > 0) || q <= 1 - rho) return 0;
+  const seriesEnd = MD1_SERIES_ARRIVALS / arrivalsPerMs;
+  const atEnd = md1WaitCdf(seriesEnd, arrivalsPerMs, serviceMs);
+  if (atEnd < q) {
+    const f = (theta: number) => arrivalsPerMs * Math.expm1(theta * serviceMs) - theta;
+    let hi = 1 / serviceMs;
+    while (f(hi) <= 0) hi *= 2;
+    let lo = 0;
+    for (let i = 0; i < 100; i++) {
+      const mid = (lo + hi) / 2;
+      if (f(mid) > 0) hi = mid; else lo = mid;
+    }
+    return seriesEnd + Math.log((1 - atEnd) / (1 - q)) / hi;
+  }
+  // The quantile is a few service times unless the load is heavy: bracket it by doubling, then bisect.
+  let hi = serviceMs;
+  while (hi < seriesEnd && md1WaitCdf(hi, arrivalsPerMs, serviceMs) < q) hi *= 2;
+  hi = Math.min(hi, seriesEnd);
+  let lo = hi / 2;
+  if (md1WaitCdf(lo, arrivalsPerMs, serviceMs) >= q) lo = 0;
+  for (let i = 0; i < 50; i++) {
+    const mid = (lo + hi) / 2;
+    if (md1WaitCdf(mid, arrivalsPerMs, serviceMs) >= q) hi = mid; else lo = mid;
+  }
+  return hi;
+}
+
 /** Calibrated efficiencies stay within these bounds: a measured curve far outside them is a different setup. */
 const EFFICIENCY_BOUNDS = { min: 0.05, max: 1 } as const;
 
@@ -226,26 +326,39 @@ export interface CalibrationPair {
 }
 
 /**
- * Efficiencies that make estimates agree with measurements on one accelerator type. At the lightest measured
- * load, decode time scales as 1 / bandwidth efficiency (ITL p50) and prefill time as 1 / FLOPs efficiency
- * (TTFT p50), so each factor is scaled by estimated ÷ measured; over several profiles, the geometric mean.
+ * The efficiencies one measured curve implies, starting from `base`: at the lightest measured load, decode time
+ * scales as 1 / bandwidth efficiency (ITL p50; NTPOT, which includes TTFT, stands in when a report has no ITL)
+ * and prefill time as 1 / FLOPs efficiency (TTFT p50). A factor the curve says nothing of is undefined.
+ */
+export function impliedEfficiency({ measured, estimated }: CalibrationPair, base: Efficiency = DEFAULT_EFFICIENCY): Partial<Efficiency> {
+  const light = measured[0];
+  if (!light || estimated.length === 0) return {};
+  const estimate = pointAtRate(estimated, light.requestRate);
+  const decode = light.itlP50Ms && estimate.itlP50Ms
+    ? estimate.itlP50Ms / light.itlP50Ms
+    : light.ntpotP50Ms > 0 && estimate.ntpotP50Ms > 0 ? estimate.ntpotP50Ms / light.ntpotP50Ms : undefined;
+  const prefill = light.ttftP50Ms > 0 && estimate.ttftP50Ms > 0 ? estimate.ttftP50Ms / light.ttftP50Ms : undefined;
+  return {
+    ...(decode !== undefined ? { decodeBandwidth: base.decodeBandwidth * decode } : {}),
+    ...(prefill !== undefined ? { prefillFlops: base.prefillFlops * prefill } : {}),
+  };
+}
+
+/**
+ * Efficiencies that make estimates agree with measurements on one accelerator type: each factor the geometric
+ * mean of what the profiles imply (`impliedEfficiency`), within EFFICIENCY_BOUNDS. Callers leave out profiles
+ * that src/profiles/judgement.ts sets aside.
  */
 export function calibrate(pairs: readonly CalibrationPair[], base: Efficiency = DEFAULT_EFFICIENCY): Efficiency {
-  const decode: number[] = [];
-  const prefill: number[] = [];
-  for (const { measured, estimated } of pairs) {
-    const light = measured[0];
-    if (!light || estimated.length === 0) continue;
-    const estimate = pointAtRate(estimated, light.requestRate);
-    // Inter-token latency is pure decode; NTPOT (which includes TTFT) stands in when a report has no ITL.
-    if (light.itlP50Ms && estimate.itlP50Ms) decode.push(estimate.itlP50Ms / light.itlP50Ms);
-    else if (light.ntpotP50Ms > 0 && estimate.ntpotP50Ms > 0) decode.push(estimate.ntpotP50Ms / light.ntpotP50Ms);
-    if (light.ttftP50Ms > 0 && estimate.ttftP50Ms > 0) prefill.push(estimate.ttftP50Ms / light.ttftP50Ms);
-  }
-  const scaled = (factor: number, ratios: readonly number[]) => {
-    if (ratios.length === 0) return factor;
-    const mean = Math.exp(ratios.reduce((sum, r) => sum + Math.log(r), 0) / ratios.length);
-    return Math.min(EFFICIENCY_BOUNDS.max, Math.max(EFFICIENCY_BOUNDS.min, factor * mean));
+  const implied = pairs.map((pair) => impliedEfficiency(pair, base));
+  const scaled = (factor: number, values: readonly (number | undefined)[]) => {
+    const known = values.filter((v): v is number => v !== undefined && v > 0);
+    if (known.length === 0) return factor;
+    const mean = Math.exp(known.reduce((sum, v) => sum + Math.log(v), 0) / known.length);
+    return Math.min(EFFICIENCY_BOUNDS.max, Math.max(EFFICIENCY_BOUNDS.min, mean));
   };
-  return { decodeBandwidth: scaled(base.decodeBandwidth, decode), prefillFlops: scaled(base.prefillFlops, prefill) };
+  return {
+    decodeBandwidth: scaled(base.decodeBandwidth, implied.map((i) => i.decodeBandwidth)),
+    prefillFlops: scaled(base.prefillFlops, implied.map((i) => i.prefillFlops)),
+  };
 }

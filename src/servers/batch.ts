@@ -1,4 +1,4 @@
-import { GiB } from '../units/quantity.js';
+import { VLLM_MAX_NUM_SEQS, VLLM_MAX_NUM_SEQS_LARGE, vllmDefaultMaxNumSeqs } from '../models/memory.js';
 import type { ServerKind } from './templates.js';
 
 // The server's batch cap: how many sequences one engine step may run at once (vLLM --max-num-seqs, SGLang
@@ -34,9 +34,6 @@ export interface BatchDefaultInput {
  * contain "a100" gets max_num_seqs 1024 ("for GPUs like H100 and MI300x"), every other device 256. A TPU falls
  * to 256 too: its platform reports no device memory to that check (the `except` branch sets it to 0).
  */
-const VLLM_BIG_GPU_BYTES = 70 * GiB;
-const VLLM_BIG_GPU_SEQS = 1024;
-const VLLM_OTHER_SEQS = 256;
 /**
  * SGLang: python/sglang/srt/model_executor/model_runner.py (v0.5.x): with no --max-running-requests, the
  * request pool holds min(max(KV tokens ÷ context length × 512, 2048), 4096) requests, and the scheduler caps
@@ -47,10 +44,10 @@ const SGLANG_POOL_MAX = 4096;
 
 export function serverDefaultBatch(server: ServerKind, input: BatchDefaultInput): ServerBatchDefault {
   if (server === 'vllm') {
-    const big = input.kind === 'gpu' && input.hbmBytesPerDevice >= VLLM_BIG_GPU_BYTES && !input.accelerator.includes('a100');
-    return big
-      ? { maxBatch: VLLM_BIG_GPU_SEQS, rule: `vLLM's default on a GPU of 70 GiB or more that is not an A100 (vllm/engine/arg_utils.py get_batch_defaults)` }
-      : { maxBatch: VLLM_OTHER_SEQS, rule: `vLLM's default on ${input.kind === 'tpu' ? 'a TPU' : input.accelerator.includes('a100') ? 'an A100' : 'a GPU under 70 GiB'} (vllm/engine/arg_utils.py get_batch_defaults)` };
+    const maxBatch = input.kind === 'tpu' ? VLLM_MAX_NUM_SEQS : vllmDefaultMaxNumSeqs(input.accelerator, input.hbmBytesPerDevice);
+    return maxBatch === VLLM_MAX_NUM_SEQS_LARGE
+      ? { maxBatch, rule: `vLLM's default on a GPU of 70 GiB or more that is not an A100 (vllm/engine/arg_utils.py get_batch_defaults)` }
+      : { maxBatch, rule: `vLLM's default on ${input.kind === 'tpu' ? 'a TPU' : input.accelerator.includes('a100') ? 'an A100' : 'a GPU under 70 GiB'} (vllm/engine/arg_utils.py get_batch_defaults)` };
   }
   const pool = Math.min(Math.max(Math.floor((input.kvCapacityTokens / input.maxModelLen) * 512), SGLANG_POOL_MIN), SGLANG_POOL_MAX);
   return {

@@ -58,6 +58,14 @@ describe('kubectl inference bench against a kinfer-sim process', { timeout: 120_
     assert.match(run.stderr, /^saved: meta-llama\/Llama-3\.1-8B-Instruct on 1 × nvidia-h100-80gb \(vllm\), 200 in \/ 16 out tokens → .*profiles\.db$/m);
   });
 
+  it('warns during the run when a stage finishes fewer requests than recommend trusts (--max-requests 5)', async () => {
+    const run = await bench(['--concurrency', '1', '--max-requests', '5', '--stage-duration', '5s', '--input-tokens', '200', '--output-tokens', '16', '--no-save']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /^warning: stage concurrency 1 finished 5 requests, fewer than 20: its point is noise and recommend will not calibrate with this profile/m);
+    const warning = run.stderr.indexOf('warning: stage');
+    assert.ok(warning >= 0 && warning < run.stderr.indexOf('[1/1]') + 200 && !run.stdout.includes('warning'), 'on stderr, right after its stage');
+  });
+
   it('--rates runs open-loop stages; shared-prefix and a prompts file reach the server', async () => {
     const rates = await bench(['--rates', '5,20', '--stage-duration', '1s', '--input-tokens', '100', '--output-tokens', '8', '--no-save', '-o', 'json']);
     assert.equal(rates.code, 0, rates.stderr);

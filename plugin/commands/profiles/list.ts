@@ -1,7 +1,13 @@
 import { Args, Flags } from '@oclif/core';
-import { profilesDocument } from '../../../src/profiles/profile.js';
+import { acceleratorByName } from '../../../src/accelerators/catalog.js';
+import { DEFAULT_MEMORY_UTILIZATION } from '../../../src/models/memory.js';
+import type { ModelSpec } from '../../../src/models/spec.js';
+import { profileDoubts } from '../../../src/profiles/judgement.js';
+import { profilesDocument, type Profile } from '../../../src/profiles/profile.js';
+import { estimateProfile } from '../../../src/profiles/roofline.js';
 import { KubeCommand, UsageError } from '../../base.js';
 import { figure } from '../../profiles/format.js';
+import { loadModels } from '../../models.js';
 import { openStore } from '../../profiles/open.js';
 import { age, formatData, table } from '../../render.js';
 
@@ -9,7 +15,9 @@ export default class ProfilesList extends KubeCommand {
   static override summary = 'List the stored latency-vs-throughput profiles.';
 
   static override description = `Profiles come from kubectl inference bench and kubectl inference profiles import; recommend uses the
-measured ones. Each row is one model, server, accelerator, TP size and workload shape.`;
+measured ones. Each row is one model, server, accelerator, TP size and workload shape. A measured profile with
+stages of too few requests, or whose figures imply implausible efficiencies against the roofline estimate, is
+flagged in DOUBTS: recommend does not calibrate with it.`;
 
   static override examples = [
     { description: 'Everything in the store:', command: '<%= config.bin %> profiles list' },
@@ -40,9 +48,20 @@ measured ones. Each row is one model, server, accelerator, TP size and workload 
       this.note(`no profiles in ${store.path}${args.model ? ` for ${args.model}` : ''}; make one with kubectl inference bench, or import one with kubectl inference profiles import`);
       return;
     }
-    this.log(table(['MODEL', 'SERVER', 'ACCELERATOR', 'TP', 'IN', 'OUT', 'SOURCE', 'POINTS', 'MAX TOK/S', 'AGE', 'ORIGIN'], profiles.map((p) => [
+    const models = loadModels(undefined);
+    this.log(table(['MODEL', 'SERVER', 'ACCELERATOR', 'TP', 'IN', 'OUT', 'SOURCE', 'POINTS', 'MAX TOK/S', 'AGE', 'ORIGIN', 'DOUBTS'], profiles.map((p) => [
       p.key.model, p.key.server, p.key.accelerator, String(p.key.tp), String(p.key.inputTokens), String(p.key.outputTokens), p.source, String(p.points.length),
-      figure(Math.max(...p.points.map((x) => x.outputTokensPerSecond))), age(p.createdAt), p.origin,
+      figure(Math.max(...p.points.map((x) => x.outputTokensPerSecond))), age(p.createdAt), p.origin, doubtsOf(p, models.get(p.key.model)).join('; ') || '-',
     ])));
   }
+}
+
+/** What src/profiles/judgement.ts doubts about a measured profile, estimated against the catalog's figures. */
+function doubtsOf(profile: Profile, model: ModelSpec | undefined): string[] {
+  if (profile.source !== 'measured') return [];
+  const accelerator = acceleratorByName(profile.key.accelerator);
+  const estimate = model && accelerator
+    ? estimateProfile({ model, accelerator, tp: profile.key.tp, dtype: model.nativeDtype, kvCacheDtype: 'bf16', memoryUtilization: DEFAULT_MEMORY_UTILIZATION, workload: profile.key })
+    : undefined;
+  return profileDoubts(profile, estimate?.ok ? estimate.value.points : undefined);
 }

@@ -44,8 +44,9 @@ interface Case {
 }
 
 const cases: Case[] = [
-  // One L4 holds an 8B at 8k with 6% to spare; two hold it with room, and 2 × 22 GiB is still the cheapest memory.
-  { name: 'an 8B model goes to the cheapest memory that fits with headroom: two L4', spec: spec('meta-llama/Llama-3.1-8B-Instruct'), nodes: mixed, targets: ['nvidia-l4×2:1'] },
+  // One L4 holds an 8B at 8k with room as vLLM budgets it (256 sequences on an L4: 1.6 GiB of overhead, not the
+  // 5 GiB of an H100's 1024), and 22 GiB is the cheapest memory.
+  { name: 'an 8B model goes to the cheapest memory that fits with headroom: one L4', spec: spec('meta-llama/Llama-3.1-8B-Instruct'), nodes: mixed, targets: ['nvidia-l4×1:1'] },
   { name: 'a 7B at a short context fits one L4 with room', spec: spec('mistralai/Mistral-7B-Instruct-v0.3', { maxModelLen: 2048 }), nodes: mixed, targets: ['nvidia-l4×1:1'] },
   { name: 'a 70B model: a v6e host (8 × 32 GiB) is less memory than 2 H200 (2 × 140 GiB)', spec: spec('meta-llama/Llama-3.1-70B-Instruct'), nodes: mixed, targets: ['tpu-v6e-slice×8:1'] },
   { name: 'a 70B model among GPUs: 2 H200 hold it with room', spec: spec('meta-llama/Llama-3.1-70B-Instruct'), nodes: [l4(0), h100(0), h200(0)], targets: ['nvidia-h200-141gb×2:1'] },
@@ -60,11 +61,11 @@ const cases: Case[] = [
   { name: 'an 8B model goes to one MPS share of an H100', spec: spec('meta-llama/Llama-3.1-8B-Instruct'), nodes: [sharedH100(0)], targets: ['nvidia-h100-80gb×1:1'] },
   { name: '--tp over GPU shares is refused with the reason', spec: spec('meta-llama/Llama-3.1-8B-Instruct', { tp: 2, accelerators: ['nvidia-l4'] }), nodes: [sharedL4(0)], error: /nvidia-l4 GPUs are shared here \(time-slicing, 4 shares per GPU\): 2 shares may be one GPU, so tensor parallelism across shares is refused/ },
   { name: 'a model too big for one share says a share is a quarter GPU', spec: spec('meta-llama/Llama-3.1-8B-Instruct'), nodes: [sharedL4(0)], error: /one time-slicing share is 1\/4 of a nvidia-l4, and tensor parallelism across shares is refused/ },
-  { name: 'a part with no speed data is placeable on its memory label', spec: spec('meta-llama/Llama-3.1-8B-Instruct'), nodes: [a10g(0)], targets: ['nvidia-a10g×2:1'] },
+  { name: 'a part with no speed data is placeable on its memory label', spec: spec('meta-llama/Llama-3.1-8B-Instruct'), nodes: [a10g(0)], targets: ['nvidia-a10g×1:1'] },
   { name: 'a 405B in bf16 fits one H200 node', spec: spec('meta-llama/Llama-3.1-405B-Instruct'), nodes: [h200(0), h200(1)], targets: ['nvidia-h200-141gb×8:1'] },
   { name: 'a 405B in bf16 spans two H100 nodes (multi-host)', spec: spec('meta-llama/Llama-3.1-405B-Instruct'), nodes: [h100(0), h100(1)], targets: ['nvidia-h100-80gb×16:1'] },
   { name: 'no accelerator nodes at all', spec: spec('meta-llama/Llama-3.1-8B-Instruct'), nodes: [aNode('cpu')], error: /no nodes with an accelerator of known memory/ },
-  { name: 'more replicas than devices: a warning, not an error', spec: spec('meta-llama/Llama-3.1-8B-Instruct', { accelerators: ['nvidia-l4'], replicas: 20 }), nodes: [l4(0)], targets: ['nvidia-l4×2:20'], warning: /20 replica\(s\) × 2 nvidia-l4 need 40 devices; the cluster has 8/ },
+  { name: 'more replicas than devices: a warning, not an error', spec: spec('meta-llama/Llama-3.1-8B-Instruct', { accelerators: ['nvidia-l4'], replicas: 20 }), nodes: [l4(0)], targets: ['nvidia-l4×1:20'], warning: /20 replica\(s\) × 1 nvidia-l4 need 20 devices; the cluster has 8/ },
   { name: 'an odd TP the model cannot split', spec: spec('meta-llama/Llama-3.1-8B-Instruct', { accelerators: ['nvidia-h100-80gb'], tp: 3 }), nodes: mixed, error: /not divisible by 3/ },
 ];
 

@@ -113,13 +113,29 @@ describe('replicaHbmNeed', () => {
     const need = replicaHbmNeed(shape(model, { maxModelLen: 32768, kvReserveSeqs: 4, kvCacheDtype: 'fp8' }), 4);
     const weights = 70_553_706_496 * 2;
     const kv = 4 * 32768 * 327680 / 2;
-    const overhead = 4 * overheadBytesPerDevice(4);
+    const overhead = 4 * overheadBytesPerDevice(4, model);
     assert.deepEqual(need, { weightsBytes: weights, kvBytes: kv, overheadBytes: overhead, totalBytes: weights + kv + overhead });
   });
+  // vLLM V1's logs on H100 (llm-d's empirical-vllm-memory-results.md): non-torch 0.13 GiB at TP 1, 0.55 at TP 2;
+  // activation peak 4.76 GiB for Llama 3.1 8B and 4.84 for Llama 3.3 70B (128,256-entry vocabulary), 5.64 for
+  // Qwen3-32B (151,936), 7.38 for gpt-oss-20b (201,088), at vLLM's 1024 sequences.
+  const llama = catalogModel('meta-llama/Llama-3.1-8B-Instruct');
+  const overheads: ReadonlyArray<[string, ModelSpec, number, number, number, number]> = [
+    ['Llama 3.1 8B, one H100', llama, 1, 1024, 0.13 + 4.76, 0.2],
+    ['Llama 3.1 70B, TP 2 on H100: NCCL buffers on top', catalogModel('meta-llama/Llama-3.1-70B-Instruct'), 2, 1024, 0.55 + 4.84, 0.2],
+    ['Qwen3-32B, one H100', catalogModel('Qwen/Qwen3-32B'), 1, 1024, 0.14 + 5.64, 0.2],
+    ['gpt-oss-20b, one H100: the widest vocabulary', catalogModel('openai/gpt-oss-20b'), 1, 1024, 0.13 + 7.38, 0.2],
+    ['Llama 3.1 8B at 256 sequences (A100): 1.44 GiB of activation (vLLM v0.31.0 log)', llama, 1, 256, 0.26 + 1.44, 0.2],
+  ];
+  for (const [name, model, devices, seqs, gib, slack] of overheads) {
+    it(`overhead per device, ${name}: ${gib.toFixed(2)} GiB as logged, within ${slack} GiB`, () => {
+      const got = overheadBytesPerDevice(devices, model, seqs) / GiB;
+      assert.ok(Math.abs(got - gib) <= slack, `${got.toFixed(3)} GiB`);
+    });
+  }
   it('charges tensor-parallel communication buffers only past one device', () => {
-    assert.equal(overheadBytesPerDevice(1), 3.5 * GiB);
-    assert.equal(overheadBytesPerDevice(2), 5.25 * GiB);
-    assert.equal(overheadBytesPerDevice(8), 5.25 * GiB);
+    assert.ok(overheadBytesPerDevice(2, llama) > overheadBytesPerDevice(1, llama));
+    assert.equal(overheadBytesPerDevice(2, llama), overheadBytesPerDevice(8, llama));
   });
   it('counts replicated KV heads', () => {
     const model = catalogModel('deepseek-ai/DeepSeek-V3');
@@ -154,8 +170,9 @@ describe('fits at its edges', () => {
 
 describe('perDeviceBytes', () => {
   it('splits weights and KV across ranks and keeps each device its overhead', () => {
-    const n = replicaHbmNeed(shape(catalogModel('meta-llama/Llama-3.1-70B-Instruct')), 2);
-    assert.equal(perDeviceBytes(n, 2), 70_553_706_496 + (8192 * 327680) / 2 + 5.25 * GiB);
+    const model = catalogModel('meta-llama/Llama-3.1-70B-Instruct');
+    const n = replicaHbmNeed(shape(model), 2);
+    assert.equal(perDeviceBytes(n, 2), 70_553_706_496 + (8192 * 327680) / 2 + overheadBytesPerDevice(2, model));
   });
 });
 
@@ -213,16 +230,16 @@ describe('kvCapacityTokens', () => {
   const deepseek = catalogModel('deepseek-ai/DeepSeek-V3');
   const cases: ReadonlyArray<[string, number, () => number]> = [
     ['Llama-3.1-8B bf16 on one H100',
-      Math.floor((H100_80GB * 0.92 - 8_030_261_248 * 2 - 3.5 * GiB) / 131072),
+      Math.floor((H100_80GB * 0.92 - 8_030_261_248 * 2 - overheadBytesPerDevice(1, llama8b)) / 131072),
       () => kvCapacityTokens(llama8b, 'bf16', 'bf16', 1, H100_80GB, util)],
     ['fp8 KV doubles the tokens',
-      Math.floor((H100_80GB * 0.92 - 8_030_261_248 * 2 - 3.5 * GiB) / 65536),
+      Math.floor((H100_80GB * 0.92 - 8_030_261_248 * 2 - overheadBytesPerDevice(1, llama8b)) / 65536),
       () => kvCapacityTokens(llama8b, 'bf16', 'fp8', 1, H100_80GB, util)],
     ['Llama-3.1-8B over 16 devices holds each KV head twice',
-      Math.floor((16 * H100_80GB * 0.92 - 8_030_261_248 * 2 - 16 * 5.25 * GiB) / (131072 * 2)),
+      Math.floor((16 * H100_80GB * 0.92 - 8_030_261_248 * 2 - 16 * overheadBytesPerDevice(16, llama8b)) / (131072 * 2)),
       () => kvCapacityTokens(llama8b, 'bf16', 'bf16', 16, H100_80GB, util)],
     ['DeepSeek-V3 fp8 on 8 H200s: each rank holds the whole latent',
-      Math.floor((8 * H200_141GB * 0.92 - weightsBytes(deepseek, 'fp8') - 8 * 5.25 * GiB) / (70272 * 8)),
+      Math.floor((8 * H200_141GB * 0.92 - weightsBytes(deepseek, 'fp8') - 8 * overheadBytesPerDevice(8, deepseek)) / (70272 * 8)),
       () => kvCapacityTokens(deepseek, 'fp8', 'bf16', 8, H200_141GB, util)],
     ['Llama-3.1-405B bf16 on one H100: weights do not fit, 0',
       0, () => kvCapacityTokens(catalogModel('meta-llama/Llama-3.1-405B-Instruct'), 'bf16', 'bf16', 1, H100_80GB, util)],

@@ -52,11 +52,11 @@ const POOL = [
 /** The three points of the fixture run for a pool of two replicas: rates halved, seconds to milliseconds. */
 const TWO_REPLICA_POINTS: ProfilePoint[] = [
   { requestRate: POOL[0]!.rps / 2, concurrency: 1.974, outputTokensPerSecond: POOL[0]!.otps / 2,
-    ttftP50Ms: 38.17, ttftP99Ms: 71.22, ntpotP50Ms: 7.96, ntpotP99Ms: 9.31, itlP50Ms: 7.74 },
+    ttftP50Ms: 38.17, ttftP99Ms: 71.22, ntpotP50Ms: 7.96, ntpotP99Ms: 9.31, itlP50Ms: 7.74, completedRequests: 120 },
   { requestRate: POOL[1]!.rps / 2, concurrency: 5.973, outputTokensPerSecond: POOL[1]!.otps / 2,
-    ttftP50Ms: 45.62, ttftP99Ms: 124.81, ntpotP50Ms: 9.77, ntpotP99Ms: 12.62, itlP50Ms: 9.41 },
+    ttftP50Ms: 45.62, ttftP99Ms: 124.81, ntpotP50Ms: 9.77, ntpotP99Ms: 12.62, itlP50Ms: 9.41, completedRequests: 300 },
   { requestRate: POOL[2]!.rps / 2, concurrency: 16.41, outputTokensPerSecond: POOL[2]!.otps / 2,
-    ttftP50Ms: 61.84, ttftP99Ms: 213.37, ntpotP50Ms: 13.69, ntpotP99Ms: 21.15, itlP50Ms: 13.02 },
+    ttftP50Ms: 61.84, ttftP99Ms: 213.37, ntpotP50Ms: 13.69, ntpotP99Ms: 21.15, itlP50Ms: 13.02, completedRequests: 600 },
 ];
 
 describe('importInferencePerf on a vLLM Llama-3.1-8B run (stages at 2, 5, 10 req/s)', () => {
@@ -118,7 +118,7 @@ describe('importInferencePerf on a vLLM Llama-3.1-8B run (stages at 2, 5, 10 req
     const got = imported(importInferencePerf([summary()], { replicas: 2 }));
     assert.deepEqual(got.points, [{
       requestRate: 1020 / 190.37466 / 2, concurrency: 8.128, outputTokensPerSecond: (30565 + 76602 + 152952) / 190.37466 / 2,
-      ttftP50Ms: 51.724, ttftP99Ms: 191.73, ntpotP50Ms: 11.552, ntpotP99Ms: 20.35, itlP50Ms: 10.679,
+      ttftP50Ms: 51.724, ttftP99Ms: 191.73, ntpotP50Ms: 11.552, ntpotP99Ms: 20.35, itlP50Ms: 10.679, completedRequests: 1020,
     }]);
     assert.deepEqual(got.workload, { inputTokens: 1023, outputTokens: 255 });
     assert.equal(got.stages, 0);

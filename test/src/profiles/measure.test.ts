@@ -48,6 +48,7 @@ describe('pointFromRequests', () => {
       ntpotP50Ms: 150, // of [500/4, 1200/8, 300/1] = [125, 150, 300]; D has no tokens
       ntpotP99Ms: 300,
       itlP50Ms: 120, // of every gap: [50, 100, 120, 140, 250]
+      completedRequests: 4,
     });
   });
 

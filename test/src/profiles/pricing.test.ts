@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ACCELERATORS } from '../../../src/accelerators/catalog.js';
 import {
-  DEFAULT_PRICE_TABLE, costPerMillionTokens, mergePriceTables, parsePriceTable, pricePerDeviceHour,
-  type DevicePrice, type PriceTable,
+  ALL_CLOUDS_NOTE, CLOUDS, clusterCloud, DEFAULT_PRICE_ROWS, DEFAULT_PRICE_TABLE, costPerMillionTokens, defaultPriceTable, mergePriceTables, parsePriceTable,
+  pricePerDeviceHour, type DevicePrice, type PriceTable,
 } from '../../../src/profiles/pricing.js';
 
 function table(rows: Record<string, DevicePrice>, extra: Partial<Omit<PriceTable, 'prices'>> = {}): PriceTable {
@@ -21,7 +21,7 @@ describe('DEFAULT_PRICE_TABLE', () => {
     assert.match(DEFAULT_PRICE_TABLE.source, /https:\/\//);
     assert.match(DEFAULT_PRICE_TABLE.asOf, /^\d{4}-\d{2}-\d{2}$/);
     assert.equal(DEFAULT_PRICE_TABLE.currency, 'USD');
-    assert.equal(DEFAULT_PRICE_TABLE.region, 'us-central1');
+    assert.equal(DEFAULT_PRICE_TABLE.cloud, 'gcp');
   });
 
   it('is keyed by catalog names only', () => {
@@ -57,8 +57,12 @@ describe('DEFAULT_PRICE_TABLE', () => {
     }
   });
 
-  it('prices a GPU as its share of the VM (a3-highgpu-8g $88.49/h ÷ 8)', () => {
-    assert.equal(pricePerDeviceHour(DEFAULT_PRICE_TABLE, 'nvidia-h100-80gb', 'on-demand'), 88.49 / 8);
+  it('prices a GPU as its share of the VM (a2-ultragpu-8g $40.5504/h ÷ 8)', () => {
+    assert.equal(pricePerDeviceHour(DEFAULT_PRICE_TABLE, 'nvidia-a100-80gb', 'on-demand'), 40.5504 / 8);
+  });
+
+  it('has the current H100 spot price (a3-highgpu-1g Spot $6.571, 2026-09-26), not the 2025 one ($35.3957 ÷ 8 = $4.42)', () => {
+    assert.equal(pricePerDeviceHour(DEFAULT_PRICE_TABLE, 'nvidia-h100-80gb', 'spot'), 6.571);
   });
 
   it('leaves out types it has no basis for', () => {
@@ -189,9 +193,65 @@ describe('mergePriceTables', () => {
     const merged = mergePriceTables(DEFAULT_PRICE_TABLE, parsed('source: ours\nasOf: 2026-10-01\nprices:\n  nvidia-l4: { onDemand: 0.5 }\n'));
     assert.equal(pricePerDeviceHour(merged, 'nvidia-l4', 'on-demand'), 0.5);
     assert.equal(pricePerDeviceHour(merged, 'nvidia-l4', 'spot'), undefined);
-    assert.equal(pricePerDeviceHour(merged, 'nvidia-h100-80gb', 'on-demand'), 88.49 / 8);
-    assert.ok(merged.source.startsWith('ours, as of 2026-10-01; other types: Google Cloud list prices'), merged.source);
+    assert.equal(pricePerDeviceHour(merged, 'nvidia-h100-80gb', 'on-demand'), 10.9791);
+    assert.ok(merged.source.startsWith('ours, as of 2026-10-01; other types: https://'), merged.source);
+    assert.equal(merged.cloud, 'gcp');
+    assert.ok(!merged.rows?.some((r) => r.accelerator === 'nvidia-l4'), 'the file prices the L4 now');
   });
+});
+
+describe('price rows per cloud', () => {
+  it('every row names its cloud, region, machine, kind, date and source', () => {
+    const known = new Set(ACCELERATORS.map((a) => a.name));
+    for (const row of DEFAULT_PRICE_ROWS) {
+      const where = `${row.cloud} ${row.machine} ${row.kind}`;
+      assert.ok(CLOUDS.includes(row.cloud) && row.region.length > 0 && row.machine.length > 0, where);
+      assert.ok(known.has(row.accelerator), where);
+      assert.ok(row.usdPerDeviceHour > 0, where);
+      assert.match(row.date, /^\d{4}-\d{2}-\d{2}$/, where);
+      assert.match(row.source, /^https:\/\//, where);
+    }
+  });
+
+  it('a spot price older than the last check is marked unverified, with its date', () => {
+    const stale = DEFAULT_PRICE_ROWS.filter((r) => r.kind === 'spot' && r.date < '2026-01-01');
+    assert.ok(stale.length > 0);
+    for (const row of stale) assert.equal(row.status, 'unverified', `${row.machine}`);
+    assert.ok(DEFAULT_PRICE_TABLE.stale?.some((line) => /nvidia-l4 spot \(unverified, 2025-03-06\)/.test(line)));
+  });
+
+  // [cloud, type, on-demand price]: a table ranks within one cloud and never borrows another cloud's price.
+  const perCloud: ReadonlyArray<[string, 'gcp' | 'aws' | 'azure', string, number | undefined]> = [
+    ['GCP H100: a3-highgpu', 'gcp', 'nvidia-h100-80gb', 10.9791],
+    ['AWS H100: p5.48xlarge ÷ 8', 'aws', 'nvidia-h100-80gb', 55.04 / 8],
+    ['Azure H100: ND96isr_H100_v5', 'azure', 'nvidia-h100-80gb', 12.29],
+    ['MI300X is priced on Azure only', 'azure', 'amd-mi300x', 6],
+    ['so GCP has no MI300X price', 'gcp', 'amd-mi300x', undefined],
+    ['nor an AWS L4 price (none read)', 'aws', 'nvidia-l4', undefined],
+  ];
+  for (const [name, cloud, type, want] of perCloud) {
+    it(name, () => assert.equal(pricePerDeviceHour(defaultPriceTable(cloud), type, 'on-demand'), want));
+  }
+
+  it('--cloud all takes each type at its cheapest cloud and says so', () => {
+    const all = defaultPriceTable('all');
+    assert.equal(all.note, ALL_CLOUDS_NOTE);
+    assert.equal(pricePerDeviceHour(all, 'nvidia-h100-80gb', 'on-demand'), 55.04 / 8);
+    assert.equal(pricePerDeviceHour(all, 'amd-mi300x', 'on-demand'), 6);
+    assert.equal(defaultPriceTable('gcp').note, undefined);
+  });
+});
+
+describe('clusterCloud', () => {
+  const cases: ReadonlyArray<[string, Parameters<typeof clusterCloud>[0], string | undefined]> = [
+    ['GKE by providerID', [{ providerID: 'gce://proj/us-central1-a/gke-n1' }], 'gcp'],
+    ['EKS by providerID', [{ providerID: 'aws:///us-east-1a/i-0abc' }], 'aws'],
+    ['AKS by label', [{ labels: { 'kubernetes.azure.com/cluster': 'mc_rg' } }], 'azure'],
+    ['GKE by label', [{ labels: { 'cloud.google.com/gke-nodepool': 'gpu' } }], 'gcp'],
+    ['the most nodes win', [{ providerID: 'aws:///a/i-1' }, { providerID: 'gce://p/z/n' }, { providerID: 'gce://p/z/m' }], 'gcp'],
+    ['no hint: undefined (the caller defaults to gcp)', [{ labels: { 'kubernetes.io/hostname': 'n1' } }], undefined],
+  ];
+  for (const [name, nodes, want] of cases) it(name, () => assert.equal(clusterCloud(nodes), want));
 });
 
 describe('pricePerDeviceHour', () => {
@@ -234,8 +294,8 @@ describe('costPerMillionTokens', () => {
 
   it('prices an H100 from the default table', () => {
     const hourly = pricePerDeviceHour(DEFAULT_PRICE_TABLE, 'nvidia-h100-80gb', 'on-demand');
-    // $88.49 an hour for 8 GPUs making 3600 tok/s = 12.96M tokens an hour → $6.83 per million.
+    // $10.9791 a GPU-hour, 8 GPUs making 3600 tok/s = 12.96M tokens an hour → $6.78 per million.
     const got = costPerMillionTokens(hourly, 8, 3600);
-    assert.ok(got !== undefined && Math.abs(got - 88.49 / 12.96) < 1e-9, `${got}`);
+    assert.ok(got !== undefined && Math.abs(got - (8 * 10.9791) / 12.96) < 1e-9, `${got}`);
   });
 });

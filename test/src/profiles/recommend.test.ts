@@ -17,7 +17,7 @@ function point(rate: number, ttftP99: number, ntpotP99: number, concurrency?: nu
   return { requestRate: rate, outputTokensPerSecond: rate * 100, ttftP50Ms: ttftP99 / 2, ttftP99Ms: ttftP99, ntpotP50Ms: ntpotP99 / 2, ntpotP99Ms: ntpotP99, ...(concurrency !== undefined ? { concurrency } : {}) };
 }
 
-function measured(overrides: Partial<Profile['key']> = {}, points: ProfilePoint[] = [point(1, 50, 10, 1), point(4, 90, 20, 4)], createdAt = '2026-11-01T00:00:00Z'): Profile {
+function measured(overrides: Partial<Profile['key']> = {}, points: ProfilePoint[] = [point(1, 100, 16, 1), point(4, 180, 20, 4)], createdAt = '2026-11-01T00:00:00Z'): Profile {
   return {
     key: { model: LLAMA_8B.id, server: 'vllm', accelerator: 'nvidia-h100-80gb', tp: 1, inputTokens: 1000, outputTokens: 200, ...overrides },
     source: 'measured', points, origin: 'kubectl inference bench test', createdAt,
@@ -117,6 +117,20 @@ describe('recommend', () => {
     assert.equal(r.calibration.get('nvidia-h100-80gb')?.profiles, 1);
   });
 
+  it('a doubtful profile (one request in its stage, 5× the estimated ITL) calibrates nothing and is set aside, with why', () => {
+    const odd = measured({}, [{ ...point(0.2, 300, 70, 1), itlP50Ms: 33, completedRequests: 1 }]);
+    const r = recommend(recommendInput({ measured: [odd] }));
+    assert.equal(r.calibration.get('nvidia-h100-80gb'), undefined);
+    assert.equal(r.setAside.length, 1);
+    assert.match(r.setAside[0]!.doubts.join('; '), /fewer than 20 requests \(fewest: 1\)/);
+    assert.match(r.setAside[0]!.doubts.join('; '), /implies \d+% of peak bandwidth \(plausible: 30%–95%\)/);
+    // The exact match is still shown, flagged; TP 2 keeps the plain estimate instead of a 5× slower calibration.
+    const exact = recommend(recommendInput({ measured: [odd], targets: {} })).options.find((o) => o.accelerator === 'nvidia-h100-80gb' && o.tp === 1)!;
+    assert.match(exact.origin, /doubtful: /);
+    assert.ok(exact.doubts && exact.doubts.length === 2);
+    assert.equal(r.options.find((o) => o.accelerator === 'nvidia-h100-80gb' && o.tp === 2)!.source, 'estimated');
+  });
+
   it('a measured profile that misses the targets at its lightest load makes its option infeasible, with the source', () => {
     const r = recommend(recommendInput({ measured: [measured({}, [point(1, 900, 10, 1)])] }));
     const row = r.infeasible.find((x) => x.accelerator === 'nvidia-h100-80gb' && x.tp === 1);
@@ -124,11 +138,11 @@ describe('recommend', () => {
     assert.match(row!.why, /misses the target even at batch 1/);
   });
 
-  it('lists why the others are out: too slow even at the lightest load, over one node or two', () => {
+  it('lists why the others are out: too slow even at batch 1', () => {
     const r = recommend(recommendInput({ model: LLAMA_70B, targets: { ttftMs: 2000, ntpotMs: 60 } }));
     const l4 = r.infeasible.find((x) => x.accelerator === 'nvidia-l4')!;
-    assert.equal(l4.tp, 16, 'Llama 70B bf16 takes 16 L4s over 2 nodes');
-    assert.match(l4.why, /misses the target even at its lightest load .*NTPOT p99 \d+(\.\d)? ms > 60 ms/);
+    assert.equal(l4.tp, 8, 'Llama 70B bf16 fits 8 L4s of one node as vLLM budgets it (256 sequences of activation)');
+    assert.match(l4.why, /misses the target even at batch 1.*NTPOT p99 \d+(\.\d)? ms > 60 ms/);
     const tight = recommend(recommendInput({ targets: { ntpotMs: 60 } }));
     assert.match(tight.infeasible.find((x) => x.accelerator === 'nvidia-l4' && x.tp === 1)!.why, /NTPOT p99 \d+(\.\d)? ms > 60 ms/);
   });
