@@ -70,7 +70,7 @@ export interface DataPathOptions {
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 const ERROR_TYPES: Record<number, string> = { 413: 'RequestEntityTooLargeError', 503: 'ServiceUnavailableError' };
-const refusal = (status: number, message: string): object => ({
+const refusal = (status: number, message: string): { immediateResponse: object } => ({
   immediateResponse: {
     status: { code: status },
     headers: { setHeaders: [headerOf('content-type', 'application/json')] },
@@ -96,6 +96,8 @@ export function extProcHandler(router: Router, options: DataPathOptions): grpc.U
       let bodyBytes = 0;
       /** Routed, refused or answered: the request's body is no longer read. */
       let decided = false;
+      /** This side of the stream is closed (after an immediate response). */
+      let ended = false;
       let address: string | undefined;
       let finished = false;
       const finish = (): void => {
@@ -104,13 +106,15 @@ export function extProcHandler(router: Router, options: DataPathOptions): grpc.U
           router.finished(address);
         }
       };
-      /** An immediate response ends this HTTP request at Envoy: nothing more of the stream is needed. */
+      /** An immediate response ends this HTTP request at Envoy: nothing more of the stream is read. */
       const answer = (response: object): void => {
         decided = true;
         chunks = [];
         call.write(response);
+        ended = true;
+        call.end();
       };
-      const route = (): object => {
+      const route = (): { immediateResponse: object } | { requestBody: object; dynamicMetadata: object } => {
         decided = true;
         const body = Buffer.concat(chunks, bodyBytes).toString('utf8');
         chunks = [];
@@ -134,6 +138,7 @@ export function extProcHandler(router: Router, options: DataPathOptions): grpc.U
         };
       };
       call.on('data', (message: ProcessingRequest) => {
+        if (ended) return;
         if (message.requestHeaders) {
           if (decided) return void call.write({ requestHeaders: { response: {} } });
           headers = headersToRecord(message.requestHeaders.headers?.headers);
@@ -150,7 +155,11 @@ export function extProcHandler(router: Router, options: DataPathOptions): grpc.U
             }
             chunks.push(Buffer.from(piece));
           }
-          if (message.requestBody.endOfStream) call.write(route());
+          if (message.requestBody.endOfStream) {
+            const response = route();
+            if ('immediateResponse' in response) answer(response);
+            else call.write(response);
+          }
           else call.write({ requestBody: { response: {} } });
         } else if (message.responseHeaders) {
           call.write({ responseHeaders: { response: {} } });
@@ -167,7 +176,7 @@ export function extProcHandler(router: Router, options: DataPathOptions): grpc.U
       });
       call.on('end', () => {
         finish();
-        call.end();
+        if (!ended) call.end();
       });
       call.on('error', finish);
       call.on('cancelled', finish);
