@@ -74,7 +74,8 @@ export class ProfileStore {
       if (mode === 'write') {
         // A store with a damaged page can still take an INSERT that misses that page, and `list` then fails:
         // check first, so an import never reports success into a store that cannot be read back.
-        const check = db.pragma('quick_check', { simple: true }) as string;
+        const rows = db.pragma('quick_check(3)') as { quick_check: string }[];
+        const check = rows.map((r) => r.quick_check.replace(/\s+/g, ' ').trim()).join('; ');
         if (check !== 'ok') {
           db.close();
           throw new StoreError(`profile store ${path} is damaged (SQLite quick_check: ${check}); nothing was written. Export what still reads with \`profiles export\`, then move the file away`);
