@@ -125,6 +125,10 @@ async function main(argv: string[]): Promise<void> {
   const maxBodyBytes = positiveInteger(values['max-body-bytes'], DEFAULT_MAX_BODY_BYTES, '--max-body-bytes');
   const secureServing = boolean(values['secure-serving'], true, '--secure-serving');
   if (values['cert-path'] !== undefined && !secureServing) throw new UsageError('--cert-path needs --secure-serving true');
+  // Made (or read) before anything listens, so a bad --cert-path is one line and nothing half-started.
+  const certificate = mode === 'ext-proc' && secureServing
+    ? (values['cert-path'] !== undefined ? readCertificateOrFail(values['cert-path']) : selfSignedCertificate([`${values.pool ?? 'kinfer'}-picker`]))
+    : undefined;
   const log = new Logger(level, stderrSink);
   const host = values.host ?? '0.0.0.0';
 
@@ -212,8 +216,7 @@ async function main(argv: string[]): Promise<void> {
     grpcHealth = serving;
     health();
     let credentials = grpc.ServerCredentials.createInsecure();
-    if (secureServing) {
-      const certificate = values['cert-path'] !== undefined ? readCertificateOrFail(values['cert-path']) : selfSignedCertificate([`${values.pool ?? 'kinfer'}-picker`]);
+    if (certificate) {
       credentials = grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(certificate.certPem), private_key: Buffer.from(certificate.keyPem) }], false);
     }
     await new Promise<void>((resolve, reject) => {
