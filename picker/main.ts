@@ -214,7 +214,9 @@ async function main(argv: string[]): Promise<void> {
   } else {
     const { server, health: serving } = createExtProcServer(router, { blockSize, maxBodyBytes });
     grpcHealth = serving;
+    // grpc.health.v1 follows readiness even when nobody asks /health (Envoy's gRPC health checks ask it instead).
     health();
+    setInterval(health, 1000).unref();
     let credentials = grpc.ServerCredentials.createInsecure();
     if (certificate) {
       credentials = grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(certificate.certPem), private_key: Buffer.from(certificate.keyPem) }], false);

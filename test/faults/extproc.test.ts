@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
 import { assertImmediate, connect, Exchange, lbAddress, requestBody, requestHeaders, type ExtProcClient, type ProcessingResponse } from '../picker/extproc-client.js';
 import { stopAll, waitFor } from '../picker/helpers.js';
 import { endpointRows, figure, memoryMiB, Peer, startPicker, waitFresh, type RunningPicker } from './peers.js';
@@ -146,6 +147,39 @@ describe('faults: ext_proc serving is TLS by default (kinfer-picker --mode ext-p
       await assert.rejects(exchange.send(requestHeaders('/v1/completions')), /UNAVAILABLE|DEADLINE_EXCEEDED|no ext_proc answer/);
     } finally {
       client.close();
+    }
+  });
+});
+
+describe('faults: ext_proc readiness follows the endpoints (grpc.health.v1)', { timeout: 60_000 }, () => {
+  const peer = new Peer('ok');
+  let picker: RunningPicker | undefined;
+
+  before(async () => {
+    await peer.start();
+    picker = await startPicker('ext-proc', [peer.address], ['--secure-serving', 'false', '--refresh-interval', '100ms', '--scrape-timeout', '300ms']);
+    await waitFresh(picker.health, 1);
+  });
+  after(async () => {
+    await stopAll([picker?.child]);
+  });
+
+  it('SERVING while the endpoint answers; NOT_SERVING within seconds of it going away', async () => {
+    const Health = grpc.makeGenericClientConstructor(healthService, 'Health');
+    const health = new Health(picker!.data, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+      Check(request: { service: string }, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: { status: string | number }) => void): void;
+    };
+    const check = (): Promise<string> => new Promise((resolve, reject) => {
+      health.Check({ service: 'envoy.service.ext_proc.v3.ExternalProcessor' }, { deadline: Date.now() + 3000 }, (error, response) => (error ? reject(error) : resolve(String(response!.status))));
+    });
+    try {
+      assert.match(await check(), /^(SERVING|1)$/);
+      await peer.stop();
+      const started = Date.now();
+      await waitFor(async () => /^(NOT_SERVING|2)$/.test(await check()), 'NOT_SERVING', 10_000);
+      figure('extproc-grpc-readiness', { notServingAfterMs: Date.now() - started });
+    } finally {
+      health.close();
     }
   });
 });
