@@ -186,7 +186,10 @@ export function extProcHandler(router: Router, options: DataPathOptions): grpc.U
 
 /** A gRPC server with the ext_proc service and the standard health service (grpc.health.v1). */
 export function createExtProcServer(router: Router, options: DataPathOptions): { server: grpc.Server; health: HealthImplementation } {
-  const server = new grpc.Server();
+  // gRPC's default receive limit (4 MiB) would refuse a buffered body between it and --max-body-bytes with
+  // RESOURCE_EXHAUSTED; the limit is the body bound plus room for the rest of the message. A message above it is
+  // refused by gRPC before it is held, one below it gets the handler's 413.
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': options.maxBodyBytes + 1024 * 1024 });
   server.addService(loadExtProcService(), extProcHandler(router, options));
   const health = new HealthImplementation({ '': 'SERVING', [EXT_PROC_SERVICE]: 'SERVING' });
   health.addToServer(server);

@@ -344,3 +344,38 @@ describe('kinfer-picker ext_proc: a body over --max-body-bytes', () => {
     });
   }
 });
+
+describe('kinfer-picker ext_proc: one buffered body between gRPC\'s default 4 MiB and the 8 MiB default limit', () => {
+  let stack: Stack | undefined;
+  let server: Awaited<ReturnType<typeof startExtProc>> | undefined;
+  let client: ExtProcClient | undefined;
+
+  before(async () => {
+    stack = pickerStack(ENDPOINTS, { scrape: false, picker: { metricsStalenessMs: 3_600_000 } });
+    for (const s of stack.table.all()) s.metrics = idle();
+    server = await startExtProc(stack);
+    client = connect(server.target);
+  });
+  after(async () => {
+    client?.close();
+    server?.close();
+    await stack?.close();
+  });
+
+  const MiB = 1024 * 1024;
+  const cases = [
+    { name: '6 MiB in one message (Envoy BUFFERED mode sends the body whole) → routed', bytes: 6 * MiB, routed: true },
+    { name: '8 MiB + 1 in one message → 413 from the picker, not RESOURCE_EXHAUSTED from gRPC', bytes: 8 * MiB + 1, routed: false },
+  ];
+  for (const c of cases) {
+    it(c.name, { timeout: 20_000 }, async () => {
+      const exchange = new Exchange(client!.Process());
+      await exchange.send(requestHeaders('/v1/completions'));
+      const head = `{"model":"${MODEL}","prompt":"`;
+      const answer = await exchange.send(requestBody(head + 'x'.repeat(c.bytes - head.length - 2) + '"}'));
+      if (c.routed) assert.ok(ENDPOINTS.includes(lbAddress(answer) ?? ''), answer.response);
+      else assertImmediate(answer, 413, /over 8388608 bytes/);
+      await exchange.close();
+    });
+  }
+});
