@@ -72,7 +72,10 @@ export function createProxy(router: Router, options: ProxyOptions): http.Server 
       return;
     }
     readBody(req, options.maxBodyBytes, (error, body) => {
-      if (error) return openAiError(res, 413, error.message, 'RequestEntityTooLargeError');
+      if (error) {
+        res.setHeader('connection', 'close');
+        return openAiError(res, 413, error.message, 'RequestEntityTooLargeError');
+      }
       const headers = Object.fromEntries(Object.entries(req.headers).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
       const request = inferenceRequest(body, headers, options.blockSize());
       if (!request.ok) return openAiError(res, 400, request.error);
@@ -85,30 +88,39 @@ export function createProxy(router: Router, options: ProxyOptions): http.Server 
   return server;
 }
 
-/** The whole body, or an error as soon as it passes `maxBytes` (then the rest is drained, never held). */
+/**
+ * The whole body, or an error once it passes `maxBytes`. The rest of a refused body is read and dropped, never
+ * held, and the error is given when the client has finished sending or after LINGER_MS, whichever is first: a
+ * 413 sent (and the connection closed) under a client's writes reaches it as a reset instead of an answer.
+ */
 function readBody(req: IncomingMessage, maxBytes: number, done: (error: Error | undefined, body: string) => void): void {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    req.resume();
-    done(new Error(`request body over ${maxBytes} bytes (kinfer-picker --max-body-bytes)`), '');
-    return;
-  }
   const chunks: Buffer[] = [];
   let size = 0;
-  let failed = false;
-  req.on('data', (chunk: Buffer) => {
-    if (failed) return;
-    size += chunk.length;
-    if (size > maxBytes) {
-      failed = true;
-      chunks.length = 0;
+  let refused = false;
+  const refuse = (): void => {
+    refused = true;
+    chunks.length = 0;
+    let answered = false;
+    const answer = (): void => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(timer);
       done(new Error(`request body over ${maxBytes} bytes (kinfer-picker --max-body-bytes)`), '');
-      return;
-    }
-    chunks.push(chunk);
+    };
+    const timer = setTimeout(answer, LINGER_MS);
+    req.once('end', answer);
+    req.once('close', answer);
+  };
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) refuse();
+  req.on('data', (chunk: Buffer) => {
+    if (refused) return;
+    size += chunk.length;
+    if (size > maxBytes) refuse();
+    else chunks.push(chunk);
   });
   req.on('end', () => {
-    if (!failed) done(undefined, Buffer.concat(chunks, size).toString('utf8'));
+    if (!refused) done(undefined, Buffer.concat(chunks, size).toString('utf8'));
   });
 }
 
@@ -147,6 +159,9 @@ function forward(router: Router | undefined, address: string, req: IncomingMessa
 }
 
 class UpstreamTimeout extends Error {}
+
+/** How long the rest of a refused body is read and dropped before the 413 goes out regardless (a hostile stream never ends). */
+const LINGER_MS = 2000;
 
 /** Requests that need no routing decision (model listing) go to any endpoint with metrics. */
 function forwardAny(router: Router, req: IncomingMessage, res: ServerResponse, agent: http.Agent, options: ProxyOptions): void {

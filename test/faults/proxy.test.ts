@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startSimProcess, stopAll, waitFor, type Child } from '../picker/helpers.js';
-import { endpointRows, figure, Peer, startPicker, waitFresh, type RunningPicker } from './peers.js';
+import { endpointRows, figure, memoryMiB, Peer, startPicker, waitFresh, type RunningPicker } from './peers.js';
 
 const MODEL = 'fault-model';
 const inFlight = async (picker: RunningPicker): Promise<number> => (await endpointRows(picker.health)).reduce((n, r) => n + r.inFlight, 0);
@@ -149,6 +149,57 @@ describe('faults: framing and hop-by-hop headers of what the proxy forwards', { 
     const answer = await rawPost(toSim!.data, BODY, HOP_BY_HOP, true);
     figure('proxy-chunked-to-sim', { status: answer.status });
     assert.equal(answer.status, 200, answer.text);
+  });
+
+  it('a chunked body of 128 MiB without Content-Length: 413 once it passes 8 MiB (the rest read and dropped), memory bounded, nothing forwarded', async () => {
+    const pid = toRecorder!.child.process.pid!;
+    const before = memoryMiB(pid);
+    const forwardedBefore = recorder.received.length;
+    const piece = Buffer.alloc(1024 * 1024, 0x61);
+    // Resolves once the answer is read and the client stopped sending (all written, or the connection closed).
+    const status = await new Promise<number>((resolve, reject) => {
+      let answered: number | undefined;
+      let written = false;
+      const settle = (): void => {
+        if (answered !== undefined && written) resolve(answered);
+      };
+      const req = http.request(`${toRecorder!.data}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          answered = res.statusCode ?? 0;
+          settle();
+        });
+      });
+      // Written whole, or the connection closed under the writes (the proxy closes it after its 413).
+      for (const event of ['finish', 'close']) {
+        req.on(event, () => {
+          written = true;
+          settle();
+        });
+      }
+      // The proxy closes the connection after its 413: the rest of the body is refused, not read.
+      req.on('error', (error) => {
+        written = true;
+        settle();
+        // The 413 may still be in the socket's buffer when the write fails: give it a moment to be read.
+        setTimeout(() => reject(error), 2000).unref();
+      });
+      req.write(`{"model":"${MODEL}","prompt":"`);
+      let sent = 0;
+      const more = (): void => {
+        while (sent < 128) {
+          sent += 1;
+          if (!req.write(piece)) return void req.once('drain', more);
+        }
+        req.end('"}');
+      };
+      more();
+    });
+    const after = memoryMiB(pid);
+    figure('proxy-body-flood', { status, offeredMiB: 128, peakRssGrowthMiB: after.peak - before.rss, forwarded: recorder.received.length - forwardedBefore });
+    assert.equal(status, 413);
+    assert.ok(after.peak - before.rss < 64, `peak RSS grew ${(after.peak - before.rss).toFixed(0)} MiB`);
+    assert.equal(recorder.received.length, forwardedBefore, 'nothing reached the upstream');
   });
 
   it('100k-deep JSON nesting, in the places a body can hide it: 4xx or 2xx from the proxy and the sim, never 5xx', async () => {
