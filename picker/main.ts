@@ -9,12 +9,14 @@ import { EndpointPicker } from '../src/routing/picker.js';
 import { DEFAULT_PREFIX_BLOCK_SIZE } from '../src/routing/prefix.js';
 import { VERSION } from '../src/version.js';
 import { EndpointTable } from './endpoints.js';
-import { createExtProcServer } from './extproc.js';
+import type { HealthImplementation } from 'grpc-health-check';
+import { createExtProcServer, DEFAULT_MAX_BODY_BYTES, EXT_PROC_SERVICE } from './extproc.js';
 import { PickerMetrics } from './metrics.js';
 import { PoolSource } from './pool.js';
-import { createProxy } from './proxy.js';
+import { createProxy, DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from './proxy.js';
 import { Router } from './router.js';
 import { Scraper } from './scrape.js';
+import { readCertificate, selfSignedCertificate, type ServingCertificate } from './tls.js';
 
 const HELP = `kinfer-picker: an AI-aware endpoint picker for model servers. It scrapes every replica's metrics (KV-cache
 use, queue, ...) and sends each request where it will be served soonest.
@@ -39,8 +41,15 @@ Flags:
   --selector SELECTOR       without an InferencePool: route over the ready pods matching this label selector
   --target-port N           the model servers' port with --selector (default 8000)
   --endpoint URL            a model server, http://host:port (repeatable); instead of --pool
-  --refresh-interval D      how often to scrape each endpoint's /metrics (default 100ms)
-  --scrape-timeout D        deadline of one scrape (default 1s)
+  --refresh-interval D      how often to scrape each endpoint's /metrics; each endpoint has its own loop (default 100ms)
+  --scrape-timeout D        total deadline of one scrape, first byte to last (default 1s); /health is 503 while
+                            no endpoint was scraped within 2 x (interval + timeout)
+  --max-body-bytes N        largest request body read for routing; larger ones get 413 (default 8388608, 8 MiB)
+  --secure-serving BOOL     ext-proc over TLS (default true): a self-signed certificate made at start, as the
+                            Inference Extension's EPP does; false serves plaintext (loopback tests)
+  --cert-path DIR           with --secure-serving: tls.crt and tls.key from DIR instead of a self-signed pair
+  --upstream-timeout D      proxy mode: give up on a model server silent this long (no headers, no bytes):
+                            504, or a reset once the answer began (default 5m, Envoy's stream idle timeout)
   --log-level LEVEL         debug|info|warn|error (default info)
   -h, --help, -v, --version
 
@@ -90,6 +99,7 @@ async function main(argv: string[]): Promise<void> {
         mode: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'health-port': { type: 'string' }, config: { type: 'string' },
         pool: { type: 'string' }, selector: { type: 'string' }, 'target-port': { type: 'string' }, namespace: { type: 'string', short: 'n' }, kubeconfig: { type: 'string' },
         endpoint: { type: 'string', multiple: true }, 'refresh-interval': { type: 'string' }, 'scrape-timeout': { type: 'string' },
+        'max-body-bytes': { type: 'string' }, 'secure-serving': { type: 'string' }, 'cert-path': { type: 'string' }, 'upstream-timeout': { type: 'string' },
         'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
       },
     }).values;
@@ -111,6 +121,14 @@ async function main(argv: string[]): Promise<void> {
   const healthPort = port(values['health-port'], 9003, '--health-port');
   const intervalMs = duration(values['refresh-interval'] ?? '100ms', '--refresh-interval');
   const timeoutMs = duration(values['scrape-timeout'] ?? '1s', '--scrape-timeout');
+  const upstreamIdleTimeoutMs = duration(values['upstream-timeout'] ?? `${DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS}ms`, '--upstream-timeout');
+  const maxBodyBytes = positiveInteger(values['max-body-bytes'], DEFAULT_MAX_BODY_BYTES, '--max-body-bytes');
+  const secureServing = boolean(values['secure-serving'], true, '--secure-serving');
+  if (values['cert-path'] !== undefined && !secureServing) throw new UsageError('--cert-path needs --secure-serving true');
+  // Made (or read) before anything listens, so a bad --cert-path is one line and nothing half-started.
+  const certificate = mode === 'ext-proc' && secureServing
+    ? (values['cert-path'] !== undefined ? readCertificateOrFail(values['cert-path']) : selfSignedCertificate([`${values.pool ?? 'kinfer'}-picker`]))
+    : undefined;
   const log = new Logger(level, stderrSink);
   const host = values.host ?? '0.0.0.0';
 
@@ -135,7 +153,7 @@ async function main(argv: string[]): Promise<void> {
   } else {
     table.replace(endpoints);
   }
-  const scraper = new Scraper(table, { intervalMs, timeoutMs, concurrency: 32 }, metrics);
+  const scraper = new Scraper(table, { intervalMs, timeoutMs }, metrics);
   scraper.start();
 
   if (values.config !== undefined) {
@@ -153,15 +171,24 @@ async function main(argv: string[]): Promise<void> {
     });
   }
 
-  const health = (): object => {
+  let grpcHealth: HealthImplementation | undefined;
+  // Readiness: the picker can route only with at least one endpoint scraped recently (a pool of stale or
+  // unreachable endpoints would answer every request 503 anyway, so the gateway should use another replica).
+  const health = (): { ready: boolean; status: string; mode: string; endpoints: number; fresh: number } => {
     const states = table.all();
-    const fresh = states.filter((s) => s.metrics).length;
+    const fresh = states.filter((s) => scraper.isFresh(s)).length;
     metrics.endpoints.set({ state: 'all' }, states.length);
     metrics.endpoints.set({ state: 'fresh' }, fresh);
-    return { status: 'ok', mode, endpoints: states.length, fresh };
+    const ready = fresh > 0;
+    grpcHealth?.setStatus('', ready ? 'SERVING' : 'NOT_SERVING');
+    grpcHealth?.setStatus(EXT_PROC_SERVICE, ready ? 'SERVING' : 'NOT_SERVING');
+    return { ready, status: ready ? 'ok' : 'no endpoint has fresh metrics', mode, endpoints: states.length, fresh };
   };
   const healthServer = createServer(async (req, res) => {
-    if (req.url === '/health' || req.url === '/healthz') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(health()));
+    if (req.url === '/health') {
+      const answer = health();
+      res.writeHead(answer.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    } else if (req.url === '/healthz') res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"alive"}');
     else if (req.url === '/debug/endpoints') {
       // What `kubectl inference route show` prints: each endpoint's state and its score for an empty prompt.
       const scores = router.current.pick({ model: '', promptTokens: 0, prefixHashes: [] }, table.snapshot()).scores;
@@ -180,14 +207,22 @@ async function main(argv: string[]): Promise<void> {
   let stopData: () => void;
   let boundPort = listenPort;
   if (mode === 'proxy') {
-    const proxy = createProxy(router, { blockSize, health });
+    const proxy = createProxy(router, { blockSize, maxBodyBytes, health, upstreamIdleTimeoutMs });
     await listen(proxy, host, listenPort, '--port');
     boundPort = (proxy.address() as { port: number }).port;
     stopData = () => proxy.close();
   } else {
-    const { server } = createExtProcServer(router, blockSize);
+    const { server, health: serving } = createExtProcServer(router, { blockSize, maxBodyBytes });
+    grpcHealth = serving;
+    // grpc.health.v1 follows readiness even when nobody asks /health (Envoy's gRPC health checks ask it instead).
+    health();
+    setInterval(health, 1000).unref();
+    let credentials = grpc.ServerCredentials.createInsecure();
+    if (certificate) {
+      credentials = grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(certificate.certPem), private_key: Buffer.from(certificate.keyPem) }], false);
+    }
     await new Promise<void>((resolve, reject) => {
-      server.bindAsync(`${host}:${listenPort}`, grpc.ServerCredentials.createInsecure(), (error, bound) => {
+      server.bindAsync(`${host}:${listenPort}`, credentials, (error, bound) => {
         if (error) return reject(new Error(`cannot listen on port ${listenPort}: ${error.message}`));
         boundPort = bound;
         resolve();
@@ -195,7 +230,7 @@ async function main(argv: string[]): Promise<void> {
     });
     stopData = () => server.forceShutdown();
   }
-  log.info('kinfer-picker ready', { mode, host, port: boundPort, healthPort: (healthServer.address() as { port: number }).port, endpoints: table.size, pool: values.pool });
+  log.info('kinfer-picker ready', { mode, host, port: boundPort, ...(mode === 'ext-proc' ? { tls: secureServing } : {}), healthPort: (healthServer.address() as { port: number }).port, endpoints: table.size, pool: values.pool });
 
   const shutdown = (signal: string): void => {
     log.info('shutting down', { signal });
@@ -208,6 +243,28 @@ async function main(argv: string[]): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+function positiveInteger(text: string | undefined, fallback: number, flag: string): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${flag} ${text}: use a whole number above zero`);
+  return n;
+}
+
+function boolean(text: string | undefined, fallback: boolean, flag: string): boolean {
+  if (text === undefined) return fallback;
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  throw new UsageError(`${flag} ${text}: use true or false`);
+}
+
+function readCertificateOrFail(dir: string): ServingCertificate {
+  try {
+    return readCertificate(dir);
+  } catch (error) {
+    throw new UsageError(`--cert-path ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} (it must hold tls.crt and tls.key)`);
+  }
 }
 
 function readText(path: string): string {

@@ -1,27 +1,31 @@
 import http from 'node:http';
 import { replicaMetrics, type ReplicaMetrics } from '../src/servers/metrics.js';
 import type { EndpointMetrics } from '../src/routing/types.js';
-import type { EndpointTable } from './endpoints.js';
+import type { EndpointState, EndpointTable } from './endpoints.js';
 import type { PickerMetrics } from './metrics.js';
 
 export interface ScraperOptions {
   readonly intervalMs: number;
-  /** Per-endpoint deadline for one scrape. */
+  /** Total deadline of one scrape, from connect to the last byte (a dripping page fails at it, not only an idle one). */
   readonly timeoutMs: number;
-  /** Scrapes in flight at once. */
-  readonly concurrency: number;
   readonly path?: string;
 }
 
+/** Largest /metrics page read: vLLM's with every LoRA and histogram is well under 1 MiB; 8 MiB is a guard. */
+const MAX_PAGE_CHARS = 8 * 1024 * 1024;
+
 /**
- * Scrapes every endpoint's /metrics each interval, with bounded concurrency and a deadline each. A failed or
- * unreadable scrape makes the endpoint unknown (metrics cleared), never idle. `sentSinceScrape` drops by
- * what was already counted when the scrape began, so requests sent while it was in flight stay counted.
+ * Scrapes each endpoint's /metrics in a loop of its own (as the Inference Extension's EPP refreshes each pod in
+ * its own goroutine): scrape with a total deadline, wait the interval, again. A slow or dripping endpoint only
+ * delays itself, so every other endpoint stays fresh. A failed or unreadable scrape makes the endpoint unknown
+ * (metrics cleared), never idle. `sentSinceScrape` drops by what was already counted when the scrape began, so
+ * requests sent while it was in flight stay counted. Loops follow the table: one starts for an endpoint that
+ * joins, and ends when it leaves.
  */
 export class Scraper {
   private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  private readonly loops = new Map<string, NodeJS.Timeout | 'scraping'>();
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   private readonly previous = new Map<string, { at: number; metrics: ReplicaMetrics }>();
 
   constructor(
@@ -31,38 +35,63 @@ export class Scraper {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Metrics older than this are not fresh: a loop that works refreshes them every interval plus at most one deadline. */
+  get staleAfterMs(): number {
+    return 2 * (this.options.intervalMs + this.options.timeoutMs);
+  }
+
+  /** The endpoint has metrics from a scrape that began within `staleAfterMs`. */
+  isFresh(state: EndpointState): boolean {
+    return state.metrics !== undefined && this.now() - state.metrics.scrapedAtMs <= this.staleAfterMs;
+  }
+
   start(): void {
     if (this.timer) return;
-    const tick = (): void => {
-      void this.scrapeAll().finally(() => {
-        if (this.timer) this.timer = setTimeout(tick, this.options.intervalMs);
-      });
+    const reconcile = (): void => {
+      this.follow();
+      this.timer = setTimeout(reconcile, this.options.intervalMs);
     };
-    this.timer = setTimeout(tick, 0);
+    reconcile();
   }
 
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    for (const loop of this.loops.values()) if (loop !== 'scraping') clearTimeout(loop);
+    this.loops.clear();
     this.agent.destroy();
   }
 
-  /** One round over every endpoint; resolves when all are done (or timed out). */
-  async scrapeAll(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      const queue = this.table.all();
-      // Endpoints that left the pool (pod churn) take their last counters with them.
-      const current = new Set(queue.map((s) => s.address));
-      for (const address of this.previous.keys()) if (!current.has(address)) this.previous.delete(address);
-      const workers = Array.from({ length: Math.min(this.options.concurrency, queue.length) }, async () => {
-        for (let s = queue.shift(); s; s = queue.shift()) await this.scrapeOne(s.address);
-      });
-      await Promise.all(workers);
-    } finally {
-      this.running = false;
+  /** Starts a loop for each endpoint that has none; loops of endpoints that left end on their own. */
+  private follow(): void {
+    const current = new Set(this.table.all().map((s) => s.address));
+    // Endpoints that left the pool (pod churn) take their last counters with them.
+    for (const address of this.previous.keys()) if (!current.has(address)) this.previous.delete(address);
+    for (const address of this.loops.keys()) {
+      const loop = this.loops.get(address);
+      if (!current.has(address) && loop !== 'scraping') {
+        clearTimeout(loop);
+        this.loops.delete(address);
+      }
     }
+    for (const address of current) if (!this.loops.has(address)) this.loop(address);
+  }
+
+  private loop(address: string): void {
+    this.loops.set(address, 'scraping');
+    void this.scrapeOne(address).finally(() => {
+      if (!this.timer || !this.table.get(address)) {
+        this.loops.delete(address);
+        return;
+      }
+      this.loops.set(address, setTimeout(() => this.loop(address), this.options.intervalMs));
+    });
+  }
+
+  /** One scrape of every endpoint at once (each with its deadline), for tests that drive scrapes by hand. */
+  async scrapeAll(): Promise<void> {
+    this.follow();
+    await Promise.all(this.table.all().map((s) => this.scrapeOne(s.address)));
   }
 
   private async scrapeOne(address: string): Promise<void> {
@@ -113,10 +142,11 @@ export class Scraper {
     };
   }
 
+  /** GET /metrics with a total deadline: the request is destroyed `timeoutMs` after it began, whatever arrived. */
   private fetch(address: string): Promise<string> {
     const [host, port] = splitAddress(address);
     return new Promise((resolve, reject) => {
-      const req = http.get({ host, port, path: this.options.path ?? '/metrics', agent: this.agent, timeout: this.options.timeoutMs }, (res) => {
+      const req = http.get({ host, port, path: this.options.path ?? '/metrics', agent: this.agent }, (res) => {
         if (res.statusCode !== 200) {
           res.resume();
           reject(new Error(`GET /metrics answered ${res.statusCode}`));
@@ -126,12 +156,13 @@ export class Scraper {
         let body = '';
         res.on('data', (chunk: string) => {
           body += chunk;
-          if (body.length > 8 * 1024 * 1024) req.destroy(new Error('metrics page over 8 MiB'));
+          if (body.length > MAX_PAGE_CHARS) req.destroy(new Error('metrics page over 8 MiB'));
         });
         res.on('end', () => resolve(body));
         res.on('error', reject);
       });
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)));
+      const deadline = setTimeout(() => req.destroy(new Error(`no complete answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+      req.on('close', () => clearTimeout(deadline));
       req.on('error', reject);
     });
   }

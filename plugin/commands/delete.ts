@@ -8,6 +8,8 @@ import { resourceName } from '../render.js';
 const KINDS = [
   { apiVersion: `${INFERENCE_POOL.group}/${INFERENCE_POOL.version}`, kind: INFERENCE_POOL.kind },
   { apiVersion: 'v1', kind: 'Service' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
+  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
   { apiVersion: 'apps/v1', kind: 'Deployment' },
   { apiVersion: 'v1', kind: 'ConfigMap' },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' },

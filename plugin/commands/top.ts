@@ -24,7 +24,8 @@ the cluster network); or --endpoint URLs, which need no cluster.
 Keys: q quit, s cycle the sort column, / filter (Enter keeps, Esc clears), arrows and PgUp/PgDn scroll.
 
 With --once, -o json|yaml, or when stdout is not a terminal, it prints one table and exits: it scrapes twice,
---interval apart, so that tokens/s, TTFT and prefix hits cover that interval.`;
+--interval apart, so that tokens/s, TTFT and prefix hits cover that interval. It exits 1 when replicas were found
+but none of them answered.`;
 
   static override examples = [
     '<%= config.bin %> top',
@@ -100,6 +101,11 @@ With --once, -o json|yaml, or when stdout is not a terminal, it prints one table
       const latest = await refresher.refresh();
       const snapshot = { ...latest, rows: sortRows(latest.rows, 'name') };
       this.log(flags.output ? formatData(jsonReport(snapshot), flags.output) : plainReport(snapshot, namespaces));
+      // The table says why each replica is unreachable; a script must also learn from the exit code that nothing answered.
+      if (snapshot.rows.every((r) => !r.reachable)) {
+        this.note(`error: none of the ${snapshot.rows.length} replicas in ${where} answered (see the table for why)`);
+        process.exitCode = 1;
+      }
       return;
     }
 

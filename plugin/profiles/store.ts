@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -65,13 +65,21 @@ export class ProfileStore {
     if (mode === 'read' && !existsSync(path)) return new ProfileStore(undefined, path);
     try {
       if (mode === 'write') mkdirSync(dirname(path), { recursive: true });
-      const db = new Database(path, { readonly: mode === 'read', fileMustExist: mode === 'read', timeout: 5000 });
+      const db = mode === 'read' ? openForReading(path) : new Database(path, { timeout: 5000 });
       const version = db.pragma('user_version', { simple: true }) as number;
       if (version > SCHEMA_VERSION) {
         db.close();
         throw new StoreError(`profile store ${path} has schema version ${version}, newer than this kubectl-inference understands (${SCHEMA_VERSION}); upgrade kubectl-inference`);
       }
       if (mode === 'write') {
+        // A store with a damaged page can still take an INSERT that misses that page, and `list` then fails:
+        // check first, so an import never reports success into a store that cannot be read back.
+        const rows = db.pragma('quick_check(3)') as { quick_check: string }[];
+        const check = rows.map((r) => r.quick_check.replace(/\s+/g, ' ').trim()).join('; ');
+        if (check !== 'ok') {
+          db.close();
+          throw new StoreError(`profile store ${path} is damaged (SQLite quick_check: ${check}); nothing was written. Export what still reads with \`profiles export\`, then move the file away`);
+        }
         db.pragma('journal_mode = WAL');
         db.exec(SCHEMA);
         db.pragma(`user_version = ${SCHEMA_VERSION}`);
@@ -145,6 +153,27 @@ export class ProfileStore {
     } catch (error) {
       throw new StoreError(describeSqliteError(error, this.path));
     }
+  }
+}
+
+/**
+ * A store opened read-only. A WAL-mode database needs its -shm index, which SQLite creates beside the file; in a
+ * read-only directory it cannot (SQLITE_READONLY_DIRECTORY / SQLITE_CANTOPEN, sqlite.org/wal.html "Read-Only
+ * Databases"). Then no writer is active (one would have made the -shm), so the file alone is the whole store:
+ * it is read as an in-memory image, its header's WAL marks (bytes 18-19, sqlite.org/fileformat.html) set back to
+ * the rollback journal's.
+ */
+function openForReading(path: string): Database.Database {
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 });
+    db.pragma('user_version', { simple: true }); // the first read is where WAL's -shm is needed
+    return db;
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? '';
+    if (code !== 'SQLITE_READONLY_DIRECTORY' && code !== 'SQLITE_CANTOPEN' && !code.startsWith('SQLITE_IOERR')) throw error;
+    const image = readFileSync(path);
+    if (image.length >= 20 && image[18] === 2 && image[19] === 2) image[18] = image[19] = 1;
+    return new Database(image, { readonly: true });
   }
 }
 

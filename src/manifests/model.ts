@@ -7,6 +7,7 @@ import { containerSpec, defaultImage, SERVER_PORT, type Platform, type ServerKin
 import { GiB } from '../units/quantity.js';
 import { LABELS, MANAGED_BY, modelLabelValue } from './labels.js';
 import { INFERENCE_POOL, LEADER_WORKER_SET, type KubeObject } from './objects.js';
+import { MODEL_SERVER_CONTAINER_SECURITY, MODEL_SERVER_POD_SECURITY, modelServerNetworkPolicy } from './security.js';
 
 /** Everything `deploy` decided, from which the objects follow without further choices. */
 export interface ModelDeployment {
@@ -126,6 +127,9 @@ function podTemplate(d: ModelDeployment, target: DeployTarget, role?: 'leader' |
       // GKE taints accelerator nodes so only pods that ask for devices land there.
       tolerations: [{ key: inv.resourceName, operator: 'Exists', effect: 'NoSchedule' }],
       terminationGracePeriodSeconds: 60,
+      // A model server never calls the Kubernetes API: no token in the pod for a compromised server to use.
+      automountServiceAccountToken: false,
+      securityContext: MODEL_SERVER_POD_SECURITY,
       containers: [{
         name: 'server',
         image,
@@ -141,6 +145,7 @@ function podTemplate(d: ModelDeployment, target: DeployTarget, role?: 'leader' |
           livenessProbe: probe(container.healthPath, { periodSeconds: 10, failureThreshold: 6 }),
         } : {}),
         volumeMounts: [{ name: 'dshm', mountPath: '/dev/shm' }],
+        securityContext: MODEL_SERVER_CONTAINER_SECURITY,
       }],
       // Tensor-parallel workers exchange activations through shared memory; the container default (64 MiB) is far too small.
       volumes: [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '16Gi' } }],
@@ -148,7 +153,7 @@ function podTemplate(d: ModelDeployment, target: DeployTarget, role?: 'leader' |
   });
 }
 
-/** The objects one `deploy` applies, in apply order: workloads, Service, InferencePool. */
+/** The objects one `deploy` applies, in apply order: workloads, Service, and with a pool its NetworkPolicy and the InferencePool. */
 export function buildModelObjects(d: ModelDeployment): Result<KubeObject[]> {
   const objects: KubeObject[] = [];
   const metadata = (name: string, extra: Record<string, string> = {}) => ({
@@ -204,6 +209,10 @@ export function buildModelObjects(d: ModelDeployment): Result<KubeObject[]> {
     },
   });
   if (d.pool) {
+    // Behind a pool, requests come through the gateway; without one, clients use the Service directly and a
+    // policy would have to name them (the user's to write).
+    const policy = modelServerNetworkPolicy({ deployment: d.name, namespace: d.namespace });
+    objects.push({ ...policy, metadata: metadata(policy.metadata.name, { [LABELS.component]: 'network-policy' }) });
     objects.push({
       apiVersion: `${INFERENCE_POOL.group}/${INFERENCE_POOL.version}`,
       kind: INFERENCE_POOL.kind,

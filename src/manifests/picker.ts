@@ -1,6 +1,7 @@
 import { LABELS, MANAGED_BY } from './labels.js';
 import { pickerServiceName, PICKER_PORT } from './model.js';
 import type { KubeObject } from './objects.js';
+import { pickerDisruptionBudget, pickerNetworkPolicy } from './security.js';
 
 /** The image built from this repository's Dockerfile: every kinfer binary, `node` as the entrypoint. */
 export const KINFER_IMAGE = 'ghcr.io/kinfer-dev/kinfer:0.1.0';
@@ -20,13 +21,17 @@ export interface PickerDeployment {
 /**
  * The objects `kubectl inference route install` applies for one pool: a ServiceAccount allowed to read the
  * pool and watch its pods (nothing else), the config in a ConfigMap (hot-reloaded by the picker when it
- * changes), a Deployment of kinfer-picker in ext_proc mode, and the Service the pool's endpointPickerRef names.
+ * changes), a Deployment of two kinfer-picker replicas in ext_proc mode (TLS with a self-signed certificate made
+ * at start, as the Inference Extension's EPP serves by default), a PodDisruptionBudget and a NetworkPolicy
+ * (ext_proc from the gateway only), and the Service the pool's endpointPickerRef names. The gateway must speak
+ * TLS to it without verifying the certificate, as it does for the EPP: see docs/reliability.md.
  */
 export function buildPickerObjects(p: PickerDeployment): KubeObject[] {
   const name = pickerServiceName(p.pool);
   const labels = { [LABELS.name]: name, [LABELS.managedBy]: MANAGED_BY, [LABELS.deployment]: p.pool, [LABELS.component]: 'endpoint-picker' };
   const metadata = { name, namespace: p.namespace, labels };
   const selector = { [LABELS.name]: name, [LABELS.component]: 'endpoint-picker' };
+  const owner = { deployment: p.pool, namespace: p.namespace };
   return [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata },
     {
@@ -51,12 +56,15 @@ export function buildPickerObjects(p: PickerDeployment): KubeObject[] {
       kind: 'Deployment',
       metadata,
       spec: {
-        replicas: 1,
+        // Two, so a restart or a node drain (with the PodDisruptionBudget below) never leaves the pool without a picker.
+        replicas: 2,
         selector: { matchLabels: selector },
         template: {
           metadata: { labels },
           spec: {
             serviceAccountName: name,
+            // The picker watches the pool's pods: it needs its token (and nothing else does).
+            automountServiceAccountToken: true,
             securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
             containers: [{
               name: 'picker',
@@ -65,8 +73,10 @@ export function buildPickerObjects(p: PickerDeployment): KubeObject[] {
               args: ['--mode', 'ext-proc', '--port', String(PICKER_PORT), '--health-port', String(PICKER_HEALTH_PORT),
                 '--pool', p.pool, '--namespace', p.namespace, '--config', `/etc/kinfer/${PICKER_CONFIG_KEY}`],
               ports: [{ name: 'grpc', containerPort: PICKER_PORT }, { name: 'health', containerPort: PICKER_HEALTH_PORT }],
-              readinessProbe: { grpc: { port: PICKER_PORT }, periodSeconds: 5 },
-              livenessProbe: { httpGet: { path: '/health', port: 'health' }, periodSeconds: 10 },
+              // ext_proc is TLS (the kubelet's gRPC probe speaks plaintext): readiness is /health, 503 while no
+              // endpoint has fresh metrics; liveness is /healthz, which only says the process answers.
+              readinessProbe: { httpGet: { path: '/health', port: 'health' }, periodSeconds: 5 },
+              livenessProbe: { httpGet: { path: '/healthz', port: 'health' }, periodSeconds: 10 },
               resources: { requests: { cpu: '500m', memory: '256Mi' }, limits: { memory: '1Gi' } },
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
               volumeMounts: [{ name: 'config', mountPath: '/etc/kinfer', readOnly: true }],
@@ -76,6 +86,8 @@ export function buildPickerObjects(p: PickerDeployment): KubeObject[] {
         },
       },
     },
+    pickerDisruptionBudget(owner, name),
+    pickerNetworkPolicy(owner, name, { extProc: PICKER_PORT, health: PICKER_HEALTH_PORT }),
     {
       apiVersion: 'v1',
       kind: 'Service',

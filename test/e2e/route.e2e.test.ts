@@ -45,7 +45,10 @@ describe('InferencePool and kubectl inference route', { timeout: 300_000 }, () =
   test('deploy creates the InferencePool and its picker, pointed at each other', async () => {
     const deployed = await inference('deploy', 'meta-llama/Llama-3.1-8B-Instruct', '--accelerator', 'nvidia-l4', '--tp', '1', '--max-model-len', '2048');
     assert.equal(deployed.code, 0, deployed.stderr);
-    for (const line of ['inferencepool.inference.networking.k8s.io/llama-3-1-8b-instruct serverside-applied', 'deployment.apps/llama-3-1-8b-instruct-picker serverside-applied', 'configmap/llama-3-1-8b-instruct-picker serverside-applied', 'role.rbac.authorization.k8s.io/llama-3-1-8b-instruct-picker serverside-applied']) {
+    for (const line of ['inferencepool.inference.networking.k8s.io/llama-3-1-8b-instruct serverside-applied', 'deployment.apps/llama-3-1-8b-instruct-picker serverside-applied', 'configmap/llama-3-1-8b-instruct-picker serverside-applied', 'role.rbac.authorization.k8s.io/llama-3-1-8b-instruct-picker serverside-applied',
+      // Strict server-side validation of the hardening objects (a real kube-apiserver, no CNI enforcing them here).
+      'poddisruptionbudget.policy/llama-3-1-8b-instruct-picker serverside-applied', 'networkpolicy.networking.k8s.io/llama-3-1-8b-instruct-picker serverside-applied',
+      'networkpolicy.networking.k8s.io/llama-3-1-8b-instruct-model-servers serverside-applied']) {
       assert.ok(deployed.stdout.includes(line), `missing "${line}" in:\n${deployed.stdout}`);
     }
     const pool = await cluster.kubeConfig.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'inference.networking.k8s.io', version: 'v1', namespace: NS, plural: 'inferencepools', name: POOL }) as { spec: { endpointPickerRef: { name: string; port: { number: number }; group?: string; kind?: string; failureMode?: string }; selector: { matchLabels: Record<string, string> }; targetPorts: { number: number }[] } };
@@ -121,7 +124,7 @@ describe('InferencePool and kubectl inference route', { timeout: 300_000 }, () =
     assert.match(deleted.stdout, /^inferencepool\.inference\.networking\.k8s\.io\/llama-3-1-8b-instruct deleted$/m);
     assert.match(deleted.stdout, /^serviceaccount\/llama-3-1-8b-instruct-picker deleted$/m);
     // Pods go too, once their (absent) kubelet confirms; the objects deploy made are gone at once.
-    const left = await run(KUBECTL, ['get', 'deployments,services,configmaps,roles,rolebindings,serviceaccounts,inferencepools', '-n', NS, '-l', 'app.kubernetes.io/managed-by=kubectl-inference', '-o', 'name']);
+    const left = await run(KUBECTL, ['get', 'deployments,services,configmaps,roles,rolebindings,serviceaccounts,inferencepools,networkpolicies,poddisruptionbudgets', '-n', NS, '-l', 'app.kubernetes.io/managed-by=kubectl-inference', '-o', 'name']);
     assert.equal(left.stdout.trim(), '');
   });
 

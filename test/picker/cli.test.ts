@@ -53,7 +53,7 @@ describe('kinfer-picker CLI', () => {
     assert.equal(r.status, 0);
     assert.match(r.stdout, /^kinfer-picker: /);
     assert.match(r.stdout, /Usage:\n {2}kinfer-picker \[--mode ext-proc\|proxy\]/);
-    for (const flag of ['--mode', '--port', '--health-port', '--config', '--pool', '--namespace', '--kubeconfig', '--endpoint', '--refresh-interval', '--scrape-timeout', '--log-level']) {
+    for (const flag of ['--mode', '--port', '--health-port', '--config', '--pool', '--namespace', '--kubeconfig', '--endpoint', '--refresh-interval', '--scrape-timeout', '--log-level', '--max-body-bytes', '--secure-serving', '--cert-path', '--upstream-timeout']) {
       assert.ok(r.stdout.includes(flag), `help names ${flag}`);
     }
     assert.match(r.stdout, /x-gateway-destination-endpoint/);
@@ -80,6 +80,11 @@ describe('kinfer-picker CLI', () => {
     { args: ['--endpoint', 'http://127.0.0.1:8000', '--refresh-interval', 'often'], error: /^kinfer-picker: --refresh-interval often: use a duration such as 100ms or 1s$/ },
     { args: ['--endpoint', 'http://127.0.0.1:8000', '--scrape-timeout', '0s'], error: /^kinfer-picker: --scrape-timeout 0s: must be above zero$/ },
     { args: ['--endpoint', 'http://127.0.0.1:8000', '--log-level', 'loud'], error: /^kinfer-picker: --log-level loud: use debug, info, warn or error$/ },
+    { args: ['--endpoint', 'http://127.0.0.1:8000', '--max-body-bytes', '8MB'], error: /^kinfer-picker: --max-body-bytes 8MB: use a whole number above zero$/ },
+    { args: ['--endpoint', 'http://127.0.0.1:8000', '--secure-serving', 'yes'], error: /^kinfer-picker: --secure-serving yes: use true or false$/ },
+    { args: ['--endpoint', 'http://127.0.0.1:8000', '--secure-serving', 'false', '--cert-path', '/etc'], error: /^kinfer-picker: --cert-path needs --secure-serving true$/ },
+    { args: ['--endpoint', 'http://127.0.0.1:8000', '--cert-path', '/nonexistent'], error: /^kinfer-picker: --cert-path \/nonexistent: ENOENT \(it must hold tls\.crt and tls\.key\)$/ },
+    { args: ['--endpoint', 'http://127.0.0.1:8000', '--upstream-timeout', 'never'], error: /^kinfer-picker: --upstream-timeout never: use a duration such as 100ms or 1s$/ },
     { args: ['--bogus'], error: /^kinfer-picker: Unknown option '--bogus'/ },
     { args: ['stray'], error: /^kinfer-picker: .*positional/ },
   ];

@@ -5,121 +5,18 @@ import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
-import { LB_METADATA_NAMESPACE, loadExtProcService } from '../../picker/extproc.js';
+import { loadExtProcService } from '../../picker/extproc.js';
 import { DESTINATION_HEADER } from '../../picker/proxy.js';
 import type { EndpointMetrics } from '../../src/routing/types.js';
+import { assertImmediate, connect, Exchange, lbAddress, requestBody, requestHeaders, setHeader, type ExtProcClient, type ProcessingResponse } from './extproc-client.js';
 import { percentile, waitFor } from './helpers.js';
 import { pickerStack, startExtProc, type Stack } from './stack.js';
-
-// What the ext_proc service answers, as @grpc/proto-loader decodes it (camelCase fields, enums as names, oneof
-// names in a virtual field).
-interface HeaderMutation { setHeaders?: { header: { key: string; rawValue?: Buffer; value?: string } }[] }
-interface CommonResponse { response?: { headerMutation?: HeaderMutation; clearRouteCache?: boolean; status?: string } }
-interface StructValue { fields?: Record<string, { structValue?: StructValue; stringValue?: string }> }
-interface ProcessingResponse {
-  response?: string;
-  requestHeaders?: CommonResponse;
-  requestBody?: CommonResponse;
-  responseHeaders?: CommonResponse;
-  responseBody?: CommonResponse;
-  immediateResponse?: { status?: { code?: string | number }; body?: Buffer; details?: string; headers?: HeaderMutation };
-  dynamicMetadata?: StructValue;
-}
-
-type Duplex = grpc.ClientDuplexStream<object, ProcessingResponse>;
-type ExtProcClient = grpc.Client & { Process(options?: grpc.CallOptions): Duplex };
-
-/** One ext_proc stream, as Envoy opens one per HTTP request: send a message, await the answer. */
-class Exchange {
-  private readonly received: ProcessingResponse[] = [];
-  private waiting: ((m: ProcessingResponse | Error) => void) | undefined;
-  private failure: Error | undefined;
-  readonly ended: Promise<void>;
-
-  constructor(readonly call: Duplex) {
-    call.on('data', (m: ProcessingResponse) => {
-      if (this.waiting) {
-        const w = this.waiting;
-        this.waiting = undefined;
-        w(m);
-      } else this.received.push(m);
-    });
-    this.ended = new Promise((resolve) => {
-      call.on('end', resolve);
-      call.on('error', (error: Error) => {
-        this.failure = error;
-        this.waiting?.(error);
-        resolve();
-      });
-    });
-  }
-
-  next(timeoutMs = 2000): Promise<ProcessingResponse> {
-    const queued = this.received.shift();
-    if (queued) return Promise.resolve(queued);
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting = undefined;
-        reject(new Error(`no ext_proc answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiting = (m) => {
-        clearTimeout(timer);
-        if (m instanceof Error) reject(m);
-        else resolve(m);
-      };
-    });
-  }
-
-  async send(message: object): Promise<ProcessingResponse> {
-    this.call.write(message);
-    return this.next();
-  }
-
-  /** The end of the HTTP request: Envoy half-closes; the server ends its side. */
-  async close(): Promise<void> {
-    this.call.end();
-    await Promise.race([this.ended, new Promise((resolve) => setTimeout(resolve, 2000))]);
-  }
-}
 
 const MODEL = 'llama';
 const ENDPOINTS = ['10.9.0.1:8000', '10.9.0.2:8000', '10.9.0.3:8000'];
 
-/** The request headers Envoy sends (HTTP/2 pseudo-headers too), values in raw_value as current Envoy does. */
-function requestHeaders(path: string, endOfStream = false, method = 'POST'): object {
-  const headers = { ':method': method, ':path': path, ':authority': 'gateway.example', ':scheme': 'http', 'content-type': 'application/json', 'x-request-id': 'abc-123' };
-  return { requestHeaders: { headers: { headers: Object.entries(headers).map(([key, v]) => ({ key, rawValue: Buffer.from(v) })) }, endOfStream } };
-}
-
-const requestBody = (body: string | object, endOfStream = true): object => ({
-  requestBody: { body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), endOfStream },
-});
-
-function setHeader(mutation: HeaderMutation | undefined, key: string): string | undefined {
-  const found = mutation?.setHeaders?.find((h) => h.header.key === key)?.header;
-  return found?.rawValue !== undefined ? found.rawValue.toString('utf8') : found?.value;
-}
-
-const lbAddress = (m: ProcessingResponse): string | undefined => m.dynamicMetadata?.fields?.[LB_METADATA_NAMESPACE]?.structValue?.fields?.[DESTINATION_HEADER]?.stringValue;
-
-const HTTP_STATUS_NAMES: Record<number, string> = { 400: 'BadRequest', 503: 'ServiceUnavailable' };
-function assertImmediate(m: ProcessingResponse, status: 400 | 503, message: RegExp): void {
-  assert.equal(m.response, 'immediateResponse', JSON.stringify(m));
-  const code = m.immediateResponse?.status?.code;
-  assert.ok(code === status || code === HTTP_STATUS_NAMES[status], `status ${String(code)} is ${status}`);
-  const body = JSON.parse(m.immediateResponse?.body?.toString('utf8') ?? '{}') as { error?: { message?: string; code?: number } };
-  assert.match(body.error?.message ?? '', message);
-  assert.equal(body.error?.code, status);
-}
-
 function idle(): EndpointMetrics {
   return { scrapedAtMs: Date.now(), waiting: 0, running: 0, kvCacheUsage: 0.05, blockSize: 16, numGpuBlocks: 4096 };
-}
-
-function connect(target: string): ExtProcClient {
-  const Client = grpc.makeGenericClientConstructor(loadExtProcService(), 'ExternalProcessor');
-  return new Client(target, grpc.credentials.createInsecure()) as unknown as ExtProcClient;
 }
 
 /**
@@ -276,6 +173,23 @@ describe('kinfer-picker ext_proc: the message sequence of a gateway (request bod
     });
   }
 
+  it('end_of_stream bodies sent again on one stream: routed once, in flight once, free at the end', { timeout: 10_000 }, async () => {
+    const decisions = stack!.table.all().reduce((n, s) => n + s.decisions, 0);
+    const exchange = new Exchange(client!.Process());
+    await exchange.send(requestHeaders('/v1/completions'));
+    const picked = await exchange.send(requestBody({ model: MODEL, prompt: 'once' }));
+    assert.ok(ENDPOINTS.includes(lbAddress(picked) ?? ''));
+    for (let i = 0; i < 5; i++) {
+      const again = await exchange.send(requestBody({ model: MODEL, prompt: `again ${i}` }));
+      assert.equal(again.response, 'requestBody');
+      assert.equal(setHeader(again.requestBody?.response?.headerMutation, DESTINATION_HEADER), undefined, 'no second pick');
+    }
+    assert.equal(inFlight(), 1);
+    assert.equal(stack!.table.all().reduce((n, s) => n + s.decisions, 0), decisions + 1);
+    await exchange.close();
+    await waitFor(() => inFlight() === 0, 'the stream end to finish the request', 2000);
+  });
+
   it('a request without a body (GET, headers end the stream) → immediate response 400', { timeout: 10_000 }, async () => {
     const exchange = new Exchange(client!.Process());
     const answer = await exchange.send(requestHeaders('/v1/models', true, 'GET'));
@@ -382,4 +296,86 @@ describe('kinfer-picker ext_proc: no endpoints', () => {
     await exchange.close();
   });
 
+});
+
+describe('kinfer-picker ext_proc: a body over --max-body-bytes', () => {
+  let stack: Stack | undefined;
+  let server: Awaited<ReturnType<typeof startExtProc>> | undefined;
+  let client: ExtProcClient | undefined;
+  const LIMIT = 1024;
+
+  before(async () => {
+    stack = pickerStack(ENDPOINTS, { scrape: false, picker: { metricsStalenessMs: 3_600_000 } });
+    for (const s of stack.table.all()) s.metrics = idle();
+    server = await startExtProc(stack, { maxBodyBytes: LIMIT });
+    client = connect(server.target);
+  });
+  after(async () => {
+    client?.close();
+    server?.close();
+    await stack?.close();
+  });
+
+  const cases = [
+    { name: 'exactly the limit, one piece → routed', pieces: [LIMIT], refused: false },
+    { name: 'one byte over, one piece → 413', pieces: [LIMIT + 1], refused: true },
+    { name: 'over the limit in pieces without end_of_stream → 413 at the piece that passes it', pieces: [600, 600, 600], refused: true },
+  ];
+  for (const c of cases) {
+    it(c.name, { timeout: 10_000 }, async () => {
+      const exchange = new Exchange(client!.Process());
+      await exchange.send(requestHeaders('/v1/completions'));
+      const total = c.pieces.reduce((a, b) => a + b, 0);
+      const head = `{"model":"${MODEL}","prompt":"`;
+      const text = head + 'x'.repeat(total - head.length - 2) + '"}';
+      let offset = 0;
+      let answer: ProcessingResponse | undefined;
+      for (const [i, size] of c.pieces.entries()) {
+        answer = await exchange.send(requestBody(text.slice(offset, offset + size), i === c.pieces.length - 1));
+        offset += size;
+        if (answer.response === 'immediateResponse') break;
+      }
+      if (c.refused) {
+        assertImmediate(answer!, 413, new RegExp(`over ${LIMIT} bytes`));
+        assert.equal(offset, Math.ceil((LIMIT + 1) / c.pieces[0]!) * c.pieces[0]!, 'refused at the piece that passed the limit');
+      } else assert.ok(ENDPOINTS.includes(lbAddress(answer!) ?? ''), JSON.stringify(answer));
+      await exchange.close();
+      await waitFor(() => stack!.table.all().every((s) => s.inFlight === 0), 'nothing in flight', 2000);
+    });
+  }
+});
+
+describe('kinfer-picker ext_proc: one buffered body between gRPC\'s default 4 MiB and the 8 MiB default limit', () => {
+  let stack: Stack | undefined;
+  let server: Awaited<ReturnType<typeof startExtProc>> | undefined;
+  let client: ExtProcClient | undefined;
+
+  before(async () => {
+    stack = pickerStack(ENDPOINTS, { scrape: false, picker: { metricsStalenessMs: 3_600_000 } });
+    for (const s of stack.table.all()) s.metrics = idle();
+    server = await startExtProc(stack);
+    client = connect(server.target);
+  });
+  after(async () => {
+    client?.close();
+    server?.close();
+    await stack?.close();
+  });
+
+  const MiB = 1024 * 1024;
+  const cases = [
+    { name: '6 MiB in one message (Envoy BUFFERED mode sends the body whole) → routed', bytes: 6 * MiB, routed: true },
+    { name: '8 MiB + 1 in one message → 413 from the picker, not RESOURCE_EXHAUSTED from gRPC', bytes: 8 * MiB + 1, routed: false },
+  ];
+  for (const c of cases) {
+    it(c.name, { timeout: 20_000 }, async () => {
+      const exchange = new Exchange(client!.Process());
+      await exchange.send(requestHeaders('/v1/completions'));
+      const head = `{"model":"${MODEL}","prompt":"`;
+      const answer = await exchange.send(requestBody(head + 'x'.repeat(c.bytes - head.length - 2) + '"}'));
+      if (c.routed) assert.ok(ENDPOINTS.includes(lbAddress(answer) ?? ''), answer.response);
+      else assertImmediate(answer, 413, /over 8388608 bytes/);
+      await exchange.close();
+    });
+  }
 });

@@ -119,7 +119,7 @@ describe('kinfer-picker proxy: routing and OpenAI errors', () => {
   it('GET /health answers 200 on the proxy port', TIMEOUT, async () => {
     const response = await fetch(`${proxy!.url}/health`, { signal: AbortSignal.timeout(5000) });
     assert.equal(response.status, 200);
-    assert.deepEqual(await response.json(), { status: 'ok', endpoints: 3 });
+    assert.deepEqual(await response.json(), { ready: true, status: 'ok', endpoints: 3 });
   });
 
   it('a client that aborts a stream frees the upstream: the sim stops the request', TIMEOUT, async () => {

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { EndpointTable } from '../../picker/endpoints.js';
-import { createExtProcServer } from '../../picker/extproc.js';
+import { createExtProcServer, DEFAULT_MAX_BODY_BYTES } from '../../picker/extproc.js';
 import { PickerMetrics } from '../../picker/metrics.js';
 import { createProxy } from '../../picker/proxy.js';
 import { Router } from '../../picker/router.js';
@@ -36,14 +36,17 @@ export function pickerStack(addresses: readonly string[], options: StackOptions 
   const table = new EndpointTable();
   table.replace(addresses);
   const router = new Router(new EndpointPicker(parsed.value, options.picker ?? {}), table, metrics);
-  const scraper = new Scraper(table, { intervalMs: options.intervalMs ?? 50, timeoutMs: options.timeoutMs ?? 500, concurrency: 8 }, metrics);
+  const scraper = new Scraper(table, { intervalMs: options.intervalMs ?? 50, timeoutMs: options.timeoutMs ?? 500 }, metrics);
   if (options.scrape ?? true) scraper.start();
   return { metrics, table, router, scraper, blockSize: () => router.current.prefixBlockSize, close: async () => scraper.stop() };
 }
 
 /** The proxy on an ephemeral loopback port. */
-export async function startProxy(stack: Stack): Promise<{ server: Server; url: string; close(): Promise<void> }> {
-  const server = createProxy(stack.router, { blockSize: stack.blockSize, health: () => ({ status: 'ok', endpoints: stack.table.size }) });
+export async function startProxy(stack: Stack, options: { maxBodyBytes?: number; upstreamIdleTimeoutMs?: number } = {}): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const server = createProxy(stack.router, {
+    blockSize: stack.blockSize, maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 30_000,
+    health: () => ({ ready: stack.table.all().some((s) => stack.scraper.isFresh(s)), status: 'ok', endpoints: stack.table.size }),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
@@ -60,8 +63,8 @@ export async function startProxy(stack: Stack): Promise<{ server: Server; url: s
 }
 
 /** The ext_proc gRPC server (with grpc.health.v1) on an ephemeral loopback port. */
-export async function startExtProc(stack: Stack): Promise<{ server: grpc.Server; target: string; close(): void }> {
-  const { server } = createExtProcServer(stack.router, stack.blockSize);
+export async function startExtProc(stack: Stack, options: { maxBodyBytes?: number } = {}): Promise<{ server: grpc.Server; target: string; close(): void }> {
+  const { server } = createExtProcServer(stack.router, { blockSize: stack.blockSize, maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
   });

@@ -52,7 +52,17 @@ export interface BootstrapPorts {
  * Gateway API Inference Extension's data path, without Kubernetes. An access log line per request on stdout
  * shows the header and the upstream Envoy actually used.
  */
-export function bootstrapYaml(ports: BootstrapPorts): string {
+export function bootstrapYaml(ports: BootstrapPorts, options: { extProcTls?: boolean } = {}): string {
+  // The picker serves ext_proc over TLS by default with a self-signed certificate: Envoy encrypts without
+  // verifying it (no validation_context), as the Inference Extension's docs have gateways do for the EPP; gRPC
+  // needs ALPN h2.
+  const tls = options.extProcTls ? `
+    transport_socket:
+      name: envoy.transport_sockets.tls
+      typed_config:
+        "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+        common_tls_context:
+          alpn_protocols: [h2]` : '';
   return `admin:
   address:
     socket_address: { address: 127.0.0.1, port_value: ${ports.admin} }
@@ -113,7 +123,7 @@ static_resources:
       http_header_name: ${DESTINATION_HEADER}
   - name: kinfer_picker
     type: STATIC
-    connect_timeout: 2s
+    connect_timeout: 2s${tls}
     typed_extension_protocol_options:
       envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
         "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions

@@ -81,7 +81,7 @@ describe('buildModelObjects: rules', () => {
   it('every object carries the managed-by and model labels; the pool and Service select only serving pods', () => {
     const built = buildModelObjects(deployment('meta-llama/Llama-3.1-8B-Instruct', { accelerators: ['nvidia-l4'] }));
     assert.ok(built.ok);
-    assert.deepEqual(built.value.map((o) => o.kind), ['Deployment', 'Service', 'InferencePool']);
+    assert.deepEqual(built.value.map((o) => o.kind), ['Deployment', 'Service', 'NetworkPolicy', 'InferencePool']);
     for (const o of built.value) {
       assert.equal(o.metadata.labels?.['app.kubernetes.io/managed-by'], 'kubectl-inference');
       assert.equal(o.metadata.labels?.['kinfer.dev/model'], 'meta-llama--Llama-3.1-8B-Instruct');
