@@ -3,8 +3,14 @@
 // at each size; the placement core alone; and a step-by-step breakdown of one 5,000-node request. It prints
 // figures and writes bench/results/extender.json; it never passes or fails on time.
 //
+// Beside latency, each timed loop reports the server's V8 heap allocation per pair and its share of wall
+// time spent in GC pauses (bench/lib/gc-probe.ts), so what is left after the decision is explained.
+//
 // Run: npx tsc -p tsconfig.json && node dist/bench/extender.bench.js
-// Env: BENCH_SIZES=100,1000 and BENCH_MODES=cache to run less; BENCH_CPU_PROF=<dir> to profile the server.
+// Env: BENCH_SIZES=100,1000 and BENCH_MODES=cache to run less; BENCH_CPU_PROF=<dir> to profile the server;
+// BENCH_BASELINE=<dist dir of another build> (e.g. a checkout of main, built) to run that build's server
+// first at each size, same machine, same run: the before/after rows; BENCH_NODE_FLAGS="--max-semi-space-size=8"
+// to try V8 flags on the servers.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { makeNode, nodeSpecs, requestPods } from './lib/cluster.js';
 import { filterBody, prioritizeBody, type Breakdown, type CoreTiming, type Mode } from './lib/core.js';
 import { Client } from './lib/http.js';
-import type { FromServer, ToServer } from './lib/protocol.js';
+import type { FromServer, GcFigures, ToServer } from './lib/protocol.js';
 import { ms, round1, round3, summarize, type Memory, type Summary } from './lib/stats.js';
 
 const PODS_PER_NODE = 20;
@@ -44,6 +50,8 @@ interface KindFigures {
 }
 
 interface HttpRun {
+  /** 'this build', or 'baseline' (BENCH_BASELINE). */
+  readonly build: Build;
   readonly size: number;
   readonly mode: Mode;
   readonly pair: Summary;
@@ -54,8 +62,13 @@ interface HttpRun {
   /** ExtenderService.filter + prioritize within those same requests. */
   readonly servicePair: Summary;
   readonly kinds: readonly KindFigures[];
+  /** Server GC during the timed pairs. */
+  readonly gc: GcFigures;
   readonly memoryAfter: Memory;
 }
+
+type Build = 'this build' | 'baseline';
+const BASELINE_DIST = process.env.BENCH_BASELINE;
 
 interface SizeResult {
   readonly size: number;
@@ -87,11 +100,13 @@ class Server {
     });
   }
 
-  static start(size: number): Server {
-    const script = fileURLToPath(new URL('./lib/extender-server.js', import.meta.url));
+  static start(size: number, build: Build): Server {
+    const script = build === 'baseline' ? `${BASELINE_DIST}/bench/lib/extender-server.js` : fileURLToPath(new URL('./lib/extender-server.js', import.meta.url));
+    const probe = ['--import', new URL('./lib/gc-probe.js', import.meta.url).href];
+    const nodeFlags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
     // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of each server process there (open in Chrome DevTools).
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-    return new Server(fork(script, [String(size), String(PODS_PER_NODE)], { execArgv: ['--expose-gc', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    return new Server(fork(script, [String(size), String(PODS_PER_NODE)], { execArgv: ['--expose-gc', ...probe, ...nodeFlags, ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   }
 
   send(message: ToServer): void {
@@ -130,7 +145,7 @@ class Server {
 }
 
 /** One mode's load: warmup (which also records each pod's filter answer), then timed filter → prioritize pairs. */
-async function load(client: Client, server: Server, size: number, mode: Mode, budget: Budget): Promise<Omit<HttpRun, 'memoryAfter'>> {
+async function load(client: Client, server: Server, build: Build, size: number, mode: Mode, budget: Budget): Promise<Omit<HttpRun, 'memoryAfter'>> {
   const specs = nodeSpecs(size);
   const names = specs.map((s) => s.name);
   const itemsJson = mode === 'no-cache' ? JSON.stringify(specs.map(makeNode)) : undefined;
@@ -163,6 +178,7 @@ async function load(client: Client, server: Server, size: number, mode: Mode, bu
   const filter: number[] = [];
   const prioritize: number[] = [];
   const perKind = kinds.map(() => [] as number[]);
+  server.send({ type: 'gc-start' });
   const deadline = performance.now() + budget.maxMs;
   for (let i = 0; i < budget.pairs && performance.now() < deadline; i += 1) {
     const k = i % kinds.length;
@@ -178,31 +194,48 @@ async function load(client: Client, server: Server, size: number, mode: Mode, bu
     pair.push(t2 - t0);
     perKind[k]!.push(t2 - t0);
   }
+  server.send({ type: 'gc-stop' });
+  const gc = (await server.next('gc', 30_000)).figures;
   server.send({ type: 'server-times' });
   const times = await server.next('server-times', 30_000);
   const serverPair = times.filter.map((f, i) => f + (times.prioritize[i] ?? Number.NaN));
   const servicePair = times.serviceFilter.map((f, i) => f + (times.servicePrioritize[i] ?? Number.NaN));
   return {
-    size, mode, pair: summarize(pair), filter: summarize(filter), prioritize: summarize(prioritize), serverPair: summarize(serverPair), servicePair: summarize(servicePair),
+    build, size, mode, gc, pair: summarize(pair), filter: summarize(filter), prioritize: summarize(prioritize), serverPair: summarize(serverPair), servicePair: summarize(servicePair),
     kinds: kinds.map((k, i) => ({ kind: k.kind, passed: k.passed, filterBodyBytes: k.filter.length, filterAnswerBytes: k.answerBytes, pair: summarize(perKind[i]!) })),
   };
 }
 
+/** The HTTP loads of every mode against one server build. */
+async function loadAll(server: Server, build: Build, plan: (typeof PLAN)[number], port: number): Promise<HttpRun[]> {
+  const client = new Client(port);
+  const http: HttpRun[] = [];
+  try {
+    for (const mode of MODES) {
+      const run = await load(client, server, build, plan.size, mode, plan.budget[mode]);
+      server.send({ type: 'memory' });
+      http.push({ ...run, memoryAfter: (await server.next('memory', 30_000)).memory });
+    }
+  } finally {
+    client.close();
+  }
+  return http;
+}
+
 async function runSize(plan: (typeof PLAN)[number]): Promise<SizeResult> {
-  const server = Server.start(plan.size);
+  const http: HttpRun[] = [];
+  if (BASELINE_DIST !== undefined) {
+    const baseline = Server.start(plan.size, 'baseline');
+    try {
+      http.push(...await loadAll(baseline, 'baseline', plan, (await baseline.next('ready', 120_000)).port));
+    } finally {
+      await baseline.stop();
+    }
+  }
+  const server = Server.start(plan.size, 'this build');
   try {
     const ready = await server.next('ready', 120_000);
-    const client = new Client(ready.port);
-    const http: HttpRun[] = [];
-    try {
-      for (const mode of MODES) {
-        const run = await load(client, server, plan.size, mode, plan.budget[mode]);
-        server.send({ type: 'memory' });
-        http.push({ ...run, memoryAfter: (await server.next('memory', 30_000)).memory });
-      }
-    } finally {
-      client.close();
-    }
+    http.push(...await loadAll(server, 'this build', plan, ready.port));
     server.send({ type: 'core', modes: MODES, pairs: plan.corePairs, maxMs: 8_000, breakdownRuns: plan.size === BREAKDOWN_SIZE ? 7 : 0 });
     const core = await server.next('core', 180_000);
     return { size: plan.size, nodes: ready.nodes, podsFed: ready.podsFed, slimPods: ready.slimPods, fillMs: ready.fillMs, memoryFilled: ready.memory, http, core: core.timings, breakdowns: core.breakdowns };
@@ -222,20 +255,22 @@ function report(results: readonly SizeResult[], wallMs: number): string {
   lines.push(`## kinfer extender: filter + prioritize (${os.cpus().length} CPUs, ${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version})`, '');
   lines.push(`Load average at start ${LOAD_AT_START}, at end ${loadAverage()} (other work on the machine widens p99).`, '');
   lines.push('Client-side wall time of one filter request followed by one prioritize request (with the nodes that passed), sequential, keep-alive, loopback; pods rotate over 6 kinds. Server-side: inside the server process, headers in → last byte out; of which ExtenderService: the decision proper, timed in place. In-process: Placer.filter + Placer.prioritize alone (plus the NodeOverlay each request builds in no-cache mode) on freshly parsed node-name strings, as from the wire; "names pre-hashed": the same call again on the same strings; service: ExtenderService on already-validated args.', '');
-  lines.push('| nodes | pods in cache (fed / kept) | mode | pairs | HTTP p50 ms | HTTP p99 ms | HTTP max ms | server-side p50 / p99 ms | of which ExtenderService p50 / p99 | filter p50 | prioritize p50 | in-process core p50 / p99 ms | core, names pre-hashed p50 | service p50 / p99 ms | server RSS MB after load (GC) | heap MB |');
-  lines.push('|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('Server GC (bench/lib/gc-probe.ts, v8.GCProfiler, during the timed pairs only): V8 heap bytes allocated per pair, GCs per pair, and the share of wall time the server spent in GC pauses.', '');
+  lines.push('| nodes | pods in cache (fed / kept) | mode | build | pairs | HTTP p50 ms | HTTP p99 ms | HTTP max ms | server-side p50 / p99 ms | of which ExtenderService p50 / p99 | filter p50 | prioritize p50 | heap alloc per pair | GCs per pair | GC pause share | in-process core p50 / p99 ms | core, names pre-hashed p50 | service p50 / p99 ms | server RSS MB after load (GC) | heap MB |');
+  lines.push('|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     for (const h of r.http) {
-      const c = r.core.find((t) => t.mode === h.mode);
-      lines.push(`| ${r.size.toLocaleString('en-US')} | ${r.podsFed.toLocaleString('en-US')} / ${r.slimPods.toLocaleString('en-US')} | ${modeLabel(h.mode)} | ${h.pair.n} | ${ms(h.pair.p50)} | ${ms(h.pair.p99)} | ${ms(h.pair.max)} | ${ms(h.serverPair.p50)} / ${ms(h.serverPair.p99)} | ${ms(h.servicePair.p50)} / ${ms(h.servicePair.p99)} | ${ms(h.filter.p50)} | ${ms(h.prioritize.p50)} | ${c ? `${ms(c.core.p50)} / ${ms(c.core.p99)}` : '–'} | ${c ? ms(c.coreReusedNames.p50) : '–'} | ${c ? `${ms(c.service.p50)} / ${ms(c.service.p99)}` : '–'} | ${h.memoryAfter.rssMB} | ${h.memoryAfter.heapUsedMB} |`);
+      const c = h.build === 'this build' ? r.core.find((t) => t.mode === h.mode) : undefined;
+      const gcs = Object.values(h.gc.counts).reduce((a, b) => a + b, 0);
+      lines.push(`| ${r.size.toLocaleString('en-US')} | ${r.podsFed.toLocaleString('en-US')} / ${r.slimPods.toLocaleString('en-US')} | ${modeLabel(h.mode)} | ${h.build} | ${h.pair.n} | ${ms(h.pair.p50)} | ${ms(h.pair.p99)} | ${ms(h.pair.max)} | ${ms(h.serverPair.p50)} / ${ms(h.serverPair.p99)} | ${ms(h.servicePair.p50)} / ${ms(h.servicePair.p99)} | ${ms(h.filter.p50)} | ${ms(h.prioritize.p50)} | ${kb(h.gc.allocatedBytes / Math.max(1, h.pair.n))} | ${(gcs / Math.max(1, h.pair.n)).toFixed(2)} | ${((100 * h.gc.pauseMs) / h.gc.wallMs).toFixed(1)}% | ${c ? `${ms(c.core.p50)} / ${ms(c.core.p99)}` : '–'} | ${c ? ms(c.coreReusedNames.p50) : '–'} | ${c ? `${ms(c.service.p50)} / ${ms(c.service.p99)}` : '–'} | ${h.memoryAfter.rssMB} | ${h.memoryAfter.heapUsedMB} |`);
     }
   }
   lines.push('', '### Server memory (separate process per size, after full GC)', '');
   lines.push('| nodes | fill time ms | RSS filled MB | heap filled MB | peak RSS during fill MB | RSS after cache-mode load MB | peak RSS through cache-mode load MB | RSS after no-cache load MB | peak RSS through no-cache load MB |');
   lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
-    const cache = r.http.find((h) => h.mode === 'cache');
-    const noCache = r.http.find((h) => h.mode === 'no-cache');
+    const cache = r.http.find((h) => h.mode === 'cache' && h.build === 'this build');
+    const noCache = r.http.find((h) => h.mode === 'no-cache' && h.build === 'this build');
     lines.push(`| ${r.size.toLocaleString('en-US')} | ${r.fillMs} | ${r.memoryFilled.rssMB} | ${r.memoryFilled.heapUsedMB} | ${r.memoryFilled.maxRssMB} | ${cache?.memoryAfter.rssMB ?? '–'} | ${cache?.memoryAfter.maxRssMB ?? '–'} | ${noCache?.memoryAfter.rssMB ?? '–'} | ${noCache?.memoryAfter.maxRssMB ?? '–'} |`);
   }
   const big = results.find((r) => r.size === BREAKDOWN_SIZE) ?? results[results.length - 1];
@@ -243,7 +278,7 @@ function report(results: readonly SizeResult[], wallMs: number): string {
     lines.push('', `### Per pod kind at ${big.size.toLocaleString('en-US')} nodes (HTTP pair p50 / p99 ms)`, '');
     lines.push('| pod | mode | nodes passing filter | filter body | filter answer | pair p50 | pair p99 |');
     lines.push('|---|---|---:|---:|---:|---:|---:|');
-    for (const h of big.http) {
+    for (const h of big.http.filter((x) => x.build === 'this build')) {
       for (const k of h.kinds) lines.push(`| ${k.kind} | ${h.mode} | ${k.passed} | ${kb(k.filterBodyBytes)} | ${kb(k.filterAnswerBytes)} | ${ms(k.pair.p50)} | ${ms(k.pair.p99)} |`);
     }
   }
@@ -265,7 +300,7 @@ function dominance(results: readonly SizeResult[]): string {
   if (!big) return 'Run the 5,000-node size for the breakdown.';
   const parts: string[] = [];
   for (const mode of MODES) {
-    const h = big.http.find((x) => x.mode === mode);
+    const h = big.http.find((x) => x.mode === mode && x.build === 'this build');
     const c = big.core.find((x) => x.mode === mode);
     const bs = big.breakdowns.filter((b) => b.mode === mode);
     if (!h || !c || bs.length === 0) continue;
@@ -304,7 +339,7 @@ function toJson(results: readonly SizeResult[], wallMs: number): unknown {
     sizes: results.map((r) => ({
       nodes: r.size, podsFed: r.podsFed, slimPods: r.slimPods, fillMs: r.fillMs, memoryFilled: r.memoryFilled,
       http: r.http.map((h) => ({
-        mode: h.mode, pairMs: s(h.pair), serverPairMs: s(h.serverPair), servicePairMs: s(h.servicePair), filterMs: s(h.filter), prioritizeMs: s(h.prioritize), memoryAfter: h.memoryAfter,
+        build: h.build, mode: h.mode, gc: h.gc, pairMs: s(h.pair), serverPairMs: s(h.serverPair), servicePairMs: s(h.servicePair), filterMs: s(h.filter), prioritizeMs: s(h.prioritize), memoryAfter: h.memoryAfter,
         kinds: h.kinds.map((k) => ({ ...k, pair: s(k.pair) })),
       })),
       inProcess: r.core.map((c) => ({ mode: c.mode, coreMs: s(c.core), coreReusedNamesMs: s(c.coreReusedNames), serviceMs: s(c.service) })),
