@@ -1,4 +1,5 @@
 import type { NodeScore } from '../src/placement/scheduler.js';
+import { RAW_JSON, type SlimNode } from './items.js';
 import type { ExtenderFilterResult, FailedNodesMap, HostPriorityList, WireNode } from './wire.js';
 
 // Node names are DNS subdomains: they need no JSON escaping. Anything else goes through JSON.stringify.
@@ -75,6 +76,15 @@ export class FilterAnswer {
   }
 
   encode(): string {
+    const chunks = this.encodeChunks();
+    return chunks.length === 1 ? chunks[0] as string : chunks.map((c) => (typeof c === 'string' ? c : c.toString('utf8'))).join('');
+  }
+
+  /**
+   * The answer as pieces to write in order: one string, or, when full Nodes go back that were parsed Node by
+   * Node (decode.ts), strings around the Nodes' own bytes (slices of the request body, never decoded again).
+   */
+  encodeChunks(): (string | Buffer)[] {
     // One array of pieces sized up front and joined once: the answer string is the only big allocation.
     const pieces = 2 * (this.failedNodes.length + this.unresolvableNodes.length) + 9;
     const parts = new Array<string>(pieces);
@@ -94,8 +104,10 @@ export class FilterAnswer {
       }
       if (nodes.length > 0) parts[at - 1] = parts[at - 1]!.slice(0, -1);
     };
+    const selected = this.cacheMode ? [] : this.selectedNodes();
+    const raw = selected.length > 0 && (selected[0] as SlimNode)[RAW_JSON] !== undefined;
     parts[at++] = '{"Nodes":';
-    parts[at++] = this.cacheMode ? 'null' : JSON.stringify({ items: this.selectedNodes() });
+    parts[at++] = this.cacheMode ? 'null' : raw ? '' : JSON.stringify({ items: selected });
     parts[at++] = ',"NodeNames":';
     parts[at++] = this.cacheMode ? JSON.stringify(this.passed) : 'null';
     parts[at++] = ',"FailedNodes":{';
@@ -104,7 +116,15 @@ export class FilterAnswer {
     entries(this.unresolvableNodes, this.unresolvableReasons);
     parts[at++] = '},"Error":';
     parts[at++] = JSON.stringify(this.error);
-    return `${parts.join('')}}`;
+    const rest = `${parts.join('')}}`;
+    if (!raw) return [rest];
+    const chunks: (string | Buffer)[] = ['{"Nodes":{"items":['];
+    selected.forEach((n, i) => {
+      if (i > 0) chunks.push(',');
+      chunks.push((n as SlimNode)[RAW_JSON] ?? JSON.stringify(n));
+    });
+    chunks.push(']}', rest.slice('{"Nodes":'.length));
+    return chunks;
   }
 
   private selectedNodes(): WireNode[] {

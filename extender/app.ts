@@ -3,7 +3,7 @@ import express, { type ErrorRequestHandler } from 'express';
 import { BodyReader, DEFAULT_MAX_BODY_BYTES } from './body.js';
 import type { ExtenderMetrics } from './metrics.js';
 import type { ExtenderService, Readiness } from './service.js';
-import { describeZodError, extenderArgsSchema } from './wire.js';
+import { decodeArgs } from './decode.js';
 
 export interface AppDependencies {
   readonly service: ExtenderService;
@@ -42,11 +42,20 @@ function verbOf(url: string | undefined): Verb | undefined {
 
 function serveVerb(deps: AppDependencies, bodies: BodyReader, verb: Verb, req: IncomingMessage, res: ServerResponse): void {
   const stop = deps.metrics.duration.startTimer({ verb });
-  const send = (code: number, text: string, close = false): void => {
-    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) };
+  const send = (code: number, answer: string | readonly (string | Buffer)[], close = false): void => {
+    const chunks = typeof answer === 'string' ? [answer] : answer;
+    let length = 0;
+    for (const c of chunks) length += typeof c === 'string' ? Buffer.byteLength(c) : c.length;
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': length };
     if (close) headers.connection = 'close';
     res.writeHead(code, headers);
-    res.end(text);
+    if (chunks.length === 1) res.end(chunks[0]);
+    else {
+      res.cork();
+      for (const c of chunks) res.write(c);
+      res.end();
+      res.uncork();
+    }
     deps.metrics.requests.inc({ verb, code: String(code) });
     stop();
   };
@@ -58,32 +67,28 @@ function serveVerb(deps: AppDependencies, bodies: BodyReader, verb: Verb, req: I
       send(outcome.status, JSON.stringify({ Error: `${verb}: ${outcome.message}` }), true);
       return;
     }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(outcome.body.toString('utf8'));
-    } catch {
-      fail(400, 'malformed JSON');
-      return;
-    }
-    try {
-      const parsed = extenderArgsSchema.safeParse(raw);
-      if (!parsed.success) {
-        fail(400, describeZodError(parsed.error));
+    void decodeArgs(outcome.body).then((decoded) => {
+      if (!decoded.ok) {
+        fail(400, decoded.message);
         return;
       }
       if (verb === 'filter') {
-        send(200, deps.service.filter(parsed.data).encode());
+        send(200, deps.service.filter(decoded.args).encodeChunks());
         return;
       }
-      const scores = deps.service.prioritize(parsed.data);
+      const scores = deps.service.prioritize(decoded.args);
       if ('notReady' in scores) send(503, JSON.stringify({ Error: `kinfer-extender is not ready: ${scores.notReady}` }));
       else send(200, scores.encode());
-    } catch (error) {
-      // A stack overflow comes from input nested deeper than any Pod: the peer's fault, not ours.
+    }).catch((error: unknown) => {
       if (error instanceof RangeError) fail(400, `nested too deeply (${error.message})`);
       else fail(500, `internal error: ${(error as Error).message}`);
-    }
+    });
   });
+}
+
+/** The probe port's app (--health-port): /healthz, /readyz, /metrics and 404s, never the verbs. */
+export function createProbeApp(deps: AppDependencies): RequestListener {
+  return createRestApp(deps);
 }
 
 /** Probes, metrics and 404s: express, off the hot path. */
