@@ -19,6 +19,8 @@ export interface GcFigures {
   /** Time inside GC pauses (v8.GCProfiler cost), ms. */
   readonly pauseMs: number;
   readonly wallMs: number;
+  /** CPU time of the server process (user + system), ms: all threads, GC helpers included. */
+  readonly cpuMs: number;
   /** GCs by kind (Scavenge, MarkSweepCompact, ...). */
   readonly counts: Readonly<Record<string, number>>;
 }
