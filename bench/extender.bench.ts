@@ -3,8 +3,15 @@
 // at each size; the placement core alone; and a step-by-step breakdown of one 5,000-node request. It prints
 // figures and writes bench/results/extender.json; it never passes or fails on time.
 //
+// Beside latency, each timed loop reports the server's V8 heap allocation per pair and its share of wall
+// time spent in GC pauses (bench/lib/gc-probe.ts), so what is left after the decision is explained.
+//
 // Run: npx tsc -p tsconfig.json && node dist/bench/extender.bench.js
-// Env: BENCH_SIZES=100,1000 and BENCH_MODES=cache to run less; BENCH_CPU_PROF=<dir> to profile the server.
+// Env: BENCH_SIZES=100,1000 and BENCH_MODES=cache to run less; BENCH_CPU_PROF=<dir> to profile the server;
+// BENCH_BASELINE=<dist dir of another build> (e.g. a checkout of main, built) to run that build's server
+// beside this one at each size, pairs alternating between the two: the before/after rows;
+// BENCH_NODE_FLAGS="--max-semi-space-size=64" to try V8 flags on this build's server (with BENCH_BASELINE set
+// to this same dist, the flags' effect side by side).
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { makeNode, nodeSpecs, requestPods } from './lib/cluster.js';
 import { filterBody, prioritizeBody, type Breakdown, type CoreTiming, type Mode } from './lib/core.js';
 import { Client } from './lib/http.js';
-import type { FromServer, ToServer } from './lib/protocol.js';
+import type { FromServer, GcFigures, ToServer } from './lib/protocol.js';
 import { ms, round1, round3, summarize, type Memory, type Summary } from './lib/stats.js';
 
 const PODS_PER_NODE = 20;
@@ -44,6 +51,8 @@ interface KindFigures {
 }
 
 interface HttpRun {
+  /** 'this build', or 'baseline' (BENCH_BASELINE). */
+  readonly build: Build;
   readonly size: number;
   readonly mode: Mode;
   readonly pair: Summary;
@@ -54,8 +63,13 @@ interface HttpRun {
   /** ExtenderService.filter + prioritize within those same requests. */
   readonly servicePair: Summary;
   readonly kinds: readonly KindFigures[];
+  /** Server GC during the timed pairs. */
+  readonly gc: GcFigures;
   readonly memoryAfter: Memory;
 }
+
+type Build = 'this build' | 'baseline';
+const BASELINE_DIST = process.env.BENCH_BASELINE;
 
 interface SizeResult {
   readonly size: number;
@@ -72,6 +86,7 @@ interface SizeResult {
 class Server {
   private readonly queue: FromServer[] = [];
   private waiter: ((m: FromServer) => void) | undefined;
+  private failWaiter: ((error: Error) => void) | undefined;
   private exited: string | undefined;
 
   constructor(readonly child: ChildProcess) {
@@ -84,14 +99,18 @@ class Server {
     });
     child.on('exit', (code, signal) => {
       this.exited = `server process exited (code ${code}, signal ${signal})`;
+      this.failWaiter?.(new Error(this.exited));
     });
   }
 
-  static start(size: number): Server {
-    const script = fileURLToPath(new URL('./lib/extender-server.js', import.meta.url));
+  static start(size: number, build: Build): Server {
+    const script = build === 'baseline' ? `${BASELINE_DIST}/bench/lib/extender-server.js` : fileURLToPath(new URL('./lib/extender-server.js', import.meta.url));
+    const probe = ['--import', new URL('./lib/gc-probe.js', import.meta.url).href];
+    // V8 flags for this build's server only, so a baseline of the same build measures what they change.
+    const nodeFlags = build === 'this build' ? process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [] : [];
     // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of each server process there (open in Chrome DevTools).
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-    return new Server(fork(script, [String(size), String(PODS_PER_NODE)], { execArgv: ['--expose-gc', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    return new Server(fork(script, [String(size), String(PODS_PER_NODE)], { execArgv: ['--expose-gc', ...probe, ...nodeFlags, ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   }
 
   send(message: ToServer): void {
@@ -104,6 +123,10 @@ class Server {
     if (this.exited) return Promise.reject(new Error(this.exited));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no '${type}' from the server in ${timeoutMs} ms${this.exited ? `: ${this.exited}` : ''}`)), timeoutMs);
+      this.failWaiter = (error) => {
+        clearTimeout(timer);
+        reject(error);
+      };
       this.waiter = (m) => {
         clearTimeout(timer);
         try {
@@ -129,8 +152,18 @@ class Server {
   }
 }
 
-/** One mode's load: warmup (which also records each pod's filter answer), then timed filter → prioritize pairs. */
-async function load(client: Client, server: Server, size: number, mode: Mode, budget: Budget): Promise<Omit<HttpRun, 'memoryAfter'>> {
+interface Target {
+  readonly build: Build;
+  readonly server: Server;
+  readonly client: Client;
+}
+
+/**
+ * One mode's load: warmup (which also records each pod's filter answer), then timed filter → prioritize pairs.
+ * With two targets (a baseline build beside this one), pairs alternate between them, so both see the same
+ * machine load: on a shared machine only figures measured side by side compare.
+ */
+async function load(targets: readonly Target[], size: number, mode: Mode, budget: Budget): Promise<Omit<HttpRun, 'memoryAfter'>[]> {
   const specs = nodeSpecs(size);
   const names = specs.map((s) => s.name);
   const itemsJson = mode === 'no-cache' ? JSON.stringify(specs.map(makeNode)) : undefined;
@@ -138,79 +171,108 @@ async function load(client: Client, server: Server, size: number, mode: Mode, bu
 
   // The first round learns each pod's filter answer: the prioritize body carries the nodes that passed, as
   // kube-scheduler's does. The state does not change during the run (nothing binds), so it stays valid.
+  const first = targets[0]!.client;
   for (const k of kinds) {
-    const answer = await client.post('/filter', k.filter);
+    const answer = await first.post('/filter', k.filter);
     if (answer.status !== 200) throw new Error(`filter ${k.kind} at ${size} nodes (${mode}): HTTP ${answer.status} ${answer.body.toString().slice(0, 300)}`);
     const parsed = JSON.parse(answer.body.toString()) as { Nodes: { items: unknown[] } | null; NodeNames: string[] | null; Error: string };
     if (parsed.Error) throw new Error(`filter ${k.kind}: ${parsed.Error}`);
     k.passed = parsed.NodeNames?.length ?? parsed.Nodes?.items.length ?? 0;
     k.answerBytes = answer.body.length;
     k.prioritize = Buffer.from(prioritizeBody(k.pod, parsed));
-    const prio = await client.post('/prioritize', k.prioritize);
-    if (prio.status !== 200) throw new Error(`prioritize ${k.kind} at ${size} nodes (${mode}): HTTP ${prio.status} ${prio.body.toString().slice(0, 300)}`);
+  }
+  for (const { client, build } of targets) {
+    for (const k of kinds) {
+      const prio = await client.post('/prioritize', k.prioritize);
+      if (prio.status !== 200) throw new Error(`prioritize ${k.kind} at ${size} nodes (${mode}, ${build}): HTTP ${prio.status} ${prio.body.toString().slice(0, 300)}`);
+    }
   }
   const warmDeadline = performance.now() + budget.maxMs / 3;
   for (let round = 1; round < budget.warmupRounds && performance.now() < warmDeadline; round += 1) {
-    for (const k of kinds) {
-      await client.post('/filter', k.filter);
-      await client.post('/prioritize', k.prioritize);
+    for (const { client } of targets) {
+      for (const k of kinds) {
+        await client.post('/filter', k.filter);
+        await client.post('/prioritize', k.prioritize);
+      }
     }
   }
 
-  server.send({ type: 'server-times' });
-  await server.next('server-times', 30_000);
-  const pair: number[] = [];
-  const filter: number[] = [];
-  const prioritize: number[] = [];
-  const perKind = kinds.map(() => [] as number[]);
-  const deadline = performance.now() + budget.maxMs;
+  const runs = targets.map(() => ({ pair: [] as number[], filter: [] as number[], prioritize: [] as number[], perKind: kinds.map(() => [] as number[]) }));
+  for (const { server } of targets) {
+    server.send({ type: 'server-times' });
+    await server.next('server-times', 30_000);
+    server.send({ type: 'gc-start' });
+  }
+  const deadline = performance.now() + budget.maxMs * targets.length;
   for (let i = 0; i < budget.pairs && performance.now() < deadline; i += 1) {
     const k = i % kinds.length;
     const { filter: fBody, prioritize: pBody, kind } = kinds[k]!;
-    const t0 = performance.now();
-    const f = await client.post('/filter', fBody);
-    const t1 = performance.now();
-    const p = await client.post('/prioritize', pBody);
-    const t2 = performance.now();
-    if (f.status !== 200 || p.status !== 200) throw new Error(`${kind} at ${size} nodes (${mode}): HTTP ${f.status}/${p.status}`);
-    filter.push(t1 - t0);
-    prioritize.push(t2 - t1);
-    pair.push(t2 - t0);
-    perKind[k]!.push(t2 - t0);
+    // Alternate which build goes first, so neither always follows the other's GC.
+    for (let j = 0; j < targets.length; j++) {
+      const t = (i + j) % targets.length;
+      const { client, build } = targets[t]!;
+      const run = runs[t]!;
+      const t0 = performance.now();
+      const f = await client.post('/filter', fBody);
+      const t1 = performance.now();
+      const p = await client.post('/prioritize', pBody);
+      const t2 = performance.now();
+      if (f.status !== 200 || p.status !== 200) throw new Error(`${kind} at ${size} nodes (${mode}, ${build}): HTTP ${f.status}/${p.status}`);
+      run.filter.push(t1 - t0);
+      run.prioritize.push(t2 - t1);
+      run.pair.push(t2 - t0);
+      run.perKind[k]!.push(t2 - t0);
+    }
   }
-  server.send({ type: 'server-times' });
-  const times = await server.next('server-times', 30_000);
-  const serverPair = times.filter.map((f, i) => f + (times.prioritize[i] ?? Number.NaN));
-  const servicePair = times.serviceFilter.map((f, i) => f + (times.servicePrioritize[i] ?? Number.NaN));
-  return {
-    size, mode, pair: summarize(pair), filter: summarize(filter), prioritize: summarize(prioritize), serverPair: summarize(serverPair), servicePair: summarize(servicePair),
-    kinds: kinds.map((k, i) => ({ kind: k.kind, passed: k.passed, filterBodyBytes: k.filter.length, filterAnswerBytes: k.answerBytes, pair: summarize(perKind[i]!) })),
-  };
+  const out: Omit<HttpRun, 'memoryAfter'>[] = [];
+  for (let t = 0; t < targets.length; t++) {
+    const { server, build } = targets[t]!;
+    const run = runs[t]!;
+    server.send({ type: 'gc-stop' });
+    const gc = (await server.next('gc', 30_000)).figures;
+    server.send({ type: 'server-times' });
+    const times = await server.next('server-times', 30_000);
+    const serverPair = times.filter.map((f, i) => f + (times.prioritize[i] ?? Number.NaN));
+    const servicePair = times.serviceFilter.map((f, i) => f + (times.servicePrioritize[i] ?? Number.NaN));
+    out.push({
+      build, size, mode, gc, pair: summarize(run.pair), filter: summarize(run.filter), prioritize: summarize(run.prioritize), serverPair: summarize(serverPair), servicePair: summarize(servicePair),
+      kinds: kinds.map((k, i) => ({ kind: k.kind, passed: k.passed, filterBodyBytes: k.filter.length, filterAnswerBytes: k.answerBytes, pair: summarize(run.perKind[i]!) })),
+    });
+  }
+  return out;
 }
 
 async function runSize(plan: (typeof PLAN)[number]): Promise<SizeResult> {
-  const server = Server.start(plan.size);
+  const servers: { build: Build; server: Server }[] = [];
   try {
-    const ready = await server.next('ready', 120_000);
-    const client = new Client(ready.port);
+    if (BASELINE_DIST !== undefined) servers.push({ build: 'baseline', server: Server.start(plan.size, 'baseline') });
+    const server = Server.start(plan.size, 'this build');
+    servers.push({ build: 'this build', server });
+    const readies = await Promise.all(servers.map((s) => s.server.next('ready', 240_000)));
+    const targets: Target[] = servers.map((s, i) => ({ ...s, client: new Client(readies[i]!.port) }));
     const http: HttpRun[] = [];
     try {
       for (const mode of MODES) {
-        const run = await load(client, server, plan.size, mode, plan.budget[mode]);
-        server.send({ type: 'memory' });
-        http.push({ ...run, memoryAfter: (await server.next('memory', 30_000)).memory });
+        const runs = await load(targets, plan.size, mode, plan.budget[mode]);
+        for (let t = 0; t < targets.length; t++) {
+          targets[t]!.server.send({ type: 'memory' });
+          http.push({ ...runs[t]!, memoryAfter: (await targets[t]!.server.next('memory', 30_000)).memory });
+        }
       }
     } finally {
-      client.close();
+      for (const t of targets) t.client.close();
     }
+    const ready = readies[readies.length - 1]!;
     server.send({ type: 'core', modes: MODES, pairs: plan.corePairs, maxMs: 8_000, breakdownRuns: plan.size === BREAKDOWN_SIZE ? 7 : 0 });
     const core = await server.next('core', 180_000);
     return { size: plan.size, nodes: ready.nodes, podsFed: ready.podsFed, slimPods: ready.slimPods, fillMs: ready.fillMs, memoryFilled: ready.memory, http, core: core.timings, breakdowns: core.breakdowns };
   } finally {
-    await server.stop();
+    await Promise.all(servers.map((s) => s.server.stop()));
   }
 }
 
+/** GC pause time as a share of the time the server spent on the timed requests. */
+const gcShare = (h: HttpRun): string => `${((100 * h.gc.pauseMs) / Math.max(1e-9, h.serverPair.mean * h.serverPair.n)).toFixed(1)}%`;
 const kb = (bytes: number): string => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} kB`);
 const modeLabel = (mode: Mode): string => (mode === 'cache' ? 'nodeCacheCapable (NodeNames)' : 'not cache-capable (Nodes)');
 
@@ -222,20 +284,22 @@ function report(results: readonly SizeResult[], wallMs: number): string {
   lines.push(`## kinfer extender: filter + prioritize (${os.cpus().length} CPUs, ${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version})`, '');
   lines.push(`Load average at start ${LOAD_AT_START}, at end ${loadAverage()} (other work on the machine widens p99).`, '');
   lines.push('Client-side wall time of one filter request followed by one prioritize request (with the nodes that passed), sequential, keep-alive, loopback; pods rotate over 6 kinds. Server-side: inside the server process, headers in → last byte out; of which ExtenderService: the decision proper, timed in place. In-process: Placer.filter + Placer.prioritize alone (plus the NodeOverlay each request builds in no-cache mode) on freshly parsed node-name strings, as from the wire; "names pre-hashed": the same call again on the same strings; service: ExtenderService on already-validated args.', '');
-  lines.push('| nodes | pods in cache (fed / kept) | mode | pairs | HTTP p50 ms | HTTP p99 ms | HTTP max ms | server-side p50 / p99 ms | of which ExtenderService p50 / p99 | filter p50 | prioritize p50 | in-process core p50 / p99 ms | core, names pre-hashed p50 | service p50 / p99 ms | server RSS MB after load (GC) | heap MB |');
-  lines.push('|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('Server GC (bench/lib/gc-probe.ts, v8.GCProfiler, during the timed pairs only): V8 heap bytes allocated per pair, GCs per pair, and GC pause time per pair with its share of the server-side time (headers in → last byte out, summed over the pairs). With BENCH_BASELINE the two builds run side by side, pairs alternating.', '');
+  lines.push('| nodes | pods in cache (fed / kept) | mode | build | pairs | HTTP p50 ms | HTTP p99 ms | HTTP max ms | server-side p50 / p99 ms | of which ExtenderService p50 / p99 | filter p50 | prioritize p50 | server CPU per pair ms | heap alloc per pair | GCs per pair | GC pause per pair ms (share of server-side time) | in-process core p50 / p99 ms | core, names pre-hashed p50 | service p50 / p99 ms | server RSS MB after load (GC) | heap MB |');
+  lines.push('|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     for (const h of r.http) {
-      const c = r.core.find((t) => t.mode === h.mode);
-      lines.push(`| ${r.size.toLocaleString('en-US')} | ${r.podsFed.toLocaleString('en-US')} / ${r.slimPods.toLocaleString('en-US')} | ${modeLabel(h.mode)} | ${h.pair.n} | ${ms(h.pair.p50)} | ${ms(h.pair.p99)} | ${ms(h.pair.max)} | ${ms(h.serverPair.p50)} / ${ms(h.serverPair.p99)} | ${ms(h.servicePair.p50)} / ${ms(h.servicePair.p99)} | ${ms(h.filter.p50)} | ${ms(h.prioritize.p50)} | ${c ? `${ms(c.core.p50)} / ${ms(c.core.p99)}` : '–'} | ${c ? ms(c.coreReusedNames.p50) : '–'} | ${c ? `${ms(c.service.p50)} / ${ms(c.service.p99)}` : '–'} | ${h.memoryAfter.rssMB} | ${h.memoryAfter.heapUsedMB} |`);
+      const c = h.build === 'this build' ? r.core.find((t) => t.mode === h.mode) : undefined;
+      const gcs = Object.values(h.gc.counts).reduce((a, b) => a + b, 0);
+      lines.push(`| ${r.size.toLocaleString('en-US')} | ${r.podsFed.toLocaleString('en-US')} / ${r.slimPods.toLocaleString('en-US')} | ${modeLabel(h.mode)} | ${h.build} | ${h.pair.n} | ${ms(h.pair.p50)} | ${ms(h.pair.p99)} | ${ms(h.pair.max)} | ${ms(h.serverPair.p50)} / ${ms(h.serverPair.p99)} | ${ms(h.servicePair.p50)} / ${ms(h.servicePair.p99)} | ${ms(h.filter.p50)} | ${ms(h.prioritize.p50)} | ${ms(h.gc.cpuMs / Math.max(1, h.pair.n))} | ${kb(h.gc.allocatedBytes / Math.max(1, h.pair.n))} | ${(gcs / Math.max(1, h.pair.n)).toFixed(2)} | ${ms(h.gc.pauseMs / Math.max(1, h.pair.n))} (${gcShare(h)}) | ${c ? `${ms(c.core.p50)} / ${ms(c.core.p99)}` : '–'} | ${c ? ms(c.coreReusedNames.p50) : '–'} | ${c ? `${ms(c.service.p50)} / ${ms(c.service.p99)}` : '–'} | ${h.memoryAfter.rssMB} | ${h.memoryAfter.heapUsedMB} |`);
     }
   }
   lines.push('', '### Server memory (separate process per size, after full GC)', '');
   lines.push('| nodes | fill time ms | RSS filled MB | heap filled MB | peak RSS during fill MB | RSS after cache-mode load MB | peak RSS through cache-mode load MB | RSS after no-cache load MB | peak RSS through no-cache load MB |');
   lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
-    const cache = r.http.find((h) => h.mode === 'cache');
-    const noCache = r.http.find((h) => h.mode === 'no-cache');
+    const cache = r.http.find((h) => h.mode === 'cache' && h.build === 'this build');
+    const noCache = r.http.find((h) => h.mode === 'no-cache' && h.build === 'this build');
     lines.push(`| ${r.size.toLocaleString('en-US')} | ${r.fillMs} | ${r.memoryFilled.rssMB} | ${r.memoryFilled.heapUsedMB} | ${r.memoryFilled.maxRssMB} | ${cache?.memoryAfter.rssMB ?? '–'} | ${cache?.memoryAfter.maxRssMB ?? '–'} | ${noCache?.memoryAfter.rssMB ?? '–'} | ${noCache?.memoryAfter.maxRssMB ?? '–'} |`);
   }
   const big = results.find((r) => r.size === BREAKDOWN_SIZE) ?? results[results.length - 1];
@@ -243,7 +307,7 @@ function report(results: readonly SizeResult[], wallMs: number): string {
     lines.push('', `### Per pod kind at ${big.size.toLocaleString('en-US')} nodes (HTTP pair p50 / p99 ms)`, '');
     lines.push('| pod | mode | nodes passing filter | filter body | filter answer | pair p50 | pair p99 |');
     lines.push('|---|---|---:|---:|---:|---:|---:|');
-    for (const h of big.http) {
+    for (const h of big.http.filter((x) => x.build === 'this build')) {
       for (const k of h.kinds) lines.push(`| ${k.kind} | ${h.mode} | ${k.passed} | ${kb(k.filterBodyBytes)} | ${kb(k.filterAnswerBytes)} | ${ms(k.pair.p50)} | ${ms(k.pair.p99)} |`);
     }
   }
@@ -265,7 +329,7 @@ function dominance(results: readonly SizeResult[]): string {
   if (!big) return 'Run the 5,000-node size for the breakdown.';
   const parts: string[] = [];
   for (const mode of MODES) {
-    const h = big.http.find((x) => x.mode === mode);
+    const h = big.http.find((x) => x.mode === mode && x.build === 'this build');
     const c = big.core.find((x) => x.mode === mode);
     const bs = big.breakdowns.filter((b) => b.mode === mode);
     if (!h || !c || bs.length === 0) continue;
@@ -280,13 +344,15 @@ function dominance(results: readonly SizeResult[]): string {
     const server = h.serverPair.mean;
     const httpMean = h.pair.mean;
     const share = (x: number): string => `${Math.round((100 * x) / httpMean)}%`;
+    const cpuPerPair = h.gc.cpuMs / Math.max(1, h.pair.n);
     parts.push(`${modeLabel(mode)} at ${big.size.toLocaleString('en-US')} nodes: a pair averages ${ms(httpMean)} ms at the client (p50 ${ms(h.pair.p50)}, p99 ${ms(h.pair.p99)}), `
-      + `of which ${ms(server)} ms (${share(server)}) is inside the server process (headers in → last byte out; p50 ${ms(h.serverPair.p50)}, p99 ${ms(h.serverPair.p99)}) and ${ms(Math.max(0, httpMean - server))} ms loopback + client. `
+      + `of which ${ms(server)} ms (${share(server)}) is inside the server process, where it used ${ms(cpuPerPair)} ms of CPU per pair (the rest of its wall time is waiting for a core)`
+      + ` (headers in → last byte out; p50 ${ms(h.serverPair.p50)}, p99 ${ms(h.serverPair.p99)}) and ${ms(Math.max(0, httpMean - server))} ms loopback + client. `
       + `Replaying the same requests step by step in-process (averaged over the 6 pod kinds): JSON.parse of the bodies + JSON.stringify of the answers ${ms(json)} ms (${share(json)}), zod validation ${ms(zod)} ms (${share(zod)}), `
       + `${mode === 'no-cache' ? `re-discovering every node's accelerators (NodeOverlay) ${ms(overlay)} ms (${share(overlay)}), ` : ''}`
       + `the placement decision (Placer.filter + prioritize) ${ms(placer)} ms (${share(placer)}), building the answer (a reason string and a FailedNodes entry per rejected node, metrics) ~${ms(shaping)} ms (${share(shaping)}); `
-      + `together ${ms(inProcess)} ms. The remaining ~${ms(Math.max(0, server - inProcess))} ms server-side is the residual: express and the socket (reading and decoding the body, res.json's Buffer copy and ETag hash, `
-      + `writing the answer), GC under load, and — on a busy machine — waiting for a CPU.`);
+      + `together ${ms(inProcess)} ms. The remaining ~${ms(Math.max(0, server - inProcess))} ms server-side is the residual: the socket (reading the body, writing the answer), `
+      + `GC — ${kb(h.gc.allocatedBytes / Math.max(1, h.pair.n))} of V8 heap allocated per pair, ${ms(h.gc.pauseMs / Math.max(1, h.pair.n))} ms of GC pause per pair on average (${gcShare(h)} of the server-side time) — and, on a busy machine, waiting for a CPU.`);
   }
   return parts.join('\n\n');
 }
@@ -304,7 +370,7 @@ function toJson(results: readonly SizeResult[], wallMs: number): unknown {
     sizes: results.map((r) => ({
       nodes: r.size, podsFed: r.podsFed, slimPods: r.slimPods, fillMs: r.fillMs, memoryFilled: r.memoryFilled,
       http: r.http.map((h) => ({
-        mode: h.mode, pairMs: s(h.pair), serverPairMs: s(h.serverPair), servicePairMs: s(h.servicePair), filterMs: s(h.filter), prioritizeMs: s(h.prioritize), memoryAfter: h.memoryAfter,
+        build: h.build, mode: h.mode, gc: h.gc, pairMs: s(h.pair), serverPairMs: s(h.serverPair), servicePairMs: s(h.servicePair), filterMs: s(h.filter), prioritizeMs: s(h.prioritize), memoryAfter: h.memoryAfter,
         kinds: h.kinds.map((k) => ({ ...k, pair: s(k.pair) })),
       })),
       inProcess: r.core.map((c) => ({ mode: c.mode, coreMs: s(c.core), coreReusedNamesMs: s(c.coreReusedNames), serviceMs: s(c.service) })),

@@ -1,8 +1,9 @@
-import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
-import { FilterAnswer } from './answer.js';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import express, { type ErrorRequestHandler } from 'express';
+import { BodyReader, DEFAULT_MAX_BODY_BYTES } from './body.js';
 import type { ExtenderMetrics } from './metrics.js';
 import type { ExtenderService, Readiness } from './service.js';
-import { describeZodError, extenderArgsSchema, type ExtenderArgs } from './wire.js';
+import { decodeArgs } from './decode.js';
 
 export interface AppDependencies {
   readonly service: ExtenderService;
@@ -10,47 +11,91 @@ export interface AppDependencies {
   readonly metrics: ExtenderMetrics;
   /** Cache sizes for /metrics, read at scrape time. */
   readonly cacheSizes: () => { nodes: number; pods: number };
-  /** Largest request body accepted; non-cache mode sends every candidate Node in full. */
-  readonly bodyLimit?: string;
+  /** Largest request body accepted, bytes (default DEFAULT_MAX_BODY_BYTES, sized for nodeCacheCapable). */
+  readonly maxBodyBytes?: number;
 }
 
 type Verb = 'filter' | 'prioritize';
 
 /**
  * The extender's HTTP surface: POST /filter and /prioritize in kube-scheduler's wire format, /healthz,
- * /readyz, /metrics. Bad input gets 400 with a JSON body naming the problem; nothing here throws past express.
+ * /readyz, /metrics. Bad input gets 4xx with a JSON body naming the problem; nothing here throws.
+ *
+ * The two verbs, called once each per pod per scheduling cycle, bypass express: the body is read into one
+ * Buffer (bounded, see BodyReader), parsed once, and the answer string is written once with its length, no
+ * ETag, no middleware chain. express keeps the rest (probes, metrics, 404s), where its cost does not matter.
+ * Figures in docs/benchmarks.md.
  */
-export function createApp(deps: AppDependencies): express.Express {
+export function createApp(deps: AppDependencies): RequestListener {
+  const rest = createRestApp(deps);
+  const bodies = new BodyReader(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+  return (req, res) => {
+    const verb = req.method === 'POST' ? verbOf(req.url) : undefined;
+    if (verb === undefined) rest(req, res);
+    else serveVerb(deps, bodies, verb, req, res);
+  };
+}
+
+function verbOf(url: string | undefined): Verb | undefined {
+  return url === '/filter' ? 'filter' : url === '/prioritize' ? 'prioritize' : undefined;
+}
+
+function serveVerb(deps: AppDependencies, bodies: BodyReader, verb: Verb, req: IncomingMessage, res: ServerResponse): void {
+  const stop = deps.metrics.duration.startTimer({ verb });
+  const send = (code: number, answer: string | readonly (string | Buffer)[], close = false): void => {
+    const chunks = typeof answer === 'string' ? [answer] : answer;
+    let length = 0;
+    for (const c of chunks) length += typeof c === 'string' ? Buffer.byteLength(c) : c.length;
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': length };
+    if (close) headers.connection = 'close';
+    res.writeHead(code, headers);
+    if (chunks.length === 1) res.end(chunks[0]);
+    else {
+      res.cork();
+      for (const c of chunks) res.write(c);
+      res.end();
+      res.uncork();
+    }
+    deps.metrics.requests.inc({ verb, code: String(code) });
+    stop();
+  };
+  const fail = (code: number, what: string, close = false): void => send(code, JSON.stringify({ Error: `bad ${verb} request: ${what}` }), close);
+
+  bodies.read(req, (outcome) => {
+    if (!outcome.ok) {
+      // The rest of the body is not read: close the connection rather than drain it.
+      send(outcome.status, JSON.stringify({ Error: `${verb}: ${outcome.message}` }), true);
+      return;
+    }
+    void decodeArgs(outcome.body).then((decoded) => {
+      if (!decoded.ok) {
+        fail(400, decoded.message);
+        return;
+      }
+      if (verb === 'filter') {
+        send(200, deps.service.filter(decoded.args).encodeChunks());
+        return;
+      }
+      const scores = deps.service.prioritize(decoded.args);
+      if ('notReady' in scores) send(503, JSON.stringify({ Error: `kinfer-extender is not ready: ${scores.notReady}` }));
+      else send(200, scores.encode());
+    }).catch((error: unknown) => {
+      if (error instanceof RangeError) fail(400, `nested too deeply (${error.message})`);
+      else fail(500, `internal error: ${(error as Error).message}`);
+    });
+  });
+}
+
+/** The probe port's app (--health-port): /healthz, /readyz, /metrics and 404s, never the verbs. */
+export function createProbeApp(deps: AppDependencies): RequestListener {
+  return createRestApp(deps);
+}
+
+/** Probes, metrics and 404s: express, off the hot path. */
+function createRestApp(deps: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  // An ETag is a SHA-1 over every answer (hundreds of kB at 5,000 nodes) that no scheduler ever sends back.
   app.set('etag', false);
-  app.use(express.json({ limit: deps.bodyLimit ?? '64mb', type: () => true }));
-
-  const handle = (verb: Verb) => (req: Request, res: Response): void => {
-    const stop = deps.metrics.duration.startTimer({ verb });
-    const send = (code: number, body: unknown): void => {
-      res.status(code).type('application/json').send(body instanceof FilterAnswer ? body.encode() : JSON.stringify(body));
-      deps.metrics.requests.inc({ verb, code: String(code) });
-      stop();
-    };
-    const parsed = extenderArgsSchema.safeParse(req.body);
-    if (!parsed.success) {
-      send(400, { Error: `bad ${verb} request: ${describeZodError(parsed.error)}` });
-      return;
-    }
-    const args: ExtenderArgs = parsed.data;
-    if (verb === 'filter') {
-      send(200, deps.service.filter(args));
-      return;
-    }
-    const scores = deps.service.prioritize(args);
-    if ('notReady' in scores) send(503, { Error: `kinfer-extender is not ready: ${scores.notReady}` });
-    else send(200, scores);
-  };
-
-  app.post('/filter', handle('filter'));
-  app.post('/prioritize', handle('prioritize'));
   app.get('/healthz', (_req, res) => {
     res.type('text/plain').send('ok');
   });
@@ -68,13 +113,8 @@ export function createApp(deps: AppDependencies): express.Express {
   app.use((req, res) => {
     res.status(404).json({ Error: `no route ${req.method} ${req.path}; the extender serves POST /filter, POST /prioritize, GET /healthz, /readyz, /metrics` });
   });
-
-  const onError: ErrorRequestHandler = (error: { type?: string; status?: number; message?: string }, req, res, _next) => {
-    const verb = req.path.replace(/^\//, '');
-    const status = typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
-    const what = error.type === 'entity.parse.failed' ? 'malformed JSON' : error.type === 'entity.too.large' ? 'request body too large' : (error.message ?? 'internal error');
-    if (verb === 'filter' || verb === 'prioritize') deps.metrics.requests.inc({ verb, code: String(status) });
-    res.status(status).json({ Error: `bad ${verb} request: ${what}` });
+  const onError: ErrorRequestHandler = (error: { message?: string }, _req, res, _next) => {
+    res.status(500).json({ Error: `internal error: ${error.message ?? 'unknown'}` });
   };
   app.use(onError);
   return app;

@@ -6,12 +6,16 @@ import { err, ok, type Result } from '../src/result.js';
 /** The extender's config file (YAML). Strict: an unknown key or a bad value is an error naming its path. */
 const configSchema = z.strictObject({
   port: z.number().int().min(1).max(65535).optional(),
+  /** Port for /healthz, /readyz and /metrics alone, on every address (kubelet probes, Prometheus). */
+  healthPort: z.number().int().min(1).max(65535).optional(),
+  /** Largest /filter or /prioritize body, bytes (extender/body.ts DEFAULT_MAX_BODY_BYTES). */
+  maxBodyBytes: z.number().int().min(1024).optional(),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).optional(),
   /** Scorer weights; 0 turns a scorer off. Unlisted scorers keep their defaults (src/placement/registry.ts). */
   weights: z.partialRecord(z.enum(SCORER_NAMES), z.number().min(0).max(100)).optional(),
   /** Extra models (YAML/JSON, the schema of src/models/user.ts) added to the built-in catalog. */
   modelsFile: z.string().min(1).optional(),
-  tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+  tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1), clientCaFile: z.string().min(1).optional() }).optional(),
 });
 
 export type ExtenderConfig = z.infer<typeof configSchema> & { weights?: Partial<Record<ScorerName, number>> };

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import { parseArgs } from 'node:util';
 import { loadKubeConfig } from '../src/kube/kubeconfig.js';
 import { MODELS } from '../src/models/catalog.js';
 import { ModelRegistry, parseModelsFile } from '../src/models/user.js';
 import { Placer } from '../src/placement/scheduler.js';
 import { ClusterState } from '../src/placement/state.js';
-import { createApp } from './app.js';
+import { createApp, createProbeApp } from './app.js';
+import { DEFAULT_MAX_BODY_BYTES } from './body.js';
+import { createExtenderServer, listen } from './listen.js';
 import { parseConfig, type ExtenderConfig } from './config.js';
 import { ClusterInformers } from './informers.js';
 import { Logger, stderrSink, type LogLevel } from '../src/log.js';
@@ -21,13 +21,20 @@ Usage: kinfer-extender [flags]
 
 Flags:
   --port N             listen port (default 8090; config: port)
-  --address ADDR       listen address (default 0.0.0.0)
-  --config FILE        YAML config: port, logLevel, weights, modelsFile, tls (see docs/scheduler.md)
+  --address ADDR       listen address (default 127.0.0.1: the scheduler calls it on loopback in its pod;
+                       0.0.0.0 to serve the network, then use --tls-client-ca)
+  --health-port N      also serve GET /healthz, /readyz, /metrics (only those) on this port on every
+                       address, for kubelet probes and Prometheus (config: healthPort; default off)
+  --max-body-bytes N   largest /filter or /prioritize body (default ${DEFAULT_MAX_BODY_BYTES}, sized for nodeCacheCapable;
+                       full-Node mode needs more, see docs/scheduler.md; config: maxBodyBytes)
+  --config FILE        YAML config: port, healthPort, maxBodyBytes, logLevel, weights, modelsFile, tls
+                       (see docs/scheduler.md)
   --kubeconfig FILE    kubeconfig to watch the cluster with (default: in-cluster service account,
                        else $KUBECONFIG / ~/.kube/config)
   --context NAME       kubeconfig context
   --tls-cert FILE      serve HTTPS with this certificate (with --tls-key)
   --tls-key FILE       private key for --tls-cert
+  --tls-client-ca FILE accept only clients with a certificate signed by a CA in FILE (PEM; with --tls-cert)
   --log-level LEVEL    debug|info|warn|error (default info)
   -h, --help           this help
   -v, --version        print the version
@@ -55,6 +62,9 @@ function flags(argv: string[]) {
         context: { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
+        'tls-client-ca': { type: 'string' },
+        'health-port': { type: 'string' },
+        'max-body-bytes': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -90,7 +100,16 @@ async function main(argv: string[]): Promise<void> {
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level ${level}: use debug, info, warn or error`);
   const certFile = f['tls-cert'] ?? config.tls?.certFile;
   const keyFile = f['tls-key'] ?? config.tls?.keyFile;
+  const clientCaFile = f['tls-client-ca'] ?? config.tls?.clientCaFile;
   if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  if (clientCaFile !== undefined && certFile === undefined) throw new UsageError('--tls-client-ca needs --tls-cert and --tls-key (client certificates are a TLS feature)');
+  const healthPort = f['health-port'] !== undefined ? Number(f['health-port']) : config.healthPort;
+  if (healthPort !== undefined && (!Number.isInteger(healthPort) || healthPort < 1 || healthPort > 65535 || healthPort === port)) {
+    throw new UsageError(`--health-port ${f['health-port'] ?? healthPort}: not a port number other than --port`);
+  }
+  const maxBodyBytes = f['max-body-bytes'] !== undefined ? Number(f['max-body-bytes']) : (config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024) throw new UsageError(`--max-body-bytes ${f['max-body-bytes'] ?? maxBodyBytes}: a whole number of bytes, at least 1024`);
+  const address = f.address ?? '127.0.0.1';
 
   const log = new Logger(level, stderrSink);
   let models = new ModelRegistry();
@@ -105,21 +124,22 @@ async function main(argv: string[]): Promise<void> {
   const metrics = new ExtenderMetrics({ processMetrics: true });
   const informers = new ClusterInformers(kubeConfig, state, metrics, log);
   const service = new ExtenderService(state, new Placer(config.weights ?? {}), models, informers, metrics);
-  const app = createApp({ service, readiness: informers, metrics, cacheSizes: () => ({ nodes: state.nodeCount, pods: state.podCount }) });
+  const deps = { service, readiness: informers, metrics, maxBodyBytes, cacheSizes: () => ({ nodes: state.nodeCount, pods: state.podCount }) };
 
-  const server: Server = certFile !== undefined && keyFile !== undefined
-    ? createHttpsServer({ cert: readText(certFile, 'TLS certificate'), key: readText(keyFile, 'TLS key') }, app)
-    : createHttpServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(new Error(`cannot listen on port ${port}: ${error.code ?? error.message}`)));
-    server.listen(port, f.address ?? '0.0.0.0', resolve);
-  });
+  const tls = certFile !== undefined && keyFile !== undefined
+    ? { cert: readText(certFile, 'TLS certificate'), key: readText(keyFile, 'TLS key'), ...(clientCaFile !== undefined ? { clientCa: readText(clientCaFile, 'TLS client CA') } : {}) }
+    : undefined;
+  const server = createExtenderServer(createApp(deps), tls);
+  await listen(server, port, address);
+  const probes = healthPort !== undefined ? createExtenderServer(createProbeApp(deps)) : undefined;
+  if (probes && healthPort !== undefined) await listen(probes, healthPort, '0.0.0.0');
   informers.start();
-  log.info('kinfer-extender listening', { port, https: certFile !== undefined, models: MODELS.length, server: kubeConfig.getCurrentCluster()?.server });
+  log.info('kinfer-extender listening', { address, port, healthPort, https: tls !== undefined, clientCertificates: clientCaFile !== undefined, maxBodyBytes, models: MODELS.length, server: kubeConfig.getCurrentCluster()?.server });
 
   const shutdown = (signal: string): void => {
     log.info('shutting down', { signal });
     informers.stop();
+    probes?.close();
     server.close(() => process.exit(0));
     setTimeout(() => process.exit(0), 2000).unref();
   };

@@ -4,8 +4,8 @@ import { describeAnnotationErrors, parsePlacementRequest, type PlacementRequest 
 import { NEUTRAL_EXTENDER_SCORE, type Placer, type Rejection } from '../src/placement/scheduler.js';
 import type { ClusterView } from '../src/placement/state.js';
 import type { ExtenderMetrics } from './metrics.js';
-import { FilterAnswer } from './answer.js';
-import type { ExtenderArgs, HostPriorityList } from './wire.js';
+import { FilterAnswer, PrioritizeAnswer, QuotedNames } from './answer.js';
+import type { ExtenderArgs, WirePod } from './wire.js';
 
 export interface Readiness {
   /** Undefined when ready; otherwise why not, for `Error` and `/readyz`. */
@@ -15,6 +15,12 @@ export interface Readiness {
 /** The extender's decisions over the wire types: parse the pod, run the placement core, shape the answer. */
 export class ExtenderService {
   private readonly nodeCache = new NodeEntryCache();
+  private readonly quotedNames = new QuotedNames();
+  /**
+   * The last pod's parsed request, keyed by uid and resourceVersion: kube-scheduler sends prioritize right
+   * after filter for the same pod, and a pod's annotations cannot change without a new resourceVersion.
+   */
+  private lastRequest: { key: string; parsed: ReturnType<typeof parsePlacementRequest> } | undefined;
 
   constructor(
     private readonly cluster: ClusterView,
@@ -28,18 +34,18 @@ export class ExtenderService {
     const cacheMode = args.NodeNames != null;
     const wireNodes = args.Nodes?.items ?? [];
     const names = cacheMode ? args.NodeNames! : wireNodes.map((n) => n.metadata.name);
-    const answer = new FilterAnswer(cacheMode, wireNodes);
+    const answer = new FilterAnswer(cacheMode, wireNodes, this.quotedNames);
 
-    const parsed = parsePlacementRequest(args.Pod, this.models);
+    const parsed = this.placementRequest(args.Pod);
     if (!parsed.ok) {
       const reason = `invalid kinfer annotations: ${describeAnnotationErrors(parsed.error)}`;
       this.metrics.rejectedNodes.inc({ filter: 'annotations', kind: 'unresolvable' }, names.length);
-      for (const name of names) answer.unresolvable.push([name, reason]);
+      for (const name of names) answer.failUnresolvable(name, reason);
       return answer;
     }
     const request = parsed.value;
     if (request === undefined) {
-      answer.passed.push(...names);
+      for (const name of names) answer.pass(name);
       return answer;
     }
     const notReady = this.readiness.notReadyReason();
@@ -52,9 +58,10 @@ export class ExtenderService {
     // Rejections are shared by every node of a shape: count per Rejection object, then per filter.
     const counts = new Map<Rejection, number>();
     this.placer.filterInto(request, view, names, {
-      pass: (name) => answer.passed.push(name),
+      pass: (name) => answer.pass(name),
       reject: (name, rejection) => {
-        (rejection.kind === 'unschedulable' ? answer.failed : answer.unresolvable).push([name, rejection.reason]);
+        if (rejection.kind === 'unschedulable') answer.fail(name, rejection.reason);
+        else answer.failUnresolvable(name, rejection.reason);
         counts.set(rejection, (counts.get(rejection) ?? 0) + 1);
       },
     });
@@ -63,16 +70,25 @@ export class ExtenderService {
   }
 
   /** Scores 0..10. A pod kinfer does not constrain, or an invalid one, gets the same score on every node. */
-  prioritize(args: ExtenderArgs): HostPriorityList | { notReady: string } {
+  prioritize(args: ExtenderArgs): PrioritizeAnswer | { notReady: string } {
     const cacheMode = args.NodeNames != null;
     const wireNodes = args.Nodes?.items ?? [];
     const names = cacheMode ? args.NodeNames! : wireNodes.map((n) => n.metadata.name);
-    const parsed = parsePlacementRequest(args.Pod, this.models);
+    const parsed = this.placementRequest(args.Pod);
     const request: PlacementRequest | undefined = parsed.ok ? parsed.value : undefined;
-    if (request === undefined) return names.map((Host) => ({ Host, Score: NEUTRAL_EXTENDER_SCORE }));
+    if (request === undefined) return new PrioritizeAnswer(names.map((host) => ({ host, score: NEUTRAL_EXTENDER_SCORE })));
     const notReady = this.readiness.notReadyReason();
     if (notReady !== undefined) return { notReady };
     const view = cacheMode ? this.cluster : new NodeOverlay(this.cluster, wireNodes, this.nodeCache);
-    return this.placer.prioritize(request, view, names).map(({ host, score }) => ({ Host: host, Score: score }));
+    return new PrioritizeAnswer(this.placer.prioritize(request, view, names));
+  }
+
+  private placementRequest(pod: WirePod): ReturnType<typeof parsePlacementRequest> {
+    const { uid, resourceVersion } = pod.metadata;
+    const key = uid !== undefined && typeof resourceVersion === 'string' ? `${uid}/${resourceVersion}` : undefined;
+    if (key !== undefined && this.lastRequest?.key === key) return this.lastRequest.parsed;
+    const parsed = parsePlacementRequest(pod, this.models);
+    if (key !== undefined) this.lastRequest = { key, parsed };
+    return parsed;
   }
 }

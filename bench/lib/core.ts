@@ -161,7 +161,8 @@ export function breakdown(deps: CoreDeps, kind: string, pod: Json, mode: Mode, n
     const pArgs = time('prioritize: zod validate', () => extenderArgsSchema.safeParse(pRaw));
     if (!pArgs.success) throw new Error('prioritize body does not validate');
     const pResult = time('prioritize: ExtenderService.prioritize (all of it)', () => deps.service.prioritize(pArgs.data));
-    const pAnswer = time('prioritize: JSON.stringify answer', () => JSON.stringify(pResult));
+    if ('notReady' in pResult) throw new Error(`prioritize: ${pResult.notReady}`);
+    const pAnswer = time('prioritize: encode answer', () => pResult.encode());
     const pSteps = extenderArgsSchema.parse(JSON.parse(pBody));
     const pNames = pSteps.NodeNames ?? pSteps.Nodes?.items?.map((n) => n.metadata.name) ?? [];
     if (request.ok && request.value !== undefined) {

@@ -60,7 +60,8 @@ async function main(): Promise<void> {
     serviceTimes.prioritize.push(performance.now() - t0);
     return out;
   };
-  const app = createApp({ service: timed, readiness, metrics, cacheSizes: () => ({ nodes: state.nodeCount, pods: state.podCount }) });
+  // Full-Node mode at 5,000 nodes sends ~25 MB: the limit raised as docs/scheduler.md says to for that mode.
+  const app = createApp({ service: timed, readiness, metrics, maxBodyBytes: 256 * 1024 * 1024, cacheSizes: () => ({ nodes: state.nodeCount, pods: state.podCount }) });
   // Server-side time of each request: from its headers having arrived to the last byte of the answer handed
   // to the socket (body streaming and parsing, validation, decision, serialization, ETag, write).
   const times = { filter: [] as number[], prioritize: [] as number[] };

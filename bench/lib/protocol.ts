@@ -7,7 +7,23 @@ export type ToServer =
   /** Server-side times of the requests served since the last such message (which it then forgets). */
   | { readonly type: 'server-times' }
   | { readonly type: 'core'; readonly modes: readonly Mode[]; readonly pairs: Record<Mode, number>; readonly maxMs: number; readonly breakdownRuns: number }
-  | { readonly type: 'exit' };
+  | { readonly type: 'exit' }
+  /** Handled by gc-probe.ts (loaded with --import), not by the server: GC recording around a timed loop. */
+  | { readonly type: 'gc-start' }
+  | { readonly type: 'gc-stop' };
+
+/** What gc-probe.ts measured between 'gc-start' and 'gc-stop'. */
+export interface GcFigures {
+  /** V8 heap bytes allocated: heap growth plus the bytes every GC freed. */
+  readonly allocatedBytes: number;
+  /** Time inside GC pauses (v8.GCProfiler cost), ms. */
+  readonly pauseMs: number;
+  readonly wallMs: number;
+  /** CPU time of the server process (user + system), ms: all threads, GC helpers included. */
+  readonly cpuMs: number;
+  /** GCs by kind (Scavenge, MarkSweepCompact, ...). */
+  readonly counts: Readonly<Record<string, number>>;
+}
 
 export type FromServer =
   | { readonly type: 'ready'; readonly port: number; readonly nodes: number; readonly podsFed: number; readonly slimPods: number; readonly fillMs: number; readonly memory: Memory }
@@ -21,4 +37,5 @@ export type FromServer =
     readonly serviceFilter: readonly number[];
     readonly servicePrioritize: readonly number[];
   }
-  | { readonly type: 'core'; readonly timings: readonly CoreTiming[]; readonly breakdowns: readonly Breakdown[] };
+  | { readonly type: 'core'; readonly timings: readonly CoreTiming[]; readonly breakdowns: readonly Breakdown[] }
+  | { readonly type: 'gc'; readonly figures: GcFigures };

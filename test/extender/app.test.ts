@@ -93,6 +93,21 @@ describe('extender HTTP: bad input and faults', () => {
     assert.match(metrics, /kinfer_extender_cache_nodes 1/);
   });
 
+  it('a pod parsed for filter is reused by prioritize only while its uid and resourceVersion stay the same', async () => {
+    const at = (rv: string, hbm: string) => {
+      const pod = aPod('p').kinfer('hbm', hbm).gpus(1).build() as { metadata: Record<string, unknown> };
+      pod.metadata.uid = 'uid-1';
+      pod.metadata.resourceVersion = rv;
+      return pod;
+    };
+    const passed = async (pod: object) => ((await post(`${extender.url}/filter`, { Pod: pod, NodeNames: ['h100-0'] })).json as { NodeNames: string[] }).NodeNames;
+    assert.deepEqual(await passed(at('1', '10Gi')), ['h100-0']);
+    assert.deepEqual(await passed(at('1', '10Gi')), ['h100-0']);
+    assert.deepEqual(await passed(at('2', '5000Gi')), [], 'a new resourceVersion is parsed again');
+    const prioritize = await post(`${extender.url}/prioritize`, { Pod: at('3', '10Gi'), NodeNames: ['h100-0'] });
+    assert.deepEqual(prioritize.json, [{ Host: 'h100-0', Score: 10 }]);
+  });
+
   it('concurrent requests each get their own answer', async () => {
     const pods = Array.from({ length: 50 }, (_, i) => aPod(`p${i}`).kinfer('hbm', `${i % 2 === 0 ? 10 : 500}Gi`).gpus(1).build());
     const answers = await Promise.all(pods.map((Pod) => post(`${extender.url}/filter`, { Pod, NodeNames: ['h100-0'] })));

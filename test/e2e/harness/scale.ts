@@ -1,0 +1,240 @@
+// The scale suite (test/e2e/scale.e2e.test.ts at 1,000 nodes, scale-5000.e2e.test.ts at 5,000): N fake nodes, 300 model pods. All are scheduled by kube-scheduler + kinfer-extender; the same
+// pods are then scheduled by the same kube-scheduler build without the extender (the baseline process,
+// profile `default-scheduler`), and the two throughputs (first create → last bound) are printed and written
+// to bench/results/e2e-scale.json. A figure, not an assertion: only "all scheduled" (and placed sensibly) is.
+// Each setting runs 3 rounds alternating with and without the extender (medians reported), so a change in
+// a shared machine's load hits both sides. Two settings: with the schedulers' client rate limiter at upstream's default (qps 50, burst 100: it caps
+// binding at ~75 pods/s for 300 pods, so both runs may hit the same ceiling) and raised out of the way (qps
+// 1000), where the ratio shows what the extender's two HTTP calls per pod cost.
+// The node mix is the same at every size (counts scale with N); figures go to bench/results/e2e-scale.json
+// (1,000) or e2e-scale-<N>.json.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Cluster, metricSum, ROOT } from './cluster.js';
+import { createNodes } from './nodes.js';
+import { createNamespace, createPods, KINFER_SCHEDULER, modelPod, watchBindings } from './pods.js';
+import { waitFor } from './wait.js';
+
+/** Four zones; L4 (GKE labels), H100 and H200 (GFD labels), and CPU-only nodes: 40/30/20/10 per cent. */
+function nodeMix(nodeCount: number): string {
+  const per1000 = (count: number): number => (count * nodeCount) / 1000;
+  return `
+- { name: l4, count: ${per1000(400)}, scheme: gke, type: nvidia-l4, devices: 4, zone: zone-a }
+- { name: h100, count: ${per1000(300)}, scheme: gfd, product: NVIDIA-H100-80GB-HBM3, memoryMiB: 81559, devices: 8, zone: zone-b }
+- { name: h200, count: ${per1000(200)}, scheme: gfd, product: NVIDIA-H200, memoryMiB: 143771, devices: 8, zone: zone-c }
+- { name: cpu, count: ${per1000(100)}, zone: zone-d }
+`;
+}
+/** Load averages (1, 5, 15 min) beside the figures: the machine may be shared, and ratios are what hold. */
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+const POD_COUNT = 300;
+const WARMUP_PODS = 10;
+/** With/without runs per setting, alternating; the figures are medians. */
+const ROUNDS = 3;
+const BIND_TIMEOUT_MS = 120_000;
+
+/** 2/3 Llama-3.1-8B on 1 GPU, 1/3 Llama-3.1-70B on 2 GPUs (which only H100/H200 can hold). */
+function pods(namespace: string, count: number, schedulerName: string, prefix = 'm') {
+  return Array.from({ length: count }, (_, i) => i % 3 === 2
+    ? modelPod({ name: `${prefix}-70b-${i}`, namespace, schedulerName, kinfer: { model: 'meta-llama/Llama-3.1-70B-Instruct' }, devices: { 'nvidia.com/gpu': 2 } })
+    : modelPod({ name: `${prefix}-8b-${i}`, namespace, schedulerName, kinfer: { model: 'meta-llama/Llama-3.1-8B-Instruct' }, devices: { 'nvidia.com/gpu': 1 } }));
+}
+
+interface Run {
+  readonly seconds: number;
+  /** How long the creates alone took (a floor under `seconds`). */
+  readonly createSeconds: number;
+  readonly podsPerSecond: number;
+  readonly placement: Map<string, string>;
+  /** Times the binding watch had to be restarted (its figures are then less exact). */
+  readonly watchRestarts: string[];
+}
+
+/** The suite at `NODE_COUNT` nodes (a multiple of 1,000), on its own control plane from `basePort`. */
+export function scaleSuite(NODE_COUNT: number, basePort: number): void {
+  const NODES = nodeMix(NODE_COUNT);
+  /** Node creation and caching take longer at 5,000 nodes: the suite's bounds grow with the count. */
+  const SETUP_TIMEOUT_MS = 300_000 * (NODE_COUNT / 1000);
+  const LOAD_AT_START = load();
+  describe(`scale: ${NODE_COUNT.toLocaleString('en-US')} nodes, 300 model pods, with and without the extender`, { timeout: SETUP_TIMEOUT_MS + 600_000 }, () => {
+    const cluster = new Cluster({ suite: NODE_COUNT === 1000 ? 'scale' : `scale-${NODE_COUNT}`, basePort, defaultScheduler: true });
+
+    before(async () => {
+      await cluster.start();
+      const t0 = Date.now();
+      const names = await createNodes(cluster.core, NODES, 20);
+      assert.equal(names.length, NODE_COUNT);
+      await cluster.waitExtenderNodes(NODE_COUNT, 120_000 * (NODE_COUNT / 1000));
+      console.log(`E2E-SCALE: created ${NODE_COUNT} nodes in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    }, { timeout: SETUP_TIMEOUT_MS });
+
+    after(() => cluster.stop(), { timeout: 120_000 });
+
+    /** Creates the pods (20 requests in flight) and times first create → last bound. */
+    /**
+     * Creates the pods (20 requests in flight) and times first create → last bound. With `queued`, the
+     * scheduler is stopped while they are created and started again after: every pod waits in its queue, and
+     * first bind → last bind is the scheduler's own drain rate, not how fast this machine can create pods.
+     */
+    async function measure(namespace: string, schedulerName: string, count: number, prefix: string, queued = false): Promise<Run> {
+      await createNamespace(cluster.core, namespace);
+      const batch = pods(namespace, count, schedulerName, prefix);
+      const watch = await watchBindings(cluster.kubeConfig, namespace, count, BIND_TIMEOUT_MS);
+      try {
+        if (queued) await cluster.kill(schedulerName === KINFER_SCHEDULER ? 'kube-scheduler' : 'default-scheduler');
+        const start = Date.now();
+        await createPods(cluster.core, batch, 20);
+        const createSeconds = (Date.now() - start) / 1000;
+        if (queued) await cluster.up();
+        const boundAt = await watch.done;
+        const times = [...boundAt.values()];
+        const seconds = queued ? (Math.max(...times) - Math.min(...times)) / 1000 : (Math.max(...times) - start) / 1000;
+        const list = await cluster.core.listNamespacedPod({ namespace });
+        const placement = new Map(list.items.map((p) => [p.metadata!.name!, p.spec?.nodeName ?? '']));
+        assert.equal([...placement.values()].filter(Boolean).length, count, 'all bound');
+        return { seconds, createSeconds, podsPerSecond: (queued ? count - 1 : count) / seconds, placement, watchRestarts: watch.restarts() };
+      } finally {
+        watch.stop();
+      }
+    }
+
+    /** Deletes a namespace's pods at once (no kubelet here: grace period 0) and waits until they are gone. */
+    async function clear(namespace: string): Promise<void> {
+      await cluster.core.deleteCollectionNamespacedPod({ namespace, gracePeriodSeconds: 0 });
+      await waitFor(async () => (await cluster.core.listNamespacedPod({ namespace })).items.length === 0, { timeoutMs: 60_000, what: `pods of ${namespace} deleted` });
+    }
+
+    /** Two settings of the schedulers' client rate limiter: upstream's default, and one high enough not to cap. */
+    const SETTINGS = [
+      { key: 'defaultClientQps', label: 'client qps 50/burst 100 (upstream default)', qps: null },
+      { key: 'clientQps1000', label: 'client qps 1000/burst 2000', qps: 1000 },
+    ] as const;
+    const results: Record<string, unknown> = {};
+
+    for (const setting of SETTINGS) {
+      const withExt: Run[] = [];
+      const without: Run[] = [];
+      const withQueued: Run[] = [];
+      const withoutQueued: Run[] = [];
+      const extenderCalls: Record<string, number> = {};
+      const extenderSeconds: Record<string, number> = {};
+      const ns = (what: string) => `${what}-${setting.key.toLowerCase()}`;
+
+      test(`${setting.label}: warm-up, both schedulers bind a few pods`, async () => {
+        await cluster.configure({ schedulerQps: setting.qps }); // restarts both schedulers when it changes
+        await measure(ns('warmup-kinfer'), KINFER_SCHEDULER, WARMUP_PODS, 'w');
+        await measure(ns('warmup-default'), 'default-scheduler', WARMUP_PODS, 'w');
+        await clear(ns('warmup-kinfer'));
+        await clear(ns('warmup-default'));
+      });
+
+      test(`${setting.label}: 300 model pods, ${ROUNDS} rounds alternating with and without kinfer-extender: all scheduled, 70B only on H100/H200`, async (t) => {
+        // Alternating rounds (and which goes first) so a change in the machine's load hits both sides alike.
+        for (let r = 0; r < ROUNDS; r++) {
+          const order = r % 2 === 0 ? ['with', 'without'] as const : ['without', 'with'] as const;
+          for (const side of order) {
+            if (side === 'without') {
+              without.push(await measure(ns(`default-${r}`), 'default-scheduler', POD_COUNT, 'm'));
+              await clear(ns(`default-${r}`));
+              withoutQueued.push(await measure(ns(`default-q${r}`), 'default-scheduler', POD_COUNT, 'q', true));
+              await clear(ns(`default-q${r}`));
+              continue;
+            }
+            const before = await cluster.extenderMetrics();
+            const run = await measure(ns(`kinfer-${r}`), KINFER_SCHEDULER, POD_COUNT, 'm');
+            const afterRun = await cluster.extenderMetrics();
+            for (const verb of ['filter', 'prioritize']) {
+              const delta = (name: string) => metricSum(afterRun, name, { verb }) - metricSum(before, name, { verb });
+              extenderCalls[verb] = (extenderCalls[verb] ?? 0) + delta('kinfer_extender_request_duration_seconds_count');
+              extenderSeconds[verb] = (extenderSeconds[verb] ?? 0) + delta('kinfer_extender_request_duration_seconds_sum');
+            }
+            for (const [pod, node] of run.placement) {
+              if (pod.includes('-70b-')) assert.match(node, /^h(100|200)-\d+$/, `${pod} on ${node}: 70B on 2 GPUs needs ~144 GiB`);
+              else assert.match(node, /^(l4|h100|h200)-\d+$/, `${pod} on ${node}`);
+            }
+            withExt.push(run);
+            await clear(ns(`kinfer-${r}`));
+            withQueued.push(await measure(ns(`kinfer-q${r}`), KINFER_SCHEDULER, POD_COUNT, 'q', true));
+            await clear(ns(`kinfer-q${r}`));
+          }
+          t.diagnostic(`round ${r + 1}: create→bound with ${withExt[r]!.podsPerSecond.toFixed(1)} pods/s, without ${without[r]!.podsPerSecond.toFixed(1)}; queue drain with ${withQueued[r]!.podsPerSecond.toFixed(1)}, without ${withoutQueued[r]!.podsPerSecond.toFixed(1)}; load average ${load()}`);
+        }
+      });
+
+      test(`${setting.label}: report`, (t) => {
+        assert.equal(withExt.length, ROUNDS, 'every round ran with the extender');
+        assert.equal(without.length, ROUNDS, 'every round ran without it');
+        const bad70b = [...without[0]!.placement].filter(([pod, node]) => pod.includes('-70b-') && node.startsWith('l4-')).length;
+        for (const r of [...withExt, ...without].flatMap((run) => run.watchRestarts)) t.diagnostic(`binding watch: ${r}`);
+        const side = (runs: Run[]) => ({
+          podsPerSecond: round(median(runs.map((r) => r.podsPerSecond)), 1),
+          roundsPodsPerSecond: runs.map((r) => round(r.podsPerSecond, 1)),
+          seconds: runs.map((r) => round(r.seconds, 2)),
+          createSeconds: runs.map((r) => round(r.createSeconds, 2)),
+        });
+        const calls = (extenderCalls.filter ?? 0) + (extenderCalls.prioritize ?? 0);
+        const meanMs = (verb: string) => ((extenderCalls[verb] ?? 0) > 0 ? round(((extenderSeconds[verb] ?? 0) / extenderCalls[verb]!) * 1000, 2) : 0);
+        const result = {
+          schedulerClient: setting.label,
+          rounds: ROUNDS,
+          withExtender: { ...side(withExt), extenderCalls: calls, extenderMeanMs: { filter: meanMs('filter'), prioritize: meanMs('prioritize') } },
+          withoutExtender: { ...side(without), llama70bOnL4: bad70b },
+          ratio: round(median(withExt.map((r) => r.podsPerSecond)) / median(without.map((r) => r.podsPerSecond)), 2),
+          roundRatios: withExt.map((r, i) => round(r.podsPerSecond / without[i]!.podsPerSecond, 2)),
+          queueDrain: {
+            measured: 'pods created while the scheduler is stopped, then it starts: first bind -> last bind',
+            withExtender: side(withQueued),
+            withoutExtender: side(withoutQueued),
+            ratio: round(median(withQueued.map((r) => r.podsPerSecond)) / median(withoutQueued.map((r) => r.podsPerSecond)), 2),
+            roundRatios: withQueued.map((r, i) => round(r.podsPerSecond / withoutQueued[i]!.podsPerSecond, 2)),
+          },
+        };
+        results[setting.key] = result;
+        console.log(`E2E-SCALE: [${setting.label}] ${NODE_COUNT} nodes, ${POD_COUNT} pods, median of ${ROUNDS} alternating rounds: with extender ${result.withExtender.podsPerSecond} pods/s ` +
+          `(rounds ${result.withExtender.roundsPodsPerSecond.join(', ')}), without ${result.withoutExtender.podsPerSecond} pods/s (rounds ${result.withoutExtender.roundsPodsPerSecond.join(', ')}), ` +
+          `ratio ${result.ratio} (per round ${result.roundRatios.join(', ')}; creating the pods alone took ${result.withExtender.createSeconds.join('/')} s with, ${result.withoutExtender.createSeconds.join('/')} s without); ` +
+          `extender mean filter ${result.withExtender.extenderMeanMs.filter} ms, prioritize ${result.withExtender.extenderMeanMs.prioritize} ms over ${calls} calls; ` +
+          `queue drain (scheduler stopped while the pods are created): with ${result.queueDrain.withExtender.podsPerSecond} pods/s (rounds ${result.queueDrain.withExtender.roundsPodsPerSecond.join(', ')}), ` +
+          `without ${result.queueDrain.withoutExtender.podsPerSecond} pods/s (rounds ${result.queueDrain.withoutExtender.roundsPodsPerSecond.join(', ')}), ratio ${result.queueDrain.ratio} (per round ${result.queueDrain.roundRatios.join(', ')}); ` +
+          `without the extender ${bad70b} of ${POD_COUNT / 3} Llama-70B pods landed on L4 nodes; load average ${load()}`);
+      });
+    }
+
+    test('write bench/results/e2e-scale.json', () => {
+      assert.equal(Object.keys(results).length, SETTINGS.length, 'every setting reported');
+      const out = {
+        nodes: NODE_COUNT,
+        pods: POD_COUNT,
+        podMix: '2/3 Llama-3.1-8B on 1 GPU, 1/3 Llama-3.1-70B on 2 GPUs',
+        measured: 'first pod create -> last pod bound (watch), 20 creates in flight, after a 10-pod warm-up; median of 3 rounds alternating with/without; no kubelet',
+        scheduler: 'kube-scheduler v1.34.4 (test/controlplane); extender nodeCacheCapable, weight 5; baseline: same binary and settings, second process, no extenders',
+        ...results,
+        loadAverage: { start: LOAD_AT_START, end: load() },
+        cpus: availableParallelism(),
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+        date: new Date().toISOString(),
+      };
+      const dir = join(ROOT, 'bench', 'results');
+      mkdirSync(dir, { recursive: true });
+      const file = NODE_COUNT === 1000 ? 'e2e-scale.json' : `e2e-scale-${NODE_COUNT}.json`;
+      writeFileSync(join(dir, file), `${JSON.stringify(out, null, 2)}\n`);
+      console.log(`E2E-SCALE: wrote ${join(dir, file)}`);
+    });
+  });
+
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
