@@ -29,6 +29,15 @@ describe('replicaMetrics on recorded pages of each dialect', () => {
       ttftCount: 10,
     },
     {
+      page: 'llm-d-inference-sim-v0.10.2.prom',
+      want: {
+        dialect: 'vllm', models: ['e2e-model'], skippedLines: 0, kvCacheUsage: 0, running: 0, waiting: 0,
+        promptTokensTotal: 55, generationTokensTotal: 63, prefixCacheQueriesTotal: 55, prefixCacheHitsTotal: 32,
+        blockSize: 16, numGpuBlocks: 1024, runningLoras: [], waitingLoras: [], maxLoras: 1,
+      },
+      ttftCount: 4,
+    },
+    {
       page: 'sglang.prom',
       want: {
         dialect: 'sglang', models: ['Qwen/Qwen2.5-7B-Instruct'], skippedLines: 0, kvCacheUsage: 0.97, running: 20, waiting: 9,
