@@ -12,6 +12,7 @@
 // Each runs the same requests at each rate of a ladder, open loop (Poisson), streamed; TTFT is measured by the
 // client. Bounded: EPP_BENCH_REQUESTS per rate (default 90), a deadline per run, every process stopped at the end.
 //   isolated node dist/bench/routing-epp.bench.js     (or make bench-epp). Prints markdown; writes bench/results/routing-epp.json.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,7 +22,6 @@ import { ROOT } from '../test/e2e/harness/cluster.js';
 import { RoutingStand, standMissing, type ReplicaSpec } from '../test/e2e/epp/stand.js';
 import { mulberry32 } from './lib/prng.js';
 import { percentile } from './lib/stats.js';
-import { spawnSync } from 'node:child_process';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 const REQUESTS = Number(process.env.EPP_BENCH_REQUESTS ?? 90);
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     const policies: { name: string; start: () => Promise<{ gateway: string; log: () => string; stop: () => Promise<void> }> }[] = [
       { name: 'round-robin (Envoy, no picker)', start: async () => {
         const envoy = await stand.startEnvoy('round-robin');
-        return { gateway: envoy.url, log: () => '', stop: () => envoy.child.stop() };
+        return { gateway: envoy.url, log: () => envoy.child.output, stop: () => envoy.child.stop() };
       } },
       { name: 'upstream EPP v1.5.0 (default config)', start: async () => {
         const epp = await stand.startEpp();
