@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     const pages = await Promise.all(targets.slice(0, 1).map(async (t) => directFetcher(t.metricsUrl, AbortSignal.timeout(TIMEOUT_MS))));
     const started = performance.now();
     const scrapes = targets.map((target) => ({ target, atMs: Date.now(), metrics: replicaMetrics(pages[0]!) }));
-    buildSnapshot(scrapes, new Map(scrapes.map((s) => [s.target.id, s])), Date.now());
+    buildSnapshot(scrapes, new Map(scrapes.map((s) => [s.target.id, [s]])), Date.now());
     const cpuMs = round(performance.now() - started);
     console.log(`\nParse + rows for ${REPLICAS} pages alone (no network): ${cpuMs} ms.`);
 

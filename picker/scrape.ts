@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { replicaMetrics, type ReplicaMetrics } from '../src/servers/metrics.js';
+import { ratePerSecond, TOKEN_RATE_WINDOW_MS, trimToWindow } from '../src/servers/rate.js';
 import type { EndpointMetrics } from '../src/routing/types.js';
 import type { EndpointState, EndpointTable } from './endpoints.js';
 import type { PickerMetrics } from './metrics.js';
@@ -26,7 +27,8 @@ export class Scraper {
   private timer: NodeJS.Timeout | undefined;
   private readonly loops = new Map<string, NodeJS.Timeout | 'scraping'>();
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  private readonly previous = new Map<string, { at: number; metrics: ReplicaMetrics }>();
+  /** Per endpoint, its generated-token counter over the token-rate window (src/servers/rate.ts), oldest first. */
+  private readonly previous = new Map<string, readonly { atMs: number; generationTokensTotal?: number }[]>();
 
   constructor(
     private readonly table: EndpointTable,
@@ -120,15 +122,13 @@ export class Scraper {
 
   /** Maps a page onto the routing core's view, deriving per-request decode speed from counter deltas. */
   private toEndpointMetrics(address: string, m: ReplicaMetrics, at: number): EndpointMetrics {
-    const before = this.previous.get(address);
-    this.previous.set(address, { at, metrics: m });
+    const window = trimToWindow([...(this.previous.get(address) ?? []), { atMs: at, generationTokensTotal: m.generationTokensTotal }], TOKEN_RATE_WINDOW_MS);
+    this.previous.set(address, window);
+    // Output tokens per second one running request receives: the replica's rate shared by its batch. Over a window,
+    // not the last interval: a server that counts a request's tokens when it finishes moves the counter in steps.
+    const tokensPerSecond = ratePerSecond(window, (p) => p.generationTokensTotal);
     let decodeTokensPerSecond: number | undefined;
-    if (before && m.generationTokensTotal !== undefined && before.metrics.generationTokensTotal !== undefined && (m.running ?? 0) > 0) {
-      const seconds = (at - before.at) / 1000;
-      const tokens = m.generationTokensTotal - before.metrics.generationTokensTotal;
-      // Output tokens per second one running request receives: the replica's rate shared by its batch.
-      if (seconds > 0 && tokens > 0) decodeTokensPerSecond = tokens / seconds / Math.max(1, m.running ?? 1);
-    }
+    if (tokensPerSecond !== undefined && tokensPerSecond > 0 && (m.running ?? 0) > 0) decodeTokensPerSecond = tokensPerSecond / Math.max(1, m.running ?? 1);
     return {
       scrapedAtMs: at,
       ...(m.kvCacheUsage !== undefined ? { kvCacheUsage: m.kvCacheUsage } : {}),

@@ -1,5 +1,5 @@
-import { scrapeAll, type Fetcher, type Scrape } from './scrape.js';
-import { buildSnapshot, rememberScrapes, type TopSnapshot } from './state.js';
+import { scrapeAll, type Fetcher } from './scrape.js';
+import { buildSnapshot, rememberScrapes, type ScrapeHistory, type TopSnapshot } from './state.js';
 import type { Target } from './targets.js';
 
 export interface RefresherOptions {
@@ -24,7 +24,7 @@ export interface SnapshotSource {
  * turn counters into rates. Refreshes never overlap and never reject.
  */
 export class Refresher implements SnapshotSource {
-  private previous = new Map<string, Scrape>();
+  private previous = new Map<string, ScrapeHistory>();
   private last: TopSnapshot | undefined;
 
   constructor(private readonly options: RefresherOptions) {}

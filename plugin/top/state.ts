@@ -1,9 +1,15 @@
 import { histogramQuantile, type Histogram, type ReplicaMetrics } from '../../src/servers/metrics.js';
+import { ratePerSecond, TOKEN_RATE_WINDOW_MS, trimToWindow } from '../../src/servers/rate.js';
 import type { Scrape } from './scrape.js';
 
 // The pure part of `top`: scrapes in, rows and pool summaries out. Rates and latencies cover the interval
 // between a replica's previous good scrape and this one (counter and histogram deltas), as Prometheus' rate()
-// and histogram_quantile() would; with no previous scrape they are absent, shown as "-".
+// and histogram_quantile() would; with no previous scrape they are absent, shown as "-". Token rates (tokens/s) cover
+// a window of recent scrapes instead (TOKEN_RATE_WINDOW_MS, src/servers/rate.ts): servers that count a request's
+// tokens when it finishes would otherwise show spikes and zeros.
+
+/** A replica's recent good scrapes, oldest first (what rememberScrapes keeps for the next refresh). */
+export type ScrapeHistory = readonly Scrape[];
 
 /** One replica as the view shows it. Figures are absent when the server does not export them or no interval is known yet. */
 export interface ReplicaRow {
@@ -104,7 +110,8 @@ export function mergeHistograms(histograms: readonly Histogram[]): Histogram | u
 
 const ms = (seconds: number | undefined): number | undefined => (seconds === undefined ? undefined : seconds * 1000);
 
-function replica(current: Scrape, previous: Scrape | undefined): { row: ReplicaRow; interval: Interval } {
+function replica(current: Scrape, history: ScrapeHistory | undefined): { row: ReplicaRow; interval: Interval } {
+  const previous = history?.at(-1);
   const t = current.target;
   const m = current.metrics;
   const pool = t.pool ? (t.namespace ? `${t.namespace}/${t.pool}` : t.pool) : (m?.models[0] ?? '-');
@@ -114,10 +121,8 @@ function replica(current: Scrape, previous: Scrape | undefined): { row: ReplicaR
   }
   const before = previous?.metrics;
   const seconds = previous ? (current.atMs - previous.atMs) / 1000 : 0;
-  const rate = (now: number | undefined, then: number | undefined): number | undefined => {
-    const d = seconds > 0 ? increase(now, then) : undefined;
-    return d === undefined ? undefined : d / seconds;
-  };
+  const window = previous && seconds > 0 ? trimToWindow([...(history ?? []), current], TOKEN_RATE_WINDOW_MS) : [];
+  const rate = (counter: (m: ReplicaMetrics) => number | undefined): number | undefined => ratePerSecond(window, (s) => (s.metrics ? counter(s.metrics) : undefined));
   const ttft = histogramDelta(m.ttftSeconds, before?.ttftSeconds);
   const prefixQueries = increase(m.prefixCacheQueriesTotal, before?.prefixCacheQueriesTotal);
   const prefixHits = increase(m.prefixCacheHitsTotal, before?.prefixCacheHitsTotal);
@@ -128,8 +133,8 @@ function replica(current: Scrape, previous: Scrape | undefined): { row: ReplicaR
     kvCacheUsage: m.kvCacheUsage,
     running: m.running,
     waiting: m.waiting,
-    generationTokensPerSecond: rate(m.generationTokensTotal, before?.generationTokensTotal),
-    promptTokensPerSecond: rate(m.promptTokensTotal, before?.promptTokensTotal),
+    generationTokensPerSecond: rate((x) => x.generationTokensTotal),
+    promptTokensPerSecond: rate((x) => x.promptTokensTotal),
     ttftP50Ms: ttft ? ms(histogramQuantile(0.5, ttft)) : undefined,
     ttftP99Ms: ttft ? ms(histogramQuantile(0.99, ttft)) : undefined,
     prefixCacheHitRate: prefixQueries !== undefined && prefixQueries > 0 && prefixHits !== undefined ? Math.min(1, prefixHits / prefixQueries) : undefined,
@@ -146,7 +151,7 @@ function dropUndefined<T extends object>(value: T): T {
  * Rows and pool summaries from this refresh's scrapes and each replica's previous good scrape (by target id).
  * Pools come in name order; rows in scrape order (the view sorts).
  */
-export function buildSnapshot(scrapes: readonly Scrape[], previous: ReadonlyMap<string, Scrape>, atMs: number): TopSnapshot {
+export function buildSnapshot(scrapes: readonly Scrape[], previous: ReadonlyMap<string, ScrapeHistory>, atMs: number): TopSnapshot {
   const replicas = scrapes.map((s) => replica(s, previous.get(s.target.id)));
   const byPool = new Map<string, typeof replicas>();
   for (const r of replicas) {
@@ -180,12 +185,16 @@ function summarize(pool: string, list: readonly { row: ReplicaRow; interval: Int
   });
 }
 
-/** Each replica's latest good scrape, for the next refresh's deltas; replicas gone from the targets are dropped. */
-export function rememberScrapes(previous: ReadonlyMap<string, Scrape>, scrapes: readonly Scrape[]): Map<string, Scrape> {
-  const next = new Map<string, Scrape>();
+/**
+ * Each replica's good scrapes over the token-rate window (the latest last), for the next refresh's deltas and rates;
+ * a failed scrape keeps what there was; replicas gone from the targets are dropped.
+ */
+export function rememberScrapes(previous: ReadonlyMap<string, ScrapeHistory>, scrapes: readonly Scrape[]): Map<string, ScrapeHistory> {
+  const next = new Map<string, ScrapeHistory>();
   for (const s of scrapes) {
-    const keep = s.metrics ? s : previous.get(s.target.id);
-    if (keep) next.set(s.target.id, keep);
+    const before = previous.get(s.target.id) ?? [];
+    const keep = s.metrics ? trimToWindow([...before, s], TOKEN_RATE_WINDOW_MS) : before;
+    if (keep.length > 0) next.set(s.target.id, keep);
   }
   return next;
 }

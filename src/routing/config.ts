@@ -185,6 +185,8 @@ plugins:
     scaleMs: 4000
 - type: kv-cache-utilization-scorer
 - type: prefix-cache-scorer
+  parameters:
+    maxQueuePerRunning: 2
 - type: max-score-picker
 - type: single-profile-handler
 schedulingProfiles:

@@ -41,6 +41,9 @@ export interface ReplicaMetrics {
 // TGI (docs "Metrics"): tgi_queue_size, tgi_batch_current_size; it exports no KV-cache gauge.
 // TensorRT-LLM / Triton (triton-inference-server/tensorrtllm_backend docs): nv_trt_llm_kv_cache_block_metrics
 // {kv_cache_block_type="fraction"}, nv_trt_llm_request_metrics{request_type="waiting"|"scheduled"}.
+// Counters are read with and without the `_total` suffix: prometheus_client (Python: vLLM, SGLang) appends it to a
+// counter's name, Go's client_golang does not, so a Go server registering `vllm:prefix_cache_hits` exports exactly that
+// (llm-d-inference-sim v0.10.2, pkg/llm-d-inference-sim/metrics.go). docs/routing.md lists the versions read.
 
 // The only histograms ReplicaMetrics reads. Buckets are most of a page (a vLLM v0.11 page has a dozen
 // histograms of 10-25 buckets each), so bucket lines of any other histogram are not parsed at all.
@@ -68,6 +71,8 @@ export function replicaMetrics(page: string): ReplicaMetrics {
     const list = byName.get(name)?.filter(where);
     return list && list.length > 0 ? list.reduce((a, s) => a + s.value, 0) / list.length : undefined;
   };
+  // A counter by its name without `_total`: the suffixed series when present, else the bare one (see above).
+  const counter = (name: string): number | undefined => sum(`${name}_total`) ?? sum(name);
   const base = { models: [...models].sort(), skippedLines: skipped };
   // TensorRT-LLM backends before the `fraction` block type export only used and max blocks.
   const trtUsedFraction = (): number | undefined => {
@@ -85,12 +90,12 @@ export function replicaMetrics(page: string): ReplicaMetrics {
       kvCacheUsage: mean('vllm:kv_cache_usage_perc') ?? mean('vllm:gpu_cache_usage_perc'),
       waiting: sum('vllm:num_requests_waiting'),
       running: sum('vllm:num_requests_running'),
-      promptTokensTotal: sum('vllm:prompt_tokens_total'),
-      generationTokensTotal: sum('vllm:generation_tokens_total'),
+      promptTokensTotal: counter('vllm:prompt_tokens'),
+      generationTokensTotal: counter('vllm:generation_tokens'),
       // vLLM V1 before v0.10 named these vllm:gpu_prefix_cache_queries/hits (same meaning: tokens).
-      prefixCacheQueriesTotal: sum('vllm:prefix_cache_queries_total') ?? sum('vllm:gpu_prefix_cache_queries_total'),
-      prefixCacheHitsTotal: sum('vllm:prefix_cache_hits_total') ?? sum('vllm:gpu_prefix_cache_hits_total'),
-      preemptionsTotal: sum('vllm:num_preemptions_total'),
+      prefixCacheQueriesTotal: counter('vllm:prefix_cache_queries') ?? counter('vllm:gpu_prefix_cache_queries'),
+      prefixCacheHitsTotal: counter('vllm:prefix_cache_hits') ?? counter('vllm:gpu_prefix_cache_hits'),
+      preemptionsTotal: counter('vllm:num_preemptions'),
       ttftSeconds: histogram(byName, 'vllm:time_to_first_token_seconds'),
       blockSize: numberLabel(cacheConfig?.block_size),
       numGpuBlocks: numberLabel(cacheConfig?.num_gpu_blocks),
@@ -106,14 +111,14 @@ export function replicaMetrics(page: string): ReplicaMetrics {
       kvCacheUsage: mean('sglang:token_usage'),
       waiting: sum('sglang:num_queue_reqs'),
       running: sum('sglang:num_running_reqs'),
-      promptTokensTotal: sum('sglang:prompt_tokens_total'),
-      generationTokensTotal: sum('sglang:generation_tokens_total'),
+      promptTokensTotal: counter('sglang:prompt_tokens'),
+      generationTokensTotal: counter('sglang:generation_tokens'),
       // SGLang counts every prompt token in prompt_tokens and those served from its radix cache in cached_tokens,
       // so hits / queries in tokens read as vLLM's prefix_cache_hits / prefix_cache_queries do.
-      prefixCacheQueriesTotal: byName.has('sglang:cached_tokens_total') ? sum('sglang:prompt_tokens_total') : undefined,
-      prefixCacheHitsTotal: sum('sglang:cached_tokens_total'),
+      prefixCacheQueriesTotal: counter('sglang:cached_tokens') !== undefined ? counter('sglang:prompt_tokens') : undefined,
+      prefixCacheHitsTotal: counter('sglang:cached_tokens'),
       // A retracted request is SGLang's preemption: its KV is dropped and it goes back to the queue.
-      preemptionsTotal: sum('sglang:num_retracted_requests_total'),
+      preemptionsTotal: counter('sglang:num_retracted_requests'),
       ttftSeconds: histogram(byName, 'sglang:time_to_first_token_seconds'),
     });
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { freshMetrics, type PickContext, type ScorerPlugin } from '../framework.js';
+import { effectiveWaiting, freshMetrics, type PickContext, type ScorerPlugin } from '../framework.js';
 import {
   CHARS_PER_TOKEN,
   DEFAULT_LRU_CAPACITY_PER_SERVER,
@@ -25,6 +25,15 @@ export const parameters = z.strictObject({
    * capacity follows the server here, and the default is false (state what you want).
    */
   autoTune: z.boolean().default(false),
+  /**
+   * kinfer's: while some candidate has no queue, affinity to an endpoint whose queue (scraped waiting + requests sent
+   * since) is longer than this many times its running batch scores 0. vLLM queues only when KV blocks or sequence
+   * slots run out; a queue longer than the batch means waiting more than a whole request's duration for a prefix
+   * that saves a prefill of milliseconds, while another replica admits at once. Without it a hot prefix keeps every
+   * request on one replica beside free slots (the graded case in test/src/routing/picker.test.ts). Absent
+   * (upstream's scorer): load is not read.
+   */
+  maxQueuePerRunning: z.number().min(0).optional(),
 });
 export type Parameters = z.infer<typeof parameters>;
 
@@ -36,7 +45,7 @@ export type Parameters = z.infer<typeof parameters>;
  *
  * (at most `maxPrefixBlocksToMatch` of them; 0 everywhere for a prompt shorter than one block). The index learns
  * in `onRouted`, when the picker service reports where a request went. It reads no metrics (with `autoTune`, only
- * the endpoint's `numGpuBlocks`), so staleness does not apply.
+ * the endpoint's `numGpuBlocks`; with `maxQueuePerRunning`, the queues), so staleness does not apply.
  */
 export class PrefixCacheScorer extends PrefixIndexPlugin<Parameters> implements ScorerPlugin {
   readonly kind = 'scorer' as const;
@@ -54,7 +63,18 @@ export class PrefixCacheScorer extends PrefixIndexPlugin<Parameters> implements 
     if (this.params.autoTune) for (const e of endpoints) this.learnCapacity(ctx, e);
     if (hashes.length === 0) return endpoints.map(() => 0);
     const lengths = this.index.matchLengths(hashes);
-    return endpoints.map((e) => (lengths.get(e.address) ?? 0) / hashes.length);
+    const scores = endpoints.map((e) => (lengths.get(e.address) ?? 0) / hashes.length);
+    const ratio = this.params.maxQueuePerRunning;
+    if (ratio === undefined) return scores;
+    const queued = endpoints.map((e) => {
+      const m = freshMetrics(ctx, e);
+      return m === undefined ? undefined : { queue: effectiveWaiting(m, e), running: m.running ?? 0 };
+    });
+    if (!queued.some((q) => q?.queue === 0)) return scores;
+    return scores.map((s, i) => {
+      const q = queued[i];
+      return q !== undefined && q.queue > ratio * Math.max(1, q.running) ? 0 : s;
+    });
   }
 
   onRouted(request: InferenceRequest, address: string, _nowMs: number): void {

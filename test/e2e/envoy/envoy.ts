@@ -43,6 +43,15 @@ export interface BootstrapPorts {
   readonly listener: number;
   readonly admin: number;
   readonly extProc: number;
+  /**
+   * How Envoy streams bodies to the ext_proc server. `buffered` (default): kinfer-picker's mode (the whole request
+   * body in one message, no response body). `full-duplex`: the upstream EPP's, as its own Envoy configuration sets it
+   * (gateway-api-inference-extension v1.5.0 test/testdata/envoy.yaml: request and response bodies FULL_DUPLEX_STREAMED,
+   * trailers SEND); the EPP answers the request headers only once the body has arrived, which BUFFERED would deadlock.
+   */
+  readonly bodyMode?: 'buffered' | 'full-duplex';
+  /** No ext_proc: Envoy's ROUND_ROBIN over these `host:port` addresses (what a gateway without a picker does). */
+  readonly roundRobin?: readonly string[];
 }
 
 /**
@@ -63,6 +72,57 @@ export function bootstrapYaml(ports: BootstrapPorts, options: { extProcTls?: boo
         "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
         common_tls_context:
           alpn_protocols: [h2]` : '';
+  const duplex = ports.bodyMode === 'full-duplex';
+  const extProc = ports.roundRobin === undefined;
+  const extProcFilter = `          - name: envoy.filters.http.ext_proc
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor
+              grpc_service:
+                envoy_grpc: { cluster_name: kinfer_picker }
+                timeout: 10s
+              failure_mode_allow: false
+              message_timeout: 5s
+              processing_mode:
+                request_header_mode: SEND
+                request_body_mode: ${duplex ? 'FULL_DUPLEX_STREAMED' : 'BUFFERED'}
+                response_header_mode: SEND
+                response_body_mode: ${duplex ? 'FULL_DUPLEX_STREAMED' : 'NONE'}
+                request_trailer_mode: ${duplex ? 'SEND' : 'SKIP'}
+                response_trailer_mode: ${duplex ? 'SEND' : 'SKIP'}
+`;
+  const byHeader = `  - name: model_servers
+    type: ORIGINAL_DST
+    lb_policy: CLUSTER_PROVIDED
+    connect_timeout: 2s
+    original_dst_lb_config:
+      use_http_header: true
+      http_header_name: ${DESTINATION_HEADER}
+  - name: kinfer_picker
+    type: STATIC
+    connect_timeout: 2s${tls}
+    typed_extension_protocol_options:
+      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+        explicit_http_config:
+          http2_protocol_options: {}
+    load_assignment:
+      cluster_name: kinfer_picker
+      endpoints:
+      - lb_endpoints:
+        - endpoint:
+            address:
+              socket_address: { address: 127.0.0.1, port_value: ${ports.extProc} }
+`;
+  const roundRobin = `  - name: model_servers
+    type: STATIC
+    lb_policy: ROUND_ROBIN
+    connect_timeout: 2s
+    load_assignment:
+      cluster_name: model_servers
+      endpoints:
+      - lb_endpoints:
+${(ports.roundRobin ?? []).map((a) => `        - endpoint: { address: { socket_address: { address: ${a.slice(0, a.lastIndexOf(':'))}, port_value: ${a.slice(a.lastIndexOf(':') + 1)} } } }`).join('\n')}
+`;
   return `admin:
   address:
     socket_address: { address: 127.0.0.1, port_value: ${ports.admin} }
@@ -93,50 +153,13 @@ static_resources:
               - match: { prefix: "/" }
                 route:
                   cluster: model_servers
-                  timeout: 60s
+                  timeout: 120s
           http_filters:
-          - name: envoy.filters.http.ext_proc
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor
-              grpc_service:
-                envoy_grpc: { cluster_name: kinfer_picker }
-                timeout: 10s
-              failure_mode_allow: false
-              message_timeout: 5s
-              processing_mode:
-                request_header_mode: SEND
-                request_body_mode: BUFFERED
-                response_header_mode: SEND
-                response_body_mode: NONE
-                request_trailer_mode: SKIP
-                response_trailer_mode: SKIP
-          - name: envoy.filters.http.router
+${extProc ? extProcFilter : ''}          - name: envoy.filters.http.router
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
   clusters:
-  - name: model_servers
-    type: ORIGINAL_DST
-    lb_policy: CLUSTER_PROVIDED
-    connect_timeout: 2s
-    original_dst_lb_config:
-      use_http_header: true
-      http_header_name: ${DESTINATION_HEADER}
-  - name: kinfer_picker
-    type: STATIC
-    connect_timeout: 2s${tls}
-    typed_extension_protocol_options:
-      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-        explicit_http_config:
-          http2_protocol_options: {}
-    load_assignment:
-      cluster_name: kinfer_picker
-      endpoints:
-      - lb_endpoints:
-        - endpoint:
-            address:
-              socket_address: { address: 127.0.0.1, port_value: ${ports.extProc} }
-`;
+${extProc ? byHeader : roundRobin}`;
 }
 
 /** `ACCESS id=3 status=200 picked=127.0.0.1:4001 upstream=127.0.0.1:4001` lines from Envoy's stdout. */

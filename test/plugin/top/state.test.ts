@@ -58,7 +58,7 @@ describe('buildSnapshot: one replica, previous scrape → current scrape', () =>
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const previous = new Map(c.before ? [[A.id, c.before]] : []);
+      const previous = new Map(c.before ? [[A.id, [c.before]]] : []);
       const { rows } = buildSnapshot([c.now], previous, c.now.atMs);
       const { id, namespace, name, node, accelerator, pool, dialect, reachable, ...figures } = rows[0]!;
       assert.deepEqual({ id, namespace, name, node, accelerator, pool, dialect, reachable }, {
@@ -87,8 +87,8 @@ describe('buildSnapshot: one replica, previous scrape → current scrape', () =>
 describe('pool summaries', () => {
   it('sum counts and rates, spread KV, merge TTFT histograms before taking quantiles', () => {
     const before = new Map([
-      [A.id, ok(A, T0, { generationTokensTotal: 0, ttftSeconds: ttft([0, 0, 0, 0]), prefixCacheQueriesTotal: 0, prefixCacheHitsTotal: 0 })],
-      [B.id, ok(B, T0, { generationTokensTotal: 0, ttftSeconds: ttft([0, 0, 0, 0]), prefixCacheQueriesTotal: 0, prefixCacheHitsTotal: 0 })],
+      [A.id, [ok(A, T0, { generationTokensTotal: 0, ttftSeconds: ttft([0, 0, 0, 0]), prefixCacheQueriesTotal: 0, prefixCacheHitsTotal: 0 })]],
+      [B.id, [ok(B, T0, { generationTokensTotal: 0, ttftSeconds: ttft([0, 0, 0, 0]), prefixCacheQueriesTotal: 0, prefixCacheHitsTotal: 0 })]],
     ]);
     const now = [
       // a: 99 fast first tokens; b: 1 slow one. Merged p99 lands at the top of a's bucket, not an average of both p99s.
@@ -126,14 +126,52 @@ describe('histogram deltas', () => {
 describe('rememberScrapes', () => {
   it('keeps the last good scrape of each replica still present', () => {
     const good = ok(A, T0, { generationTokensTotal: 1 });
-    const next = rememberScrapes(new Map([[A.id, good], [B.id, ok(B, T0)]]), [failed(A, T0 + 1000, 'connection refused')]);
-    assert.deepEqual([...next.entries()], [[A.id, good]]);
+    const next = rememberScrapes(new Map([[A.id, [good]], [B.id, [ok(B, T0)]]]), [failed(A, T0 + 1000, 'connection refused')]);
+    assert.deepEqual([...next.entries()], [[A.id, [good]]]);
   });
 
   it('so a replica that comes back gets its rate over the whole gap', () => {
     let previous = rememberScrapes(new Map(), [ok(A, T0, { generationTokensTotal: 0 })]);
     previous = rememberScrapes(previous, [failed(A, T0 + 1000, 'x')]);
     const { rows } = buildSnapshot([ok(A, T0 + 4000, { generationTokensTotal: 400 })], previous, T0 + 4000);
+    assert.equal(rows[0]!.generationTokensPerSecond, 100);
+  });
+});
+
+describe('tokens/s over a window of scrapes', () => {
+  // A server that adds a request's tokens when it finishes (llm-d-inference-sim, TGI): 2 s refreshes, one request of
+  // 400 tokens finishing every 4 s, i.e. 100 tokens/s. Between two refreshes the counter moves by 0 or 400.
+  const steps = [0, 0, 400, 400, 800, 800, 1200, 1200, 1600];
+  const refresh = (n: number): number | undefined => {
+    let previous = new Map<string, readonly ReturnType<typeof ok>[]>();
+    let last: number | undefined;
+    for (let i = 0; i <= n; i++) {
+      const scrape = ok(A, T0 + i * 2000, { generationTokensTotal: steps[i]! });
+      last = buildSnapshot([scrape], previous, scrape.atMs).rows[0]!.generationTokensPerSecond;
+      previous = rememberScrapes(previous, [scrape]);
+    }
+    return last;
+  };
+  const cases: { name: string; refreshes: number; want: number | undefined }[] = [
+    { name: 'first refresh: no rate yet', refreshes: 0, want: undefined },
+    { name: 'window not full: the rate since the first scrape', refreshes: 2, want: 400 / 4 },
+    { name: 'a step right after a flat refresh is not a 200 tokens/s spike', refreshes: 4, want: 800 / 8 },
+    { name: 'full window (10 s): 3 steps in 10 s, within one request / window (40 tokens/s) of the truth', refreshes: 6, want: 1200 / 10 },
+    { name: 'sliding on', refreshes: 8, want: (1600 - 400) / 10 },
+  ];
+  for (const c of cases) it(c.name, () => assert.equal(refresh(c.refreshes), c.want));
+
+  it('never the 0 or 200 tokens/s a rate between two refreshes would show, once two steps are in the window', () => {
+    for (let n = 2; n < steps.length; n++) {
+      const r = refresh(n)!;
+      assert.ok(Math.abs(r - 100) <= 400 / 10 + 1e-9, `refresh ${n}: ${r} tokens/s`);
+    }
+  });
+
+  it('a restarted server (counter went down) rates from the restart on', () => {
+    let previous = rememberScrapes(new Map(), [ok(A, T0, { generationTokensTotal: 5000 })]);
+    previous = rememberScrapes(previous, [ok(A, T0 + 2000, { generationTokensTotal: 10 })]);
+    const { rows } = buildSnapshot([ok(A, T0 + 4000, { generationTokensTotal: 210 })], previous, T0 + 4000);
     assert.equal(rows[0]!.generationTokensPerSecond, 100);
   });
 });

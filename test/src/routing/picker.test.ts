@@ -68,6 +68,45 @@ describe('EndpointPicker', () => {
     assert.deepEqual([...chosen], ['a']);
   });
 
+  // The issue's graded case: two replicas of 4 sequence slots, one with 3 busy, one idle, 60 requests sharing a system
+  // prompt, a scrape every 2 requests (the replica admits up to 4 and queues the rest; nothing finishes). A prefix
+  // score that ignores load keeps the whole stream on whichever replica got the first request, however long its
+  // queue: the reference profile does exactly that. kinfer's drops the affinity of a replica that shows a queue.
+  const graded = (yaml: string): { counts: Record<string, number>; waiting: Record<string, number> } => {
+    const p = picker(yaml, 3);
+    const slots = 4;
+    const state: Record<string, { running: number; waiting: number; sent: number }> = { busy: { running: 3, waiting: 0, sent: 0 }, idle: { running: 0, waiting: 0, sent: 0 } };
+    const counts: Record<string, number> = { busy: 0, idle: 0 };
+    const shared = 'You are a careful assistant. '.repeat(40);
+    for (let i = 0; i < 60; i++) {
+      const endpoints = Object.entries(state).map(([address, s]) => anEndpoint(address).kv(0, 1024).metrics({ running: s.running, waiting: s.waiting }).sentSinceScrape(s.sent).build());
+      const text = `${shared}question ${i}`;
+      const request = aRequest({ promptTokens: text.length / 4, maxTokens: 100, prefixHashes: blockHashes(text, p.prefixBlockSize, 'm') });
+      const chosen = p.pick(request, endpoints).endpoint!.address;
+      p.onRouted(request, chosen);
+      counts[chosen]! += 1;
+      state[chosen]!.sent += 1;
+      if (i % 2 === 1) {
+        for (const s of Object.values(state)) {
+          const total = s.running + s.waiting + s.sent;
+          Object.assign(s, { running: Math.min(slots, total), waiting: Math.max(0, total - slots), sent: 0 });
+        }
+      }
+    }
+    return { counts, waiting: Object.fromEntries(Object.entries(state).map(([a, s]) => [a, s.waiting])) };
+  };
+
+  it('graded case: kinfer uses the free slot and splits the queue instead of herding on a prefix', () => {
+    const { counts, waiting } = graded(KINFER_CONFIG_YAML);
+    assert.ok(counts.busy! >= 1 && counts.idle! >= 1, JSON.stringify(counts));
+    assert.ok(Math.abs(waiting.busy! - waiting.idle!) <= 4, `queues ${JSON.stringify(waiting)}`);
+  });
+
+  it('graded case: the reference profile herds the whole stream onto one replica (what kinfer avoids)', () => {
+    const { counts } = graded(DEFAULT_CONFIG_YAML);
+    assert.equal(Math.max(counts.busy!, counts.idle!), 60, JSON.stringify(counts));
+  });
+
   it('learns prefixes from onRouted and follows them', () => {
     const p = picker(DEFAULT_CONFIG_YAML);
     const text = 'You are a helpful assistant. '.repeat(40);

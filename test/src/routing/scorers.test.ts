@@ -111,6 +111,29 @@ const cases: Case[] = [
     want: { a: 0, b: 0 },
   },
   {
+    name: 'prefix-cache-scorer, maxQueuePerRunning: a queue over 2× the batch drops affinity while another replica has none',
+    type: 'prefix-cache-scorer',
+    parameters: { maxQueuePerRunning: 2 },
+    request: aRequest({ prefixHashes: hashes }),
+    routed: [['long', aRequest({ prefixHashes: hashes })], ['sent', aRequest({ prefixHashes: hashes })], ['short', aRequest({ prefixHashes: hashes })]],
+    endpoints: [
+      anEndpoint('long').metrics({ running: 4, waiting: 9 }), // 9 > 2 × 4
+      anEndpoint('sent').metrics({ running: 4, waiting: 5 }).sentSinceScrape(4), // 5 + 4 sent since the scrape
+      anEndpoint('short').metrics({ running: 4, waiting: 8 }), // 8 = 2 × 4: kept
+      anEndpoint('free').metrics({ running: 2, waiting: 0 }),
+    ],
+    want: { long: 0, sent: 0, short: 1, free: 0 },
+  },
+  {
+    name: 'prefix-cache-scorer, maxQueuePerRunning: every replica queued, affinity kept (past capacity the cache is worth most)',
+    type: 'prefix-cache-scorer',
+    parameters: { maxQueuePerRunning: 2 },
+    request: aRequest({ prefixHashes: hashes }),
+    routed: [['long', aRequest({ prefixHashes: hashes })]],
+    endpoints: [anEndpoint('long').metrics({ running: 4, waiting: 30 }), anEndpoint('other').metrics({ running: 4, waiting: 1 })],
+    want: { long: 1, other: 0 },
+  },
+  {
     name: 'predicted-latency-scorer: an idle replica beats a queued one; the scrape\'s queue and what was sent since both count',
     type: 'predicted-latency-scorer',
     parameters: { scaleMs: 1000 },

@@ -29,6 +29,15 @@ describe('replicaMetrics on recorded pages of each dialect', () => {
       ttftCount: 10,
     },
     {
+      page: 'llm-d-inference-sim-v0.10.2.prom',
+      want: {
+        dialect: 'vllm', models: ['e2e-model'], skippedLines: 0, kvCacheUsage: 0, running: 0, waiting: 0,
+        promptTokensTotal: 55, generationTokensTotal: 63, prefixCacheQueriesTotal: 55, prefixCacheHitsTotal: 32,
+        blockSize: 16, numGpuBlocks: 1024, runningLoras: [], waitingLoras: [], maxLoras: 1,
+      },
+      ttftCount: 4,
+    },
+    {
       page: 'sglang.prom',
       want: {
         dialect: 'sglang', models: ['Qwen/Qwen2.5-7B-Instruct'], skippedLines: 0, kvCacheUsage: 0.97, running: 20, waiting: 9,
@@ -84,6 +93,38 @@ describe('replicaMetrics on recorded pages of each dialect', () => {
     assert.equal(m.prefixCacheQueriesTotal, 100);
     assert.equal(m.prefixCacheHitsTotal, 25);
   });
+
+  // Go's client_golang exports a counter under the name it was registered with; llm-d-inference-sim v0.10.2 registers
+  // some vLLM counters without `_total` (pkg/llm-d-inference-sim/metrics.go). Both spellings read the same.
+  const counterNames: { name: string; lines: string[]; want: Partial<ReplicaMetrics> }[] = [
+    {
+      name: 'without _total (llm-d-inference-sim v0.10.2)',
+      lines: ['vllm:prefix_cache_queries{model_name="m"} 400', 'vllm:prefix_cache_hits{model_name="m"} 100', 'vllm:generation_tokens_total{model_name="m"} 7'],
+      want: { prefixCacheQueriesTotal: 400, prefixCacheHitsTotal: 100, generationTokensTotal: 7 },
+    },
+    {
+      name: 'with _total (vLLM v0.11)',
+      lines: ['vllm:prefix_cache_queries_total{model_name="m"} 400', 'vllm:prefix_cache_hits_total{model_name="m"} 100', 'vllm:prompt_tokens_total{model_name="m"} 9'],
+      want: { prefixCacheQueriesTotal: 400, prefixCacheHitsTotal: 100, promptTokensTotal: 9 },
+    },
+    {
+      name: 'both on one page: the _total series wins, the bare one is not added to it',
+      lines: ['vllm:num_preemptions_total{model_name="m"} 3', 'vllm:num_preemptions{model_name="m"} 5'],
+      want: { preemptionsTotal: 3 },
+    },
+    {
+      name: 'SGLang without _total',
+      lines: ['sglang:num_running_reqs 1', 'sglang:prompt_tokens 800', 'sglang:cached_tokens 200', 'sglang:generation_tokens 50'],
+      want: { promptTokensTotal: 800, prefixCacheQueriesTotal: 800, prefixCacheHitsTotal: 200, generationTokensTotal: 50 },
+    },
+  ];
+  for (const c of counterNames) {
+    it(`reads counters ${c.name}`, () => {
+      const m = replicaMetrics([c.lines[0]!.startsWith('sglang') ? '' : 'vllm:num_requests_running{model_name="m"} 1', ...c.lines].join('\n'));
+      const got = Object.fromEntries(Object.keys(c.want).map((k) => [k, m[k as keyof ReplicaMetrics]]));
+      assert.deepEqual(got, c.want);
+    });
+  }
 });
 
 describe('histogramQuantile over the observations between two scrapes', () => {

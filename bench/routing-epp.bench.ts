@@ -1,0 +1,176 @@
+// kinfer-picker beside the upstream endpoint picker, in real time, through the same real Envoy, on the same replicas
+// and the same seeded trace (DESIGN.md "routing against the upstream EPP").
+//
+// The stand (test/e2e/epp/stand.ts): a local control plane with the real InferencePool v1 CRD and one pool of six
+// pods on loopback IPs: two kinfer-sim with an H100's speed, two with an L4's (Llama 3.1 8B roofline), and two
+// llm-d-inference-sim v0.10.2 with that project's own "8B on H100, balanced" latency profile
+// (manifests/latency-profiles/8b-h100-balanced-per-token.yaml in its module). Every replica runs 4 sequences at
+// most, so queues form and free slots matter, at request rates this 2-core machine can drive. Policies:
+//   (a) round-robin: Envoy's ROUND_ROBIN over the pod addresses, no picker;
+//   (b) the Gateway API Inference Extension EPP v1.5.0 (its default configuration: queue 2, kv-cache 2, prefix 3);
+//   (c) kinfer-picker, its default profile;  (d) kinfer-picker, the reference profile.
+// Each runs the same requests at each rate of a ladder, open loop (Poisson), streamed; TTFT is measured by the
+// client. Bounded: EPP_BENCH_REQUESTS per rate (default 90), a deadline per run, every process stopped at the end.
+//   isolated node dist/bench/routing-epp.bench.js     (or make bench-epp). Prints markdown; writes bench/results/routing-epp.json.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_CONFIG_YAML } from '../src/routing/config.js';
+import { LoadClient, type Sample } from '../plugin/load/load.js';
+import { ROOT } from '../test/e2e/harness/cluster.js';
+import { RoutingStand, standMissing, type ReplicaSpec } from '../test/e2e/epp/stand.js';
+import { mulberry32 } from './lib/prng.js';
+import { percentile } from './lib/stats.js';
+
+const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
+const REQUESTS = Number(process.env.EPP_BENCH_REQUESTS ?? 90);
+const RATES = (process.env.EPP_BENCH_RATES ?? '1.5,3,4.5,6').split(',').map(Number);
+/** Interactive chat: first token within 2 s for 99% of requests (the virtual-time routing bench's SLO). */
+const SLO_TTFT_P99_MS = 2000;
+const RUN_DEADLINE_MS = 150_000;
+const MAX_NUM_SEQS = '4';
+
+const KSIM = (accelerator: string): string[] => ['--accelerator', accelerator, '--profile-model', MODEL, '--kv-cache-tokens', '32768', '--max-num-seqs', MAX_NUM_SEQS, '--max-model-len', '8192', '--output-length', 'fixed'];
+function llmdProfile(): string {
+  const r = spawnSync('bash', [join(ROOT, 'test', 'upstream', 'upstream.sh'), 'dir', 'github.com/llm-d/llm-d-inference-sim'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`upstream.sh dir failed: ${r.stderr}`);
+  return join(r.stdout.trim(), 'manifests', 'latency-profiles', '8b-h100-balanced-per-token.yaml');
+}
+
+interface Figures {
+  readonly policy: string;
+  readonly rate: number;
+  readonly requests: number;
+  readonly failed: number;
+  readonly ttftP50Ms: number;
+  readonly ttftP99Ms: number;
+  readonly outputTokensPerSecond: number;
+  /** Requests per replica (spec order), to see herding. */
+  readonly perReplica: readonly number[];
+}
+
+/** The same seeded stream for every policy and rate: 8 shared system prompts, long-tailed questions and outputs. */
+function workload(): { body: string; gapAtUnitRate: number }[] {
+  const random = mulberry32(7);
+  const systems = Array.from({ length: 8 }, (_, i) => `System ${i}: you are assistant number ${i}; answer in detail. `.repeat(25));
+  const longTail = (median: number, max: number) => Math.min(max, Math.max(1, Math.round(median * Math.exp((random() - 0.5) * 2.6))));
+  return Array.from({ length: REQUESTS }, () => ({
+    body: JSON.stringify({
+      model: MODEL, stream: true, ignore_eos: true, max_tokens: longTail(120, 500),
+      prompt: `${systems[Math.floor(random() * systems.length)]}Question: ${'word '.repeat(longTail(300, 3000))}`,
+    }),
+    gapAtUnitRate: -Math.log(1 - random()),
+  }));
+}
+
+async function runRate(policy: string, gateway: string, rate: number, addresses: readonly string[], envoyLog: () => string): Promise<Figures> {
+  const client = new LoadClient({ url: new URL(gateway) }, 1024);
+  const started = performance.now();
+  const pending: Promise<Sample>[] = [];
+  const logStart = envoyLog().length;
+  for (const request of workload()) {
+    if (performance.now() - started > RUN_DEADLINE_MS) break;
+    pending.push(client.send({ path: '/v1/completions', body: request.body }, 120_000));
+    await sleep((request.gapAtUnitRate / rate) * 1000);
+  }
+  const samples = await Promise.all(pending);
+  client.close();
+  const ok = samples.filter((s) => s.ok);
+  const ttft = ok.map((s) => s.ttftMs);
+  const seconds = (Math.max(...samples.map((s) => s.endMs)) - started) / 1000;
+  // Where Envoy sent each request (its access log's upstream host, for the pickers' runs).
+  const upstreams = [...envoyLog().slice(logStart).matchAll(/upstream=(\S+)/g)].map((m) => m[1]);
+  return {
+    policy, rate, requests: samples.length, failed: samples.length - ok.length,
+    ttftP50Ms: percentile(ttft, 50), ttftP99Ms: ok.length === samples.length ? percentile(ttft, 99) : Number.POSITIVE_INFINITY,
+    outputTokensPerSecond: ok.reduce((a, s) => a + s.chunks, 0) / seconds,
+    perReplica: addresses.map((a) => upstreams.filter((u) => u === a).length),
+  };
+}
+
+async function main(): Promise<void> {
+  const missing = standMissing();
+  if (missing) throw new Error(missing);
+  const profile = llmdProfile();
+  const replicas: ReplicaSpec[] = [
+    { name: 'ksim-h100-0', server: 'kinfer-sim', args: KSIM('nvidia-h100-80gb') },
+    { name: 'ksim-h100-1', server: 'kinfer-sim', args: KSIM('nvidia-h100-80gb') },
+    { name: 'ksim-l4-0', server: 'kinfer-sim', args: KSIM('nvidia-l4') },
+    { name: 'ksim-l4-1', server: 'kinfer-sim', args: KSIM('nvidia-l4') },
+    { name: 'llmd-0', server: 'llm-d-inference-sim', args: ['--config', profile, '--max-num-seqs', MAX_NUM_SEQS, '--seed', '1'] },
+    { name: 'llmd-1', server: 'llm-d-inference-sim', args: ['--config', profile, '--max-num-seqs', MAX_NUM_SEQS, '--seed', '2'] },
+  ];
+  const stand = new RoutingStand({ suite: 'bench-epp', basePort: 31250, model: MODEL, replicas });
+  const onSignal = (): void => void stand.stop().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const results: Figures[] = [];
+  try {
+    await stand.start();
+    const addresses = stand.replicas.map((r) => r.address);
+    const policies: { name: string; start: () => Promise<{ gateway: string; log: () => string; stop: () => Promise<void> }> }[] = [
+      { name: 'round-robin (Envoy, no picker)', start: async () => {
+        const envoy = await stand.startEnvoy('round-robin');
+        return { gateway: envoy.url, log: () => envoy.child.output, stop: () => envoy.child.stop() };
+      } },
+      { name: 'upstream EPP v1.5.0 (default config)', start: async () => {
+        const epp = await stand.startEpp();
+        const envoy = await stand.startEnvoy(epp.port, 'full-duplex');
+        return { gateway: envoy.url, log: () => envoy.child.output, stop: async () => { await envoy.child.stop(); await epp.child.stop(); } };
+      } },
+      { name: 'kinfer-picker (kinfer profile)', start: async () => {
+        const picker = await stand.startKinferPicker();
+        const envoy = await stand.startEnvoy(picker.port, 'buffered');
+        return { gateway: envoy.url, log: () => envoy.child.output, stop: async () => { await envoy.child.stop(); await picker.child.stop(); } };
+      } },
+      { name: 'kinfer-picker (reference profile)', start: async () => {
+        const picker = await stand.startKinferPicker(DEFAULT_CONFIG_YAML);
+        const envoy = await stand.startEnvoy(picker.port, 'buffered');
+        return { gateway: envoy.url, log: () => envoy.child.output, stop: async () => { await envoy.child.stop(); await picker.child.stop(); } };
+      } },
+    ];
+    const only = process.env.EPP_BENCH_POLICIES?.split(',');
+    for (const [index, policy] of policies.entries()) {
+      if (only && !only.includes(String(index))) continue;
+      const running = await policy.start();
+      try {
+        for (const rate of RATES) {
+          await sleep(3000); // the previous run's requests are done; let every queue and scrape settle
+          const figures = await runRate(policy.name, running.gateway, rate, addresses, running.log);
+          results.push(figures);
+          process.stderr.write(`${JSON.stringify(figures)}\n`);
+        }
+      } finally {
+        await running.stop();
+      }
+    }
+  } finally {
+    await stand.stop();
+  }
+  report(results);
+}
+
+function report(results: readonly Figures[]): void {
+  const say = (line = ''): boolean => process.stdout.write(`${line}\n`);
+  const policies = [...new Set(results.map((r) => r.policy))];
+  say('## Routing beside the upstream EPP, through real Envoy, real time\n');
+  say(`6 replicas of ${MODEL} in one InferencePool (2 kinfer-sim at H100 speed, 2 at L4 speed, 2 llm-d-inference-sim v0.10.2 with its 8B/H100 profile), ${MAX_NUM_SEQS} sequences each at most; ${REQUESTS} streamed requests per rate (8 shared system prompts, long-tailed prompts and outputs), Poisson arrivals, the same seeded stream everywhere. SLO: p99 TTFT ≤ ${SLO_TTFT_P99_MS} ms.\n`);
+  say('| policy | req/s | p50 TTFT (ms) | p99 TTFT (ms) | output tokens/s | failed | requests per replica (h100, h100, l4, l4, llm-d, llm-d) |');
+  say('|---|---:|---:|---:|---:|---:|---|');
+  const fmt = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '∞ (failures)');
+  for (const r of results) say(`| ${r.policy} | ${r.rate} | ${fmt(r.ttftP50Ms)} | ${fmt(r.ttftP99Ms)} | ${fmt(r.outputTokensPerSecond)} | ${r.failed} | ${r.perReplica.join(', ')} |`);
+  say('\n| policy | highest rate within the SLO | output tokens/s there |');
+  say('|---|---:|---:|');
+  for (const p of policies) {
+    const held = results.filter((r) => r.policy === p && r.ttftP99Ms <= SLO_TTFT_P99_MS).sort((a, b) => b.rate - a.rate)[0];
+    say(`| ${p} | ${held ? held.rate : `< ${RATES[0]}`} | ${held ? fmt(held.outputTokensPerSecond) : '-'} |`);
+  }
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench', 'results', 'routing-epp.json'), `${JSON.stringify({ model: MODEL, requests: REQUESTS, rates: RATES, sloTtftP99Ms: SLO_TTFT_P99_MS, results }, null, 2)}\n`);
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`routing-epp bench failed: ${error.message}\n`);
+  process.exit(1);
+});
