@@ -2,6 +2,7 @@ import Bench from './commands/bench.js';
 import Delete from './commands/delete.js';
 import Deploy from './commands/deploy.js';
 import List from './commands/list.js';
+import Models from './commands/models.js';
 import ProfilesDelete from './commands/profiles/delete.js';
 import ProfilesExport from './commands/profiles/export.js';
 import ProfilesImport from './commands/profiles/import.js';
@@ -24,6 +25,7 @@ export const COMMANDS = {
   'route:install': RouteInstall,
   top: Top,
   recommend: Recommend,
+  models: Models,
   bench: Bench,
   'profiles:list': ProfilesList,
   'profiles:import': ProfilesImport,

@@ -11,7 +11,7 @@ import { DEFAULT_MAX_MODEL_LEN, DEFAULT_MAX_NUM_SEQS, DEFAULT_MEMORY_UTILIZATION
 import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
 import { formatGiB } from '../../src/units/quantity.js';
 import { KubeCommand, UsageError } from '../base.js';
-import { loadModels, requireModel } from '../models.js';
+import { loadModels, modelFlags, requireModel } from '../models.js';
 import { recommendFlags, runRecommendation } from '../profiles/recommendation.js';
 import type { ModelRegistry } from '../../src/models/user.js';
 import { KINFER_SCHEDULER, KubeError, type Cluster } from '../cluster.js';
@@ -36,7 +36,7 @@ the same HBM need.`;
   ];
 
   static override args = {
-    model: Args.string({ required: true, description: 'Hugging Face model id from the catalog (or --models-file)' }),
+    model: Args.string({ required: true, description: 'Hugging Face model id from the catalog (kubectl inference models), or one --hf-config / --models-file describes' }),
   };
 
   static override flags = {
@@ -56,7 +56,7 @@ the same HBM need.`;
     'no-pool': Flags.boolean({ default: false, summary: 'Do not create an InferencePool (nor its picker).' }),
     'no-picker': Flags.boolean({ default: false, summary: 'Create the InferencePool but not its kinfer-picker (see kubectl inference route install).' }),
     'picker-image': Flags.string({ summary: 'kinfer image for the picker (default: the release image).' }),
-    'models-file': Flags.string({ summary: 'Extra model catalog (YAML/JSON list of model specs).' }),
+    ...modelFlags,
     explain: Flags.boolean({ default: false, summary: 'Show every accelerator type considered and why it was or was not chosen.' }),
     'dry-run': Flags.option({ options: ['none', 'client', 'server'] as const, summary: 'client: print only; server: validate with the API server, persist nothing.' })(),
     output: Flags.option({ char: 'o', options: ['yaml', 'json'] as const, summary: 'Print the objects instead of a summary.' })(),
@@ -73,7 +73,7 @@ the same HBM need.`;
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Deploy);
-    const models = loadModels(flags['models-file']);
+    const models = loadModels(flags, args.model);
     const model = requireModel(models, args.model);
     const memoryUtilization = Number(flags['memory-utilization']);
     if (!(memoryUtilization > 0 && memoryUtilization <= 1)) throw new UsageError(`--memory-utilization ${flags['memory-utilization']}: must be a number in (0, 1]`);

@@ -108,7 +108,7 @@ describe('kubectl inference on a real control plane', { timeout: 420_000 }, () =
 
   const errors: { name: string; args: string[]; env?: NodeJS.ProcessEnv; code: number; line: RegExp }[] = [
     { name: 'no cluster reachable', args: ['list'], env: { KUBECONFIG: join(ROOT, 'test', 'e2e', 'fixtures', 'unreachable.kubeconfig') }, code: 1, line: /^error: listing Deployments: cannot reach the cluster at https:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\); check --kubeconfig/ },
-    { name: 'unknown model', args: ['deploy', 'acme/not-a-model', '-n', NS], code: 2, line: /^error: unknown model "acme\/not-a-model"; known: meta-llama\/Llama-3\.1-8B-Instruct/ },
+    { name: 'unknown model', args: ['deploy', 'acme/not-a-model', '-n', NS], code: 2, line: /^error: unknown model "acme\/not-a-model": not in kinfer's catalog \(kubectl inference models lists it\)\. Add it with --hf-config/ },
     { name: 'nothing fits', args: ['deploy', 'meta-llama/Llama-3.1-405B-Instruct', '-n', NS, '--accelerator', 'nvidia-l4'], code: 1, line: /^error: meta-llama\/Llama-3\.1-405B-Instruct does not fit nvidia-l4: needs \d+\.\d GiB; the most one node offers, 4 × nvidia-l4, gives \d+\.\d GiB usable/ },
     { name: 'multi-host without the LeaderWorkerSet CRD', args: ['deploy', 'meta-llama/Llama-3.1-405B-Instruct', '-n', NS], code: 1, line: /^error: .*takes a LeaderWorkerSet; its CRD \(leaderworkersets\.leaderworkerset\.x-k8s\.io\) is not installed/ },
     { name: 'a bad flag value', args: ['deploy', 'meta-llama/Llama-3.1-8B-Instruct', '--replicas', '0'], code: 2, line: /^error: .*replicas.*(see --help)/ },

@@ -1,11 +1,11 @@
 import { Args, Flags } from '@oclif/core';
 import { profilesDocument } from '../../../src/profiles/profile.js';
-import { KubeCommand, UsageError } from '../../base.js';
+import { LocalCommand, UsageError } from '../../base.js';
 import { figure } from '../../profiles/format.js';
 import { openStore } from '../../profiles/open.js';
 import { age, formatData, table } from '../../render.js';
 
-export default class ProfilesList extends KubeCommand {
+export default class ProfilesList extends LocalCommand {
   static override summary = 'List the stored latency-vs-throughput profiles.';
 
   static override description = `Profiles come from kubectl inference bench and kubectl inference profiles import; recommend uses the
