@@ -13,6 +13,7 @@ import RouteInstall from './commands/route/install.js';
 import RouteSet from './commands/route/set.js';
 import RouteShow from './commands/route/show.js';
 import Top from './commands/top.js';
+import Version from './commands/version.js';
 
 /** Every `kubectl inference` command (oclif's explicit command discovery: no manifest, no directory scan). */
 export const COMMANDS = {
@@ -31,4 +32,5 @@ export const COMMANDS = {
   'profiles:import': ProfilesImport,
   'profiles:export': ProfilesExport,
   'profiles:delete': ProfilesDelete,
+  version: Version,
 };

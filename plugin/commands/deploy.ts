@@ -11,6 +11,7 @@ import { DEFAULT_MAX_MODEL_LEN, DEFAULT_MAX_NUM_SEQS, DEFAULT_MEMORY_UTILIZATION
 import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
 import { formatGiB } from '../../src/units/quantity.js';
 import { KubeCommand, UsageError } from '../base.js';
+import { durationFlag } from '../durations.js';
 import { loadModels, modelFlags, requireModel } from '../models.js';
 import { recommendFlags, runRecommendation } from '../profiles/recommendation.js';
 import type { ModelRegistry } from '../../src/models/user.js';
@@ -61,7 +62,7 @@ the same HBM need.`;
     'dry-run': Flags.option({ options: ['none', 'client', 'server'] as const, summary: 'client: print only; server: validate with the API server, persist nothing.' })(),
     output: Flags.option({ char: 'o', options: ['yaml', 'json'] as const, summary: 'Print the objects instead of a summary.' })(),
     wait: Flags.boolean({ default: false, summary: 'Wait until every replica is ready, showing progress.' }),
-    timeout: Flags.string({ default: '15m', summary: 'How long --wait waits (e.g. 90s, 15m).' }),
+    timeout: Flags.string({ default: '15m', summary: 'How long --wait waits (Go duration: 90s, 15m, 1h30m).' }),
     'target-ttft-ms': recommendFlags['target-ttft-ms'],
     'target-ntpot-ms': recommendFlags['target-ntpot-ms'],
     'input-tokens': recommendFlags['input-tokens'],
@@ -93,7 +94,7 @@ the same HBM need.`;
     };
     const shapeProblem = servingShapeProblem(spec);
     if (shapeProblem) throw new UsageError(shapeProblem);
-    const timeoutMs = parseDuration(flags.timeout);
+    const timeoutMs = durationFlag('--timeout', flags.timeout, { minMs: 1 });
     const dryRun = flags['dry-run'] ?? 'none';
     const output = flags.output as OutputFormat | undefined;
     const hfToken = flags['hf-token-secret'];
@@ -213,10 +214,3 @@ function explain(plan: DeployPlan): string {
   return table(['', 'ACCELERATOR', 'DEVICES', 'HOSTS', 'NEED', 'USABLE', 'HEADROOM', 'KV TOKENS', 'WHY'], rows);
 }
 
-/** "90s", "15m", "1h", or plain seconds. */
-export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) throw new UsageError(`--timeout ${text}: use a duration such as 90s, 15m or 1h`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  return Number(match[1]) * unit;
-}

@@ -125,6 +125,11 @@ describe('Helm charts with the real helm on the local control plane', { timeout:
     assert.deepEqual(deployment.spec.template.spec.containers.map((c) => [c.name, c.image]).sort(), [['kinfer-extender', KINFER_IMAGE], ['kube-scheduler', 'registry.k8s.io/kube-scheduler:v1.34.1']]);
     const binding = await kubectl(['-n', 'kube-system', 'get', 'rolebinding', 'kinfer-scheduler-auth-reader', '-o', 'name']);
     assert.equal(binding.code, 0, binding.stderr);
+    // kubectl inference version finds the installed component and the server's version.
+    const version = await runProcess(KUBECTL, ['inference', 'version'], { env });
+    assert.equal(version.code, 0, version.stderr);
+    assert.match(version.stdout, /^Server Version: v1\.\d+\.\d+/m);
+    assert.match(version.stdout, new RegExp(`^kinfer-scheduler \\(kinfer-system, kinfer-extender\\): ${KINFER_IMAGE.replaceAll('.', '\\.')}$`, 'm'));
     const removed = await helm('uninstall', 'kinfer', '-n', 'kinfer-system');
     assert.equal(removed.code, 0, removed.stderr);
   });
