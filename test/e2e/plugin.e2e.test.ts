@@ -72,6 +72,22 @@ describe('kubectl inference on a real control plane', { timeout: 420_000 }, () =
     assert.deepEqual(items.map((i) => [i.namespace, i.name, i.ready, i.desired]), [[NS, 'llama-3-1-8b-instruct', 2, 2]]);
   });
 
+  test('list -o wide adds the workloads, -o name prints names, -l narrows by label', async () => {
+    const wide = await inference(['list', '-n', NS, '-o', 'wide']);
+    assert.equal(wide.code, 0, wide.stderr);
+    assert.match(wide.stdout, /^NAME\s+MODEL\s+SERVER\s+ACCELERATOR\s+READY\s+POOL\s+AGE\s+WORKLOADS$/m);
+    assert.match(wide.stdout, /^llama-3-1-8b-instruct\s+.*\s+deployment\/llama-3-1-8b-instruct-nvidia-l4$|^llama-3-1-8b-instruct\s+.*\s+deployment\/\S+$/m);
+    assert.equal((await inference(['list', '-n', NS, '-o', 'name'])).stdout, 'llama-3-1-8b-instruct\n');
+    assert.equal((await inference(['list', '-A', '-o', 'name'])).stdout, `${NS}/llama-3-1-8b-instruct\n`);
+    assert.equal((await inference(['list', '-n', NS, '-o', 'name', '-l', 'kinfer.dev/server=vllm'])).stdout, 'llama-3-1-8b-instruct\n');
+    const none = await inference(['list', '-n', NS, '-l', 'kinfer.dev/server=sglang']);
+    assert.equal(none.code, 0);
+    assert.equal(none.stdout, '');
+    const bad = await inference(['list', '-n', NS, '-l', '=oops']);
+    assert.notEqual(bad.code, 0);
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+  });
+
   test('--dry-run=client -o yaml writes nothing, and its YAML passes the server dry run', async () => {
     const run = await inference(['deploy', 'Qwen/Qwen2.5-7B-Instruct', '-n', NS, '--accelerator', 'nvidia-h100-80gb', '--dry-run=client', '-o', 'yaml']);
     assert.equal(run.code, 0, run.stderr);
