@@ -1,3 +1,4 @@
+import { KubeConfig } from '@kubernetes/client-node';
 import { Args, Flags } from '@oclif/core';
 import { acceleratorByName } from '../../src/accelerators/catalog.js';
 import { catalogInventory, inventory, type AcceleratorInventory } from '../../src/deploy/inventory.js';
@@ -11,11 +12,12 @@ import { DEFAULT_MAX_MODEL_LEN, DEFAULT_MAX_NUM_SEQS, DEFAULT_MEMORY_UTILIZATION
 import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
 import { formatGiB } from '../../src/units/quantity.js';
 import { KubeCommand, UsageError } from '../base.js';
+import { dryRunFlag } from '../dry-run.js';
 import { durationFlag } from '../durations.js';
 import { loadModels, modelFlags, requireModel } from '../models.js';
 import { recommendFlags, runRecommendation } from '../profiles/recommendation.js';
 import type { ModelRegistry } from '../../src/models/user.js';
-import { KINFER_SCHEDULER, KubeError, type Cluster } from '../cluster.js';
+import { Cluster, KINFER_SCHEDULER, KubeError } from '../cluster.js';
 import { formatObjects, resourceName, table, type OutputFormat } from '../render.js';
 import { waitForReady } from '../wait.js';
 
@@ -59,7 +61,7 @@ the same HBM need.`;
     'picker-image': Flags.string({ summary: 'kinfer image for the picker (default: the release image).' }),
     ...modelFlags,
     explain: Flags.boolean({ default: false, summary: 'Show every accelerator type considered and why it was or was not chosen.' }),
-    'dry-run': Flags.option({ options: ['none', 'client', 'server'] as const, summary: 'client: print only; server: validate with the API server, persist nothing.' })(),
+    'dry-run': dryRunFlag(),
     output: Flags.option({ char: 'o', options: ['yaml', 'json'] as const, summary: 'Print the objects instead of a summary.' })(),
     wait: Flags.boolean({ default: false, summary: 'Wait until every replica is ready, showing progress.' }),
     timeout: Flags.string({ default: '15m', summary: 'How long --wait waits (Go duration: 90s, 15m, 1h30m).' }),
@@ -99,8 +101,10 @@ the same HBM need.`;
     const output = flags.output as OutputFormat | undefined;
     const hfToken = flags['hf-token-secret'];
 
-    const cluster = this.cluster(flags);
-    const nodes = await this.inventoryOf(cluster, spec, dryRun === 'client');
+    // Made on first use: a client dry run with --accelerator and --tp plans from the catalog even with no kubeconfig.
+    let connected: Cluster | undefined;
+    const nodes = await this.inventoryOf(() => (connected = this.cluster(flags)), spec, dryRun === 'client');
+    const cluster = connected ?? this.offline(flags.namespace);
     const targeted = flags['target-ttft-ms'] !== undefined || flags['target-ntpot-ms'] !== undefined
       ? this.recommended(spec, nodes.inventory, flags, flags.server as ServerKind, models)
       : spec;
@@ -181,9 +185,9 @@ the same HBM need.`;
    * The accelerators to plan with: the cluster's nodes; or, for `--dry-run=client` with --accelerator and --tp
    * and no reachable cluster, the catalog's figures (so manifests can be rendered offline).
    */
-  private async inventoryOf(cluster: Cluster, spec: DeploySpec, clientDryRun: boolean): Promise<{ inventory: AcceleratorInventory[]; online: boolean }> {
+  private async inventoryOf(cluster: () => Cluster, spec: DeploySpec, clientDryRun: boolean): Promise<{ inventory: AcceleratorInventory[]; online: boolean }> {
     try {
-      return { inventory: inventory(await cluster.nodes()), online: true };
+      return { inventory: inventory(await cluster().nodes()), online: true };
     } catch (error) {
       if (!clientDryRun || !spec.accelerators || spec.tp === undefined) throw error;
       const offline: AcceleratorInventory[] = [];
@@ -195,6 +199,15 @@ the same HBM need.`;
       this.note(`note: ${(error as Error).message.split(';')[0]}; planning from the catalog for --dry-run=client`);
       return { inventory: offline, online: false };
     }
+  }
+
+  /** A stand-in for an unreachable cluster in a client dry run: only its namespace is read. */
+  private offline(namespace: string | undefined): Cluster {
+    const kc = new KubeConfig();
+    // Never contacted (the plan is offline); the API clients just need a cluster to be built.
+    kc.loadFromOptions({ clusters: [{ name: 'offline', server: 'https://offline.invalid' }], users: [{ name: 'offline' }],
+      contexts: [{ name: 'offline', cluster: 'offline', user: 'offline' }], currentContext: 'offline' });
+    return new Cluster(kc, namespace ?? 'default');
   }
 }
 

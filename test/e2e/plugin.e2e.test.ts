@@ -110,8 +110,13 @@ describe('kubectl inference on a real control plane', { timeout: 420_000 }, () =
   });
 
   test('delete removes everything deploy created, and says what', async () => {
+    // A bare --dry-run means client, as kubectl's did; =server asks the API server; neither deletes anything.
     const dry = await inference(['delete', 'llama-3-1-8b-instruct', '-n', NS, '--dry-run']);
     assert.equal(dry.code, 0, dry.stderr);
+    assert.deepEqual(dry.stdout.trim().split('\n'), ['service/llama-3-1-8b-instruct deleted (dry run)', 'deployment.apps/llama-3-1-8b-instruct deleted (dry run)']);
+    const server = await inference(['delete', 'llama-3-1-8b-instruct', '-n', NS, '--dry-run=server']);
+    assert.equal(server.code, 0, server.stderr);
+    assert.deepEqual(server.stdout.trim().split('\n'), ['service/llama-3-1-8b-instruct deleted (server dry run)', 'deployment.apps/llama-3-1-8b-instruct deleted (server dry run)']);
     assert.equal((await cluster.apps.listNamespacedDeployment({ namespace: NS })).items.length, 1, 'a dry run deletes nothing');
     const run = await inference(['delete', 'llama-3-1-8b-instruct', '-n', NS]);
     assert.equal(run.code, 0, run.stderr);

@@ -53,6 +53,18 @@ describe('kubectl habits', { timeout: 120_000 }, () => {
     assert.equal(flag.stderr, 'error: cannot load kubeconfig /nonexistent: no such file\n');
   });
 
+  it('--dry-run: none|client|server on every writing command; bare means client; a client dry run of deploy needs no cluster', async () => {
+    const bare = await cli(['deploy', 'meta-llama/Llama-3.1-8B-Instruct', '--dry-run', '--accelerator', 'nvidia-l4', '--tp', '1', '-o', 'yaml']);
+    assert.equal(bare.code, 0, bare.stderr);
+    assert.match(bare.stdout, /^kind: Deployment$/m);
+    assert.match(bare.stderr, /^note: KUBECONFIG=\/nonexistent: no such file; planning from the catalog for --dry-run=client$/m);
+    for (const command of [['delete', 'x'], ['route', 'install', 'x'], ['route', 'apply', 'x', '-f', 'f.yaml'], ['route', 'set', 'x'], ['deploy', 'm']]) {
+      const bad = await cli([...command, '--dry-run=maybe']);
+      assert.equal(bad.code, 2, command.join(' '));
+      assert.equal(bad.stderr, 'error: Expected --dry-run=maybe to be one of: none, client, server (see --help)\n', command.join(' '));
+    }
+  });
+
   it('duration flags take Go durations (1h30m) and refuse a bare number with a hint', async () => {
     const bare = await cli(['bench', 'x', '--stage-duration', '30']);
     assert.equal(bare.code, 2);
