@@ -7,6 +7,7 @@ import { isLogLevel, Logger, stderrSink } from '../src/log.js';
 import { KINFER_CONFIG_YAML, parsePickerConfig } from '../src/routing/config.js';
 import { EndpointPicker } from '../src/routing/picker.js';
 import { DEFAULT_PREFIX_BLOCK_SIZE } from '../src/routing/prefix.js';
+import { parseDurationFlag } from '../src/units/duration.js';
 import { VERSION } from '../src/version.js';
 import { EndpointTable } from './endpoints.js';
 import type { HealthImplementation } from 'grpc-health-check';
@@ -61,12 +62,12 @@ Examples:
 
 class UsageError extends Error {}
 
+/** The shared Go duration grammar (src/units/duration.ts); a bare number is refused, never read as milliseconds. */
 function duration(text: string, flag: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (!match) throw new UsageError(`${flag} ${text}: use a duration such as 100ms or 1s`);
-  const ms = Number(match[1]) * ({ ms: 1, s: 1000, m: 60_000 }[(match[2] ?? 'ms') as 'ms' | 's' | 'm']);
-  if (ms <= 0) throw new UsageError(`${flag} ${text}: must be above zero`);
-  return ms;
+  const parsed = parseDurationFlag(flag, text);
+  if (!parsed.ok) throw new UsageError(parsed.error);
+  if (parsed.value <= 0) throw new UsageError(`${flag} ${text}: must be above zero`);
+  return parsed.value;
 }
 
 function port(text: string | undefined, fallback: number, flag: string): number {

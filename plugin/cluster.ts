@@ -85,9 +85,9 @@ export class Cluster {
       this.objects.patch(object as KubernetesObject, undefined, dryRun ? 'All' : undefined, fieldManager, true, PatchStrategy.ServerSideApply));
   }
 
-  /** Objects `deploy` made, of one kind, in the namespace (or all with `allNamespaces`). */
-  async managed(apiVersion: string, kind: string, allNamespaces: boolean, deployment?: string): Promise<KubernetesObject[]> {
-    const selector = [`${LABELS.managedBy}=${MANAGED_BY}`, ...(deployment ? [`${LABELS.deployment}=${deployment}`] : [])].join(',');
+  /** Objects `deploy` made, of one kind, in the namespace (or all with `allNamespaces`), narrowed by `extraSelector` (kubectl -l). */
+  async managed(apiVersion: string, kind: string, allNamespaces: boolean, deployment?: string, extraSelector?: string): Promise<KubernetesObject[]> {
+    const selector = [`${LABELS.managedBy}=${MANAGED_BY}`, ...(deployment ? [`${LABELS.deployment}=${deployment}`] : []), ...(extraSelector ? [extraSelector] : [])].join(',');
     try {
       const list = await this.objects.list(apiVersion, kind, allNamespaces ? undefined : this.namespace, undefined, undefined, undefined, undefined, selector);
       // List items come without apiVersion/kind; later calls (delete) and messages need them.

@@ -3,6 +3,7 @@ import Delete from './commands/delete.js';
 import Deploy from './commands/deploy.js';
 import List from './commands/list.js';
 import ListNodes from './commands/list/nodes.js';
+import Models from './commands/models.js';
 import ProfilesDelete from './commands/profiles/delete.js';
 import ProfilesExport from './commands/profiles/export.js';
 import ProfilesImport from './commands/profiles/import.js';
@@ -13,6 +14,7 @@ import RouteInstall from './commands/route/install.js';
 import RouteSet from './commands/route/set.js';
 import RouteShow from './commands/route/show.js';
 import Top from './commands/top.js';
+import Version from './commands/version.js';
 
 /** Every `kubectl inference` command (oclif's explicit command discovery: no manifest, no directory scan). */
 export const COMMANDS = {
@@ -26,9 +28,11 @@ export const COMMANDS = {
   'route:install': RouteInstall,
   top: Top,
   recommend: Recommend,
+  models: Models,
   bench: Bench,
   'profiles:list': ProfilesList,
   'profiles:import': ProfilesImport,
   'profiles:export': ProfilesExport,
   'profiles:delete': ProfilesDelete,
+  version: Version,
 };

@@ -1,4 +1,9 @@
-import { stringify } from 'yaml';
+import { stringify as stringifyYaml } from 'yaml';
+
+/** YAML as kubectl prints it: an object that appears twice is written twice, never as an anchor and alias (&a1 / *a1). */
+export function toYaml(data: unknown): string {
+  return stringifyYaml(data, { aliasDuplicateObjects: false });
+}
 
 /** A kubectl-style table: upper-case headers, columns padded with three spaces. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -12,12 +17,12 @@ export type OutputFormat = 'json' | 'yaml';
 /** Objects as kubectl prints them: one YAML document each, or a JSON List. */
 export function formatObjects(objects: readonly object[], format: OutputFormat): string {
   if (format === 'json') return JSON.stringify(objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects }, null, 2);
-  return objects.map((o) => stringify(o)).join('---\n').trimEnd();
+  return objects.map((o) => toYaml(o)).join('---\n').trimEnd();
 }
 
 /** Plain data (a report, not Kubernetes objects) as JSON or YAML. */
 export function formatData(data: unknown, format: OutputFormat): string {
-  return format === 'json' ? JSON.stringify(data, null, 2) : stringify(data).trimEnd();
+  return format === 'json' ? JSON.stringify(data, null, 2) : toYaml(data).trimEnd();
 }
 
 /** kubectl's age: 45s, 12m, 3h, 5d. */

@@ -7,6 +7,7 @@ import { parsePickerConfig, pickerConfigToYaml, type PickerConfig } from '../src
 import { UsageError } from './base.js';
 import { KubeError, type Cluster } from './cluster.js';
 import { lineDiff } from './diff.js';
+import { dryRunSuffix, type DryRun } from './dry-run.js';
 
 /** `--scorer` short names, as `route set` takes them, to EndpointPickerConfig plugin types. */
 export const SCORER_TYPES: Readonly<Record<string, string>> = {
@@ -63,7 +64,7 @@ export async function requirePool(cluster: Cluster, pool: string): Promise<KubeO
  * Writes a validated config into the picker's ConfigMap (the picker reloads it within seconds), printing the
  * diff against what was there. Returns the diff ('' when nothing changed).
  */
-export async function writeConfig(cluster: Cluster, pool: string, config: PickerConfig, dryRun: boolean, print: (line: string) => void): Promise<string> {
+export async function writeConfig(cluster: Cluster, pool: string, config: PickerConfig, dryRun: DryRun, print: (line: string) => void): Promise<string> {
   const yaml = pickerConfigToYaml(config);
   const before = await currentConfig(cluster, pool);
   if (before === undefined) throw new KubeError(`pool ${pool} has no picker yet (ConfigMap ${pickerServiceName(pool)} missing); run kubectl inference route install ${pool}`);
@@ -75,12 +76,12 @@ export async function writeConfig(cluster: Cluster, pool: string, config: Picker
   }
   print(diff);
   const name = pickerServiceName(pool);
-  await cluster.apply({
+  if (dryRun !== 'client') await cluster.apply({
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name, namespace: cluster.namespace, labels: { [LABELS.name]: name, [LABELS.managedBy]: MANAGED_BY, [LABELS.deployment]: pool, [LABELS.component]: 'endpoint-picker' } },
     data: { [PICKER_CONFIG_KEY]: yaml },
-  }, dryRun);
-  print(`configmap/${name} serverside-applied${dryRun ? ' (server dry run)' : ''}`);
+  }, dryRun === 'server');
+  print(`configmap/${name} serverside-applied${dryRunSuffix(dryRun)}`);
   return diff;
 }

@@ -19,7 +19,7 @@ import { profileTable } from '../profiles/format.js';
 import { openStore } from '../profiles/open.js';
 import { table } from '../render.js';
 import { podReady } from '../wait.js';
-import { parseDuration } from './deploy.js';
+import { durationFlag } from '../durations.js';
 import { DEFAULT_INPUT_TOKENS, DEFAULT_OUTPUT_TOKENS } from '../profiles/recommendation.js';
 
 /** Stages when neither --rates nor --concurrency is given: requests in flight, doubling. */
@@ -73,8 +73,8 @@ by the number of ready replicas, written to the profile store as a measured prof
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Bench);
     const stages = stagesOf(flags.concurrency, flags.rates);
-    const stageMs = parseDuration(flags['stage-duration']);
-    const requestTimeoutMs = parseDuration(flags['request-timeout']);
+    const stageMs = durationFlag('--stage-duration', flags['stage-duration'], { minMs: 1 });
+    const requestTimeoutMs = durationFlag('--request-timeout', flags['request-timeout'], { minMs: 1 });
     if (flags.workload === 'shared-prefix' && flags['prefix-tokens'] >= flags['input-tokens']) {
       throw new UsageError(`--prefix-tokens ${flags['prefix-tokens']} must be less than --input-tokens ${flags['input-tokens']}`);
     }

@@ -1,6 +1,7 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { INFERENCE_POOL, LEADER_WORKER_SET } from '../../src/manifests/objects.js';
 import { KubeCommand } from '../base.js';
+import { dryRunFlag, dryRunSuffix } from '../dry-run.js';
 import { KubeError } from '../cluster.js';
 import { resourceName } from '../render.js';
 
@@ -23,7 +24,7 @@ export default class Delete extends KubeCommand {
 
   static override examples = [
     '<%= config.bin %> delete llama-3-1-8b-instruct',
-    '<%= config.bin %> delete gemma -n ml --dry-run',
+    '<%= config.bin %> delete gemma -n ml --dry-run=server',
   ];
 
   static override args = {
@@ -31,7 +32,7 @@ export default class Delete extends KubeCommand {
   };
 
   static override flags = {
-    'dry-run': Flags.boolean({ default: false, summary: 'Show what would be deleted; delete nothing (server dry run).' }),
+    'dry-run': dryRunFlag(),
   };
 
   async run(): Promise<void> {
@@ -42,8 +43,8 @@ export default class Delete extends KubeCommand {
       throw new KubeError(`no model deployment named ${args.name} in namespace ${cluster.namespace} (see kubectl inference list)`);
     }
     for (const object of found) {
-      await cluster.remove(object, flags['dry-run']);
-      this.log(`${resourceName(object)} deleted${flags['dry-run'] ? ' (server dry run)' : ''}`);
+      if (flags['dry-run'] !== 'client') await cluster.remove(object, flags['dry-run'] === 'server');
+      this.log(`${resourceName(object)} deleted${dryRunSuffix(flags['dry-run'])}`);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { KubeConfig } from '@kubernetes/client-node';
 import { Args, Flags } from '@oclif/core';
 import { acceleratorByName } from '../../src/accelerators/catalog.js';
 import { catalogInventory, inventory, type AcceleratorInventory } from '../../src/deploy/inventory.js';
@@ -14,10 +15,12 @@ import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
 import { operatingBatch } from '../../src/profiles/recommend.js';
 import { formatGiB } from '../../src/units/quantity.js';
 import { KubeCommand, UsageError } from '../base.js';
-import { loadModels, requireModel } from '../models.js';
+import { dryRunFlag } from '../dry-run.js';
+import { durationFlag } from '../durations.js';
+import { loadModels, modelFlags, requireModel } from '../models.js';
 import { recommendFlags, runRecommendation } from '../profiles/recommendation.js';
 import type { ModelRegistry } from '../../src/models/user.js';
-import { KINFER_SCHEDULER, KubeError, type Cluster } from '../cluster.js';
+import { Cluster, KINFER_SCHEDULER, KubeError } from '../cluster.js';
 import { formatObjects, resourceName, table, type OutputFormat } from '../render.js';
 import { waitForReady } from '../wait.js';
 
@@ -39,7 +42,7 @@ the same HBM need.`;
   ];
 
   static override args = {
-    model: Args.string({ required: true, description: 'Hugging Face model id from the catalog (or --models-file)' }),
+    model: Args.string({ required: true, description: 'Hugging Face model id from the catalog (kubectl inference models), or one --hf-config / --models-file describes' }),
   };
 
   static override flags = {
@@ -63,12 +66,12 @@ the same HBM need.`;
     'no-pool': Flags.boolean({ default: false, summary: 'Do not create an InferencePool (nor its picker).' }),
     'no-picker': Flags.boolean({ default: false, summary: 'Create the InferencePool but not its kinfer-picker (see kubectl inference route install).' }),
     'picker-image': Flags.string({ summary: 'kinfer image for the picker (default: the release image).' }),
-    'models-file': Flags.string({ summary: 'Extra model catalog (YAML/JSON list of model specs).' }),
+    ...modelFlags,
     explain: Flags.boolean({ default: false, summary: 'Show every accelerator type considered and why it was or was not chosen.' }),
-    'dry-run': Flags.option({ options: ['none', 'client', 'server'] as const, summary: 'client: print only; server: validate with the API server, persist nothing.' })(),
+    'dry-run': dryRunFlag(),
     output: Flags.option({ char: 'o', options: ['yaml', 'json'] as const, summary: 'Print the objects instead of a summary.' })(),
     wait: Flags.boolean({ default: false, summary: 'Wait until every replica is ready, showing progress.' }),
-    timeout: Flags.string({ default: '15m', summary: 'How long --wait waits (e.g. 90s, 15m).' }),
+    timeout: Flags.string({ default: '15m', summary: 'How long --wait waits (Go duration: 90s, 15m, 1h30m).' }),
     'target-ttft-ms': recommendFlags['target-ttft-ms'],
     'target-ntpot-ms': recommendFlags['target-ntpot-ms'],
     'input-tokens': recommendFlags['input-tokens'],
@@ -80,7 +83,7 @@ the same HBM need.`;
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Deploy);
-    const models = loadModels(flags['models-file']);
+    const models = loadModels(flags, args.model);
     const model = requireModel(models, args.model);
     const memoryUtilization = Number(flags['memory-utilization']);
     if (!(memoryUtilization > 0 && memoryUtilization <= 1)) throw new UsageError(`--memory-utilization ${flags['memory-utilization']}: must be a number in (0, 1]`);
@@ -101,13 +104,15 @@ the same HBM need.`;
     };
     const shapeProblem = servingShapeProblem(spec);
     if (shapeProblem) throw new UsageError(shapeProblem);
-    const timeoutMs = parseDuration(flags.timeout);
+    const timeoutMs = durationFlag('--timeout', flags.timeout, { minMs: 1 });
     const dryRun = flags['dry-run'] ?? 'none';
     const output = flags.output as OutputFormat | undefined;
     const hfToken = flags['hf-token-secret'];
 
-    const cluster = this.cluster(flags);
-    const nodes = await this.inventoryOf(cluster, spec, dryRun === 'client');
+    // Made on first use: a client dry run with --accelerator and --tp plans from the catalog even with no kubeconfig.
+    let connected: Cluster | undefined;
+    const nodes = await this.inventoryOf(() => (connected = this.cluster(flags)), spec, dryRun === 'client');
+    const cluster = connected ?? this.offline(flags.namespace);
     const targeted = flags['target-ttft-ms'] !== undefined || flags['target-ntpot-ms'] !== undefined
       ? this.recommended(spec, nodes.inventory, flags, flags.server as ServerKind, models)
       : { spec, batchWhy: spec.maxBatch !== undefined ? 'set by --max-batch' : undefined };
@@ -197,9 +202,9 @@ the same HBM need.`;
    * The accelerators to plan with: the cluster's nodes; or, for `--dry-run=client` with --accelerator and --tp
    * and no reachable cluster, the catalog's figures (so manifests can be rendered offline).
    */
-  private async inventoryOf(cluster: Cluster, spec: DeploySpec, clientDryRun: boolean): Promise<{ inventory: AcceleratorInventory[]; online: boolean }> {
+  private async inventoryOf(cluster: () => Cluster, spec: DeploySpec, clientDryRun: boolean): Promise<{ inventory: AcceleratorInventory[]; online: boolean }> {
     try {
-      return { inventory: inventory(await cluster.nodes()), online: true };
+      return { inventory: inventory(await cluster().nodes()), online: true };
     } catch (error) {
       if (!clientDryRun || !spec.accelerators || spec.tp === undefined) throw error;
       const offline: AcceleratorInventory[] = [];
@@ -211,6 +216,15 @@ the same HBM need.`;
       this.note(`note: ${(error as Error).message.split(';')[0]}; planning from the catalog for --dry-run=client`);
       return { inventory: offline, online: false };
     }
+  }
+
+  /** A stand-in for an unreachable cluster in a client dry run: only its namespace is read. */
+  private offline(namespace: string | undefined): Cluster {
+    const kc = new KubeConfig();
+    // Never contacted (the plan is offline); the API clients just need a cluster to be built.
+    kc.loadFromOptions({ clusters: [{ name: 'offline', server: 'https://offline.invalid' }], users: [{ name: 'offline' }],
+      contexts: [{ name: 'offline', cluster: 'offline', user: 'offline' }], currentContext: 'offline' });
+    return new Cluster(kc, namespace ?? 'default');
   }
 }
 
@@ -263,10 +277,3 @@ function explainTable(plan: DeployPlan): string {
   return table(['', 'ACCELERATOR', 'DEVICES', 'HOSTS', 'NEED', 'USABLE', 'HEADROOM', 'KV TOKENS', 'WHY'], rows);
 }
 
-/** "90s", "15m", "1h", or plain seconds. */
-export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) throw new UsageError(`--timeout ${text}: use a duration such as 90s, 15m or 1h`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  return Number(match[1]) * unit;
-}

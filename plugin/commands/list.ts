@@ -18,6 +18,8 @@ export interface ModelRow {
   desired: number;
   pool: string | null;
   created: string | undefined;
+  /** The Deployments / LeaderWorkerSets serving it, kind/name. */
+  workloads: string[];
 }
 
 type Workload = KubernetesObject & {
@@ -36,20 +38,23 @@ export default class List extends KubeCommand {
     '<%= config.bin %> list',
     '<%= config.bin %> list -A',
     '<%= config.bin %> list -n ml -o json',
+    '<%= config.bin %> list -o wide -l kinfer.dev/server=vllm',
   ];
 
   static override flags = {
     'all-namespaces': Flags.boolean({ char: 'A', default: false, summary: 'List across all namespaces.' }),
-    output: Flags.option({ char: 'o', options: ['json', 'yaml'] as const, summary: 'Print the rows as data.' })(),
+    output: Flags.option({ char: 'o', options: ['json', 'yaml', 'wide', 'name'] as const, summary: 'Output format: json|yaml (the rows as data), wide (every workload and its labels), name (NAMESPACE/NAME per line with -A, NAME otherwise).' })(),
+    selector: Flags.string({ char: 'l', summary: 'Only the workloads matching this label selector (e.g. kinfer.dev/server=vllm), as kubectl -l.' }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(List);
     const cluster = this.cluster(flags);
     const all = flags['all-namespaces'];
+    const selector = flags.selector;
     const [deployments, sets, pools] = await Promise.all([
-      cluster.managed('apps/v1', 'Deployment', all),
-      cluster.managed(`${LEADER_WORKER_SET.group}/${LEADER_WORKER_SET.version}`, LEADER_WORKER_SET.kind, all),
+      cluster.managed('apps/v1', 'Deployment', all, undefined, selector),
+      cluster.managed(`${LEADER_WORKER_SET.group}/${LEADER_WORKER_SET.version}`, LEADER_WORKER_SET.kind, all, undefined, selector),
       cluster.managed(`${INFERENCE_POOL.group}/${INFERENCE_POOL.version}`, INFERENCE_POOL.kind, all),
     ]);
     const rows = new Map<string, ModelRow>();
@@ -68,7 +73,9 @@ export default class List extends KubeCommand {
         name, namespace,
         model: w.metadata?.annotations?.[ANNOTATIONS.model] ?? template?.metadata?.annotations?.[ANNOTATIONS.model] ?? labels[LABELS.model] ?? '',
         server: labels[LABELS.server] ?? '', accelerators: [], ready: 0, desired: 0, pool: null, created: w.metadata?.creationTimestamp as string | undefined,
+        workloads: [],
       };
+      row.workloads.push(`${w.kind === 'Deployment' ? 'deployment' : 'leaderworkerset'}/${w.metadata?.name ?? ''}`);
       row.accelerators.push(`${labels[LABELS.accelerator] ?? '?'} x${Number(devices?.[1] ?? 0) * hosts}`);
       row.ready += w.status?.readyReplicas ?? 0;
       row.desired += w.spec?.replicas ?? 0;
@@ -79,14 +86,20 @@ export default class List extends KubeCommand {
       if (row) row.pool = p.metadata?.name ?? null;
     }
     const sorted = [...rows.values()].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
-    if (flags.output) return this.log(formatData({ items: sorted }, flags.output));
+    if (flags.output === 'json' || flags.output === 'yaml') return this.log(formatData({ items: sorted }, flags.output));
+    if (flags.output === 'name') {
+      if (sorted.length > 0) this.log(sorted.map((r) => (all ? `${r.namespace}/${r.name}` : r.name)).join('\n'));
+      return;
+    }
     if (sorted.length === 0) {
       this.note(`No models deployed by kubectl inference in ${all ? 'any namespace' : `namespace ${cluster.namespace}`}.`);
       return;
     }
-    const headers = [...(all ? ['NAMESPACE'] : []), 'NAME', 'MODEL', 'SERVER', 'ACCELERATOR', 'READY', 'POOL', 'AGE'];
+    const wide = flags.output === 'wide';
+    const headers = [...(all ? ['NAMESPACE'] : []), 'NAME', 'MODEL', 'SERVER', 'ACCELERATOR', 'READY', 'POOL', 'AGE', ...(wide ? ['WORKLOADS'] : [])];
     this.log(table(headers, sorted.map((r) => [
       ...(all ? [r.namespace] : []), r.name, r.model, r.server, r.accelerators.join(','), `${r.ready}/${r.desired}`, r.pool ?? '<none>', age(r.created),
+      ...(wide ? [r.workloads.join(',')] : []),
     ])));
   }
 }

@@ -12,7 +12,7 @@ import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
 import { formatGiB } from '../../src/units/quantity.js';
 import { KubeCommand, UsageError } from '../base.js';
 import type { Cluster } from '../cluster.js';
-import { loadModels, requireModel } from '../models.js';
+import { loadModels, modelFlags, modelSourceArgs, requireModel } from '../models.js';
 import { figure } from '../profiles/format.js';
 import { catalogCandidates, filterCandidates } from '../profiles/inputs.js';
 import { recommendFlags, runRecommendation } from '../profiles/recommendation.js';
@@ -40,7 +40,7 @@ accelerator type when there are any. Each row says which.`;
   ];
 
   static override args = {
-    model: Args.string({ required: true, description: 'Hugging Face model id from the catalog (or --models-file)' }),
+    model: Args.string({ required: true, description: 'Hugging Face model id from the catalog (kubectl inference models), or one --hf-config / --models-file describes' }),
   };
 
   static override flags = {
@@ -53,7 +53,7 @@ accelerator type when there are any. Each row says which.`;
     dtype: Flags.option({ options: DTYPES, summary: "Weight precision (default: the checkpoint's own)." })(),
     'kv-cache-dtype': Flags.option({ options: KV_DTYPES, default: 'bf16' as const, summary: 'KV cache precision.' })(),
     'memory-utilization': Flags.string({ default: String(DEFAULT_MEMORY_UTILIZATION), summary: 'Fraction of device memory the server may use (0..1].' }),
-    'models-file': Flags.string({ summary: 'Extra model catalog (YAML/JSON list of model specs).' }),
+    ...modelFlags,
     plot: Flags.boolean({ default: false, summary: 'Draw latency-vs-throughput curves of the top options in the terminal.' }),
     'plot-file': Flags.string({ summary: 'Write the curves to a picture: .svg or .png.' }),
     top: Flags.integer({ min: 1, default: 4, summary: 'Options the plot shows.' }),
@@ -63,7 +63,7 @@ accelerator type when there are any. Each row says which.`;
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Recommend);
-    const models = loadModels(flags['models-file']);
+    const models = loadModels(flags, args.model);
     const model = requireModel(models, args.model);
     const memoryUtilization = Number(flags['memory-utilization']);
     if (!(memoryUtilization > 0 && memoryUtilization <= 1)) throw new UsageError(`--memory-utilization ${flags['memory-utilization']}: must be a number in (0, 1]`);
@@ -91,7 +91,7 @@ accelerator type when there are any. Each row says which.`;
       if (plotFile) this.writePlot(plotFile, result, input, flags.top);
       return;
     }
-    this.log(report(result, input, flags.all ? Infinity : LISTED));
+    this.log(report(result, input, flags.all ? Infinity : LISTED, modelSourceArgs(flags)));
     if (flags.plot && result.options.length > 0) {
       this.log('');
       this.log(terminalPlot(panels(result, input, flags.top), { title: `${model.id}: latency vs throughput per replica`, xLabel: 'output tokens/s per replica', color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
@@ -166,7 +166,7 @@ function pricesLine(prices: PriceTable, pricing: Pricing, shown: ReadonlySet<str
 }
 
 /** The human report: the recommendation first, then every option, then what does not work and why. */
-function report(result: Recommendation, input: RecommendInput, limit: number): string {
+function report(result: Recommendation, input: RecommendInput, limit: number, modelArgs: string): string {
   const lines: string[] = [];
   lines.push(`${input.model.id} (${input.server}), ${input.workload.inputTokens} in / ${input.workload.outputTokens} out tokens, targets: ${targetsText(input.targets)}`);
   lines.push('');
@@ -180,7 +180,7 @@ function report(result: Recommendation, input: RecommendInput, limit: number): s
       input.targets.ttftMs !== undefined ? ` --target-ttft-ms ${input.targets.ttftMs}` : '',
       input.targets.ntpotMs !== undefined ? ` --target-ntpot-ms ${input.targets.ntpotMs}` : '',
     ].join('');
-    lines.push(`  kubectl inference deploy ${input.model.id} --accelerator ${best.accelerator} --tp ${best.tp}${best.replicas !== undefined ? ` --replicas ${best.replicas}` : ''}${targets}`);
+    lines.push(`  kubectl inference deploy ${input.model.id}${modelArgs} --accelerator ${best.accelerator} --tp ${best.tp}${best.replicas !== undefined ? ` --replicas ${best.replicas}` : ''}${targets}`);
     const inFlight = operatingBatch(best, input.workload);
     lines.push(targets
       ? `Server batch: deploy with these targets passes ${BATCH_FLAG[input.server]} ${inFlight}, the requests in flight at that load (the KV reservation --kv-reserve-seqs is separate: it only sizes placement).`

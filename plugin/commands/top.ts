@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { KubeCommand, UsageError } from '../base.js';
-import { parseDurationMs } from '../top/duration.js';
+import { durationFlag } from '../durations.js';
 import { jsonReport, plainReport } from '../top/format.js';
 import { Refresher } from '../top/refresher.js';
 import { apiServerFetcher, directFetcher } from '../top/scrape.js';
@@ -55,8 +55,8 @@ but none of them answered.`;
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Top);
-    const intervalMs = duration('--interval', flags.interval, 100, 3_600_000);
-    const timeoutMs = duration('--timeout', flags.timeout, 10, 60_000);
+    const intervalMs = durationFlag('--interval', flags.interval, { minMs: 100, maxMs: 3_600_000 });
+    const timeoutMs = durationFlag('--timeout', flags.timeout, { minMs: 10, maxMs: 60_000 });
     const endpoints = flags.endpoint ?? [];
     if (endpoints.length > 0 && (args.name || flags.selector || flags['all-namespaces'] || flags.direct)) {
       throw new UsageError('--endpoint scrapes the given URLs: it takes no NAME, -l, -A or --direct');
@@ -113,11 +113,4 @@ but none of them answered.`;
     const app = render(createElement(TopView, { source: refresher, intervalSeconds: intervalMs / 1000, namespaces }), { exitOnCtrlC: true });
     await app.waitUntilExit();
   }
-}
-
-function duration(flag: string, text: string, minMs: number, maxMs: number): number {
-  const ms = parseDurationMs(text);
-  if (ms === undefined) throw new UsageError(`${flag} ${text}: not a duration (use e.g. 500ms, 2s, 1m)`);
-  if (ms < minMs || ms > maxMs) throw new UsageError(`${flag} ${text}: must be between ${minMs / 1000}s and ${maxMs / 1000}s`);
-  return ms;
 }

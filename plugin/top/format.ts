@@ -24,24 +24,30 @@ export function duration(ms: number | undefined): string {
 interface Column {
   readonly header: string;
   readonly right: boolean;
+  /** Narrow terminals drop the columns with the highest numbers first (1 is never dropped). */
+  readonly priority: number;
   readonly cell: (r: ReplicaRow, ascii: boolean) => string;
 }
 
 const COLUMNS: readonly Column[] = [
-  { header: 'NAMESPACE', right: false, cell: (r) => r.namespace || '-' },
-  { header: 'REPLICA', right: false, cell: (r) => r.name },
-  { header: 'NODE', right: false, cell: (r) => r.node || '-' },
-  { header: 'ACCELERATOR', right: false, cell: (r) => r.accelerator || '-' },
-  { header: 'KV CACHE', right: false, cell: (r, ascii) => `${kvBar(r.kvCacheUsage, ascii)} ${percent(r.kvCacheUsage).padStart(4)}` },
-  { header: 'RUN', right: true, cell: (r) => count(r.running) },
-  { header: 'WAIT', right: true, cell: (r) => count(r.waiting) },
-  { header: 'TOK/S', right: true, cell: (r) => rate(r.generationTokensPerSecond) },
-  { header: 'TTFT P50', right: true, cell: (r) => duration(r.ttftP50Ms) },
-  { header: 'TTFT P99', right: true, cell: (r) => duration(r.ttftP99Ms) },
-  { header: 'PREFIX HIT', right: true, cell: (r) => percent(r.prefixCacheHitRate) },
-  { header: 'PREEMPT', right: true, cell: (r) => count(r.preemptionsTotal) },
-  { header: 'STATUS', right: false, cell: (r) => (r.reachable ? 'ok' : `unreachable: ${r.reason ?? ''}`) },
+  { header: 'NAMESPACE', right: false, priority: 7, cell: (r) => r.namespace || '-' },
+  { header: 'REPLICA', right: false, priority: 1, cell: (r) => r.name },
+  { header: 'NODE', right: false, priority: 10, cell: (r) => r.node || '-' },
+  { header: 'ACCELERATOR', right: false, priority: 8, cell: (r) => r.accelerator || '-' },
+  { header: 'KV CACHE', right: false, priority: 1, cell: (r, ascii) => `${kvBar(r.kvCacheUsage, ascii)} ${percent(r.kvCacheUsage).padStart(4)}` },
+  { header: 'RUN', right: true, priority: 3, cell: (r) => count(r.running) },
+  { header: 'WAIT', right: true, priority: 2, cell: (r) => count(r.waiting) },
+  { header: 'TOK/S', right: true, priority: 4, cell: (r) => rate(r.generationTokensPerSecond) },
+  { header: 'TTFT P50', right: true, priority: 9, cell: (r) => duration(r.ttftP50Ms) },
+  { header: 'TTFT P99', right: true, priority: 5, cell: (r) => duration(r.ttftP99Ms) },
+  { header: 'PREFIX HIT', right: true, priority: 11, cell: (r) => percent(r.prefixCacheHitRate) },
+  { header: 'PREEMPT', right: true, priority: 12, cell: (r) => count(r.preemptionsTotal) },
+  { header: 'STATUS', right: false, priority: 1, cell: (r) => (r.reachable ? 'ok' : `unreachable: ${r.reason ?? ''}`) },
 ];
+
+/** What of the last column (STATUS) must show for a layout to fit: the word, not the whole reason. */
+const STATUS_MIN_WIDTH = 'unreachable'.length;
+const GAP = '  ';
 
 export interface TableLayout {
   readonly header: string;
@@ -50,15 +56,31 @@ export interface TableLayout {
 
 /**
  * The header and one line per row, columns padded to the widest cell of `rows` (pass every row, not only the
- * visible ones, so columns stay put while scrolling). The namespace column shows only with `namespaces`.
+ * visible ones, so columns stay put while scrolling). The namespace column shows only with `namespaces`. With a
+ * `width` (the terminal's columns), the least important columns go until a line fits, so REPLICA, KV CACHE, WAIT
+ * and STATUS stay visible at 80 columns; a long STATUS reason may still be cut at the edge.
  */
-export function layoutTable(rows: readonly ReplicaRow[], options: { ascii: boolean; namespaces: boolean }): TableLayout {
-  const columns = COLUMNS.filter((c) => options.namespaces || c.header !== 'NAMESPACE');
-  const cells = rows.map((r) => columns.map((c) => c.cell(r, options.ascii)));
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i]!.length)));
+export function layoutTable(rows: readonly ReplicaRow[], options: { ascii: boolean; namespaces: boolean; width?: number | undefined }): TableLayout {
+  let columns = COLUMNS.filter((c) => options.namespaces || c.header !== 'NAMESPACE');
+  const cellsOf = (cols: readonly Column[]): string[][] => rows.map((r) => cols.map((c) => c.cell(r, options.ascii)));
+  const widthsOf = (cols: readonly Column[], cells: readonly string[][]): number[] =>
+    cols.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i]!.length)));
+  let cells = cellsOf(columns);
+  let widths = widthsOf(columns, cells);
+  const needed = (w: readonly number[]): number =>
+    w.slice(0, -1).reduce((sum, x) => sum + x + GAP.length, 0) + Math.min(w.at(-1) ?? 0, Math.max(STATUS_MIN_WIDTH, 'STATUS'.length));
+  while (options.width !== undefined && needed(widths) > options.width) {
+    const droppable = columns.filter((c) => c.priority > 1);
+    if (droppable.length === 0) break;
+    const drop = droppable.reduce((a, b) => (b.priority > a.priority ? b : a));
+    const keep = columns.map((c) => c !== drop);
+    columns = columns.filter((_, i) => keep[i]);
+    cells = cells.map((row) => row.filter((_, i) => keep[i]));
+    widths = widths.filter((_, i) => keep[i]);
+  }
   const line = (row: readonly string[]): string => row
     .map((cell, i) => (i === row.length - 1 ? cell : columns[i]!.right ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
-    .join('  ')
+    .join(GAP)
     .trimEnd();
   return {
     header: line(columns.map((c) => c.header)),

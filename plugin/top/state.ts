@@ -205,8 +205,9 @@ export type SortKey = (typeof SORT_KEYS)[number];
 
 export const SORT_LABELS: Record<SortKey, string> = { name: 'name', kv: 'KV %', waiting: 'waiting', tokens: 'tokens/s', ttft: 'TTFT p99' };
 
-export function nextSortKey(key: SortKey): SortKey {
-  return SORT_KEYS[(SORT_KEYS.indexOf(key) + 1) % SORT_KEYS.length]!;
+/** The sort column after `key` (`s`), or before it with `by` -1 (`S`). */
+export function nextSortKey(key: SortKey, by: 1 | -1 = 1): SortKey {
+  return SORT_KEYS[(SORT_KEYS.indexOf(key) + by + SORT_KEYS.length) % SORT_KEYS.length]!;
 }
 
 const FIGURE: Record<Exclude<SortKey, 'name'>, (r: ReplicaRow) => number | undefined> = {
@@ -218,15 +219,19 @@ const FIGURE: Record<Exclude<SortKey, 'name'>, (r: ReplicaRow) => number | undef
 
 const byName = (a: ReplicaRow, b: ReplicaRow): number => a.pool.localeCompare(b.pool) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
 
-/** Rows sorted by `key`; rows without the figure (unreachable, not exported) go last, ties by name. */
-export function sortRows(rows: readonly ReplicaRow[], key: SortKey): ReplicaRow[] {
-  if (key === 'name') return [...rows].sort(byName);
+/**
+ * Rows sorted by `key` (name ascending, figures descending; `reversed` turns either round); rows without the
+ * figure (unreachable, not exported) go last either way, ties by name.
+ */
+export function sortRows(rows: readonly ReplicaRow[], key: SortKey, reversed = false): ReplicaRow[] {
+  const sign = reversed ? -1 : 1;
+  if (key === 'name') return [...rows].sort((a, b) => sign * byName(a, b));
   const figure = FIGURE[key];
   return [...rows].sort((a, b) => {
     const x = figure(a);
     const y = figure(b);
     if (x === undefined || y === undefined) return x === y ? byName(a, b) : x === undefined ? 1 : -1;
-    return y - x || byName(a, b);
+    return sign * (y - x) || byName(a, b);
   });
 }
 

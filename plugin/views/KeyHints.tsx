@@ -15,5 +15,5 @@ export function KeyHints({ draft, offset, visible, total }: KeyHintsProps) {
   const last = Math.min(total, offset + visible);
   const position = total === 0 ? 'no rows' : `rows ${offset + 1}-${last} of ${total}`;
   const scroll = total > visible ? '  ↑↓ PgUp PgDn scroll' : '';
-  return <Text dimColor wrap="truncate-end">{`q quit  s sort  / filter${scroll}  ${position}`}</Text>;
+  return <Text dimColor wrap="truncate-end">{`q quit  s/S sort  r reverse  / filter  ? help${scroll}  ${position}`}</Text>;
 }

@@ -8,6 +8,8 @@ export interface TitleBarProps {
   readonly atMs: number | undefined;
   readonly replicas: number;
   readonly sortKey: SortKey;
+  /** The sort order turned round (`r`): name descending, figures ascending. */
+  readonly reversed: boolean;
   /** The filter applied (empty: none). */
   readonly filter: string;
   /** A refresh-wide problem, e.g. listing pods failed. */
@@ -17,7 +19,9 @@ export interface TitleBarProps {
 /** The first line: what is shown, how often, sorted and filtered how; a refresh-wide problem in red. */
 export function TitleBar(props: TitleBarProps) {
   const time = props.atMs === undefined ? 'scraping…' : new Date(props.atMs).toTimeString().slice(0, 8);
-  const direction = props.sortKey === 'name' ? '' : ' ↓';
+  // name ascends and figures descend unless reversed; the arrow shows only what is not plain alphabetical.
+  const descending = (props.sortKey !== 'name') !== props.reversed;
+  const direction = descending ? ' ↓' : props.sortKey === 'name' ? '' : ' ↑';
   return (
     <Text wrap="truncate-end">
       <Text bold>kubectl inference top</Text>

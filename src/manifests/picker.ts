@@ -2,9 +2,15 @@ import { LABELS, MANAGED_BY } from './labels.js';
 import { pickerServiceName, PICKER_PORT } from './model.js';
 import type { KubeObject } from './objects.js';
 import { pickerDisruptionBudget, pickerNetworkPolicy } from './security.js';
+import { VERSION } from '../version.js';
 
-/** The image built from this repository's Dockerfile: every kinfer binary, `node` as the entrypoint. */
-export const KINFER_IMAGE = 'ghcr.io/kinfer-dev/kinfer:0.1.0';
+/**
+ * The image built from this repository's Dockerfile: every kinfer binary, `node` as the entrypoint. The one place
+ * the image is named: tagged with the package version; the Helm charts, manifests/scheduler, the Dockerfile and the
+ * README are held to it by test/install/image.test.ts.
+ */
+export const KINFER_IMAGE_REPOSITORY = 'ghcr.io/kinfer-dev/kinfer';
+export const KINFER_IMAGE = `${KINFER_IMAGE_REPOSITORY}:${VERSION}`;
 /** The picker's health and metrics port (GET /health, /metrics, /debug/endpoints). */
 export const PICKER_HEALTH_PORT = 9003;
 /** The key of the picker's EndpointPickerConfig in its ConfigMap. */

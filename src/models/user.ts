@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { err, ok, type Result } from '../result.js';
 import { MODELS, modelById } from './catalog.js';
 import { DTYPES } from './dtype.js';
+import { modelFromHfConfig } from './hf-config.js';
 import { formatIssues } from './issues.js';
 import type { ModelSpec } from './spec.js';
 
@@ -93,6 +94,33 @@ export function parseModelsFile(text: string, origin = 'models file'): Result<re
     models.push({ ...rest, source: source ?? origin });
   }
   return ok(models);
+}
+
+/** Keys only a Hugging Face config.json has at its top level (a kinfer models file is a list or holds `models:`). */
+const HF_CONFIG_KEYS = ['model_type', 'architectures', 'num_hidden_layers', 'text_config'];
+
+/** Whether a file's text is a Hugging Face config.json rather than a kinfer models file. */
+export function isHfConfig(text: string): boolean {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  return typeof data === 'object' && data !== null && !Array.isArray(data) && HF_CONFIG_KEYS.some((k) => k in data);
+}
+
+/**
+ * A file given as extra models: a Hugging Face config.json (then it describes `modelId`, or its own
+ * `_name_or_path` when no id is given) or a kinfer models file.
+ */
+export function parseModelSource(text: string, origin: string, modelId?: string): Result<readonly ModelSpec[]> {
+  if (!isHfConfig(text)) return parseModelsFile(text, origin);
+  const named = (JSON.parse(text) as { _name_or_path?: unknown })._name_or_path;
+  const id = modelId ?? (typeof named === 'string' && named.trim() !== '' ? named.trim() : undefined);
+  if (id === undefined) return err(`${origin}: a Hugging Face config.json names no model; give the model id it describes`);
+  const model = modelFromHfConfig(id, text, { source: origin });
+  return model.ok ? ok([model.value]) : model;
 }
 
 /**

@@ -143,7 +143,7 @@ export function prefixBlockSizeOf(config: PickerConfig): number {
 
 /** The config as an EndpointPickerConfig YAML document (defaults written out). */
 export function pickerConfigToYaml(config: PickerConfig): string {
-  return stringify({ apiVersion: API_VERSION, kind: KIND, ...config });
+  return stringify({ apiVersion: API_VERSION, kind: KIND, ...config }, { aliasDuplicateObjects: false });
 }
 
 /**

@@ -72,6 +72,22 @@ describe('kubectl inference on a real control plane', { timeout: 420_000 }, () =
     assert.deepEqual(items.map((i) => [i.namespace, i.name, i.ready, i.desired]), [[NS, 'llama-3-1-8b-instruct', 2, 2]]);
   });
 
+  test('list -o wide adds the workloads, -o name prints names, -l narrows by label', async () => {
+    const wide = await inference(['list', '-n', NS, '-o', 'wide']);
+    assert.equal(wide.code, 0, wide.stderr);
+    assert.match(wide.stdout, /^NAME\s+MODEL\s+SERVER\s+ACCELERATOR\s+READY\s+POOL\s+AGE\s+WORKLOADS$/m);
+    assert.match(wide.stdout, /^llama-3-1-8b-instruct\s+.*\s+deployment\/llama-3-1-8b-instruct-nvidia-l4$|^llama-3-1-8b-instruct\s+.*\s+deployment\/\S+$/m);
+    assert.equal((await inference(['list', '-n', NS, '-o', 'name'])).stdout, 'llama-3-1-8b-instruct\n');
+    assert.equal((await inference(['list', '-A', '-o', 'name'])).stdout, `${NS}/llama-3-1-8b-instruct\n`);
+    assert.equal((await inference(['list', '-n', NS, '-o', 'name', '-l', 'kinfer.dev/server=vllm'])).stdout, 'llama-3-1-8b-instruct\n');
+    const none = await inference(['list', '-n', NS, '-l', 'kinfer.dev/server=sglang']);
+    assert.equal(none.code, 0);
+    assert.equal(none.stdout, '');
+    const bad = await inference(['list', '-n', NS, '-l', '=oops']);
+    assert.notEqual(bad.code, 0);
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+  });
+
   test('--dry-run=client -o yaml writes nothing, and its YAML passes the server dry run', async () => {
     const run = await inference(['deploy', 'Qwen/Qwen2.5-7B-Instruct', '-n', NS, '--accelerator', 'nvidia-h100-80gb', '--dry-run=client', '-o', 'yaml']);
     assert.equal(run.code, 0, run.stderr);
@@ -94,8 +110,13 @@ describe('kubectl inference on a real control plane', { timeout: 420_000 }, () =
   });
 
   test('delete removes everything deploy created, and says what', async () => {
+    // A bare --dry-run means client, as kubectl's did; =server asks the API server; neither deletes anything.
     const dry = await inference(['delete', 'llama-3-1-8b-instruct', '-n', NS, '--dry-run']);
     assert.equal(dry.code, 0, dry.stderr);
+    assert.deepEqual(dry.stdout.trim().split('\n'), ['service/llama-3-1-8b-instruct deleted (dry run)', 'deployment.apps/llama-3-1-8b-instruct deleted (dry run)']);
+    const server = await inference(['delete', 'llama-3-1-8b-instruct', '-n', NS, '--dry-run=server']);
+    assert.equal(server.code, 0, server.stderr);
+    assert.deepEqual(server.stdout.trim().split('\n'), ['service/llama-3-1-8b-instruct deleted (server dry run)', 'deployment.apps/llama-3-1-8b-instruct deleted (server dry run)']);
     assert.equal((await cluster.apps.listNamespacedDeployment({ namespace: NS })).items.length, 1, 'a dry run deletes nothing');
     const run = await inference(['delete', 'llama-3-1-8b-instruct', '-n', NS]);
     assert.equal(run.code, 0, run.stderr);
@@ -108,7 +129,7 @@ describe('kubectl inference on a real control plane', { timeout: 420_000 }, () =
 
   const errors: { name: string; args: string[]; env?: NodeJS.ProcessEnv; code: number; line: RegExp }[] = [
     { name: 'no cluster reachable', args: ['list'], env: { KUBECONFIG: join(ROOT, 'test', 'e2e', 'fixtures', 'unreachable.kubeconfig') }, code: 1, line: /^error: listing Deployments: cannot reach the cluster at https:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\); check --kubeconfig/ },
-    { name: 'unknown model', args: ['deploy', 'acme/not-a-model', '-n', NS], code: 2, line: /^error: unknown model "acme\/not-a-model"; known: meta-llama\/Llama-3\.1-8B-Instruct/ },
+    { name: 'unknown model', args: ['deploy', 'acme/not-a-model', '-n', NS], code: 2, line: /^error: unknown model "acme\/not-a-model": not in kinfer's catalog \(kubectl inference models lists it\)\. Add it with --hf-config/ },
     { name: 'nothing fits', args: ['deploy', 'meta-llama/Llama-3.1-405B-Instruct', '-n', NS, '--accelerator', 'nvidia-l4'], code: 1, line: /^error: meta-llama\/Llama-3\.1-405B-Instruct does not fit nvidia-l4: needs \d+\.\d GiB; the most one node offers, 4 × nvidia-l4, gives \d+\.\d GiB usable/ },
     { name: 'multi-host without the LeaderWorkerSet CRD', args: ['deploy', 'meta-llama/Llama-3.1-405B-Instruct', '-n', NS], code: 1, line: /^error: .*takes a LeaderWorkerSet; its CRD \(leaderworkersets\.leaderworkerset\.x-k8s\.io\) is not installed/ },
     { name: 'a bad flag value', args: ['deploy', 'meta-llama/Llama-3.1-8B-Instruct', '--replicas', '0'], code: 2, line: /^error: .*replicas.*(see --help)/ },

@@ -12,6 +12,10 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MODEL = 'sim-model';
 const SESSION = 'top';
 
+/** An SGR escape (colour or attribute), as capture-pane -e writes them. */
+const ESC = String.fromCharCode(0x1b);
+const SGR = new RegExp(`${ESC}\\[[0-9;]*m`);
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `read` until `ok` holds, at most `ms`; returns the last value read. */
@@ -87,7 +91,7 @@ describe('kubectl inference top in tmux against three sims', { skip: Tmux.availa
     assert.ok(kvPercent(screen, loaded)! > kvPercent(screen, idle)!, screen);
     assert.equal(kvPercent(screen, idle), 0, screen);
     assert.match(screen.split('\n').find((l) => l.startsWith(`${idle} `))!, /░{10}\s+0%/);
-    assert.match(screen, /q quit {2}s sort {2}\/ filter {2}rows 1-3 of 3/);
+    assert.match(screen, /q quit {2}s\/S sort {2}r reverse {2}\/ filter {2}\? help {2}rows 1-3 of 3/);
 
     tmux.run(['send-keys', '-t', SESSION, 's']);
     const sorted = await until(() => tmux.capture(SESSION), (s) => /sort: KV % ↓/.test(s), 5000);
@@ -97,6 +101,40 @@ describe('kubectl inference top in tmux against three sims', { skip: Tmux.availa
     tmux.run(['send-keys', '-t', SESSION, 'q']);
     const done = await until(() => tmux.capture(SESSION), (s) => /top exited \d+/.test(s), 5000);
     assert.match(done, /top exited 0\n\$ ?$/m, done);
+  });
+
+  it('at 80 columns with CI=true in the environment: colour, STATUS visible, fast keys honoured, ? help; NO_COLOR: none', async () => {
+    const NARROW = 'narrow';
+    tmux.run(['new-session', '-d', '-s', NARROW, '-x', '80', '-y', '30', '-c', ROOT, 'env', 'PS1=$ ', 'bash', '--norc', '--noprofile']);
+    const endpoints = sims.map((s) => `--endpoint ${s.url}`).join(' ');
+    // CI=true is what a CI runner exports; at a terminal it must not turn colour or live redraws off.
+    tmux.run(['send-keys', '-t', NARROW, `clear; CI=true node bin/kubectl-inference top ${endpoints} --interval 1s; echo "top exited $?"`, 'Enter']);
+    const screen = await until(() => tmux.capture(NARROW), (s) => kvPercent(s, loaded) !== undefined && kvPercent(s, idle) !== undefined, 30_000);
+    const header = screen.split('\n').find((l) => l.startsWith('REPLICA '));
+    assert.ok(header !== undefined && /KV CACHE .* WAIT .* STATUS$/.test(header), screen);
+    for (const hp of hostPorts) assert.ok(screen.split('\n').some((l) => l.startsWith(`${hp} `) && l.endsWith(' ok')), `${hp} row with its STATUS:\n${screen}`);
+    // Bold header and dim key hints at least: SGR escapes (ESC [ ... m) in the pane's cells.
+    const escapes = tmux.captureEscapes(NARROW);
+    assert.match(escapes, new RegExp(`${ESC}\\[1m`), 'the header is bold');
+    assert.match(escapes, SGR);
+
+    // Three keys sent at once arrive as one chunk: each counts (name -> KV -> waiting -> tokens/s).
+    tmux.run(['send-keys', '-t', NARROW, 'sss']);
+    await until(() => tmux.capture(NARROW), (s) => /sort: tokens\/s ↓/.test(s), 5000);
+    assert.match(tmux.capture(NARROW), /sort: tokens\/s ↓/);
+    tmux.run(['send-keys', '-t', NARROW, 'r']);
+    assert.match(await until(() => tmux.capture(NARROW), (s) => /sort: tokens\/s ↑/.test(s), 5000), /sort: tokens\/s ↑/);
+    tmux.run(['send-keys', '-t', NARROW, '?']);
+    const help = await until(() => tmux.capture(NARROW), (s) => /^Keys$/m.test(s), 5000);
+    assert.match(help, /^s \/ S +sort by the next/m, help);
+    tmux.run(['send-keys', '-t', NARROW, 'q']);
+    assert.match(await until(() => tmux.capture(NARROW), (s) => /top exited \d+/.test(s), 5000), /top exited 0/);
+
+    tmux.run(['send-keys', '-t', NARROW, `clear; NO_COLOR=1 node bin/kubectl-inference top ${endpoints} --interval 1s; echo "top exited $?"`, 'Enter']);
+    await until(() => tmux.capture(NARROW), (s) => kvPercent(s, idle) !== undefined, 30_000);
+    assert.doesNotMatch(tmux.captureEscapes(NARROW), SGR, 'NO_COLOR: no colour or attribute escapes');
+    tmux.run(['send-keys', '-t', NARROW, 'q']);
+    await until(() => tmux.capture(NARROW), (s) => /top exited \d+/.test(s), 5000);
   });
 
   it('--once -o json reports the loaded sim KV cache in use and the idle one empty', async () => {

@@ -77,7 +77,10 @@ describe('kinfer-picker CLI', () => {
     { args: ['--endpoint', 'http://[not-a-host'], error: /^kinfer-picker: --endpoint http:\/\/\[not-a-host: not a URL such as http:\/\/127\.0\.0\.1:8000$/ },
     { args: ['--endpoint', 'https://127.0.0.1:8000'], error: /^kinfer-picker: --endpoint https:\/\/127\.0\.0\.1:8000: only http:\/\/ model servers are supported$/ },
     { args: ['--endpoint', 'http://127.0.0.1:8000', '--port', '70000'], error: /^kinfer-picker: --port 70000: not a port number$/ },
-    { args: ['--endpoint', 'http://127.0.0.1:8000', '--refresh-interval', 'often'], error: /^kinfer-picker: --refresh-interval often: use a duration such as 100ms or 1s$/ },
+    { args: ['--endpoint', 'http://127.0.0.1:8000', '--refresh-interval', 'often'], error: /^kinfer-picker: --refresh-interval "often" is not a duration \(e\.g\. 1h30m, 90s, 250ms; units: h, m, s, ms, us, ns\)$/ },
+    // The same grammar as kubectl inference: a bare number is refused, never read as milliseconds.
+    { args: ['--endpoint', 'http://127.0.0.1:8000', '--refresh-interval', '100'], error: /^kinfer-picker: --refresh-interval "100" has no unit: write 100s or 100ms/ },
+    { args: ['--endpoint', 'http://127.0.0.1:8000', '--scrape-timeout', '0'], error: /^kinfer-picker: --scrape-timeout 0: must be above zero$/ },
     { args: ['--endpoint', 'http://127.0.0.1:8000', '--scrape-timeout', '0s'], error: /^kinfer-picker: --scrape-timeout 0s: must be above zero$/ },
     { args: ['--endpoint', 'http://127.0.0.1:8000', '--log-level', 'loud'], error: /^kinfer-picker: --log-level loud: use debug, info, warn or error$/ },
     { args: ['--endpoint', 'http://127.0.0.1:8000', '--max-body-bytes', '8MB'], error: /^kinfer-picker: --max-body-bytes 8MB: use a whole number above zero$/ },

@@ -136,7 +136,7 @@ describe('kubectl inference recommend and profiles (no cluster)', { timeout: 120
   });
 
   const errors: ReadonlyArray<[string, string[], number, RegExp]> = [
-    ['an unknown model', ['recommend', 'acme/nope'], 2, /^error: unknown model "acme\/nope"; known: .* \(see --help\)$/],
+    ['an unknown model', ['recommend', 'acme/nope'], 2, /^error: unknown model "acme\/nope": not in kinfer's catalog \(kubectl inference models lists it\)\. Add it with --hf-config PATH .* \(see --help\)$/],
     ['an unknown accelerator', ['recommend', MODEL, '--accelerator', 'nvidia-h1000'], 2, /^error: --accelerator nvidia-h1000: not a known accelerator type \(see --help\)$/],
     ['a workload longer than --max-model-len', ['recommend', MODEL, '--input-tokens', '9000'], 2, /^error: --input-tokens 9000 \+ --output-tokens 200 exceed --max-model-len 8192 \(see --help\)$/],
     ['a plot file that is neither svg nor png', ['recommend', MODEL, '--plot-file', 'x.jpg'], 2, /^error: --plot-file x\.jpg: the name must end in \.svg or \.png \(see --help\)$/],

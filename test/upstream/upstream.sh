@@ -25,6 +25,8 @@ declare -A PIN=(
   [sigs.k8s.io/gateway-api]=v1.6.3
   [sigs.k8s.io/lws]=v0.9.0
   [github.com/llm-d/llm-d-inference-sim]=v0.10.2
+  [helm.sh/helm/v3]=v3.19.4
+  [sigs.k8s.io/krew]=v0.4.4
 )
 
 # CRD files: "pin-key path-inside-module"
@@ -47,6 +49,9 @@ BUILDS=(
   "epp sigs.k8s.io/gateway-api-inference-extension/epp ./cmd/epp"
   "llm-d-inference-sim github.com/llm-d/llm-d-inference-sim ./cmd/llm-d-inference-sim"
   "lws-controller sigs.k8s.io/lws ./cmd"
+  "helm helm.sh/helm/v3 ./cmd/helm"
+  "validate-krew-manifest sigs.k8s.io/krew ./cmd/validate-krew-manifest"
+  "kubectl-krew sigs.k8s.io/krew ./cmd/krew"
 )
 
 die() { echo "upstream.sh: $*" >&2; exit 1; }

@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { KubeCommand } from '../../base.js';
+import { LocalCommand } from '../../base.js';
 import { openStore } from '../../profiles/open.js';
 
-export default class ProfilesDelete extends KubeCommand {
+export default class ProfilesDelete extends LocalCommand {
   static override summary = "Delete a model's stored profiles.";
 
   static override examples = [

@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { profilesDocument } from '../../../src/profiles/profile.js';
-import { KubeCommand, UsageError } from '../../base.js';
+import { LocalCommand, UsageError } from '../../base.js';
 import { openStore } from '../../profiles/open.js';
 
-export default class ProfilesExport extends KubeCommand {
+export default class ProfilesExport extends LocalCommand {
   static override summary = 'Export stored profiles as JSON (what profiles import reads back).';
 
   static override examples = [

@@ -5,11 +5,11 @@ import { acceleratorByName } from '../../../src/accelerators/catalog.js';
 import { importInferencePerf, inferencePerfFileKind, type InferencePerfFile } from '../../../src/profiles/inference-perf.js';
 import { describeKey, parseProfilesDocument, PROFILES_KIND, type Profile } from '../../../src/profiles/profile.js';
 import { SERVERS, type ServerKind } from '../../../src/servers/templates.js';
-import { KubeCommand, UsageError } from '../../base.js';
+import { LocalCommand, UsageError } from '../../base.js';
 import { readFlagFile } from '../../files.js';
 import { openStore } from '../../profiles/open.js';
 
-export default class ProfilesImport extends KubeCommand {
+export default class ProfilesImport extends LocalCommand {
   static override summary = 'Import profiles: a kinfer export, or an inference-perf report as a measured profile.';
 
   static override description = `A JSON file that profiles export wrote is imported as it is. An inference-perf report (its output

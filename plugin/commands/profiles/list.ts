@@ -5,13 +5,13 @@ import type { ModelSpec } from '../../../src/models/spec.js';
 import { profileDoubts } from '../../../src/profiles/judgement.js';
 import { profilesDocument, type Profile } from '../../../src/profiles/profile.js';
 import { estimateProfile } from '../../../src/profiles/roofline.js';
-import { KubeCommand, UsageError } from '../../base.js';
+import { LocalCommand, UsageError } from '../../base.js';
 import { figure } from '../../profiles/format.js';
 import { loadModels } from '../../models.js';
 import { openStore } from '../../profiles/open.js';
 import { age, formatData, table } from '../../render.js';
 
-export default class ProfilesList extends KubeCommand {
+export default class ProfilesList extends LocalCommand {
   static override summary = 'List the stored latency-vs-throughput profiles.';
 
   static override description = `Profiles come from kubectl inference bench and kubectl inference profiles import; recommend uses the
@@ -48,7 +48,7 @@ flagged in DOUBTS: recommend does not calibrate with it.`;
       this.note(`no profiles in ${store.path}${args.model ? ` for ${args.model}` : ''}; make one with kubectl inference bench, or import one with kubectl inference profiles import`);
       return;
     }
-    const models = loadModels(undefined);
+    const models = loadModels({});
     this.log(table(['MODEL', 'SERVER', 'ACCELERATOR', 'TP', 'IN', 'OUT', 'SOURCE', 'POINTS', 'MAX TOK/S', 'AGE', 'ORIGIN', 'DOUBTS'], profiles.map((p) => [
       p.key.model, p.key.server, p.key.accelerator, String(p.key.tp), String(p.key.inputTokens), String(p.key.outputTokens), p.source, String(p.points.length),
       figure(Math.max(...p.points.map((x) => x.outputTokensPerSecond))), age(p.createdAt), p.origin, doubtsOf(p, models.get(p.key.model)).join('; ') || '-',

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { KubeCommand } from '../../base.js';
 import { readFlagFile } from '../../files.js';
 import { requirePool, validated, writeConfig } from '../../route.js';
+import { dryRunFlag } from '../../dry-run.js';
 
 export default class RouteApply extends KubeCommand {
   static override summary = "Apply an EndpointPickerConfig file to a pool's picker.";
@@ -9,13 +10,13 @@ export default class RouteApply extends KubeCommand {
   static override description = `Validates the file (plugin types, parameters, profile references; errors name the bad field), writes it into the
 pool's picker ConfigMap, and shows the diff. kinfer-picker reloads it within seconds.`;
 
-  static override examples = ['<%= config.bin %> route apply llama -f picker.yaml', '<%= config.bin %> route apply llama -f picker.yaml --dry-run'];
+  static override examples = ['<%= config.bin %> route apply llama -f picker.yaml', '<%= config.bin %> route apply llama -f picker.yaml --dry-run=server'];
 
   static override args = { pool: Args.string({ required: true, description: 'InferencePool name' }) };
 
   static override flags = {
     filename: Flags.string({ char: 'f', required: true, summary: 'EndpointPickerConfig YAML file.' }),
-    'dry-run': Flags.boolean({ default: false, summary: 'Show the diff and validate with the API server; change nothing.' }),
+    'dry-run': dryRunFlag(),
   };
 
   async run(): Promise<void> {

@@ -7,6 +7,7 @@ import { KubeCommand } from '../../base.js';
 import { readFlagFile } from '../../files.js';
 import { resourceName } from '../../render.js';
 import { currentConfig, requirePool, validated } from '../../route.js';
+import { dryRunFlag, dryRunSuffix } from '../../dry-run.js';
 
 export default class RouteInstall extends KubeCommand {
   static override summary = 'Install kinfer-picker for an InferencePool and point the pool at it.';
@@ -22,7 +23,7 @@ pool's endpointPickerRef to the picker. \`kubectl inference deploy\` does this f
   static override flags = {
     filename: Flags.string({ char: 'f', summary: "EndpointPickerConfig YAML (default: kinfer's predicted-latency profile)." }),
     image: Flags.string({ summary: 'kinfer image (default: the release image).' }),
-    'dry-run': Flags.boolean({ default: false, summary: 'Validate with the API server; change nothing.' }),
+    'dry-run': dryRunFlag(),
   };
 
   async run(): Promise<void> {
@@ -35,18 +36,18 @@ pool's endpointPickerRef to the picker. \`kubectl inference deploy\` does this f
     const existing = flags.filename ? undefined : await currentConfig(cluster, args.pool);
     const objects = buildPickerObjects({ pool: args.pool, namespace: cluster.namespace, configYaml: existing ?? yaml, ...(flags.image ? { image: flags.image } : {}) });
     for (const object of objects) {
-      await cluster.apply(object, flags['dry-run']);
-      this.log(`${resourceName(object)} serverside-applied${flags['dry-run'] ? ' (server dry run)' : ''}`);
+      if (flags['dry-run'] !== 'client') await cluster.apply(object, flags['dry-run'] === 'server');
+      this.log(`${resourceName(object)} serverside-applied${dryRunSuffix(flags['dry-run'])}`);
     }
     const ref = (pool as { spec?: { endpointPickerRef?: { name?: string; port?: { number?: number } } } }).spec?.endpointPickerRef;
     if (ref?.name !== pickerServiceName(args.pool) || ref.port?.number !== PICKER_PORT) {
-      await cluster.apply({
+      if (flags['dry-run'] !== 'client') await cluster.apply({
         apiVersion: `${INFERENCE_POOL.group}/${INFERENCE_POOL.version}`,
         kind: INFERENCE_POOL.kind,
         metadata: { name: args.pool, namespace: cluster.namespace },
         spec: { endpointPickerRef: { name: pickerServiceName(args.pool), port: { number: PICKER_PORT } } },
-      }, flags['dry-run'], 'kubectl-inference-route');
-      this.log(`inferencepool.inference.networking.k8s.io/${args.pool} endpointPickerRef set to ${pickerServiceName(args.pool)}:${PICKER_PORT}`);
+      }, flags['dry-run'] === 'server', 'kubectl-inference-route');
+      this.log(`inferencepool.inference.networking.k8s.io/${args.pool} endpointPickerRef set to ${pickerServiceName(args.pool)}:${PICKER_PORT}${dryRunSuffix(flags['dry-run'])}`);
     }
   }
 }

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { KubeCommand } from '../../base.js';
 import { configFromFlags, requirePool, writeConfig } from '../../route.js';
+import { dryRunFlag } from '../../dry-run.js';
 
 export default class RouteSet extends KubeCommand {
   static override summary = "Set a pool's scoring profile: scorers and their weights, and the picker.";
@@ -18,7 +19,7 @@ kinfer-picker reloads it within seconds (no restart). Scorers: kv-cache, queue, 
   static override flags = {
     scorer: Flags.string({ multiple: true, required: true, summary: 'NAME=WEIGHT; repeat for each scorer.' }),
     picker: Flags.option({ options: ['max-score', 'random'] as const, default: 'max-score' as const, summary: 'How the endpoint is chosen from the scores.' })(),
-    'dry-run': Flags.boolean({ default: false, summary: 'Show the diff and validate with the API server; change nothing.' }),
+    'dry-run': dryRunFlag(),
   };
 
   async run(): Promise<void> {

@@ -58,6 +58,11 @@ export class Tmux {
     return this.run(['capture-pane', '-p', '-t', target]);
   }
 
+  /** The pane with its colours and attributes as escape sequences (capture-pane -e). */
+  captureEscapes(target: string): string {
+    return this.run(['capture-pane', '-p', '-e', '-t', target]);
+  }
+
   /** Ends the server and every session on it; never throws (cleanup path). */
   kill(): void {
     spawnSync('tmux', ['-L', this.socket, 'kill-server'], { timeout: 10_000 });

@@ -93,8 +93,10 @@ describe('kubectl inference top (one-shot, from the command line)', () => {
   });
 
   const bad: { args: string[]; error: RegExp }[] = [
-    { args: ['--endpoint', 'http://127.0.0.1:9', '--interval', 'soon'], error: /^error: --interval soon: not a duration \(use e\.g\. 500ms, 2s, 1m\) \(see --help\)\n$/ },
-    { args: ['--endpoint', 'http://127.0.0.1:9', '--interval', '10ms'], error: /^error: --interval 10ms: must be between 0\.1s and 3600s \(see --help\)\n$/ },
+    { args: ['--endpoint', 'http://127.0.0.1:9', '--interval', 'soon'], error: /^error: --interval "soon" is not a duration \(e\.g\. 1h30m, 90s, 250ms; units: h, m, s, ms, us, ns\) \(see --help\)\n$/ },
+    { args: ['--endpoint', 'http://127.0.0.1:9', '--interval', '2'], error: /^error: --interval "2" has no unit: write 2s or 2ms .*\(see --help\)\n$/ },
+    { args: ['--endpoint', 'http://127.0.0.1:9', '--interval', '50ms'], error: /^error: --interval 50ms: must be at least 100ms \(see --help\)\n$/ },
+    { args: ['--endpoint', 'http://127.0.0.1:9', '--interval', '2h'], error: /^error: --interval 2h: must be at most 1h \(see --help\)\n$/ },
     { args: ['--endpoint', 'nope'], error: /^error: --endpoint nope: not a URL \(want http:\/\/host:port\) \(see --help\)\n$/ },
     { args: ['llama', '--endpoint', 'http://127.0.0.1:9'], error: /^error: --endpoint scrapes the given URLs: it takes no NAME, -l, -A or --direct \(see --help\)\n$/ },
     { args: ['--concurrency', '0', '--endpoint', 'http://127.0.0.1:9'], error: /^error: .*concurrency.* \(see --help\)\n$/ },

@@ -35,12 +35,13 @@ const SNAPSHOT: TopSnapshot = {
   ],
 };
 
-const HEADER = 'REPLICA  NODE          ACCELERATOR       KV CACHE         RUN  WAIT  TOK/S  TTFT P50  TTFT P99  PRE…';
-const LLAMA0 = 'llama-0  node-llama-0  nvidia-h100-80gb  ████░░░░░░  42%   12     0   1520      85ms     410ms     …';
-const LLAMA1 = 'llama-1  node-llama-1  nvidia-h100-80gb  ██████████  97%   30     9   2210     900ms     2.40s     …';
-const QWEN0 = 'qwen-0   node-qwen-0   nvidia-h100-80gb                -    -     -      -         -         -     …';
-// Alone after filtering, the qwen row sets the column widths (node-qwen-0 is one shorter).
-const QWEN0_ALONE = 'qwen-0   node-qwen-0  nvidia-h100-80gb                -    -     -      -         -         -      …';
+// At 100 columns the least important columns (NODE, PREFIX HIT, PREEMPT) are dropped so STATUS shows.
+const HEADER = 'REPLICA  ACCELERATOR       KV CACHE         RUN  WAIT  TOK/S  TTFT P50  TTFT P99  STATUS';
+const LLAMA0 = 'llama-0  nvidia-h100-80gb  ████░░░░░░  42%   12     0   1520      85ms     410ms  ok';
+const LLAMA1 = 'llama-1  nvidia-h100-80gb  ██████████  97%   30     9   2210     900ms     2.40s  ok';
+const QWEN0 = 'qwen-0   nvidia-h100-80gb                -    -     -      -         -         -  unreachable: no a…';
+// Alone after filtering, the qwen row sets the column widths.
+const QWEN0_ALONE = QWEN0;
 
 const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 30));
 
@@ -75,13 +76,13 @@ const FIRST_FRAME_TAIL = [
   LLAMA0,
   LLAMA1,
   QWEN0,
-  'q quit  s sort  / filter  rows 1-3 of 3',
+  'q quit  s/S sort  r reverse  / filter  ? help  rows 1-3 of 3',
 ];
 
 describe('TopView rendered to a fake stdout (100 columns: long lines are cut, not wrapped)', () => {
-  const mount = (snapshot: TopSnapshot, height = 20) => {
+  const mount = (snapshot: TopSnapshot, height = 20, width?: number) => {
     const source = new FakeSource(snapshot);
-    const view = render(<TopView source={source} intervalSeconds={2} namespaces={false} height={height} />);
+    const view = render(<TopView source={source} intervalSeconds={2} namespaces={false} height={height} {...(width !== undefined ? { width } : {})} />);
     return { source, view, frame: () => lines(view.lastFrame()), rows: () => tableRows(view.lastFrame()) };
   };
 
@@ -136,14 +137,14 @@ describe('TopView rendered to a fake stdout (100 columns: long lines are cut, no
     await eventually(() => {
       assert.match(frame()[0]!, /filter: qw$/);
       assert.deepEqual(rows(), [QWEN0_ALONE]);
-      assert.equal(frame().at(-1), 'q quit  s sort  / filter  rows 1-1 of 1');
+      assert.equal(frame().at(-1), 'q quit  s/S sort  r reverse  / filter  ? help  rows 1-1 of 1');
     });
     view.stdin.write('/');
     await eventually(() => assert.equal(frame().at(-1), '/qw_  (Enter: keep  Esc: clear)'));
     view.stdin.write('\u001B');
     await eventually(() => {
       assert.deepEqual(rows(), [LLAMA0, LLAMA1, QWEN0]);
-      assert.equal(frame().at(-1), 'q quit  s sort  / filter  rows 1-3 of 3');
+      assert.equal(frame().at(-1), 'q quit  s/S sort  r reverse  / filter  ? help  rows 1-3 of 3');
     });
     view.unmount();
   });
@@ -158,7 +159,7 @@ describe('TopView rendered to a fake stdout (100 columns: long lines are cut, no
     const names = (): string[] => rows().map((l) => l.split(' ')[0]!);
     await eventually(() => {
       assert.deepEqual(names(), ['r-00', 'r-01', 'r-02', 'r-03', 'r-04']);
-      assert.equal(frame().at(-1), 'q quit  s sort  / filter  ↑↓ PgUp PgDn scroll  rows 1-5 of 12');
+      assert.equal(frame().at(-1), 'q quit  s/S sort  r reverse  / filter  ? help  ↑↓ PgUp PgDn scroll  rows 1-5 of 12');
     });
     view.stdin.write(DOWN);
     view.stdin.write(DOWN);
@@ -172,6 +173,61 @@ describe('TopView rendered to a fake stdout (100 columns: long lines are cut, no
     await eventually(() => assert.equal(names()[0], 'r-06'));
     for (let i = 0; i < 20; i++) view.stdin.write(UP);
     await eventually(() => assert.equal(names()[0], 'r-00'));
+    view.unmount();
+  });
+
+  it('keys that arrive in one chunk (sss typed quickly) each count', async () => {
+    const { view, frame } = mount(SNAPSHOT);
+    await eventually(() => assert.match(frame()[0]!, /sort: name$/));
+    view.stdin.write('sss');
+    await eventually(() => assert.match(frame()[0]!, /sort: tokens\/s ↓$/));
+    view.unmount();
+  });
+
+  it('S steps the sort column back, r reverses the order either way (rows without the figure stay last)', async () => {
+    const { view, frame, rows } = mount(SNAPSHOT);
+    await eventually(() => assert.deepEqual(rows(), [LLAMA0, LLAMA1, QWEN0]));
+    const steps: [string, RegExp, string[]][] = [
+      ['S', /sort: TTFT p99 ↓$/, [LLAMA1, LLAMA0, QWEN0]],
+      ['r', /sort: TTFT p99 ↑$/, [LLAMA0, LLAMA1, QWEN0]],
+      ['s', /sort: name ↓$/, [QWEN0, LLAMA1, LLAMA0]],
+      ['r', /sort: name$/, [LLAMA0, LLAMA1, QWEN0]],
+    ];
+    for (const [key, title, want] of steps) {
+      view.stdin.write(key);
+      await eventually(() => {
+        assert.match(frame()[0]!, title);
+        assert.deepEqual(rows(), want);
+      });
+    }
+    view.unmount();
+  });
+
+  it('? shows the keys in place of the table; ? again brings the table back', async () => {
+    const { view, frame, rows } = mount(SNAPSHOT);
+    await eventually(() => assert.equal(rows().length, 3));
+    view.stdin.write('?');
+    await eventually(() => {
+      assert.ok(frame().includes('Keys'), frame().join('\n'));
+      assert.ok(frame().some((l) => /^s \/ S +sort by the next \/ previous column/.test(l)));
+      assert.ok(frame().some((l) => /^r +reverse the sort order$/.test(l)));
+      assert.ok(!frame().includes(HEADER));
+    });
+    view.stdin.write('?');
+    await eventually(() => assert.deepEqual(rows(), [LLAMA0, LLAMA1, QWEN0]));
+    view.unmount();
+  });
+
+  it('at 80 columns the table keeps REPLICA, KV CACHE, WAIT and STATUS and drops the rest to fit', async () => {
+    const { view, frame } = mount(SNAPSHOT, 20, 80);
+    await eventually(() => {
+      const header = frame().find((l) => l.startsWith('REPLICA '));
+      assert.equal(header, 'REPLICA  KV CACHE         RUN  WAIT  TOK/S  TTFT P99  STATUS');
+      assert.ok(frame().some((l) => /^qwen-0 .* unreachable: no answer in 1\.5s$/.test(l)), frame().join('\n'));
+      // A real 80-column terminal cuts the rest of a long reason; 'unreachable' itself starts within 80 columns.
+      assert.ok(frame().filter((l) => l.startsWith('llama-')).every((l) => l.length <= 80));
+      assert.ok(frame().find((l) => l.startsWith('qwen-0 '))!.indexOf('unreachable') + 'unreachable'.length <= 80);
+    });
     view.unmount();
   });
 

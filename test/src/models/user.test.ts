@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { MODELS } from '../../../src/models/catalog.js';
-import { weightsBytes } from '../../../src/models/memory.js';
+import { kvBytesPerToken, weightsBytes } from '../../../src/models/memory.js';
 import type { ModelSpec } from '../../../src/models/spec.js';
-import { ModelRegistry, modelFromHfConfig, parseModelsFile } from '../../../src/models/user.js';
+import { ModelRegistry, modelFromHfConfig, parseModelSource, parseModelsFile } from '../../../src/models/user.js';
+import { REPO_ROOT } from '../../run.js';
 import { catalogModel, modelSpec } from './fixtures.js';
 
 const YAML_FILE = `
@@ -320,4 +323,42 @@ describe('ModelRegistry', () => {
     assert.ok(parsed.ok);
     assert.equal(new ModelRegistry(parsed.value).get('acme/x')?.source, 'test');
   });
+});
+
+describe('parseModelSource: a Hugging Face config.json or a kinfer models file', () => {
+  // Qwen/Qwen3-30B-A3B's config.json as published (test/fixtures/hf/README.md); its model card: 30.5B total,
+  // 3.3B activated, 128 experts with 8 activated.
+  const QWEN3_MOE = readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'hf', 'Qwen3-30B-A3B', 'config.json'), 'utf8');
+
+  it('reads a config.json as the model it describes, with the file as its source', () => {
+    const got = parseModelSource(QWEN3_MOE, 'config.json', 'Qwen/Qwen3-30B-A3B');
+    assert.ok(got.ok, got.ok ? '' : got.error);
+    const [model] = got.value;
+    assert.equal(model!.id, 'Qwen/Qwen3-30B-A3B');
+    assert.equal(model!.source, 'config.json');
+    within(model!.params, 30.5e9, 0.02);
+    within(model!.activeParams ?? 0, 3.3e9, 0.05);
+    assert.deepEqual(model!.experts, { routed: 128, perToken: 8 });
+    assert.equal(kvBytesPerToken(model!, 'bf16'), 2 * 48 * 4 * 128 * 2);
+    assert.equal(model!.maxContext, 40960);
+  });
+
+  const cases: ReadonlyArray<[string, string, string | undefined, RegExp | string]> = [
+    ['a models file stays a models file', YAML_FILE, undefined, 'acme/Widget-13B'],
+    ['a config.json without an id uses its _name_or_path', JSON.stringify({ ...JSON.parse(QWEN3_MOE), _name_or_path: 'acme/Moe' }), undefined, 'acme/Moe'],
+    ['a config.json without any id is an error that says what to give', QWEN3_MOE, undefined, /^f: a Hugging Face config\.json names no model; give the model id it describes$/],
+    ['a config.json missing a field names it', JSON.stringify({ ...JSON.parse(QWEN3_MOE), num_hidden_layers: undefined }), 'x/y', /num_hidden_layers/],
+  ];
+  for (const [name, text, id, want] of cases) {
+    it(name, () => {
+      const got = parseModelSource(text, 'f', id);
+      if (typeof want === 'string') {
+        assert.ok(got.ok, got.ok ? '' : got.error);
+        assert.equal(got.value[0]!.id, want);
+      } else {
+        assert.ok(!got.ok);
+        assert.match(got.error, want);
+      }
+    });
+  }
 });
