@@ -16,6 +16,8 @@ interface InferencePool {
 export class PoolSource {
   private reflector: Reflector<V1Pod> | undefined;
   private readonly pods = new Map<string, string>();
+  /** Address → the pod's `kinfer.dev/deployment` label (the autoscaling metric groups replicas by it). */
+  private readonly deployments = new Map<string, string>();
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -59,8 +61,12 @@ export class PoolSource {
     const track = (pod: V1Pod): void => {
       const name = pod.metadata?.name ?? '';
       const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-      if (ready && pod.status?.podIP && !pod.metadata?.deletionTimestamp) this.pods.set(name, `${pod.status.podIP}:${port}`);
-      else this.pods.delete(name);
+      if (ready && pod.status?.podIP && !pod.metadata?.deletionTimestamp) {
+        const address = `${pod.status.podIP}:${port}`;
+        this.pods.set(name, address);
+        const deployment = pod.metadata?.labels?.['kinfer.dev/deployment'];
+        if (deployment !== undefined) this.deployments.set(address, deployment);
+      } else this.pods.delete(name);
     };
     const publish = (): void => this.table.replace(this.pods.values());
     this.reflector = new Reflector<V1Pod>({
@@ -98,6 +104,10 @@ export class PoolSource {
       },
     });
     this.reflector.start();
+  }
+
+  deploymentOf(address: string): string | undefined {
+    return this.deployments.get(address);
   }
 
   stop(): void {
