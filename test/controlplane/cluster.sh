@@ -30,6 +30,7 @@
 #   KINFER_SCHEDULER_QPS []                clientConnection.qps of both schedulers (empty: upstream default, 50);
 #                                          e.g. for throughput measurements not capped by the client rate limiter
 #   KINFER_SCHEDULER_BURST []              clientConnection.burst (empty: 2 x KINFER_SCHEDULER_QPS, or upstream 100)
+#   KINFER_HPA_SYNC_PERIOD [15s]           kube-controller-manager --horizontal-pod-autoscaler-sync-period
 #   KINFER_READY_TIMEOUT [90]              seconds to wait for each component to become ready
 #   KINFER_STOP_TIMEOUT [15]               seconds between SIGTERM and SIGKILL on down
 #   KINFER_BIN_DIR [<repo>/.kinfer/bin]    where build.sh put the binaries
@@ -63,6 +64,7 @@ DEFSCHED="${KINFER_DEFAULT_SCHEDULER:-off}"
 DEFSCHED_PORT="${KINFER_DEFAULT_SCHEDULER_PORT:-26260}"
 SCHED_QPS="${KINFER_SCHEDULER_QPS:-}"
 SCHED_BURST="${KINFER_SCHEDULER_BURST:-}"
+HPA_SYNC_PERIOD="${KINFER_HPA_SYNC_PERIOD:-15s}"
 READY_TIMEOUT="${KINFER_READY_TIMEOUT:-90}"
 STOP_TIMEOUT="${KINFER_STOP_TIMEOUT:-15}"
 
@@ -247,6 +249,29 @@ ensure_pki() {
   fi
 }
 
+# ---- aggregation layer (autoscaling, docs/autoscaling.md) ------------------
+# The API server proxies aggregated APIs (e.g. external.metrics.k8s.io served by kinfer-picker) with a client
+# certificate of the front proxy: CN front-proxy-client (--requestheader-allowed-names), signed by the
+# --requestheader-client-ca-file CA (here the local CA). Without --proxy-client-cert-file the aggregator refuses to
+# proxy. --enable-aggregator-routing: the API server dials an APIService's endpoint, not its Service's ClusterIP,
+# as nothing here (no kube-proxy) routes ClusterIPs.
+ensure_front_proxy_pki() {
+  [[ -f "$PKI/front-proxy-client.crt" && -f "$PKI/front-proxy-client.key" ]] && return 0
+  (
+    cd "$PKI"
+    openssl req -newkey rsa:2048 -nodes -keyout front-proxy-client.key -out front-proxy-client.csr \
+      -subj "/CN=front-proxy-client" 2>/dev/null
+    printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+      "extendedKeyUsage=clientAuth" >front-proxy-client.ext
+    openssl x509 -req -in front-proxy-client.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+      -out front-proxy-client.crt -days 3650 -extfile front-proxy-client.ext 2>/dev/null
+    rm -f front-proxy-client.csr front-proxy-client.ext ca.srl
+  )
+}
+AGGREGATOR_FLAGS=(--proxy-client-cert-file="$PKI/front-proxy-client.crt" --proxy-client-key-file="$PKI/front-proxy-client.key"
+  --enable-aggregator-routing=true)
+HPA_FLAGS=(--horizontal-pod-autoscaler-sync-period="$HPA_SYNC_PERIOD")
+
 write_kubeconfig() {
   local file="$1" user="$2" token="$3" ca
   ca="$(base64 -w0 <"$PKI/ca.crt")"
@@ -408,7 +433,7 @@ component_cmd() {
         --disable-admission-plugins=ServiceAccount,TaintNodesByCondition
         --service-cluster-ip-range=10.96.0.0/16
         --etcd-servers="http://127.0.0.1:$ETCD_PORT"
-        --profiling=false --v=1)
+        --profiling=false --v=1 "${AGGREGATOR_FLAGS[@]}")
       ;;
     kube-controller-manager)
       # The workload and cleanup controllers only: no node lifecycle controller, which would mark the
@@ -417,7 +442,8 @@ component_cmd() {
         --kubeconfig="$KUBECONFIG_ADMIN"
         --authentication-kubeconfig="$KUBECONFIG_ADMIN" --authorization-kubeconfig="$KUBECONFIG_ADMIN"
         --bind-address=127.0.0.1 --secure-port="$KCM_PORT" --leader-elect=false
-        --controllers=deployment,replicaset,statefulset,daemonset,job,cronjob,garbagecollector,namespace,serviceaccount,serviceaccount-token,endpoint,endpointslice,disruption,ttl-after-finished
+        --controllers=deployment,replicaset,statefulset,daemonset,job,cronjob,garbagecollector,namespace,serviceaccount,serviceaccount-token,endpoint,endpointslice,disruption,ttl-after-finished,horizontalpodautoscaling
+        "${HPA_FLAGS[@]}"
         --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt"
         --concurrent-deployment-syncs=10 --concurrent-replicaset-syncs=10
         --v=1)
@@ -497,6 +523,7 @@ cmd_up() {
   mkdir -p "$LOGS" "$PIDS" "$ETCD_DATA"
   chmod 700 "$ETCD_DATA"
   ensure_pki
+  ensure_front_proxy_pki
   write_kubeconfigs
 
   start_component etcd
