@@ -1,8 +1,8 @@
 // The external metrics API (external.metrics.k8s.io/v1beta1, k8s.io/metrics pkg/apis/external_metrics) served by
-// the picker: the HPA controller reads `kinfer-replica-demand{kinfer.dev/deployment=NAME}` through the API server's
+// the picker: the HPA controller reads `kinfer-replica-demand{kinfer.dev/workload=NAME}` through the API server's
 // aggregation layer (an APIService pointing at this server), so no loop of ours writes replica counts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DEMAND_METRIC, DEPLOYMENT_LABEL, EXTERNAL_METRICS_GROUP, EXTERNAL_METRICS_VERSION } from '../src/autoscale/hpa.js';
+import { DEMAND_METRIC, WORKLOAD_LABEL, EXTERNAL_METRICS_GROUP, EXTERNAL_METRICS_VERSION } from '../src/autoscale/hpa.js';
 import { replicaDemand, type PoolLoad, type RuleSettings } from '../src/autoscale/rule.js';
 import type { EndpointState } from './endpoints.js';
 
@@ -21,7 +21,7 @@ export interface AutoscaleConfig {
 export interface LoadSource {
   arrivalRps(): number;
   endpoints(): readonly EndpointState[];
-  /** The Deployment (label kinfer.dev/deployment) of an endpoint's pod, when the picker watches pods. */
+  /** The Deployment that owns an endpoint's pod (pool.ts workloadOf), when the picker watches pods. */
   deploymentOf(address: string): string | undefined;
 }
 
@@ -87,10 +87,10 @@ export function externalMetricsHandler(config: AutoscaleConfig, source: LoadSour
     if (typeof selector === 'string') return status(res, 400, 'BadRequest', selector);
     const timestamp = new Date(Math.floor(nowMs() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
     const items = replicaDemand(poolLoad(config, source), config.settings)
-      .filter((d) => [...selector].every(([k, v]) => k === DEPLOYMENT_LABEL && v === d.name))
+      .filter((d) => [...selector].every(([k, v]) => k === WORKLOAD_LABEL && v === d.name))
       .map((d) => ({
         metricName: DEMAND_METRIC,
-        metricLabels: { [DEPLOYMENT_LABEL]: d.name },
+        metricLabels: { [WORKLOAD_LABEL]: d.name },
         timestamp,
         window: config.windowSeconds,
         value: `${Math.round(d.demand * 1000)}m`,

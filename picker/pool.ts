@@ -16,7 +16,7 @@ interface InferencePool {
 export class PoolSource {
   private reflector: Reflector<V1Pod> | undefined;
   private readonly pods = new Map<string, string>();
-  /** Address → the pod's `kinfer.dev/deployment` label (the autoscaling metric groups replicas by it). */
+  /** Address → the pod's Deployment (the autoscaling metric groups replicas by it; see workloadOf). */
   private readonly deployments = new Map<string, string>();
 
   constructor(
@@ -64,8 +64,8 @@ export class PoolSource {
       if (ready && pod.status?.podIP && !pod.metadata?.deletionTimestamp) {
         const address = `${pod.status.podIP}:${port}`;
         this.pods.set(name, address);
-        const deployment = pod.metadata?.labels?.['kinfer.dev/deployment'];
-        if (deployment !== undefined) this.deployments.set(address, deployment);
+        const workload = workloadOf(pod);
+        if (workload !== undefined) this.deployments.set(address, workload);
       } else this.pods.delete(name);
     };
     const publish = (): void => this.table.replace(this.pods.values());
@@ -113,4 +113,14 @@ export class PoolSource {
   stop(): void {
     this.reflector?.stop();
   }
+}
+
+/**
+ * The Deployment that owns a pod: its ReplicaSet's name less the `-<pod-template-hash>` the Deployment controller
+ * appends (kubernetes pkg/controller/deployment). Undefined for pods of other owners.
+ */
+export function workloadOf(pod: V1Pod): string | undefined {
+  const rs = pod.metadata?.ownerReferences?.find((o) => o.kind === 'ReplicaSet')?.name;
+  const hash = pod.metadata?.labels?.['pod-template-hash'];
+  return rs !== undefined && hash !== undefined && rs.endsWith(`-${hash}`) ? rs.slice(0, -hash.length - 1) : undefined;
 }

@@ -3,7 +3,8 @@
 
 /** The external metric the picker serves: a Deployment's replica demand (see rule.ts), selected by this label. */
 export const DEMAND_METRIC = 'kinfer-replica-demand';
-export const DEPLOYMENT_LABEL = 'kinfer.dev/deployment';
+/** The series label of the metric: the name of the Kubernetes Deployment (one per accelerator type of a pool). */
+export const WORKLOAD_LABEL = 'kinfer.dev/workload';
 /** external.metrics.k8s.io/v1beta1, the API the HPA controller reads External metrics from (k8s.io/metrics). */
 export const EXTERNAL_METRICS_GROUP = 'external.metrics.k8s.io';
 export const EXTERNAL_METRICS_VERSION = 'v1beta1';
@@ -14,11 +15,12 @@ export interface ScalingBehavior {
    * (k8s.io/api autoscaling/v2 HPAScalingRules): a dip in arrivals shorter than this never removes a replica.
    */
   readonly scaleDownStabilizationSeconds: number;
-  /** Scale-down policy: remove at most this percent of replicas per period (we use 50 % per 60 s). */
-  readonly scaleDownPercentPerMinute: number;
+  /** Scale-down policy: remove at most this percent of replicas per period (default 50 % per 60 s). */
+  readonly scaleDownPercent: number;
+  readonly scaleDownPeriodSeconds: number;
 }
 
-export const DEFAULT_BEHAVIOR: ScalingBehavior = { scaleDownStabilizationSeconds: 300, scaleDownPercentPerMinute: 50 };
+export const DEFAULT_BEHAVIOR: ScalingBehavior = { scaleDownStabilizationSeconds: 300, scaleDownPercent: 50, scaleDownPeriodSeconds: 60 };
 
 export interface HpaSpec {
   readonly deployment: string;
@@ -30,12 +32,20 @@ export interface HpaSpec {
 }
 
 /**
- * An autoscaling/v2 HPA on the External metric `kinfer-replica-demand{kinfer.dev/deployment=NAME}` with an
+ * An autoscaling/v2 HPA on the External metric `kinfer-replica-demand{kinfer.dev/workload=NAME}` with an
  * AverageValue target of 1: the controller computes ceil(demand ÷ 1), so the metric is the replica count we want
  * (before the controller's 10 % tolerance, its min/max and the behavior below).
  * Scale-up: no stabilization (upstream default 0), at most double or +4 pods per 15 s (upstream defaults).
  */
-export function buildHpa(spec: HpaSpec): Record<string, unknown> {
+export interface HpaObject {
+  readonly apiVersion: 'autoscaling/v2';
+  readonly kind: 'HorizontalPodAutoscaler';
+  readonly metadata: { name: string; namespace: string; labels?: Record<string, string> };
+  readonly spec: Record<string, unknown>;
+  readonly [key: string]: unknown;
+}
+
+export function buildHpa(spec: HpaSpec): HpaObject {
   return {
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
@@ -47,7 +57,7 @@ export function buildHpa(spec: HpaSpec): Record<string, unknown> {
       metrics: [{
         type: 'External',
         external: {
-          metric: { name: DEMAND_METRIC, selector: { matchLabels: { [DEPLOYMENT_LABEL]: spec.deployment } } },
+          metric: { name: DEMAND_METRIC, selector: { matchLabels: { [WORKLOAD_LABEL]: spec.deployment } } },
           target: { type: 'AverageValue', averageValue: '1' },
         },
       }],
@@ -60,7 +70,7 @@ export function buildHpa(spec: HpaSpec): Record<string, unknown> {
         scaleDown: {
           stabilizationWindowSeconds: spec.behavior.scaleDownStabilizationSeconds,
           selectPolicy: 'Max',
-          policies: [{ type: 'Percent', value: spec.behavior.scaleDownPercentPerMinute, periodSeconds: 60 }],
+          policies: [{ type: 'Percent', value: spec.behavior.scaleDownPercent, periodSeconds: spec.behavior.scaleDownPeriodSeconds }],
         },
       },
     },

@@ -4,7 +4,7 @@
 
 /** One Deployment behind the pool: an accelerator type with its measured or estimated per-replica capacity. */
 export interface DeploymentLoad {
-  /** The Deployment's name (label `kinfer.dev/deployment` on its pods). */
+  /** The Kubernetes Deployment's name (one per accelerator type of a pool; the owner of its pods' ReplicaSet). */
   readonly name: string;
   /**
    * Requests per second one replica serves within the latency targets: recommend's estimate (operating point) or
