@@ -9,9 +9,9 @@ import { KINFER_CONFIG_YAML, parsePickerConfig } from '../src/routing/config.js'
 import { EndpointPicker } from '../src/routing/picker.js';
 import { DEFAULT_PREFIX_BLOCK_SIZE } from '../src/routing/prefix.js';
 import { VERSION } from '../src/version.js';
-import { DEFAULT_KV_HIGH_WATERMARK } from '../src/autoscale/rule.js';
+import { DEFAULT_KV_HIGH_WATERMARK, replicaDemand } from '../src/autoscale/rule.js';
 import { ArrivalMeter } from './arrivals.js';
-import { externalMetricsHandler, type AutoscaleConfig } from './autoscale.js';
+import { externalMetricsHandler, poolLoad, type AutoscaleConfig, type LoadSource } from './autoscale.js';
 import { EndpointTable } from './endpoints.js';
 import { createExtProcServer } from './extproc.js';
 import { PickerMetrics } from './metrics.js';
@@ -177,6 +177,7 @@ async function main(argv: string[]): Promise<void> {
     metrics.endpoints.set({ state: 'fresh' }, fresh);
     return { status: 'ok', mode, endpoints: states.length, fresh };
   };
+  const loadSource: LoadSource = { arrivalRps: () => router.arrivals.ratePerSecond(), endpoints: () => table.all(), deploymentOf: (a) => pool?.deploymentOf(a) };
   const healthServer = createServer(async (req, res) => {
     if (req.url === '/health' || req.url === '/healthz') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(health()));
     else if (req.url === '/debug/endpoints') {
@@ -189,6 +190,9 @@ async function main(argv: string[]): Promise<void> {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ profile: router.current.profile, endpoints: rows }));
     } else if (req.url === '/metrics') {
       health();
+      if (autoscale) {
+        for (const d of replicaDemand(poolLoad({ ...autoscale.config, namespace }, loadSource), autoscale.config.settings)) metrics.replicaDemand.set({ workload: d.name }, d.demand);
+      }
       res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
     } else res.writeHead(404).end();
   });
@@ -196,11 +200,10 @@ async function main(argv: string[]): Promise<void> {
 
   let metricsServer: Server | undefined;
   if (autoscale) {
-    const source = { arrivalRps: () => router.arrivals.ratePerSecond(), endpoints: () => table.all(), deploymentOf: (a: string) => pool?.deploymentOf(a) };
     metricsServer = createHttpsServer({
       cert: readText(autoscale.certFile), key: readText(autoscale.keyFile),
       ...(autoscale.clientCaFile ? { ca: readText(autoscale.clientCaFile), requestCert: true, rejectUnauthorized: true } : {}),
-    }, externalMetricsHandler({ ...autoscale.config, namespace }, source));
+    }, externalMetricsHandler({ ...autoscale.config, namespace }, loadSource));
     await listen(metricsServer, host, autoscale.port, '--autoscale-port');
   }
 

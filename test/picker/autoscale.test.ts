@@ -54,11 +54,11 @@ describe('external metrics API over HTTPS (client certificate required)', () => 
   const cases: { name: string; path: string; method?: string; status: number; check: (r: Reply) => void }[] = [
     { name: 'discovery lists the one metric', path: BASE, status: 200, check: (r) => assert.deepEqual([r.body.kind, r.body.resources?.map((x) => x.name)], ['APIResourceList', ['kinfer-replica-demand']]) },
     {
-      name: 'the GPU Deployment: 12 req/s × 75% ÷ 6 = 1.5 replicas', path: `${BASE}/namespaces/ml/kinfer-replica-demand?labelSelector=kinfer.dev%2Fdeployment%3Dllama-gpu`, status: 200,
-      check: (r) => assert.deepEqual(r.body.items?.map((i) => [i.metricLabels['kinfer.dev/deployment'], i.value, i.window]), [['llama-gpu', '1500m', 30]]),
+      name: 'the GPU Deployment: 12 req/s × 75% ÷ 6 = 1.5 replicas', path: `${BASE}/namespaces/ml/kinfer-replica-demand?labelSelector=kinfer.dev%2Fworkload%3Dllama-gpu`, status: 200,
+      check: (r) => assert.deepEqual(r.body.items?.map((i) => [i.metricLabels['kinfer.dev/workload'], i.value, i.window]), [['llama-gpu', '1500m', 30]]),
     },
     {
-      name: 'the TPU Deployment: 12 × 25% ÷ 2 + 4 waiting ÷ (2 × 2 s) = 2.5', path: `${BASE}/namespaces/ml/kinfer-replica-demand?labelSelector=kinfer.dev%2Fdeployment%3D%3Dllama-tpu`, status: 200,
+      name: 'the TPU Deployment: 12 × 25% ÷ 2 + 4 waiting ÷ (2 × 2 s) = 2.5', path: `${BASE}/namespaces/ml/kinfer-replica-demand?labelSelector=kinfer.dev%2Fworkload%3D%3Dllama-tpu`, status: 200,
       check: (r) => assert.deepEqual(r.body.items?.map((i) => i.value), ['2500m']),
     },
     { name: 'no selector: every Deployment', path: `${BASE}/namespaces/ml/kinfer-replica-demand`, status: 200, check: (r) => assert.equal(r.body.items?.length, 2) },
@@ -84,7 +84,7 @@ describe('external metrics API over HTTPS (client certificate required)', () => 
 describe('parseEqualitySelector', () => {
   const cases: [string, Record<string, string> | RegExp][] = [
     ['', {}],
-    ['kinfer.dev/deployment=a', { 'kinfer.dev/deployment': 'a' }],
+    ['kinfer.dev/workload=a', { 'kinfer.dev/workload': 'a' }],
     ['a==b, c=d', { a: 'b', c: 'd' }],
     ['a!=b', /only equality/],
     ['a', /only equality/],

@@ -15,7 +15,8 @@ export interface TestPki {
   read(file: string): string;
 }
 
-export function makeTestPki(serverIps: readonly string[] = []): TestPki {
+/** `serverNames`: extra IPs and DNS names of the server certificate (the API server checks `<service>.<namespace>.svc`). */
+export function makeTestPki(serverNames: { ips?: readonly string[]; dns?: readonly string[] } = {}): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'kinfer-pki-'));
   const ssl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
   ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=kinfer-test-ca');
@@ -24,7 +25,7 @@ export function makeTestPki(serverIps: readonly string[] = []): TestPki {
     writeFileSync(join(dir, `${name}.ext`), ext);
     ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
   };
-  const sans = ['IP:127.0.0.1', 'DNS:localhost', ...serverIps.map((ip) => `IP:${ip}`), 'DNS:kinfer-picker-metrics.kinfer-system.svc'].join(',');
+  const sans = ['IP:127.0.0.1', 'DNS:localhost', ...(serverNames.ips ?? []).map((ip) => `IP:${ip}`), ...(serverNames.dns ?? []).map((name) => `DNS:${name}`)].join(',');
   sign('server', 'kinfer-picker-metrics', `extendedKeyUsage=serverAuth\nsubjectAltName=${sans}\n`);
   sign('client', 'front-proxy-client', 'extendedKeyUsage=clientAuth\n');
   return {
