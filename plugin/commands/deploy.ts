@@ -153,15 +153,16 @@ the same HBM need.`;
       : built.value;
     // One HPA per Deployment (one per accelerator type), named as it. With targets there is one type: recommend's.
     const capacity = flags.autoscale ? targeted.capacity : undefined;
-    const autoscalePlans: AutoscalePlan[] = capacity
+    const autoscalePlans: (AutoscalePlan & { labels: Record<string, string> })[] = capacity
       ? built.value.filter((o) => o.kind === 'Deployment').map((o) => ({
-        workload: o.metadata.name, ...capacity, minReplicas: flags['min-replicas'], maxReplicas: flags['max-replicas'],
+        workload: o.metadata.name, labels: o.metadata.labels ?? {}, ...capacity, minReplicas: flags['min-replicas'], maxReplicas: flags['max-replicas'],
         behavior: { ...DEFAULT_BEHAVIOR, scaleDownStabilizationSeconds: scaleDownSeconds },
       }))
       : [];
     if (flags.explain) for (const p of autoscalePlans) this.log(explainAutoscale(p).join('\n'));
+    // Labelled as their Deployment, so `list` shows them and `delete` removes them.
     const hpas = autoscalePlans.map((p) => buildHpa({
-      deployment: p.workload, namespace: cluster.namespace, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, behavior: p.behavior,
+      deployment: p.workload, namespace: cluster.namespace, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, behavior: p.behavior, labels: p.labels,
     }));
     const objects = [...models_, ...hpas];
 

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AppsV1Api, AutoscalingV2Api } from '@kubernetes/client-node';
-import { buildExternalMetricsApiService, buildHpa } from '../../src/autoscale/hpa.js';
+import { buildExternalMetricsApiService } from '../../src/autoscale/hpa.js';
 import { SimFleet } from '../demo/sim-args.js';
 import { makeTestPki } from '../picker/certs.js';
 import { Child, stopAll } from '../picker/helpers.js';
@@ -101,14 +101,20 @@ describe('autoscaling: the HPA controller follows kinfer-replica-demand from the
     const capacityRps = option.operating.requestRate;
     t.diagnostic(`recommend: ${option.tp} × ${option.accelerator}, ${capacityRps.toFixed(2)} req/s per replica within TTFT p99 ${TARGETS.ttftMs} ms, NTPOT p99 ${TARGETS.ntpotMs} ms`);
 
-    const deployed = await run(['deploy', MODEL, '--name', NAME, '--accelerator', option.accelerator, '--tp', String(option.tp), ...targetArgs, '--no-pool', '--wait', '--timeout', '90s']);
+    // deploy --autoscale creates the HPA and names the picker flags that serve its metric, with recommend's capacity.
+    const deployed = await run(['deploy', MODEL, '--name', NAME, '--accelerator', option.accelerator, '--tp', String(option.tp), ...targetArgs, '--no-pool',
+      '--autoscale', '--max-replicas', String(MAX_REPLICAS), '--scale-down-window', `${SCALE_DOWN_WINDOW_SECONDS}s`, '--wait', '--timeout', '90s']);
     assert.equal(deployed.code, 0, deployed.stderr);
+    const match = /serves the metric with --autoscale (llama=([\d.]+)) --ttft-target (\d+ms)/.exec(deployed.stdout);
+    assert.ok(match, deployed.stdout);
+    const [, capacityFlag = '', capacityText = '', ttftFlag = ''] = match;
+    assert.ok(Math.abs(Number(capacityText) - capacityRps) < 0.01, `deploy's capacity ${capacityText} is recommend's ${capacityRps}`);
 
     // The picker with its metrics server, and the APIService that registers it.
     const pki = makeTestPki({ ips: [METRICS_IP], dns: [`kinfer-picker-metrics.${NS}.svc`] });
     const picker = new Child('kinfer-picker', process.execPath, [join(ROOT, 'bin', 'kinfer-picker.js'), '--mode', 'proxy', '--host', '0.0.0.0', '--port', String(PICKER_PORT), '--health-port', String(PICKER_PORT + 1),
       '--selector', `kinfer.dev/deployment=${NAME},app.kubernetes.io/component=model-server`, '-n', NS, '--kubeconfig', cluster.kubeconfigPath,
-      '--autoscale', `${NAME}=${capacityRps.toFixed(3)}`, '--ttft-target', `${TARGETS.ttftMs}ms`, '--autoscale-window', `${WINDOW_SECONDS}s`,
+      '--autoscale', capacityFlag, '--ttft-target', ttftFlag, '--autoscale-window', `${WINDOW_SECONDS}s`,
       '--autoscale-port', String(METRICS_PORT), '--autoscale-cert', pki.certFile, '--autoscale-key', pki.keyFile,
       // The API server's front-proxy client certificate is signed by the local CA (cluster.sh).
       '--autoscale-client-ca', join(cluster.dir, 'pki', 'ca.crt'), '--log-level', 'info']);
@@ -119,22 +125,16 @@ describe('autoscaling: the HPA controller follows kinfer-replica-demand from the
       spec: { ports: [{ name: 'https', port: 443, targetPort: METRICS_PORT }] },
     };
     // A Service without a selector and its EndpointSlice, as for a pod; the aggregator (with routing on) dials it.
+    // An Endpoints object alone is not enough: kube-apiserver 1.34 resolves through EndpointSlices ("cannot find
+    // endpointslices for service", checked), and the local kube-controller-manager runs no mirroring controller.
     const slice = {
       apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
       metadata: { name: 'kinfer-picker-metrics', namespace: NS, labels: { 'kubernetes.io/service-name': 'kinfer-picker-metrics' } },
       addressType: 'IPv4', endpoints: [{ addresses: [METRICS_IP], conditions: { ready: true } }],
       ports: [{ name: 'https', port: METRICS_PORT, protocol: 'TCP' }],
     };
-    const endpoints = {
-      apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kinfer-picker-metrics', namespace: NS },
-      subsets: [{ addresses: [{ ip: METRICS_IP }], ports: [{ name: 'https', port: METRICS_PORT }] }],
-    };
     const apiService = buildExternalMetricsApiService({ serviceName: 'kinfer-picker-metrics', serviceNamespace: NS, servicePort: 443, caBundlePem: pki.read(pki.caFile) });
-    const hpa = buildHpa({
-      deployment: NAME, namespace: NS, minReplicas: 1, maxReplicas: MAX_REPLICAS,
-      behavior: { scaleDownStabilizationSeconds: SCALE_DOWN_WINDOW_SECONDS, scaleDownPercent: 100, scaleDownPeriodSeconds: 15 },
-    });
-    kubectl(['apply', '-f', '-'], [service, slice, endpoints, apiService, hpa].map((o) => JSON.stringify(o)).join('\n'));
+    kubectl(['apply', '-f', '-'], [service, slice, apiService].map((o) => JSON.stringify(o)).join('\n'));
 
     // Through the API server, as the HPA controller will read it.
     const raw = await waitFor(() => {
@@ -177,6 +177,9 @@ describe('autoscaling: the HPA controller follows kinfer-replica-demand from the
       return sleep(startsAt).then(() => drive(stage, (ms, ok) => ttfts.push({ stage: i, ms, ok, atSeconds: (Date.now() - t0) / 1000 }), () => (lastSentAt = (Date.now() - t0) / 1000)));
     }));
     const peak = Math.max(...samples.map((s) => s.replicas));
+    const listed = await run(['list']);
+    assert.equal(listed.code, 0, listed.stderr);
+    t.diagnostic(`kubectl inference list at the end of the ramp:\n${listed.stdout}`);
 
     // New replicas took traffic: every endpoint the picker routes over got requests.
     const debug = await (await fetch(`http://127.0.0.1:${PICKER_PORT + 1}/debug/endpoints`)).json() as { endpoints: { address: string; decisions: number }[] };
@@ -198,6 +201,7 @@ describe('autoscaling: the HPA controller follows kinfer-replica-demand from the
     t.diagnostic(`stages: ${stages.map((s, i) => `${s.rps.toFixed(2)} req/s for ${s.seconds}s, p99 TTFT ${p99(i).toFixed(0)} ms (${ttfts.filter((x) => x.stage === i).length} requests, ${ttfts.filter((x) => x.stage === i && !x.ok).length} failed)`).join('; ')}`);
     t.diagnostic(`last request sent at ${lastSentAt.toFixed(0)} s; back to 1 replica at ${backAt.toFixed(0)} s (arrival window ${WINDOW_SECONDS} s + scale-down stabilization ${SCALE_DOWN_WINDOW_SECONDS} s + HPA sync ${SYNC_PERIOD})`);
 
+    assert.match(listed.stdout, /AUTOSCALE[\s\S]*\b3 wanted \(1\.\.4, \d+m\/replica\)/);
     assert.ok(peak >= 3, `the ramp to 2.4 × capacity should reach 3 ready replicas; peak ${peak}`);
     assert.equal(samples.filter((s) => s.atSeconds < 18).every((s) => s.desired <= 1), true, 'half a replica of load keeps one replica');
     assert.ok(Math.max(...samples.map((s) => s.desired)) <= 3, 'the rule asks for ceil(2.4) = 3, not the maximum');
