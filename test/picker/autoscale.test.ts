@@ -5,6 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { ArrivalMeter } from '../../picker/arrivals.js';
 import { externalMetricsHandler, parseEqualitySelector, type AutoscaleConfig, type LoadSource } from '../../picker/autoscale.js';
 import type { EndpointState } from '../../picker/endpoints.js';
+import type { V1Pod } from '@kubernetes/client-node';
+import { workloadOf } from '../../picker/pool.js';
 import { makeTestPki, type TestPki } from './certs.js';
 
 function endpoint(address: string, waiting: number, kvCacheUsage: number): EndpointState {
@@ -112,4 +114,17 @@ describe('ArrivalMeter', () => {
     now += 60_000;
     assert.equal(meter.ratePerSecond(), 0);
   });
+});
+
+describe('workloadOf: a pod\'s Deployment from its ReplicaSet', () => {
+  const pod = (owner: { kind: string; name: string } | undefined, hash: string | undefined): V1Pod => ({
+    metadata: { name: 'p', ...(owner ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: owner.kind, name: owner.name, uid: 'u' }] } : {}), labels: hash ? { 'pod-template-hash': hash } : {} },
+  });
+  const cases: [string, V1Pod, string | undefined][] = [
+    ['a Deployment\'s pod', pod({ kind: 'ReplicaSet', name: 'llama-l4-5d8f9c7b6' }, '5d8f9c7b6'), 'llama-l4'],
+    ['a ReplicaSet without the hash suffix', pod({ kind: 'ReplicaSet', name: 'standalone' }, '5d8f9c7b6'), undefined],
+    ['a StatefulSet\'s pod', pod({ kind: 'StatefulSet', name: 'llama' }, undefined), undefined],
+    ['no owner', pod(undefined, undefined), undefined],
+  ];
+  for (const [name, p, expected] of cases) it(name, () => assert.equal(workloadOf(p), expected));
 });
