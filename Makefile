@@ -30,6 +30,7 @@ bench: build ## benchmarks; they print figures (markdown) and write bench/result
 	node dist/bench/routing.bench.js
 	node dist/bench/routing-live.bench.js
 	node dist/bench/recommend-accuracy.bench.js
+	node dist/bench/autoscale.bench.js
 
 demo: node_modules build controlplane upstream ## the whole system on this machine: control plane, simulated nodes, two models, picker, load, top
 	@node dist/test/demo/demo.js up

@@ -1,5 +1,6 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { loadKubeConfig } from '../src/kube/kubeconfig.js';
@@ -9,6 +10,9 @@ import { EndpointPicker } from '../src/routing/picker.js';
 import { DEFAULT_PREFIX_BLOCK_SIZE } from '../src/routing/prefix.js';
 import { parseDurationFlag } from '../src/units/duration.js';
 import { VERSION } from '../src/version.js';
+import { DEFAULT_KV_HIGH_WATERMARK, replicaDemand } from '../src/autoscale/rule.js';
+import { ArrivalMeter } from './arrivals.js';
+import { externalMetricsHandler, poolLoad, type AutoscaleConfig, type LoadSource } from './autoscale.js';
 import { EndpointTable } from './endpoints.js';
 import type { HealthImplementation } from 'grpc-health-check';
 import { createExtProcServer, DEFAULT_MAX_BODY_BYTES, EXT_PROC_SERVICE } from './extproc.js';
@@ -52,6 +56,15 @@ Flags:
   --upstream-timeout D      proxy mode: give up on a model server silent this long (no headers, no bytes):
                             504, or a reset once the answer began (default 5m, Envoy's stream idle timeout)
   --log-level LEVEL         debug|info|warn|error (default info)
+
+Autoscaling (the external metrics API for the HorizontalPodAutoscaler, docs/autoscaling.md):
+  --autoscale NAME=RPS      serve kinfer-replica-demand for Deployment NAME whose replicas each serve RPS requests/s
+                            within the targets (repeatable: one per Deployment of a mixed pool)
+  --ttft-target D           the TTFT target the waiting queue must drain within (required with --autoscale)
+  --autoscale-window D      arrival-rate window (default 30s)
+  --autoscale-port N        HTTPS port of external.metrics.k8s.io/v1beta1 (default 6443)
+  --autoscale-cert FILE, --autoscale-key FILE   its serving certificate and key (PEM; required with --autoscale)
+  --autoscale-client-ca FILE  require a client certificate signed by this CA (the API server's front-proxy CA)
   -h, --help, -v, --version
 
 Examples:
@@ -101,7 +114,9 @@ async function main(argv: string[]): Promise<void> {
         pool: { type: 'string' }, selector: { type: 'string' }, 'target-port': { type: 'string' }, namespace: { type: 'string', short: 'n' }, kubeconfig: { type: 'string' },
         endpoint: { type: 'string', multiple: true }, 'refresh-interval': { type: 'string' }, 'scrape-timeout': { type: 'string' },
         'max-body-bytes': { type: 'string' }, 'secure-serving': { type: 'string' }, 'cert-path': { type: 'string' }, 'upstream-timeout': { type: 'string' },
-        'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
+        'log-level': { type: 'string' }, autoscale: { type: 'string', multiple: true }, 'ttft-target': { type: 'string' },
+        'autoscale-window': { type: 'string' }, 'autoscale-port': { type: 'string' }, 'autoscale-cert': { type: 'string' },
+        'autoscale-key': { type: 'string' }, 'autoscale-client-ca': { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
       },
     }).values;
   } catch (error) {
@@ -141,13 +156,15 @@ async function main(argv: string[]): Promise<void> {
   };
   const metrics = new PickerMetrics({ processMetrics: true });
   const table = new EndpointTable();
-  const router = new Router(loadConfig(), table, metrics);
+  const autoscale = autoscaleFlags(values);
+  const router = new Router(loadConfig(), table, metrics, new ArrivalMeter(autoscale?.config.windowSeconds ?? 30));
   const blockSize = (): number => router.current.prefixBlockSize ?? DEFAULT_PREFIX_BLOCK_SIZE;
 
   let pool: PoolSource | undefined;
+  let namespace = values.namespace ?? 'default';
   if (values.pool !== undefined || values.selector !== undefined) {
     const kubeConfig = loadKubeConfig({ ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), inCluster: true });
-    const namespace = values.namespace ?? kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace ?? 'default';
+    namespace = values.namespace ?? kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace ?? 'default';
     pool = new PoolSource(kubeConfig, namespace, values.pool ?? values.selector!, table, (message) => log.warn(message));
     if (values.pool !== undefined) await pool.start();
     else pool.startSelector(values.selector!, targetPort);
@@ -185,6 +202,7 @@ async function main(argv: string[]): Promise<void> {
     grpcHealth?.setStatus(EXT_PROC_SERVICE, ready ? 'SERVING' : 'NOT_SERVING');
     return { ready, status: ready ? 'ok' : 'no endpoint has fresh metrics', mode, endpoints: states.length, fresh };
   };
+  const loadSource: LoadSource = { arrivalRps: () => router.arrivals.ratePerSecond(), endpoints: () => table.all(), deploymentOf: (a) => pool?.deploymentOf(a) };
   const healthServer = createServer(async (req, res) => {
     if (req.url === '/health') {
       const answer = health();
@@ -200,10 +218,22 @@ async function main(argv: string[]): Promise<void> {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ profile: router.current.profile, endpoints: rows }));
     } else if (req.url === '/metrics') {
       health();
+      if (autoscale) {
+        for (const d of replicaDemand(poolLoad({ ...autoscale.config, namespace }, loadSource), autoscale.config.settings)) metrics.replicaDemand.set({ workload: d.name }, d.demand);
+      }
       res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
     } else res.writeHead(404).end();
   });
   await listen(healthServer, host, healthPort, '--health-port');
+
+  let metricsServer: Server | undefined;
+  if (autoscale) {
+    metricsServer = createHttpsServer({
+      cert: readText(autoscale.certFile), key: readText(autoscale.keyFile),
+      ...(autoscale.clientCaFile ? { ca: readText(autoscale.clientCaFile), requestCert: true, rejectUnauthorized: true } : {}),
+    }, externalMetricsHandler({ ...autoscale.config, namespace }, loadSource));
+    await listen(metricsServer, host, autoscale.port, '--autoscale-port');
+  }
 
   let stopData: () => void;
   let boundPort = listenPort;
@@ -240,6 +270,7 @@ async function main(argv: string[]): Promise<void> {
     pool?.stop();
     stopData();
     healthServer.close();
+    metricsServer?.close();
     setTimeout(() => process.exit(0), 500).unref();
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
@@ -266,6 +297,45 @@ function readCertificateOrFail(dir: string): ServingCertificate {
   } catch (error) {
     throw new UsageError(`--cert-path ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} (it must hold tls.crt and tls.key)`);
   }
+}
+
+interface AutoscaleFlags {
+  readonly config: AutoscaleConfig;
+  readonly port: number;
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly clientCaFile: string | undefined;
+}
+
+function autoscaleFlags(values: Record<string, string | string[] | boolean | undefined>): AutoscaleFlags | undefined {
+  const pairs = (values.autoscale as string[] | undefined) ?? [];
+  const related = ['ttft-target', 'autoscale-window', 'autoscale-port', 'autoscale-cert', 'autoscale-key', 'autoscale-client-ca'].filter((f) => values[f] !== undefined);
+  if (pairs.length === 0) {
+    if (related.length > 0) throw new UsageError(`--${related[0]} needs --autoscale NAME=RPS`);
+    return undefined;
+  }
+  const capacityRps = new Map<string, number>();
+  for (const pair of pairs) {
+    const match = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)=(\d+(?:\.\d+)?)$/.exec(pair);
+    if (!match || Number(match[3]) <= 0) throw new UsageError(`--autoscale ${pair}: use DEPLOYMENT=RPS, e.g. llama-3-1-8b-instruct=4.5 (requests/s per replica, above zero)`);
+    if (capacityRps.has(match[1]!)) throw new UsageError(`--autoscale ${match[1]} is given twice`);
+    capacityRps.set(match[1]!, Number(match[3]));
+  }
+  const ttft = values['ttft-target'] as string | undefined;
+  if (ttft === undefined) throw new UsageError('--autoscale needs --ttft-target D (e.g. 2s): the waiting queue must drain within it');
+  const cert = values['autoscale-cert'] as string | undefined;
+  const key = values['autoscale-key'] as string | undefined;
+  if (cert === undefined || key === undefined) throw new UsageError('--autoscale needs --autoscale-cert and --autoscale-key: the API server only proxies to HTTPS');
+  const windowSeconds = Math.round(duration((values['autoscale-window'] as string | undefined) ?? '30s', '--autoscale-window') / 1000);
+  if (windowSeconds < 1) throw new UsageError('--autoscale-window: at least 1s');
+  return {
+    config: {
+      namespace: '', capacityRps, windowSeconds,
+      settings: { ttftTargetSeconds: duration(ttft, '--ttft-target') / 1000, kvHighWatermark: DEFAULT_KV_HIGH_WATERMARK },
+    },
+    port: port(values['autoscale-port'] as string | undefined, 6443, '--autoscale-port'),
+    certFile: cert, keyFile: key, clientCaFile: values['autoscale-client-ca'] as string | undefined,
+  };
 }
 
 function readText(path: string): string {

@@ -35,6 +35,13 @@ export class PickerMetrics {
     registers: [this.registry],
   });
 
+  readonly replicaDemand = new Gauge({
+    name: 'kinfer_picker_replica_demand',
+    help: 'Replicas each Deployment needs (kinfer-replica-demand, docs/autoscaling.md), with --autoscale; for prometheus-adapter or KEDA.',
+    labelNames: ['workload'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }

@@ -16,6 +16,8 @@ interface InferencePool {
 export class PoolSource {
   private reflector: Reflector<V1Pod> | undefined;
   private readonly pods = new Map<string, string>();
+  /** Address → the pod's Deployment (the autoscaling metric groups replicas by it; see workloadOf). */
+  private readonly deployments = new Map<string, string>();
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -59,8 +61,12 @@ export class PoolSource {
     const track = (pod: V1Pod): void => {
       const name = pod.metadata?.name ?? '';
       const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-      if (ready && pod.status?.podIP && !pod.metadata?.deletionTimestamp) this.pods.set(name, `${pod.status.podIP}:${port}`);
-      else this.pods.delete(name);
+      if (ready && pod.status?.podIP && !pod.metadata?.deletionTimestamp) {
+        const address = `${pod.status.podIP}:${port}`;
+        this.pods.set(name, address);
+        const workload = workloadOf(pod);
+        if (workload !== undefined) this.deployments.set(address, workload);
+      } else this.pods.delete(name);
     };
     const publish = (): void => this.table.replace(this.pods.values());
     this.reflector = new Reflector<V1Pod>({
@@ -100,7 +106,21 @@ export class PoolSource {
     this.reflector.start();
   }
 
+  deploymentOf(address: string): string | undefined {
+    return this.deployments.get(address);
+  }
+
   stop(): void {
     this.reflector?.stop();
   }
+}
+
+/**
+ * The Deployment that owns a pod: its ReplicaSet's name less the `-<pod-template-hash>` the Deployment controller
+ * appends (kubernetes pkg/controller/deployment). Undefined for pods of other owners.
+ */
+export function workloadOf(pod: V1Pod): string | undefined {
+  const rs = pod.metadata?.ownerReferences?.find((o) => o.kind === 'ReplicaSet')?.name;
+  const hash = pod.metadata?.labels?.['pod-template-hash'];
+  return rs !== undefined && hash !== undefined && rs.endsWith(`-${hash}`) ? rs.slice(0, -hash.length - 1) : undefined;
 }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { EndpointPicker } from '../src/routing/picker.js';
 import type { InferenceRequest } from '../src/routing/types.js';
+import { ArrivalMeter } from './arrivals.js';
 import type { EndpointTable } from './endpoints.js';
 import type { PickerMetrics } from './metrics.js';
 
@@ -15,6 +16,8 @@ export class Router {
     private picker: EndpointPicker,
     readonly table: EndpointTable,
     private readonly metrics: PickerMetrics,
+    /** Arrivals for the autoscaling metric (picker/autoscale.ts); 30 s unless the caller sets a window. */
+    readonly arrivals: ArrivalMeter = new ArrivalMeter(30),
   ) {}
 
   use(picker: EndpointPicker): void {
@@ -27,6 +30,7 @@ export class Router {
 
   decide(request: InferenceRequest): Decision {
     const started = performance.now();
+    this.arrivals.record();
     const endpoints = this.table.snapshot();
     if (endpoints.length === 0) {
       this.metrics.decisions.inc({ endpoint: 'none' });

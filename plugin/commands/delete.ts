@@ -8,6 +8,7 @@ import { resourceName } from '../render.js';
 /** Kinds `deploy` creates, deleted in this order (the pool before what it selects). */
 const KINDS = [
   { apiVersion: `${INFERENCE_POOL.group}/${INFERENCE_POOL.version}`, kind: INFERENCE_POOL.kind },
+  { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
   { apiVersion: 'v1', kind: 'Service' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
   { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },

@@ -1,6 +1,8 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { Args, Flags } from '@oclif/core';
 import { acceleratorByName } from '../../src/accelerators/catalog.js';
+import { explainAutoscale, pickerAutoscaleArgs, type AutoscalePlan } from '../../src/autoscale/explain.js';
+import { buildHpa, DEFAULT_BEHAVIOR } from '../../src/autoscale/hpa.js';
 import { catalogInventory, inventory, type AcceleratorInventory } from '../../src/deploy/inventory.js';
 import { planDeployment, type DeployPlan, type DeploySpec } from '../../src/deploy/plan.js';
 import { describeChanges, fittingChanges, type FittingChange } from '../../src/deploy/suggest.js';
@@ -67,6 +69,10 @@ the same HBM need.`;
     'no-picker': Flags.boolean({ default: false, summary: 'Create the InferencePool but not its kinfer-picker (see kubectl inference route install).' }),
     'picker-image': Flags.string({ summary: 'kinfer image for the picker (default: the release image).' }),
     ...modelFlags,
+    autoscale: Flags.boolean({ default: false, summary: "Create a HorizontalPodAutoscaler per Deployment on kinfer's replica demand (needs --target-*; see docs/autoscaling.md)." }),
+    'min-replicas': Flags.integer({ min: 1, default: 1, summary: 'With --autoscale: the fewest replicas.' }),
+    'max-replicas': Flags.integer({ min: 1, default: 10, summary: 'With --autoscale: the most replicas.' }),
+    'scale-down-window': Flags.string({ default: '5m', summary: 'With --autoscale: how long load must stay lower before replicas are removed (HPA scale-down stabilization).' }),
     explain: Flags.boolean({ default: false, summary: 'Show every accelerator type considered and why it was or was not chosen.' }),
     'dry-run': dryRunFlag(),
     output: Flags.option({ char: 'o', options: ['yaml', 'json'] as const, summary: 'Print the objects instead of a summary.' })(),
@@ -113,7 +119,12 @@ the same HBM need.`;
     let connected: Cluster | undefined;
     const nodes = await this.inventoryOf(() => (connected = this.cluster(flags)), spec, dryRun === 'client');
     const cluster = connected ?? this.offline(flags.namespace);
-    const targeted = flags['target-ttft-ms'] !== undefined || flags['target-ntpot-ms'] !== undefined
+    const hasTargets = flags['target-ttft-ms'] !== undefined || flags['target-ntpot-ms'] !== undefined;
+    if (flags.autoscale && !hasTargets) throw new UsageError('--autoscale needs --target-ttft-ms and/or --target-ntpot-ms: the replica capacity it scales by is what one replica serves within them');
+    if (flags.autoscale && flags['min-replicas'] > flags['max-replicas']) throw new UsageError(`--min-replicas ${flags['min-replicas']} is above --max-replicas ${flags['max-replicas']}`);
+    // The HPA's stabilization window: 0 to one hour.
+    const scaleDownSeconds = Math.round(durationFlag('--scale-down-window', flags['scale-down-window'], { minMs: 0, maxMs: 3_600_000 }) / 1000);
+    const targeted = hasTargets
       ? this.recommended(spec, nodes.inventory, flags, flags.server as ServerKind, models)
       : { spec, batchWhy: spec.maxBatch !== undefined ? 'set by --max-batch' : undefined };
     const plan = planDeployment(targeted.spec, nodes.inventory);
@@ -142,15 +153,30 @@ the same HBM need.`;
     // Without a LeaderWorkerSet, only what fits on one node helps.
     if (!built.ok) throw new KubeError(withChanges(built.error, fittingChanges(targeted.spec, nodes.inventory).filter((c) => !c.multiNode)));
     // The pool's endpoint picker comes with it (what `route install` applies), with kinfer's default profile.
-    const objects = pool && !flags['no-picker']
+    const models_ = pool && !flags['no-picker']
       ? [...built.value, ...buildPickerObjects({ pool: name, namespace: cluster.namespace, configYaml: KINFER_CONFIG_YAML, ...(flags['picker-image'] ? { image: flags['picker-image'] } : {}) })]
       : built.value;
+    // One HPA per Deployment (one per accelerator type), named as it. With targets there is one type: recommend's.
+    const capacity = flags.autoscale ? targeted.capacity : undefined;
+    const autoscalePlans: (AutoscalePlan & { labels: Record<string, string> })[] = capacity
+      ? built.value.filter((o) => o.kind === 'Deployment').map((o) => ({
+        workload: o.metadata.name, labels: o.metadata.labels ?? {}, ...capacity, minReplicas: flags['min-replicas'], maxReplicas: flags['max-replicas'],
+        behavior: { ...DEFAULT_BEHAVIOR, scaleDownStabilizationSeconds: scaleDownSeconds },
+      }))
+      : [];
+    if (flags.explain) for (const p of autoscalePlans) this.log(explainAutoscale(p).join('\n'));
+    // Labelled as their Deployment, so `list` shows them and `delete` removes them.
+    const hpas = autoscalePlans.map((p) => buildHpa({
+      deployment: p.workload, namespace: cluster.namespace, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, behavior: p.behavior, labels: p.labels,
+    }));
+    const objects = [...models_, ...hpas];
 
     for (const warning of plan.value.warnings) this.note(`warning: ${warning}`);
     if (!output) {
       for (const t of plan.value.targets) {
         this.log(`${model.id}: ${t.replicas} replica(s) on ${t.option.inventory.type}, ${t.option.devices} device(s) each${t.option.hosts > 1 ? ` over ${t.option.hosts} nodes` : ''}: ${t.option.why}`);
       }
+      if (autoscalePlans.length > 0) this.log(`autoscale: ${autoscalePlans.map((p) => `${p.workload} ${p.minReplicas}..${p.maxReplicas} replicas at ${p.capacityRps.toFixed(2)} req/s each`).join(', ')}; the pool's kinfer-picker serves the metric with ${pickerAutoscaleArgs(autoscalePlans).join(' ')} (docs/autoscaling.md)`);
       this.log(`scheduler: ${schedulerName ?? 'default-scheduler (pinned to the accelerator by node affinity; kinfer-scheduler not found)'}`);
     }
     if (dryRun === 'client') {
@@ -190,12 +216,17 @@ the same HBM need.`;
     const batch = operatingBatch(best, input.workload);
     this.note(`recommend: ${best.tp} × ${best.accelerator}, ${best.operating.outputTokensPerSecond.toFixed(0)} output tokens/s per replica at TTFT p99 ${best.operating.ttftP99Ms.toFixed(0)} ms, NTPOT p99 ${best.operating.ntpotP99Ms.toFixed(1)} ms, ${batch} requests in flight (${best.source})`);
     const chosen = { ...spec, accelerators: [best.accelerator], tp: best.tp };
+    const ttftTarget = flags['target-ttft-ms'] ?? best.operating.ttftP99Ms;
+    const capacity = {
+      capacityRps: best.operating.requestRate, ttftTargetSeconds: ttftTarget / 1000,
+      capacityFrom: `recommend, ${best.source}, at ${best.operating.outputTokensPerSecond.toFixed(0)} output tokens/s within the targets`,
+    };
     if (spec.maxBatch !== undefined) {
       // An explicit --max-batch wins as given; below the operating concurrency it caps what was priced.
       if (spec.maxBatch < batch) this.note(`warning: --max-batch ${spec.maxBatch} is below the ${batch} requests in flight recommend priced; the replica will serve less than quoted`);
-      return { spec: chosen, batchWhy: 'set by --max-batch' };
+      return { spec: chosen, batchWhy: 'set by --max-batch', capacity };
     }
-    return { spec: { ...chosen, maxBatch: batch }, batchWhy: `the concurrency recommend chose within the targets (${best.operating.outputTokensPerSecond.toFixed(0)} output tokens/s per replica)` };
+    return { spec: { ...chosen, maxBatch: batch }, capacity, batchWhy: `the concurrency recommend chose within the targets (${best.operating.outputTokensPerSecond.toFixed(0)} output tokens/s per replica)` };
   }
 
   /**
@@ -236,6 +267,8 @@ function withChanges(error: string, changes: readonly FittingChange[]): string {
 interface Batched {
   readonly spec: DeploySpec;
   readonly batchWhy: string | undefined;
+  /** With targets: one replica's request rate within them, for --autoscale. */
+  readonly capacity?: Pick<AutoscalePlan, 'capacityRps' | 'capacityFrom' | 'ttftTargetSeconds'>;
 }
 
 /** The two settings people confuse, one line each: the KV reservation (placement) and the server's batch cap. */

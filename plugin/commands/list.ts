@@ -17,6 +17,8 @@ export interface ModelRow {
   ready: number;
   desired: number;
   pool: string | null;
+  /** Per autoscaled Deployment: the HPA's desired replicas, its bounds, and the demand per replica it read. */
+  autoscale: string[];
   created: string | undefined;
   /** The Deployments / LeaderWorkerSets serving it, kind/name. */
   workloads: string[];
@@ -26,6 +28,12 @@ type Workload = KubernetesObject & {
   spec?: { replicas?: number; template?: PodTemplate; leaderWorkerTemplate?: { leaderTemplate?: PodTemplate; size?: number } };
   status?: { readyReplicas?: number };
 };
+interface Autoscaler {
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
+  spec?: { minReplicas?: number; maxReplicas?: number };
+  status?: { desiredReplicas?: number; currentMetrics?: { external?: { current?: { averageValue?: string } } }[] };
+}
+
 interface PodTemplate {
   metadata?: { annotations?: Record<string, string> };
   spec?: { containers?: { resources?: { limits?: Record<string, string> } }[] };
@@ -52,10 +60,11 @@ export default class List extends KubeCommand {
     const cluster = this.cluster(flags);
     const all = flags['all-namespaces'];
     const selector = flags.selector;
-    const [deployments, sets, pools] = await Promise.all([
+    const [deployments, sets, pools, hpas] = await Promise.all([
       cluster.managed('apps/v1', 'Deployment', all, undefined, selector),
       cluster.managed(`${LEADER_WORKER_SET.group}/${LEADER_WORKER_SET.version}`, LEADER_WORKER_SET.kind, all, undefined, selector),
       cluster.managed(`${INFERENCE_POOL.group}/${INFERENCE_POOL.version}`, INFERENCE_POOL.kind, all),
+      cluster.managed('autoscaling/v2', 'HorizontalPodAutoscaler', all),
     ]);
     const rows = new Map<string, ModelRow>();
     for (const w of [...deployments, ...sets] as Workload[]) {
@@ -72,7 +81,7 @@ export default class List extends KubeCommand {
       const row = rows.get(key) ?? {
         name, namespace,
         model: w.metadata?.annotations?.[ANNOTATIONS.model] ?? template?.metadata?.annotations?.[ANNOTATIONS.model] ?? labels[LABELS.model] ?? '',
-        server: labels[LABELS.server] ?? '', accelerators: [], ready: 0, desired: 0, pool: null, created: w.metadata?.creationTimestamp as string | undefined,
+        server: labels[LABELS.server] ?? '', accelerators: [], ready: 0, desired: 0, pool: null, autoscale: [], created: w.metadata?.creationTimestamp as string | undefined,
         workloads: [],
       };
       row.workloads.push(`${w.kind === 'Deployment' ? 'deployment' : 'leaderworkerset'}/${w.metadata?.name ?? ''}`);
@@ -80,6 +89,12 @@ export default class List extends KubeCommand {
       row.ready += w.status?.readyReplicas ?? 0;
       row.desired += w.spec?.replicas ?? 0;
       rows.set(key, row);
+    }
+    for (const h of hpas as Autoscaler[]) {
+      const row = rows.get(`${h.metadata?.namespace}/${h.metadata?.labels?.[LABELS.deployment] ?? h.metadata?.name}`);
+      if (!row) continue;
+      const demand = h.status?.currentMetrics?.[0]?.external?.current?.averageValue;
+      row.autoscale.push(`${h.status?.desiredReplicas ?? '?'} wanted (${h.spec?.minReplicas ?? 1}..${h.spec?.maxReplicas ?? '?'}${demand !== undefined ? `, ${demand}/replica` : ''})`);
     }
     for (const p of pools) {
       const row = rows.get(`${p.metadata?.namespace}/${p.metadata?.labels?.[LABELS.deployment] ?? p.metadata?.name}`);
@@ -96,9 +111,11 @@ export default class List extends KubeCommand {
       return;
     }
     const wide = flags.output === 'wide';
-    const headers = [...(all ? ['NAMESPACE'] : []), 'NAME', 'MODEL', 'SERVER', 'ACCELERATOR', 'READY', 'POOL', 'AGE', ...(wide ? ['WORKLOADS'] : [])];
+    const autoscaled = sorted.some((r) => r.autoscale.length > 0);
+    const headers = [...(all ? ['NAMESPACE'] : []), 'NAME', 'MODEL', 'SERVER', 'ACCELERATOR', 'READY', ...(autoscaled ? ['AUTOSCALE'] : []), 'POOL', 'AGE', ...(wide ? ['WORKLOADS'] : [])];
     this.log(table(headers, sorted.map((r) => [
-      ...(all ? [r.namespace] : []), r.name, r.model, r.server, r.accelerators.join(','), `${r.ready}/${r.desired}`, r.pool ?? '<none>', age(r.created),
+      ...(all ? [r.namespace] : []), r.name, r.model, r.server, r.accelerators.join(','), `${r.ready}/${r.desired}`,
+      ...(autoscaled ? [r.autoscale.join(',') || '<none>'] : []), r.pool ?? '<none>', age(r.created),
       ...(wide ? [r.workloads.join(',')] : []),
     ])));
   }

@@ -39,6 +39,7 @@
 #                                          removed too, so nothing waits on a webhook that is not there)
 #   KINFER_LWS_WEBHOOK_PORT [29443]        the LWS controller's webhook server (HTTPS, local-CA certificate)
 #   KINFER_LWS_HEALTH_PORT [28081]         its health probes (HTTP /readyz); metrics are off
+#   KINFER_HPA_SYNC_PERIOD [15s]           kube-controller-manager --horizontal-pod-autoscaler-sync-period
 #   KINFER_READY_TIMEOUT [90]              seconds to wait for each component to become ready
 #   KINFER_STOP_TIMEOUT [15]               seconds between SIGTERM and SIGKILL on down
 #   KINFER_BIN_DIR [<repo>/.kinfer/bin]    where build.sh put the binaries
@@ -79,6 +80,7 @@ LWS="${KINFER_LWS:-on}"
 LWS_WEBHOOK_PORT="${KINFER_LWS_WEBHOOK_PORT:-29443}"
 LWS_HEALTH_PORT="${KINFER_LWS_HEALTH_PORT:-28081}"
 LWS_MODULE="sigs.k8s.io/lws"
+HPA_SYNC_PERIOD="${KINFER_HPA_SYNC_PERIOD:-15s}"
 READY_TIMEOUT="${KINFER_READY_TIMEOUT:-90}"
 STOP_TIMEOUT="${KINFER_STOP_TIMEOUT:-15}"
 
@@ -297,6 +299,29 @@ ensure_lws_pki() {
     rm -f tls.csr tls.ext ../ca.srl
   )
 }
+
+# ---- aggregation layer (autoscaling, docs/autoscaling.md) ------------------
+# The API server proxies aggregated APIs (e.g. external.metrics.k8s.io served by kinfer-picker) with a client
+# certificate of the front proxy: CN front-proxy-client (--requestheader-allowed-names), signed by the
+# --requestheader-client-ca-file CA (here the local CA). Without --proxy-client-cert-file the aggregator refuses to
+# proxy. --enable-aggregator-routing: the API server dials an APIService's endpoint, not its Service's ClusterIP,
+# as nothing here (no kube-proxy) routes ClusterIPs.
+ensure_front_proxy_pki() {
+  [[ -f "$PKI/front-proxy-client.crt" && -f "$PKI/front-proxy-client.key" ]] && return 0
+  (
+    cd "$PKI"
+    openssl req -newkey rsa:2048 -nodes -keyout front-proxy-client.key -out front-proxy-client.csr \
+      -subj "/CN=front-proxy-client" 2>/dev/null
+    printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+      "extendedKeyUsage=clientAuth" >front-proxy-client.ext
+    openssl x509 -req -in front-proxy-client.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+      -out front-proxy-client.crt -days 3650 -extfile front-proxy-client.ext 2>/dev/null
+    rm -f front-proxy-client.csr front-proxy-client.ext ca.srl
+  )
+}
+AGGREGATOR_FLAGS=(--proxy-client-cert-file="$PKI/front-proxy-client.crt" --proxy-client-key-file="$PKI/front-proxy-client.key"
+  --enable-aggregator-routing=true)
+HPA_FLAGS=(--horizontal-pod-autoscaler-sync-period="$HPA_SYNC_PERIOD")
 
 write_kubeconfig() {
   local file="$1" user="$2" token="$3" ca
@@ -536,7 +561,7 @@ component_cmd() {
         --disable-admission-plugins=ServiceAccount,TaintNodesByCondition
         --service-cluster-ip-range=10.96.0.0/16
         --etcd-servers="http://127.0.0.1:$ETCD_PORT"
-        --profiling=false --v=1)
+        --profiling=false --v=1 "${AGGREGATOR_FLAGS[@]}")
       # The token file is read at start: a new identity in it (ensure_lws_pki) restarts the API server.
       SPEC="$(printf '%s\n' "${CMD[@]}"; sha256sum <"$PKI/tokens.csv")"
       return
@@ -548,7 +573,8 @@ component_cmd() {
         --kubeconfig="$KUBECONFIG_ADMIN"
         --authentication-kubeconfig="$KUBECONFIG_ADMIN" --authorization-kubeconfig="$KUBECONFIG_ADMIN"
         --bind-address=127.0.0.1 --secure-port="$KCM_PORT" --leader-elect=false
-        --controllers=deployment,replicaset,statefulset,daemonset,job,cronjob,garbagecollector,namespace,serviceaccount,serviceaccount-token,endpoint,endpointslice,disruption,ttl-after-finished
+        --controllers=deployment,replicaset,statefulset,daemonset,job,cronjob,garbagecollector,namespace,serviceaccount,serviceaccount-token,endpoint,endpointslice,disruption,ttl-after-finished,horizontalpodautoscaling
+        "${HPA_FLAGS[@]}"
         --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt"
         --concurrent-deployment-syncs=10 --concurrent-replicaset-syncs=10
         --v=1)
@@ -656,6 +682,7 @@ cmd_up() {
   chmod 700 "$ETCD_DATA"
   ensure_pki
   ensure_lws_pki
+  ensure_front_proxy_pki
   write_kubeconfigs
 
   start_component etcd
