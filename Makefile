@@ -21,7 +21,7 @@ lint: node_modules ## type check + ESLint (includes the dependency-direction rul
 	npx eslint .
 
 test: build controlplane upstream ## every test the repo has: unit, service, e2e on the local control plane (first run builds it: ~7 min, and the LWS controller, the upstream EPP and llm-d-inference-sim: ~8 min more)
-	node --test --test-concurrency=1 $$(find dist/test -name '*.test.js' | sort)
+	test/netns.sh node --test --test-concurrency=1 $$(find dist/test -name '*.test.js' | sort)
 
 bench: build ## benchmarks; they print figures (markdown) and write bench/results/*.json, never pass/fail on time
 	node dist/bench/extender.bench.js
@@ -38,15 +38,15 @@ demo: node_modules build controlplane upstream ## the whole system on this machi
 demo-down: ## stop everything make demo started
 	@if [ -f dist/test/demo/demo.js ]; then node dist/test/demo/demo.js down; else KINFER_LOCAL_DIR=$(CURDIR)/.kinfer/demo test/controlplane/cluster.sh down --purge; fi
 
-bench-epp: build controlplane upstream ## kinfer-picker beside the upstream EPP through real Envoy (~15 min; run it inside `isolated` where ports are shared)
-	node dist/bench/routing-epp.bench.js
+bench-epp: build controlplane upstream ## kinfer-picker beside the upstream EPP through real Envoy (~15 min, in its own network namespace)
+	test/netns.sh node dist/bench/routing-epp.bench.js
 
 controlplane: ## build etcd, kube-apiserver, kube-scheduler, kubectl into .kinfer/bin (skipped when up to date; a cold build takes ~5 min on 2 cores)
 	test/controlplane/build.sh
 
-upstream: ## the upstream CRDs (InferencePool, Gateway API, LeaderWorkerSet) into .kinfer/crds; the LWS controller, the EPP v1.5.0 and llm-d-inference-sim v0.10.2 into .kinfer/bin (see test/upstream; skipped when up to date)
+upstream: ## the upstream CRDs (InferencePool, Gateway API, LeaderWorkerSet) into .kinfer/crds; the LWS controller, the EPP v1.5.0, llm-d-inference-sim v0.10.2, helm and krew into .kinfer/bin (see test/upstream; skipped when up to date)
 	test/upstream/upstream.sh crds
-	test/upstream/upstream.sh build lws-controller epp llm-d-inference-sim
+	test/upstream/upstream.sh build lws-controller epp llm-d-inference-sim helm validate-krew-manifest kubectl-krew
 
 cluster: controlplane upstream build ## local control plane + kinfer-extender + upstream CRDs + LWS controller on 127.0.0.1; kubeconfig at .kinfer/local/kubeconfig
 	KINFER_EXTENDER_CMD="node dist/extender/main.js --port 28090 --kubeconfig .kinfer/local/kubeconfig" test/controlplane/cluster.sh up

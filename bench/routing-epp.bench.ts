@@ -11,7 +11,7 @@
 //   (c) kinfer-picker, its default profile;  (d) kinfer-picker, the reference profile.
 // Each runs the same requests at each rate of a ladder, open loop (Poisson), streamed; TTFT is measured by the
 // client. Bounded: EPP_BENCH_REQUESTS per rate (default 90), a deadline per run, every process stopped at the end.
-//   isolated node dist/bench/routing-epp.bench.js     (or make bench-epp). Prints markdown; writes bench/results/routing-epp.json.
+//   test/netns.sh node dist/bench/routing-epp.bench.js     (or make bench-epp). Prints markdown; writes bench/results/routing-epp.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -5,7 +5,7 @@
 //
 // The API server refuses loopback IPs in Endpoints/EndpointSlices, so the picker's metrics port listens on a
 // private address (10.244.0.250) added to the loopback device of the test's own network namespace. Outside one
-// (run it as `isolated node --test ...`) the suite is skipped, as it would add that address to the host.
+// (run it as `test/netns.sh node --test ...`, as `make test` does) the suite is skipped, as it would add that address to the host.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 
@@ -45,7 +45,7 @@ let promptSeq = 0;
 interface Sample { readonly atSeconds: number; readonly replicas: number; readonly desired: number; readonly metric: string; readonly arrivalRps: number }
 interface Stage { readonly rps: number; readonly seconds: number }
 
-// `isolated` leaves the namespace with only its loopback device; anywhere else there are others.
+// test/netns.sh leaves the namespace with only its loopback device; anywhere else there are others.
 const PRIVATE_NETNS = (() => {
   try {
     return execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' }).trim().split('\n').every((line) => /^\d+: lo:/.test(line));
@@ -56,7 +56,7 @@ const PRIVATE_NETNS = (() => {
 
 describe('autoscaling: the HPA controller follows kinfer-replica-demand from the picker', {
   timeout: 600_000,
-  skip: PRIVATE_NETNS ? false : 'needs a private network namespace to add 10.244.0.250 to its loopback device: isolated node --test dist/test/e2e/autoscale.e2e.test.js',
+  skip: PRIVATE_NETNS ? false : 'needs a private network namespace to add 10.244.0.250 to its loopback device: test/netns.sh node --test dist/test/e2e/autoscale.e2e.test.js',
 }, () => {
   const cluster = new Cluster({ suite: 'autoscale', basePort: BASE_PORT });
   const children: Child[] = [];
