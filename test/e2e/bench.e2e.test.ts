@@ -35,7 +35,8 @@ describe('kubectl inference bench and recommend against kinfer-sim replicas', { 
   let sims: SimFleet | undefined;
   let kubelet: FakeKubelet | undefined;
 
-  const run = (args: readonly string[], timeoutMs = 120_000): Promise<Run> => runProcess(KUBECTL, ['inference', ...args, '-n', NS], {
+  // `profiles` is local: it takes no cluster flags.
+  const run = (args: readonly string[], timeoutMs = 120_000): Promise<Run> => runProcess(KUBECTL, ['inference', ...args, ...(args[0] === 'profiles' ? [] : ['-n', NS])], {
     env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfigPath, KINFER_PROFILES: store },
     timeoutMs,
   });
