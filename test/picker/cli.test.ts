@@ -87,7 +87,7 @@ describe('kinfer-picker CLI', () => {
     { args: ['--endpoint', 'http://127.0.0.1:8000', '--secure-serving', 'yes'], error: /^kinfer-picker: --secure-serving yes: use true or false$/ },
     { args: ['--endpoint', 'http://127.0.0.1:8000', '--secure-serving', 'false', '--cert-path', '/etc'], error: /^kinfer-picker: --cert-path needs --secure-serving true$/ },
     { args: ['--endpoint', 'http://127.0.0.1:8000', '--cert-path', '/nonexistent'], error: /^kinfer-picker: --cert-path \/nonexistent: ENOENT \(it must hold tls\.crt and tls\.key\)$/ },
-    { args: ['--endpoint', 'http://127.0.0.1:8000', '--upstream-timeout', 'never'], error: /^kinfer-picker: --upstream-timeout never: use a duration such as 100ms or 1s$/ },
+    { args: ['--endpoint', 'http://127.0.0.1:8000', '--upstream-timeout', 'never'], error: /^kinfer-picker: --upstream-timeout "never" is not a duration \(e\.g\. 1h30m, 90s, 250ms; units: h, m, s, ms, us, ns\)$/ },
     { args: ['--bogus'], error: /^kinfer-picker: Unknown option '--bogus'/ },
     { args: ['stray'], error: /^kinfer-picker: .*positional/ },
   ];
