@@ -3,6 +3,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { LABELS } from '../../src/manifests/labels.js';
 import { INFERENCE_POOL, LEADER_WORKER_SET } from '../../src/manifests/objects.js';
 import { ANNOTATIONS } from '../../src/placement/request.js';
+import { autoscaleCell, autoscaleStatus, type Autoscaler } from '../autoscale.js';
 import { KubeCommand } from '../base.js';
 import { age, formatData, table } from '../render.js';
 
@@ -28,12 +29,6 @@ type Workload = KubernetesObject & {
   spec?: { replicas?: number; template?: PodTemplate; leaderWorkerTemplate?: { leaderTemplate?: PodTemplate; size?: number } };
   status?: { readyReplicas?: number };
 };
-interface Autoscaler {
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
-  spec?: { minReplicas?: number; maxReplicas?: number };
-  status?: { desiredReplicas?: number; currentMetrics?: { external?: { current?: { averageValue?: string } } }[] };
-}
-
 interface PodTemplate {
   metadata?: { annotations?: Record<string, string> };
   spec?: { containers?: { resources?: { limits?: Record<string, string> } }[] };
@@ -91,10 +86,8 @@ export default class List extends KubeCommand {
       rows.set(key, row);
     }
     for (const h of hpas as Autoscaler[]) {
-      const row = rows.get(`${h.metadata?.namespace}/${h.metadata?.labels?.[LABELS.deployment] ?? h.metadata?.name}`);
-      if (!row) continue;
-      const demand = h.status?.currentMetrics?.[0]?.external?.current?.averageValue;
-      row.autoscale.push(`${h.status?.desiredReplicas ?? '?'} wanted (${h.spec?.minReplicas ?? 1}..${h.spec?.maxReplicas ?? '?'}${demand !== undefined ? `, ${demand}/replica` : ''})`);
+      const status = autoscaleStatus(h);
+      rows.get(`${status.namespace}/${status.deployment}`)?.autoscale.push(autoscaleCell(status));
     }
     for (const p of pools) {
       const row = rows.get(`${p.metadata?.namespace}/${p.metadata?.labels?.[LABELS.deployment] ?? p.metadata?.name}`);

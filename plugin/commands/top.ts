@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import { autoscaleStatus, type Autoscaler, type AutoscaleStatus } from '../autoscale.js';
 import { KubeCommand, UsageError } from '../base.js';
 import { durationFlag } from '../durations.js';
 import { jsonReport, plainReport } from '../top/format.js';
@@ -13,8 +14,9 @@ export default class Top extends KubeCommand {
   static override summary = 'Live view of every model replica: KV-cache use, queue, tokens/s, TTFT, prefix-cache hits.';
 
   static override description = `One row per replica (pod, node, accelerator, a KV-cache bar, running and waiting requests,
-generated tokens/s, TTFT p50/p99 over the last interval, prefix-cache hit rate, preemptions since start) and a
-summary line per model. Rows over 80% KV are yellow, over 95% or unreachable red. Reads vLLM (new and old
+generated tokens/s, TTFT p50/p99 over the last interval, prefix-cache hit rate, preemptions since start), a
+summary line per model, and for Deployments made with \`deploy --autoscale\` a line with current vs desired
+replicas, the HPA's bounds and the demand it read. Rows over 80% KV are yellow, over 95% or unreachable red. Reads vLLM (new and old
 names), SGLang, TGI and TensorRT-LLM metrics.
 
 Replicas are the model-server pods \`kubectl inference deploy\` made (or those matching -l), scraped through the
@@ -66,6 +68,7 @@ but none of them answered.`;
     let discover;
     let fetch;
     let where: string;
+    let autoscalers: (() => Promise<AutoscaleStatus[]>) | undefined;
     if (endpoints.length > 0) {
       let targets;
       try {
@@ -85,9 +88,13 @@ but none of them answered.`;
       });
       // kube-apiserver refuses to proxy to loopback or link-local pod IPs; local test clusters use --direct or --endpoint.
       fetch = flags.direct ? directFetcher : apiServerFetcher(cluster.kubeConfig);
+      // The HPAs `deploy --autoscale` made for the watched deployments (none for -l: its pods need not be ours).
+      if (!flags.selector) {
+        autoscalers = async () => (await cluster.managed('autoscaling/v2', 'HorizontalPodAutoscaler', all, args.name) as Autoscaler[]).map((h) => autoscaleStatus(h, cluster.namespace));
+      }
       where = `${args.name ? `deployment ${args.name} in ` : ''}${all ? 'any namespace' : `namespace ${cluster.namespace}`}`;
     }
-    const refresher = new Refresher({ discover, fetch, concurrency: flags.concurrency, timeoutMs, intervalMs });
+    const refresher = new Refresher({ discover, fetch, autoscalers, concurrency: flags.concurrency, timeoutMs, intervalMs });
     const namespaces = flags['all-namespaces'];
 
     if (flags.once || flags.output || !process.stdout.isTTY || !process.stdin.isTTY) {

@@ -1,3 +1,4 @@
+import { autoscaleLine, totalDemand } from '../autoscale.js';
 import { severity, type PoolSummary, type ReplicaRow, type Severity, type TopSnapshot } from './state.js';
 
 // Text of the `top` table, shared by the live view (ink) and the one-shot table (--once, piped), so both
@@ -103,12 +104,13 @@ export function poolLine(p: PoolSummary): string {
   return parts.join('  ');
 }
 
-/** The one-shot report: pool lines, a blank line, the table (no colors: for pipes and files). */
+/** The one-shot report: pool lines, autoscaler lines (when there are HPAs), a blank line, the table (no colors: for pipes and files). */
 export function plainReport(snapshot: TopSnapshot, namespaces: boolean): string {
   const table = layoutTable(snapshot.rows, { ascii: true, namespaces });
   return [
     ...(snapshot.problem ? [`warning: ${snapshot.problem}`] : []),
     ...snapshot.pools.map(poolLine),
+    ...(snapshot.autoscale ?? []).map(autoscaleLine),
     '',
     table.header,
     ...table.lines.map((l) => l.text),
@@ -121,6 +123,10 @@ export function jsonReport(snapshot: TopSnapshot): object {
     time: new Date(snapshot.atMs).toISOString(),
     ...(snapshot.problem ? { problem: snapshot.problem } : {}),
     pools: snapshot.pools,
+    // demand: the HPA's reading in replicas' worth of capacity (demandPerReplica × currentReplicas).
+    ...(snapshot.autoscale ? { autoscale: snapshot.autoscale.map((s) => ({ ...s, ...withDemand(totalDemand(s)) })) } : {}),
     replicas: snapshot.rows,
   };
 }
+
+const withDemand = (demand: number | undefined): { demand?: number } => (demand === undefined ? {} : { demand });

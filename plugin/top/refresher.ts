@@ -1,3 +1,4 @@
+import type { AutoscaleStatus } from '../autoscale.js';
 import { scrapeAll, type Fetcher } from './scrape.js';
 import { buildSnapshot, rememberScrapes, type ScrapeHistory, type TopSnapshot } from './state.js';
 import type { Target } from './targets.js';
@@ -9,6 +10,8 @@ export interface RefresherOptions {
   readonly concurrency: number;
   readonly timeoutMs: number;
   readonly intervalMs: number;
+  /** The HPAs of the watched deployments (listed again every refresh); none when absent. */
+  readonly autoscalers?: () => Promise<AutoscaleStatus[]>;
   /** Bound on `discover` (listing pods); default 5 s. */
   readonly discoverTimeoutMs?: number;
   readonly now?: () => number;
@@ -26,6 +29,7 @@ export interface SnapshotSource {
 export class Refresher implements SnapshotSource {
   private previous = new Map<string, ScrapeHistory>();
   private last: TopSnapshot | undefined;
+  private lastAutoscale: readonly AutoscaleStatus[] = [];
 
   constructor(private readonly options: RefresherOptions) {}
 
@@ -38,10 +42,28 @@ export class Refresher implements SnapshotSource {
       const problem = (error as Error).message;
       return (this.last = { ...(this.last ?? { rows: [], pools: [] }), atMs: now(), problem });
     }
-    const scrapes = await scrapeAll(targets, this.options.fetch, { concurrency: this.options.concurrency, timeoutMs: this.options.timeoutMs, now });
-    const snapshot = buildSnapshot(scrapes, this.previous, now());
+    const [scrapes, autoscale] = await Promise.all([
+      scrapeAll(targets, this.options.fetch, { concurrency: this.options.concurrency, timeoutMs: this.options.timeoutMs, now }),
+      this.autoscalers(),
+    ]);
+    const built = buildSnapshot(scrapes, this.previous, now());
+    const snapshot = autoscale.length > 0 ? { ...built, autoscale } : built;
     this.previous = rememberScrapes(this.previous, scrapes);
     return (this.last = snapshot);
+  }
+
+  /**
+   * The HPAs sorted by namespace and Deployment; when listing them fails (no RBAC for HPAs, a slow API) the last
+   * ones: replica figures matter more, and listing replicas reports API trouble already.
+   */
+  private async autoscalers(): Promise<readonly AutoscaleStatus[]> {
+    if (!this.options.autoscalers) return [];
+    try {
+      const list = await withTimeout(this.options.autoscalers(), this.options.discoverTimeoutMs ?? 5000, 'listing autoscalers');
+      return (this.lastAutoscale = [...list].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.workload.localeCompare(b.workload)));
+    } catch {
+      return this.lastAutoscale;
+    }
   }
 
   /** Refreshes now, then every interval (measured start to start; a slow refresh delays the next, never doubles up). */

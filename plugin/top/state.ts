@@ -1,5 +1,6 @@
 import { histogramQuantile, type Histogram, type ReplicaMetrics } from '../../src/servers/metrics.js';
 import { ratePerSecond, TOKEN_RATE_WINDOW_MS, trimToWindow } from '../../src/servers/rate.js';
+import type { AutoscaleStatus } from '../autoscale.js';
 import type { Scrape } from './scrape.js';
 
 // The pure part of `top`: scrapes in, rows and pool summaries out. Rates and latencies cover the interval
@@ -59,6 +60,8 @@ export interface TopSnapshot {
   readonly atMs: number;
   readonly rows: readonly ReplicaRow[];
   readonly pools: readonly PoolSummary[];
+  /** The HPAs of autoscaled Deployments (`deploy --autoscale`), by namespace and name; absent when there are none. */
+  readonly autoscale?: readonly AutoscaleStatus[];
   /** A refresh-wide problem (listing pods failed): the rows are the last good ones. */
   readonly problem?: string;
 }

@@ -3,6 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { layoutTable } from '../top/format.js';
 import type { SnapshotSource } from '../top/refresher.js';
 import { filterRows, nextSortKey, sortRows, type SortKey, type TopSnapshot } from '../top/state.js';
+import { AutoscaleLines } from './AutoscaleLines.js';
 import { HelpPanel } from './HelpPanel.js';
 import { KeyHints } from './KeyHints.js';
 import { PoolSummaries } from './PoolSummaries.js';
@@ -21,7 +22,7 @@ export interface TopViewProps {
   readonly width?: number;
 }
 
-// Lines around the table: title, blank, table header, key hints (the pool lines are counted as they come).
+// Lines around the table: title, blank, table header, key hints (the pool and autoscaler lines are counted as they come).
 const CHROME_LINES = 4;
 
 /**
@@ -55,10 +56,11 @@ export function TopView({ source, intervalSeconds, namespaces, height, width }: 
   }, [stdout]);
 
   const pools = snapshot?.pools ?? [];
+  const autoscale = snapshot?.autoscale ?? [];
   const rows = useMemo(() => sortRows(filterRows(snapshot?.rows ?? [], draft ?? filter), sortKey, reversed), [snapshot, draft, filter, sortKey, reversed]);
   const columns = width ?? terminalColumns;
   const table = useMemo(() => layoutTable(rows, { ascii: false, namespaces, width: columns }), [rows, namespaces, columns]);
-  const visible = Math.max(1, (height ?? terminalRows ?? 24) - CHROME_LINES - pools.length - 1);
+  const visible = Math.max(1, (height ?? terminalRows ?? 24) - CHROME_LINES - pools.length - autoscale.length - 1);
   const maxOffset = Math.max(0, rows.length - visible);
   const shownOffset = Math.min(offset, maxOffset);
 
@@ -112,6 +114,7 @@ export function TopView({ source, intervalSeconds, namespaces, height, width }: 
     <Box flexDirection="column">
       <TitleBar intervalSeconds={intervalSeconds} atMs={snapshot?.atMs} replicas={snapshot?.rows.length ?? 0} sortKey={sortKey} reversed={reversed} filter={draft ?? filter} problem={snapshot?.problem} />
       <PoolSummaries pools={pools} />
+      <AutoscaleLines autoscale={autoscale} />
       <Text> </Text>
       {help ? <HelpPanel /> : <ReplicaTable table={table} offset={shownOffset} visible={visible} />}
       <KeyHints draft={draft} offset={shownOffset} visible={visible} total={rows.length} />

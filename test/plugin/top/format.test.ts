@@ -61,4 +61,23 @@ describe('the table', () => {
       time: '2025-01-02T03:04:05.000Z', pools: snapshot.pools, replicas: snapshot.rows,
     });
   });
+
+  const autoscaled: TopSnapshot = {
+    ...snapshot,
+    autoscale: [{ namespace: 'ml', deployment: 'llama', workload: 'llama', currentReplicas: 2, desiredReplicas: 3, minReplicas: 1, maxReplicas: 4, metric: 'kinfer-replica-demand', demandPerReplica: '1205m' }],
+  };
+
+  it('plain report with HPAs: a line per autoscaled Deployment under the pool lines', () => {
+    assert.deepEqual(plainReport(autoscaled, false).split('\n').slice(0, 3), [
+      'ml/llama  2 replicas (1 unreachable)  KV 42% mean, 42% max  run 12  wait 0  1520 tok/s  TTFT p50 85ms p99 410ms  prefix hit 73%',
+      "ml/llama: 2/3 replicas (HPA wants 3, 1..4; demand 2.41 replicas' worth: kinfer-replica-demand)",
+      '',
+    ]);
+  });
+
+  it('JSON report with HPAs: autoscale as data, demand in replicas\' worth', () => {
+    const report = JSON.parse(JSON.stringify(jsonReport(autoscaled))) as { autoscale: { demand: number }[] };
+    assert.deepEqual(Object.keys(report), ['time', 'pools', 'autoscale', 'replicas']);
+    assert.deepEqual({ ...report.autoscale[0], demand: Math.round(report.autoscale[0]!.demand * 100) / 100 }, { ...autoscaled.autoscale![0], demand: 2.41 });
+  });
 });

@@ -178,4 +178,18 @@ describe('Refresher', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(calls, seen, 'no refresh after stop');
   });
+
+  it('lists the HPAs each refresh, sorted; a failed listing keeps the last ones and no HPAs leave the field out', async () => {
+    const hpa = (workload: string) => ({ namespace: 'ml', deployment: 'llama', workload, minReplicas: 1 });
+    let answer: () => Promise<ReturnType<typeof hpa>[]> = async () => [hpa('llama-l4'), hpa('llama-h100')];
+    const refresher = new Refresher({ discover: async () => [], fetch: async () => '', autoscalers: () => answer(), concurrency: 1, timeoutMs: 100, intervalMs: 30 });
+    assert.deepEqual((await refresher.refresh()).autoscale?.map((a) => a.workload), ['llama-h100', 'llama-l4']);
+    answer = async () => {
+      throw new Error('forbidden');
+    };
+    assert.deepEqual((await refresher.refresh()).autoscale?.map((a) => a.workload), ['llama-h100', 'llama-l4']);
+    answer = async () => [];
+    assert.equal('autoscale' in (await refresher.refresh()), false);
+  });
 });
+

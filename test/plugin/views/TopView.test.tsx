@@ -96,6 +96,18 @@ describe('TopView rendered to a fake stdout (100 columns: long lines are cut, no
     assert.ok(source.stopped, 'unmounting stops the refresher');
   });
 
+  it('with HPAs, a line per autoscaled Deployment under the pool lines; the table gives up a row for it', async () => {
+    const autoscale = [{ namespace: 'ml', deployment: 'llama', workload: 'llama', currentReplicas: 2, desiredReplicas: 3, minReplicas: 1, maxReplicas: 4, metric: 'kinfer-replica-demand', demandPerReplica: '1205m' }];
+    const { view, frame } = mount({ ...SNAPSHOT, autoscale }, 10);
+    await eventually(() => assert.deepEqual(frame().slice(1), [
+      FIRST_FRAME_TAIL[0], FIRST_FRAME_TAIL[1],
+      "ml/llama: 2/3 replicas (HPA wants 3, 1..4; demand 2.41 replicas' worth: kinfer-replica-demand)",
+      '', HEADER, LLAMA0, LLAMA1,
+      'q quit  s/S sort  r reverse  / filter  ? help  ↑↓ PgUp PgDn scroll  rows 1-2 of 3',
+    ]));
+    view.unmount();
+  });
+
   it('shows each new snapshot', async () => {
     const { source, view, rows } = mount(SNAPSHOT);
     await eventually(() => assert.equal(rows().length, 3));
