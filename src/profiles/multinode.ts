@@ -1,8 +1,7 @@
-import { frameworkBytesPerDevice } from '../accelerators/catalog.js';
-import { kvCapacityTokens, tensorParallelProblem, vllmDefaultMaxNumSeqs } from '../models/memory.js';
+import { tensorParallelProblem } from '../models/memory.js';
 import type { ModelSpec } from '../models/spec.js';
 import { err, ok, type Result } from '../result.js';
-import { pointAt, stepCosts, type Estimate, type EstimateInput } from './roofline.js';
+import { pointAt, stepCosts, vllmKvBudget, type Estimate, type EstimateInput } from './roofline.js';
 
 // A replica over several nodes, laid out as `deploy` writes it (vLLM's multi-node recipe, docs.vllm.ai
 // "Distributed inference and serving"): tensor parallel within a node, one pipeline stage per node.
@@ -46,10 +45,7 @@ export function estimateMultiNodeProfile(input: EstimateInput & { readonly hosts
   if (model.layers < hosts) return err(`${model.layers} layers cannot make ${hosts} pipeline stages`);
   if (!(workload.inputTokens >= 1 && workload.outputTokens >= 1)) return err('the workload needs at least 1 input and 1 output token');
   const costs = stepCosts(model, accelerator, perNode, input.dtype, input.kvCacheDtype, input.efficiency);
-  // As vLLM budgets, like the single-node estimate: the framework-visible memory and the device's default batch.
-  const deviceBytes = frameworkBytesPerDevice(accelerator);
-  const serverMaxSeqs = vllmDefaultMaxNumSeqs(accelerator.name, deviceBytes);
-  const kvTokens = kvCapacityTokens(model, input.dtype, input.kvCacheDtype, tp, deviceBytes, input.memoryUtilization, serverMaxSeqs);
+  const { kvTokens, serverMaxSeqs } = vllmKvBudget(input, tp);
   const perRequest = workload.inputTokens + workload.outputTokens;
   // The max batch (vLLM's --max-num-seqs) and the KV cache are the replica's, shared by its micro-batches.
   const microBatch = Math.floor(Math.min(input.maxBatch ?? serverMaxSeqs, Math.floor(kvTokens / perRequest)) / hosts);

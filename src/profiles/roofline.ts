@@ -197,16 +197,24 @@ export interface Estimate {
  *   (`md1WaitQuantileMs`; Kingman's exponential approximation overstated the p99 by half at light load).
  * Beyond the largest batch the KV cache holds, requests queue without bound: the curve stops there.
  */
+/**
+ * The KV cache of `devices` devices and the server's default batch, as vLLM budgets them: from the memory the
+ * framework sees, with the activation of its default max_num_seqs for the device. One replica's devices, whether on
+ * one node or over several (src/profiles/multinode.ts).
+ */
+export function vllmKvBudget(input: Pick<EstimateInput, 'model' | 'accelerator' | 'dtype' | 'kvCacheDtype' | 'memoryUtilization'>, devices: number): { kvTokens: number; serverMaxSeqs: number } {
+  const deviceBytes = frameworkBytesPerDevice(input.accelerator);
+  const serverMaxSeqs = vllmDefaultMaxNumSeqs(input.accelerator.name, deviceBytes);
+  return { kvTokens: kvCapacityTokens(input.model, input.dtype, input.kvCacheDtype, devices, deviceBytes, input.memoryUtilization, serverMaxSeqs), serverMaxSeqs };
+}
+
 export function estimateProfile(input: EstimateInput): Result<Estimate> {
   const { model, accelerator, tp, workload } = input;
   const tpProblem = tensorParallelProblem(model, tp);
   if (tpProblem) return err(tpProblem);
   if (!(workload.inputTokens >= 1 && workload.outputTokens >= 1)) return err('the workload needs at least 1 input and 1 output token');
   const costs = stepCosts(model, accelerator, tp, input.dtype, input.kvCacheDtype, input.efficiency);
-  // vLLM budgets from the memory the framework sees, and batches up to its default max_num_seqs for the device.
-  const deviceBytes = frameworkBytesPerDevice(accelerator);
-  const serverMaxSeqs = vllmDefaultMaxNumSeqs(accelerator.name, deviceBytes);
-  const kvTokens = kvCapacityTokens(model, input.dtype, input.kvCacheDtype, tp, deviceBytes, input.memoryUtilization, serverMaxSeqs);
+  const { kvTokens, serverMaxSeqs } = vllmKvBudget(input, tp);
   const perRequest = workload.inputTokens + workload.outputTokens;
   const maxBatch = Math.min(input.maxBatch ?? serverMaxSeqs, Math.floor(kvTokens / perRequest));
   if (maxBatch < 1) {
