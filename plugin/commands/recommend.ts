@@ -5,7 +5,7 @@ import { inventory } from '../../src/deploy/inventory.js';
 import { DTYPES, KV_DTYPES, type Dtype, type KvDtype } from '../../src/models/dtype.js';
 import { DEFAULT_MAX_MODEL_LEN, DEFAULT_MEMORY_UTILIZATION } from '../../src/models/memory.js';
 import { svgPlot, terminalPlot, type PlotPanel } from '../../src/profiles/plot.js';
-import { clusterCloud, type Cloud, type PriceTable, type Pricing } from '../../src/profiles/pricing.js';
+import { clusterCloud, priceCoverage, type Cloud, type PriceTable, type Pricing } from '../../src/profiles/pricing.js';
 import { operatingBatch, type Recommendation, type RecommendInput, type RecommendOption, type Targets } from '../../src/profiles/recommend.js';
 import { BATCH_FLAG } from '../../src/servers/batch.js';
 import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
@@ -156,9 +156,14 @@ function targetsText(targets: Targets): string {
   return parts.length > 0 ? parts.join(', ') : 'none (throughput at saturation)';
 }
 
+/** The `prices:` lines under the table: which prices, of what date, and which are not current. */
 function pricesLine(prices: PriceTable, pricing: Pricing, shown: ReadonlySet<string>): string {
   const cloud = prices.cloud === undefined ? '' : prices.cloud === 'all' ? 'all clouds, ' : `${prices.cloud}, `;
-  const lines = [`prices: ${pricing}, USD per device-hour, ${cloud}${prices.region ? `${prices.region}, ` : ''}as of ${prices.asOf} (override with --prices FILE; other clouds with --cloud)`];
+  const coverage = priceCoverage(prices, pricing);
+  if (coverage.types === 0) {
+    return `prices: none: the default table has no ${pricing} price for ${prices.cloud === 'all' ? 'any cloud' : prices.cloud} (no dated public figure was found; docs/recommend.md). Give yours with --prices FILE, or rank on --pricing ${pricing === 'spot' ? 'on-demand' : 'spot'}`;
+  }
+  const lines = [`prices: ${pricing}, USD per device-hour, ${cloud}${prices.region ? `${prices.region}, ` : ''}as of ${coverage.asOf} (override with --prices FILE; other clouds with --cloud)`];
   if (prices.note) lines.push(`note: ${prices.note}`);
   const stale = prices.stale?.filter((line) => shown.has(line.split(' ')[0]!) && line.includes(pricing === 'spot' ? ' spot ' : ' on-demand '));
   if (stale && stale.length > 0) lines.push(`not read current: ${stale.join('; ')}`);

@@ -122,6 +122,21 @@ export const MODELS: readonly ModelSpec[] = [
     source: hf('Qwen/Qwen3-32B'),
   },
   {
+    // Qwen3MoE: 94 layers, 128 routed experts of moe_intermediate_size 1536, 8 per token, no shared expert; untied
+    // embedding and LM head. params counted from the config: per layer attention 71,303,168 + experts 128 × 3 × 4096
+    // × 1536 + router 4096 × 128 + norms 8,448 = 2,487,755,008; × 94 + 2 × 151936 × 4096 + 4096 = 235,094,634,560
+    // ("235B in total and 22B activated", the model card). activeParams: attention, 8 experts, router and norms of
+    // every layer plus the LM head (21.57B; the embedding lookup is not counted, as for gpt-oss).
+    id: 'Qwen/Qwen3-235B-A22B',
+    aliases: ['Qwen/Qwen3-235B-A22B-Instruct-2507'],
+    params: 235_094_634_560, activeParams: 94 * (71_303_168 + 8 * 3 * 4096 * 1536 + 4096 * 128 + 8448) + 151936 * 4096,
+    experts: { routed: 128, perToken: 8 },
+    layers: 94, hiddenSize: 4096, attentionHeads: 64, kvHeads: 4, headDim: 128,
+    attention: { kind: 'full' },
+    nativeDtype: 'bf16', maxContext: 40960, vocabSize: 151936, tieWordEmbeddings: false,
+    source: hf('Qwen/Qwen3-235B-A22B'),
+  },
+  {
     // layer_types alternate sliding (128 tokens) and full, starting with sliding: 12 of 24 layers slide.
     // 32 experts, 4 active. quantization_config mxfp4 covers only the experts (24 layers × 32 experts ×
     // 3 × 2880² weights); attention, router, embedding and LM head ship in bf16: ~13.8 GB on disk.

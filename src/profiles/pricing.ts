@@ -190,6 +190,18 @@ export function clusterCloud(nodes: readonly NodeProviderHints[]): Cloud | undef
   return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
 }
 
+/**
+ * How much of a table serves one kind of pricing: how many types it prices that way, and the newest date behind
+ * those prices (a default table's rows of that kind; a price file's prices carry the file's date).
+ */
+export function priceCoverage(table: PriceTable, pricing: Pricing): { readonly types: number; readonly asOf: string } {
+  const priced = [...table.prices].filter(([, price]) => (pricing === 'spot' ? price.spot : price.onDemand) !== undefined).map(([type]) => type);
+  const rows = (table.rows ?? []).filter((row) => row.kind === pricing);
+  const fromRows = new Set(rows.map((row) => row.accelerator));
+  const dates = [...rows.map((row) => row.date), ...(priced.some((type) => !fromRows.has(type)) ? [table.asOf] : [])].sort();
+  return { types: priced.length, asOf: dates.at(-1) ?? table.asOf };
+}
+
 /** Google Cloud, as the default for clusters on GKE and for recommendations without a cluster. */
 export const DEFAULT_PRICE_TABLE: PriceTable = defaultPriceTable('gcp');
 

@@ -95,6 +95,14 @@ describe('kubectl inference recommend and profiles (no cluster)', { timeout: 120
     assert.equal(bad.code, 2, bad.stderr);
   });
 
+  it('says when the chosen cloud has no price of that kind, instead of dating prices it does not have', async () => {
+    const none = await cli(['recommend', MODEL, '--accelerator', 'nvidia-h100-80gb', '--cloud', 'aws', '--pricing', 'spot']);
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(none.stdout, /^prices: none: the default table has no spot price for aws .*--prices FILE, or rank on --pricing on-demand$/m);
+    const spot = await cli(['recommend', MODEL, '--accelerator', 'nvidia-h100-80gb', '--pricing', 'spot']);
+    assert.match(spot.stdout, /^prices: spot, USD per device-hour, gcp, as of 2026-10-13 /m, 'the newest spot row, not the newest row');
+  });
+
   it('-o yaml has the same data as -o json; --max-model-len changes the memory figures', async () => {
     const json = JSON.parse((await cli(['recommend', MODEL, '--accelerator', 'nvidia-h100-80gb', '-o', 'json'])).stdout) as { options: { memory: { needBytes: number } }[] };
     const yaml = parse((await cli(['recommend', MODEL, '--accelerator', 'nvidia-h100-80gb', '-o', 'yaml'])).stdout) as typeof json;

@@ -20,6 +20,7 @@ describe('catalog KV bytes per token', () => {
     ['Qwen/Qwen2.5-7B-Instruct', 2 * 28 * 4 * 128 * 2], // 56 KiB
     ['Qwen/Qwen2.5-72B-Instruct', 327680],
     ['Qwen/Qwen3-32B', 2 * 64 * 8 * 128 * 2], // 256 KiB
+    ['Qwen/Qwen3-235B-A22B', 2 * 94 * 4 * 128 * 2], // 188 KiB
     ['openai/gpt-oss-20b', 2 * 24 * 8 * 64 * 2], // 48 KiB
     ['openai/gpt-oss-120b', 2 * 36 * 8 * 64 * 2], // 72 KiB
     ['deepseek-ai/DeepSeek-V3', 61 * 576 * 2], // 70272

@@ -31,6 +31,8 @@ const pointSchema = z.strictObject({
   read: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   notes: z.string().optional(),
   derived: z.string().optional(),
+  /** Why kinfer cannot meet this point yet; the test holds that it still misses (so a fix must take it off). */
+  knownMiss: z.string().optional(),
 });
 
 const points = z.strictObject({ description: z.string(), points: z.array(pointSchema).min(1) }).parse(JSON.parse(readFileSync(FIXTURE, 'utf8'))).points;
@@ -38,8 +40,9 @@ const points = z.strictObject({ description: z.string(), points: z.array(pointSc
 const TOLERANCE = 0.05;
 
 describe('KV-cache tokens against what vLLM logs', () => {
-  it('covers TP 1 and TP 2, bf16 and fp8 weights', () => {
-    for (const tp of [1, 2]) assert.ok(points.some((p) => p.tp === tp), `TP ${tp}`);
+  it('covers TP 1 and TP 2 (met) and TP 4 (listed), bf16 and fp8 weights', () => {
+    for (const tp of [1, 2]) assert.ok(points.some((p) => p.tp === tp && !p.knownMiss), `TP ${tp}`);
+    assert.ok(points.some((p) => p.tp === 4), 'TP 4');
     assert.ok(points.some((p) => p.dtype === 'fp8'));
   });
 
@@ -54,7 +57,12 @@ describe('KV-cache tokens against what vLLM logs', () => {
       const deviceBytes = frameworkBytesPerDevice(accelerator);
       const estimate = kvCapacityTokens(model, point.dtype, point.kvCacheDtype, point.tp, deviceBytes, point.memoryUtilization, vllmDefaultMaxNumSeqs(accelerator.name, deviceBytes));
       const ratio = estimate / logged;
-      assert.ok(Math.abs(ratio - 1) <= TOLERANCE, `estimated ${estimate} tokens vs ${Math.round(logged)} logged: ${ratio.toFixed(3)}`);
+      const within = Math.abs(ratio - 1) <= TOLERANCE;
+      if (point.knownMiss) {
+        assert.ok(!within, `${point.id} is listed as a known miss but now meets ±5% (${ratio.toFixed(3)}): take it off the list`);
+        return;
+      }
+      assert.ok(within, `estimated ${estimate} tokens vs ${Math.round(logged)} logged: ${ratio.toFixed(3)}`);
     });
   }
 });

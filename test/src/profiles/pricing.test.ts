@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ACCELERATORS } from '../../../src/accelerators/catalog.js';
 import {
   ALL_CLOUDS_NOTE, CLOUDS, clusterCloud, DEFAULT_PRICE_ROWS, DEFAULT_PRICE_TABLE, costPerMillionTokens, defaultPriceTable, mergePriceTables, parsePriceTable,
-  pricePerDeviceHour, type DevicePrice, type PriceTable,
+  priceCoverage, pricePerDeviceHour, type DevicePrice, type PriceTable,
 } from '../../../src/profiles/pricing.js';
 
 function table(rows: Record<string, DevicePrice>, extra: Partial<Omit<PriceTable, 'prices'>> = {}): PriceTable {
@@ -240,6 +240,22 @@ describe('price rows per cloud', () => {
     assert.equal(pricePerDeviceHour(all, 'amd-mi300x', 'on-demand'), 6);
     assert.equal(defaultPriceTable('gcp').note, undefined);
   });
+});
+
+describe('priceCoverage', () => {
+  // [name, table, kind, types priced that way, as of]
+  const cases: ReadonlyArray<[string, PriceTable, 'on-demand' | 'spot', number, string]> = [
+    ['AWS has on-demand rows', defaultPriceTable('aws'), 'on-demand', 3, '2026-11-09'],
+    ['and no spot row', defaultPriceTable('aws'), 'spot', 0, defaultPriceTable('aws').asOf],
+    ['Azure has no spot row either', defaultPriceTable('azure'), 'spot', 0, defaultPriceTable('azure').asOf],
+    ['GCP spot: dated by its newest spot row', defaultPriceTable('gcp'), 'spot', 6, '2026-10-13'],
+    ['a price file: its own date', table({ 'nvidia-l4': { spot: 0.2 } }, { asOf: '2026-05-01' }), 'spot', 1, '2026-05-01'],
+    ['a price file without that kind', table({ 'nvidia-l4': { onDemand: 0.7 } }), 'spot', 0, '2026-01-01'],
+    ['a file laid over AWS gives spot prices of its date', mergePriceTables(defaultPriceTable('aws'), table({ 'nvidia-h100-80gb': { spot: 3 } }, { asOf: '2026-12-01' })), 'spot', 1, '2026-12-01'],
+  ];
+  for (const [name, priced, kind, types, asOf] of cases) {
+    it(name, () => assert.deepEqual(priceCoverage(priced, kind), { types, asOf }));
+  }
 });
 
 describe('clusterCloud', () => {
