@@ -83,27 +83,25 @@ const gcp = (region: string, machine: string, accelerator: string, kind: Pricing
 
 /**
  * Public list prices, USD per device-hour; GPU rows are the VM's price ÷ its GPUs (see the head of this file).
- * Google Cloud us-central1 unless a row says otherwise. Spot prices were looked for again on CHECKED: rows whose
- * newest figure found is older are 'unverified' with that figure's date (they were 36–49% below the current
- * ones where a current one was found: a3-highgpu spot $4.42 per GPU on 2025-03-06 against $6.57 on 2026-09-26).
+ * Google Cloud us-central1 unless a row says otherwise. Spot prices were looked for again on CHECKED and only those
+ * read in 2026 are kept: the 2025-03-06 snapshot's spot figures were 33–49% below the current ones wherever a current
+ * one was found (a3-highgpu spot $4.42 per GPU against $6.57 on 2026-09-26), so its L4, A100, A100 80GB and A3 Mega
+ * spot figures (0.28, 1.29, 2.03, 4.67 per GPU-hour) are left out rather than shown as prices: those types have no
+ * spot price here until a current one is read (or given with --prices).
  */
 export const DEFAULT_PRICE_ROWS: readonly PriceRow[] = [
   // From memory (GCP GPU pricing page, 2024-25): T4 $0.35/h + n1-standard-4 $0.19/h, the smallest usual T4 node.
   gcp('us-central1', 'n1-standard-4 + 1 × T4', 'nvidia-tesla-t4', 'on-demand', 0.54, '2025-01-01', GCP_GPU_PRICING, 'from memory'),
   gcp('us-central1', 'g2-standard-4', 'nvidia-l4', 'on-demand', 0.706832, '2025-03-06', CYCLENERD, 'read'),
-  gcp('us-central1', 'g2-standard-4', 'nvidia-l4', 'spot', 0.279932, '2025-03-06', CYCLENERD, 'unverified'),
   // A2 prices are linear in GPUs (a2-highgpu-2g $7.34677/h).
   gcp('us-central1', 'a2-highgpu-1g', 'nvidia-tesla-a100', 'on-demand', 3.673385, '2025-03-06', CYCLENERD, 'read'),
-  gcp('us-central1', 'a2-highgpu-1g', 'nvidia-tesla-a100', 'spot', 1.293355, '2025-03-06', CYCLENERD, 'unverified'),
   gcp('us-central1', 'a2-ultragpu-8g', 'nvidia-a100-80gb', 'on-demand', 40.5504 / 8, '2025-03-06', CYCLENERD, 'read'),
-  gcp('us-central1', 'a2-ultragpu-8g', 'nvidia-a100-80gb', 'spot', 16.2197 / 8, '2025-03-06', CYCLENERD, 'unverified'),
   // "a3-highgpu-1g, us-central1 ... 10.9791" and "a3-highgpu-1g Spot, us-central1 ... 6.571 (GPU $5.8632 + 26 vCPU +
   // 234 GiB from the Cloud Billing catalog)", checked 2026-09-26. (a3-highgpu-8g on 2025-03-06: $88.49/h, Spot $35.3957/h.)
   gcp('us-central1', 'a3-highgpu-1g', 'nvidia-h100-80gb', 'on-demand', 10.9791, '2026-09-26', SILYBENCH, 'read'),
   gcp('us-central1', 'a3-highgpu-1g', 'nvidia-h100-80gb', 'spot', 6.571, '2026-09-26', SILYBENCH, 'read'),
   // us-east4: the 2025-03-06 snapshot lists no us-central1 price for A3 Mega.
   gcp('us-east4', 'a3-megagpu-8g', 'nvidia-h100-mega-80gb', 'on-demand', 92.9376 / 8, '2025-03-06', CYCLENERD, 'read'),
-  gcp('us-east4', 'a3-megagpu-8g', 'nvidia-h100-mega-80gb', 'spot', 37.3918 / 8, '2025-03-06', CYCLENERD, 'unverified'),
   // a3-ultragpu-8g per-GPU share from the Cloud Billing Catalog.
   gcp('us-central1', 'a3-ultragpu-8g', 'nvidia-h200-141gb', 'on-demand', 10.4365, '2026-10-13', TANOD, 'read'),
   gcp('us-central1', 'a3-ultragpu-8g', 'nvidia-h200-141gb', 'spot', 6.2607, '2026-10-13', TANOD, 'read'),

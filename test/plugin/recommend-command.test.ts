@@ -61,8 +61,8 @@ describe('kubectl inference recommend and profiles (no cluster)', { timeout: 120
   });
 
   it('--pricing spot, a --prices file laid over the table, and --rate for replicas', async () => {
-    const onDemand = await cli(['recommend', MODEL, '--accelerator', 'nvidia-l4', '--target-ntpot-ms', '100', '-o', 'json']);
-    const spot = await cli(['recommend', MODEL, '--accelerator', 'nvidia-l4', '--target-ntpot-ms', '100', '--pricing', 'spot', '-o', 'json']);
+    const onDemand = await cli(['recommend', MODEL, '--accelerator', 'nvidia-h100-80gb', '--target-ntpot-ms', '100', '-o', 'json']);
+    const spot = await cli(['recommend', MODEL, '--accelerator', 'nvidia-h100-80gb', '--target-ntpot-ms', '100', '--pricing', 'spot', '-o', 'json']);
     type Data = { pricing: { kind: string; source: string }; options: { tp: number; pricePerHour: number; replicas?: number; operating: { requestRate: number } }[] };
     const a = JSON.parse(onDemand.stdout) as Data;
     const b = JSON.parse(spot.stdout) as Data;

@@ -29,12 +29,13 @@ describe('DEFAULT_PRICE_TABLE', () => {
     for (const name of DEFAULT_PRICE_TABLE.prices.keys()) assert.ok(known.has(name), name);
   });
 
-  // The main serving types must have an on-demand price; spot where the table has one.
+  // The main serving types must have an on-demand price; spot where a current one was read (not the L4 and A100s:
+  // their last spot figures, of 2025-03-06, are left out).
   const main: ReadonlyArray<[string, boolean]> = [
     ['nvidia-tesla-t4', false],
-    ['nvidia-l4', true],
-    ['nvidia-tesla-a100', true],
-    ['nvidia-a100-80gb', true],
+    ['nvidia-l4', false],
+    ['nvidia-tesla-a100', false],
+    ['nvidia-a100-80gb', false],
     ['nvidia-h100-80gb', true],
     ['nvidia-h200-141gb', true],
     ['tpu-v5-lite-podslice', false],
@@ -213,11 +214,14 @@ describe('price rows per cloud', () => {
     }
   });
 
-  it('a spot price older than the last check is marked unverified, with its date', () => {
-    const stale = DEFAULT_PRICE_ROWS.filter((r) => r.kind === 'spot' && r.date < '2026-01-01');
-    assert.ok(stale.length > 0);
-    for (const row of stale) assert.equal(row.status, 'unverified', `${row.machine}`);
-    assert.ok(DEFAULT_PRICE_TABLE.stale?.some((line) => /nvidia-l4 spot \(unverified, 2025-03-06\)/.test(line)));
+  it('every spot price was read in 2026 (older spot figures ran 33–49% low and are left out)', () => {
+    const spot = DEFAULT_PRICE_ROWS.filter((r) => r.kind === 'spot');
+    assert.ok(spot.length > 0);
+    for (const row of spot) {
+      assert.equal(row.status, 'read', row.machine);
+      assert.ok(row.date >= '2026-01-01', `${row.machine} ${row.date}`);
+    }
+    assert.equal(pricePerDeviceHour(DEFAULT_PRICE_TABLE, 'nvidia-l4', 'spot'), undefined, 'no current L4 spot figure');
   });
 
   // [cloud, type, on-demand price]: a table ranks within one cloud and never borrows another cloud's price.
@@ -248,7 +252,7 @@ describe('priceCoverage', () => {
     ['AWS has on-demand rows', defaultPriceTable('aws'), 'on-demand', 3, '2026-11-09'],
     ['and no spot row', defaultPriceTable('aws'), 'spot', 0, defaultPriceTable('aws').asOf],
     ['Azure has no spot row either', defaultPriceTable('azure'), 'spot', 0, defaultPriceTable('azure').asOf],
-    ['GCP spot: dated by its newest spot row', defaultPriceTable('gcp'), 'spot', 6, '2026-10-13'],
+    ['GCP spot: dated by its newest spot row', defaultPriceTable('gcp'), 'spot', 2, '2026-10-13'],
     ['a price file: its own date', table({ 'nvidia-l4': { spot: 0.2 } }, { asOf: '2026-05-01' }), 'spot', 1, '2026-05-01'],
     ['a price file without that kind', table({ 'nvidia-l4': { onDemand: 0.7 } }), 'spot', 0, '2026-01-01'],
     ['a file laid over AWS gives spot prices of its date', mergePriceTables(defaultPriceTable('aws'), table({ 'nvidia-h100-80gb': { spot: 3 } }, { asOf: '2026-12-01' })), 'spot', 1, '2026-12-01'],
