@@ -144,3 +144,14 @@ export function catalogInventory(type: AcceleratorType, devicesPerNode: number):
     selector: { key: isTpu ? ACCELERATOR_LABELS.gkeTpuAccelerator : ACCELERATOR_LABELS.gkeAccelerator, values: [type.name] },
   };
 }
+
+/** A TPU type's multi-host slice shapes from the catalog (GKE's), for recommending without a cluster; undefined for other types. */
+export function catalogSliceInventory(type: AcceleratorType): AcceleratorInventory | undefined {
+  const shapes = multiHostShapes(type.name);
+  if (type.kind !== 'tpu' || shapes.length === 0) return undefined;
+  return {
+    ...catalogInventory(type, shapes[0]!.chipsPerHost),
+    tpuTopologies: shapes.map((s) => s.topology),
+    tpuSlices: shapes.map((s) => ({ ...s, slices: 0 })),
+  };
+}
