@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { inventory } from '../../../src/deploy/inventory.js';
+import { acceleratorByName } from '../../../src/accelerators/catalog.js';
+import { catalogInventory, inventory } from '../../../src/deploy/inventory.js';
 import { explainSlices, planDeployment, type DeploySpec } from '../../../src/deploy/plan.js';
 import { ModelRegistry } from '../../../src/models/user.js';
 import { aNode, type NodeBuilder } from '../../builders.js';
@@ -128,6 +129,18 @@ describe('inventory', () => {
       { topology: '4x4', chips: 16, chipsPerHost: 4, hosts: 4, slices: 1 },
       { topology: '4x8', chips: 32, chipsPerHost: 4, hosts: 8, slices: 1 },
     ]);
+  });
+});
+
+describe('catalogInventory (planning offline)', () => {
+  it('a TPU --tp above one host is the GKE multi-host slice of that many chips; a host\'s own count stays single-host', () => {
+    const v6eType = acceleratorByName('tpu-v6e-slice')!;
+    const multi = catalogInventory(v6eType, 16);
+    assert.deepEqual([multi.devicesPerNode, multi.tpuSlices.map((s) => `${s.topology}:${s.hosts}`)], [4, ['4x4:4']]);
+    const plan = planDeployment(spec('meta-llama/Llama-3.1-70B-Instruct', { accelerators: ['tpu-v6e-slice'], tp: 16 }), [multi]);
+    assert.ok(plan.ok, plan.ok ? '' : plan.error);
+    assert.equal(plan.value.targets[0]!.option.hosts, 4);
+    assert.deepEqual(catalogInventory(v6eType, 8).tpuSlices, []);
   });
 });
 
