@@ -88,7 +88,8 @@ function evaluate(spec: DeploySpec, inv: AcceleratorInventory, devices: number, 
   if (need.totalBytes > usable) {
     return { ...base, feasible: false, why: `needs ${formatGiB(need.totalBytes)}, ${where} give${slice ? 's' : ''} ${formatGiB(usable)} usable` };
   }
-  return { ...base, feasible: true, why: `needs ${formatGiB(need.totalBytes)} of ${formatGiB(usable)} usable on ${where} (${Math.round(base.headroom * 100)}% headroom)` };
+  const headroom = `${Math.round(base.headroom * 100)}% headroom`;
+  return { ...base, feasible: true, why: `needs ${formatGiB(need.totalBytes)} of ${formatGiB(usable)} usable on ${where}${slice ? `, ${headroom}` : ` (${headroom})`}` };
 }
 
 /** The smallest of `options` that fits with headroom; failing that, the smallest that fits at all. */
