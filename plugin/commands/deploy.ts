@@ -4,7 +4,7 @@ import { acceleratorByName } from '../../src/accelerators/catalog.js';
 import { explainAutoscale, pickerAutoscaleArgs, type AutoscalePlan } from '../../src/autoscale/explain.js';
 import { buildHpa, DEFAULT_BEHAVIOR } from '../../src/autoscale/hpa.js';
 import { catalogInventory, inventory, type AcceleratorInventory } from '../../src/deploy/inventory.js';
-import { planDeployment, type DeployPlan, type DeploySpec } from '../../src/deploy/plan.js';
+import { explainSlices, planDeployment, type DeployPlan, type DeploySpec } from '../../src/deploy/plan.js';
 import { describeChanges, fittingChanges, type FittingChange } from '../../src/deploy/suggest.js';
 import { DNS_1123, defaultName } from '../../src/manifests/labels.js';
 import { buildModelObjects, type ModelDeployment } from '../../src/manifests/model.js';
@@ -291,7 +291,7 @@ function explainBatch(plan: DeployPlan, batched: Batched, server: ServerKind): s
 }
 
 function explain(plan: DeployPlan, batched: Batched, server: ServerKind): string {
-  return [explainTable(plan), '', ...explainBatch(plan, batched, server)].join('\n');
+  return [explainTable(plan), '', ...explainSlices(plan), ...explainBatch(plan, batched, server)].join('\n');
 }
 
 function explainTable(plan: DeployPlan): string {

@@ -177,7 +177,7 @@ function report(result: Recommendation, input: RecommendInput, limit: number, mo
   lines.push('');
   const best = result.options[0];
   if (best) {
-    lines.push(`Recommendation: ${best.tp} × ${best.accelerator}${best.nodes > 1 ? ` over ${best.nodes} nodes` : ''} per replica: ${result.reason}.`);
+    lines.push(`Recommendation: ${best.tp} × ${best.accelerator}${best.nodes > 1 ? ` over ${best.nodes} nodes` : ''}${best.tpuTopology && best.nodes > 1 ? ` (one ${best.tpuTopology} slice)` : ''} per replica: ${result.reason}.`);
     if (best.replicas !== undefined) {
       lines.push(`For ${input.requestRate} req/s: ${best.replicas} replica${best.replicas > 1 ? 's' : ''} (${best.replicas * best.tp} devices)${best.pricePerHour !== undefined ? `, ${money(best.replicas * best.pricePerHour)}/hour` : ''}.`);
     }
@@ -244,7 +244,7 @@ function asData(result: Recommendation, input: RecommendInput): object {
     recommendation: result.options[0] ? { accelerator: result.options[0].accelerator, tp: result.options[0].tp, reason: result.reason } : null,
     ...(result.changes ? { changes: result.changes.map((c) => ({ flags: c.flags, text: c.text, replicaHbmBytes: c.replicaHbmBytes })) } : {}),
     options: result.options.map((o) => ({
-      accelerator: o.accelerator, tp: o.tp, nodes: o.nodes, source: o.source, origin: o.origin,
+      accelerator: o.accelerator, tp: o.tp, nodes: o.nodes, ...(o.tpuTopology ? { tpuTopology: o.tpuTopology } : {}), source: o.source, origin: o.origin,
       memory: { needBytes: Math.round(o.memory.needBytes), usableBytes: Math.round(o.memory.usableBytes), headroom: o.memory.headroom, kvCapacityTokens: o.memory.kvCapacityTokens },
       operating: o.operating,
       serverBatch: operatingBatch(o, input.workload),

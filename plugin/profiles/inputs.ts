@@ -1,5 +1,5 @@
 import { ACCELERATORS, acceleratorByName } from '../../src/accelerators/catalog.js';
-import { catalogInventory, type AcceleratorInventory } from '../../src/deploy/inventory.js';
+import { catalogInventory, catalogSliceInventory, type AcceleratorInventory } from '../../src/deploy/inventory.js';
 import { defaultPriceTable, mergePriceTables, parsePriceTable, type CloudChoice, type PriceTable } from '../../src/profiles/pricing.js';
 import type { Profile } from '../../src/profiles/profile.js';
 import { UsageError } from '../base.js';
@@ -14,8 +14,14 @@ export function catalogCandidates(): AcceleratorInventory[] {
   const candidates: AcceleratorInventory[] = [];
   for (const type of ACCELERATORS) {
     const shapes = type.chipsPerHost ?? [8];
-    if (type.kind === 'tpu') for (const chips of shapes) candidates.push(catalogInventory(type, chips));
-    else candidates.push(catalogInventory(type, Math.max(...shapes)));
+    if (type.kind === 'tpu') {
+      for (const chips of shapes) candidates.push(catalogInventory(type, chips));
+      // And its multi-host slices, one tensor-parallel group each.
+      const slices = catalogSliceInventory(type);
+      if (slices) candidates.push(slices);
+    } else {
+      candidates.push(catalogInventory(type, Math.max(...shapes)));
+    }
   }
   return candidates;
 }

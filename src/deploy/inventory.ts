@@ -1,5 +1,6 @@
 import { acceleratorByName, type AcceleratorType } from '../accelerators/catalog.js';
 import { ACCELERATOR_LABELS, discoverAccelerators, type GpuSharing, type NodeLike } from '../accelerators/discovery.js';
+import { multiHostShapes, sliceShape, type TpuSliceShape } from '../accelerators/tpu-slices.js';
 
 /** A label that pins pods to one accelerator type when kinfer-scheduler is not there to do it. */
 export interface NodeSelectorTerm {
@@ -23,7 +24,15 @@ export interface AcceleratorInventory {
   readonly totalDevices: number;
   /** TPU slice shapes present, e.g. ['2x4']. */
   readonly tpuTopologies: readonly string[];
+  /** The same shapes with their chips and hosts, smallest first: what a TPU replica is planned on (one whole slice). */
+  readonly tpuSlices: readonly TpuSliceInventory[];
   readonly selector: NodeSelectorTerm;
+}
+
+/** A TPU slice shape the cluster's nodes report, and how many whole slices of it there are. */
+export interface TpuSliceInventory extends TpuSliceShape {
+  /** Node pools (`cloud.google.com/gke-nodepool`) of this shape with every host present; nodes with no pool label count together. */
+  readonly slices: number;
 }
 
 /** Label that names the type for each discovery scheme; GFD and AMD list raw product names. */
@@ -47,6 +56,8 @@ function selectorLabel(node: NodeLike, source: string, isTpu: boolean): { key: s
 export function inventory(nodes: readonly NodeLike[]): AcceleratorInventory[] {
   const byType = new Map<string, {
     type: string; resourceName: string; hbm: number; nodes: number; perNode: number; total: number; topologies: Set<string>; key?: string; values: Set<string>;
+    /** TPU topology → the most chips a host of it has, and its hosts per node pool. */
+    slices: Map<string, { chipsPerHost: number; pools: Map<string, number> }>;
     sharing?: Pick<GpuSharing, 'strategy' | 'sharesPerDevice'>;
   }>();
   for (const node of nodes) {
@@ -59,7 +70,7 @@ export function inventory(nodes: readonly NodeLike[]): AcceleratorInventory[] {
     let entry = byType.get(key);
     if (!entry) {
       entry = {
-        type: found.type, resourceName: pool.resourceName, hbm: pool.hbmBytesPerDevice, nodes: 0, perNode: 0, total: 0, topologies: new Set(), values: new Set(),
+        type: found.type, resourceName: pool.resourceName, hbm: pool.hbmBytesPerDevice, nodes: 0, perNode: 0, total: 0, topologies: new Set(), values: new Set(), slices: new Map(),
         ...(sharing ? { sharing } : {}),
       };
       byType.set(key, entry);
@@ -68,7 +79,14 @@ export function inventory(nodes: readonly NodeLike[]): AcceleratorInventory[] {
     entry.nodes += 1;
     entry.perNode = Math.max(entry.perNode, pool.devices);
     entry.total += pool.devices;
-    if (found.tpuTopology) entry.topologies.add(found.tpuTopology);
+    if (found.tpuTopology) {
+      entry.topologies.add(found.tpuTopology);
+      const slice = entry.slices.get(found.tpuTopology) ?? { chipsPerHost: 0, pools: new Map<string, number>() };
+      slice.chipsPerHost = Math.max(slice.chipsPerHost, pool.devices);
+      const nodePool = found.topology.nodePool ?? '';
+      slice.pools.set(nodePool, (slice.pools.get(nodePool) ?? 0) + 1);
+      entry.slices.set(found.tpuTopology, slice);
+    }
     const label = selectorLabel(node, found.source, pool.resourceName === 'google.com/tpu');
     if (label) {
       entry.key ??= label.key;
@@ -88,23 +106,52 @@ export function inventory(nodes: readonly NodeLike[]): AcceleratorInventory[] {
       devicesPerNode: e.perNode,
       totalDevices: e.total,
       tpuTopologies: [...e.topologies].sort(),
+      tpuSlices: tpuSlices(e.slices),
       selector: { key: e.key ?? ACCELERATOR_LABELS.kinferAccelerator, values: e.key ? [...e.values].sort() : [type] },
     };
   }).sort((a, b) => a.type.localeCompare(b.type) || (a.sharing ? 1 : 0) - (b.sharing ? 1 : 0));
 }
 
-/** An inventory entry from the catalog alone, for planning without a cluster (`--dry-run=client` with `--accelerator` and `--tp`). */
+function tpuSlices(slices: ReadonlyMap<string, { chipsPerHost: number; pools: ReadonlyMap<string, number> }>): TpuSliceInventory[] {
+  const shapes: TpuSliceInventory[] = [];
+  for (const [topology, { chipsPerHost, pools }] of slices) {
+    const shape = sliceShape(topology, chipsPerHost);
+    if (!shape) continue;
+    let whole = 0;
+    for (const hosts of pools.values()) whole += Math.floor(hosts / shape.hosts);
+    shapes.push({ ...shape, slices: whole });
+  }
+  return shapes.sort((a, b) => a.chips - b.chips || a.topology.localeCompare(b.topology));
+}
+
+/**
+ * An inventory entry from the catalog alone, for planning without a cluster (`--dry-run=client` with `--accelerator`
+ * and `--tp`). A TPU --tp above the chips one host takes is the multi-host slice of that many chips.
+ */
 export function catalogInventory(type: AcceleratorType, devicesPerNode: number): AcceleratorInventory {
   const isTpu = type.kind === 'tpu';
+  const slice = isTpu && !(type.chipsPerHost ?? []).includes(devicesPerNode) ? multiHostShapes(type.name).find((s) => s.chips === devicesPerNode) : undefined;
   return {
     type: type.name,
     catalog: type,
     resourceName: type.resourceName,
     hbmBytesPerDevice: type.hbmBytesPerDevice,
     nodes: 0,
-    devicesPerNode,
+    devicesPerNode: slice?.chipsPerHost ?? devicesPerNode,
     totalDevices: 0,
-    tpuTopologies: [],
+    tpuTopologies: slice ? [slice.topology] : [],
+    tpuSlices: slice ? [{ ...slice, slices: 0 }] : [],
     selector: { key: isTpu ? ACCELERATOR_LABELS.gkeTpuAccelerator : ACCELERATOR_LABELS.gkeAccelerator, values: [type.name] },
+  };
+}
+
+/** A TPU type's multi-host slice shapes from the catalog (GKE's), for recommending without a cluster; undefined for other types. */
+export function catalogSliceInventory(type: AcceleratorType): AcceleratorInventory | undefined {
+  const shapes = multiHostShapes(type.name);
+  if (type.kind !== 'tpu' || shapes.length === 0) return undefined;
+  return {
+    ...catalogInventory(type, shapes[0]!.chipsPerHost),
+    tpuTopologies: shapes.map((s) => s.topology),
+    tpuSlices: shapes.map((s) => ({ ...s, slices: 0 })),
   };
 }

@@ -1,5 +1,6 @@
 import type { Dtype, KvDtype } from '../models/dtype.js';
 import { frameworkBytesPerDevice } from '../accelerators/catalog.js';
+import { describeSlice, multiHostShapes, type TpuSliceShape } from '../accelerators/tpu-slices.js';
 import { kvCapacityTokens, replicaHbmNeed, tensorParallelProblem, usableBytes, vllmDefaultMaxNumSeqs, type HbmNeed } from '../models/memory.js';
 import type { ModelSpec } from '../models/spec.js';
 import { err, ok, type Result } from '../result.js';
@@ -29,6 +30,10 @@ export interface PlacementOption {
   readonly devices?: number;
   /** Hosts one replica spans: 1, or more for a multi-host replica (LeaderWorkerSet). */
   readonly hosts: number;
+  /** TPU: the slice shape one replica takes whole (its topology is pinned on the pods). */
+  readonly tpuSlice?: TpuSliceShape;
+  /** TPU: why each smaller slice shape of the cluster was passed over, one sentence each. */
+  readonly smallerSlices?: readonly string[];
   readonly need?: HbmNeed;
   readonly usableBytes: number;
   /** (usable − need) ÷ usable. */
@@ -61,23 +66,63 @@ const GPU_COUNTS = [1, 2, 4, 8, 16];
 /** Multi-host replicas span this many whole nodes at most (LeaderWorkerSet groups of 2 or 4 are the norm). */
 const MAX_HOSTS = 4;
 
-function evaluate(spec: DeploySpec, inv: AcceleratorInventory, devices: number): PlacementOption {
+function evaluate(spec: DeploySpec, inv: AcceleratorInventory, devices: number, slice?: TpuSliceShape): PlacementOption {
   const shape = { model: spec.model, dtype: spec.dtype, kvCacheDtype: spec.kvCacheDtype, maxModelLen: spec.maxModelLen, kvReserveSeqs: spec.kvReserveSeqs };
-  const hosts = Math.max(1, Math.ceil(devices / Math.max(1, inv.devicesPerNode)));
+  const hosts = slice?.hosts ?? Math.max(1, Math.ceil(devices / Math.max(1, inv.devicesPerNode)));
   // The server budgets from what the framework sees of each device: the reported memory less the driver's share.
   const deviceBytes = frameworkBytesPerDevice(inv.catalog, inv.hbmBytesPerDevice);
   const usable = usableBytes(devices, deviceBytes, spec.memoryUtilization);
-  const tpProblem = tensorParallelProblem(spec.model, devices / hosts);
+  // A TPU slice is one tensor-parallel group over all its chips, ICI joining the hosts (the upstream LWS recipe,
+  // sigs.k8s.io/lws@v0.9.0 docs/examples/vllm/TPU/lws.yaml: --tensor-parallel-size=16 on a 4x4 slice); GPUs split
+  // tensor parallel per node and pipeline stages across nodes.
+  const tpProblem = tensorParallelProblem(spec.model, slice ? devices : devices / hosts);
   const serverMaxSeqs = vllmDefaultMaxNumSeqs(inv.type, deviceBytes);
   const need = replicaHbmNeed(shape, devices, serverMaxSeqs);
   const kvTokens = kvCapacityTokens(spec.model, spec.dtype, spec.kvCacheDtype, devices, deviceBytes, spec.memoryUtilization, serverMaxSeqs);
-  const base = { inventory: inv, devices, hosts, need, usableBytes: usable, headroom: usable > 0 ? (usable - need.totalBytes) / usable : -1, kvCapacityTokens: kvTokens };
-  const where = `${devices} × ${inv.type}${hosts > 1 ? ` over ${hosts} nodes` : ''}`;
+  const base = {
+    inventory: inv, devices, hosts, need, usableBytes: usable, headroom: usable > 0 ? (usable - need.totalBytes) / usable : -1, kvCapacityTokens: kvTokens,
+    ...(slice ? { tpuSlice: slice } : {}),
+  };
+  const where = slice ? describeSlice(inv.type, slice) : `${devices} × ${inv.type}${hosts > 1 ? ` over ${hosts} nodes` : ''}`;
   if (tpProblem) return { ...base, feasible: false, why: tpProblem };
   if (need.totalBytes > usable) {
-    return { ...base, feasible: false, why: `needs ${formatGiB(need.totalBytes)}, ${where} give ${formatGiB(usable)} usable` };
+    return { ...base, feasible: false, why: `needs ${formatGiB(need.totalBytes)}, ${where} give${slice ? 's' : ''} ${formatGiB(usable)} usable` };
   }
-  return { ...base, feasible: true, why: `needs ${formatGiB(need.totalBytes)} of ${formatGiB(usable)} usable on ${where} (${Math.round(base.headroom * 100)}% headroom)` };
+  const headroom = `${Math.round(base.headroom * 100)}% headroom`;
+  return { ...base, feasible: true, why: `needs ${formatGiB(need.totalBytes)} of ${formatGiB(usable)} usable on ${where}${slice ? `, ${headroom}` : ` (${headroom})`}` };
+}
+
+/** The smallest of `options` that fits with headroom; failing that, the smallest that fits at all. */
+function smallestFit(options: readonly PlacementOption[]): PlacementOption | undefined {
+  return options.find((o) => o.feasible && o.headroom >= MIN_HEADROOM) ?? options.find((o) => o.feasible);
+}
+
+/**
+ * A TPU replica takes one whole slice of a shape the cluster has (a host of a multi-host slice cannot serve
+ * alone): the smallest that holds it, or the user's --tp when it is a shape's chip count. When none holds it,
+ * the reason names the smallest shape GKE offers that would.
+ */
+function tpuOption(spec: DeploySpec, inv: AcceleratorInventory): PlacementOption {
+  const shapes = inv.tpuSlices;
+  const have = shapes.map((s) => `${s.topology} (${s.chips} chips${s.hosts > 1 ? ` over ${s.hosts} hosts` : ''})`).join(', ');
+  if (spec.tp !== undefined) {
+    const slice = shapes.find((s) => s.chips === spec.tp);
+    if (!slice) return { inventory: inv, hosts: 1, usableBytes: 0, headroom: -1, kvCapacityTokens: 0, feasible: false, why: `a TPU replica takes a whole slice: --tp ${spec.tp} is no ${inv.type} slice shape here; the cluster has ${have}` };
+    return evaluate(spec, inv, slice.chips, slice);
+  }
+  const options = shapes.map((s) => evaluate(spec, inv, s.chips, s));
+  const fit = smallestFit(options);
+  if (fit) {
+    const smaller = options.filter((o) => (o.devices ?? 0) < fit.devices!).map((o) => `${o.tpuSlice!.topology}: ${o.feasible ? `fits with only ${Math.round(o.headroom * 100)}% headroom` : o.why}`);
+    return smaller.length > 0 ? { ...fit, smallerSlices: smaller } : fit;
+  }
+  const largest = options[options.length - 1]!;
+  if (!largest.need) return largest;
+  const largestChips = largest.devices ?? 0;
+  const would = multiHostShapes(inv.type).filter((s) => s.chips > largestChips).map((s) => evaluate(spec, inv, s.chips, s));
+  const bigger = smallestFit(would);
+  const hint = bigger?.tpuSlice ? `; ${describeSlice(inv.type, bigger.tpuSlice)} would hold it` : '';
+  return { ...largest, devices: undefined, why: `needs ${formatGiB(largest.need.totalBytes)}; the largest slice here, ${describeSlice(inv.type, largest.tpuSlice!)}, gives ${formatGiB(largest.usableBytes)} usable${hint}` };
 }
 
 /** Why tensor parallelism over GPU shares is refused, in one sentence (the extender's gpu-shares filter says the same). */
@@ -98,6 +143,7 @@ export function optionFor(spec: DeploySpec, inv: AcceleratorInventory): Placemen
     const share = `one ${inv.sharing.strategy} share is 1/${inv.sharing.sharesPerDevice} of a ${inv.type}`;
     return one.feasible ? one : { ...one, why: `${one.why}; ${share}, and tensor parallelism across shares is refused` };
   }
+  if (isTpu && inv.tpuSlices.length > 0) return tpuOption(spec, inv);
   if (spec.tp !== undefined) {
     if (isTpu && inv.devicesPerNode > 0 && spec.tp !== inv.devicesPerNode) {
       return { inventory: inv, hosts: 1, usableBytes: 0, headroom: -1, kvCapacityTokens: 0, feasible: false, why: `a TPU pod takes every chip of its host: --tp must be ${inv.devicesPerNode} on ${inv.type}` };
@@ -179,9 +225,23 @@ export function planDeployment(spec: DeploySpec, cluster: readonly AcceleratorIn
   })).filter((t) => t.replicas > 0);
   for (const t of targets) {
     const wanted = t.replicas * t.option.devices;
-    if (t.option.inventory.nodes > 0 && wanted > t.option.inventory.totalDevices) {
+    const slice = t.option.tpuSlice;
+    if (slice && t.option.inventory.nodes > 0) {
+      const whole = t.option.inventory.tpuSlices.find((s) => s.topology === slice.topology)?.slices ?? 0;
+      if (t.replicas > whole) warnings.push(`${t.replicas} replica(s) take a whole ${t.option.inventory.type} ${slice.topology} slice each; the cluster has ${whole} with every host present, so some will stay Pending`);
+    } else if (t.option.inventory.nodes > 0 && wanted > t.option.inventory.totalDevices) {
       warnings.push(`${t.replicas} replica(s) × ${t.option.devices} ${t.option.inventory.type} need ${wanted} devices; the cluster has ${t.option.inventory.totalDevices}, so some will stay Pending`);
     }
   }
   return ok({ options, targets, warnings });
+}
+
+/** `--explain`'s lines on TPU slices: per target, the slice one replica takes and why not a smaller shape. */
+export function explainSlices(plan: DeployPlan): string[] {
+  return plan.targets.filter((t) => t.option.tpuSlice).map(({ option }) => {
+    const slice = option.tpuSlice!;
+    const group = slice.hosts > 1 ? `, one LeaderWorkerSet group of ${slice.hosts} pods with ${slice.chipsPerHost} chips each, tensor parallel ${slice.chips} over ICI` : '';
+    const smaller = option.smallerSlices && option.smallerSlices.length > 0 ? `; smaller shapes here: ${option.smallerSlices.join('; ')}` : '; no smaller shape here';
+    return `tpu slice:    ${describeSlice(option.inventory.type, slice)}${group}: the smallest ${option.inventory.type} shape the cluster has that holds a replica${smaller}`;
+  });
 }

@@ -1,3 +1,4 @@
+import { describeSlice } from '../accelerators/tpu-slices.js';
 import { isHalfPrecision } from '../models/dtype.js';
 import { formatGiB } from '../units/quantity.js';
 import type { AcceleratorInventory } from './inventory.js';
@@ -34,8 +35,10 @@ function cheapest(spec: DeploySpec, cluster: readonly AcceleratorInventory[], si
 
 function where(o: PlacementOption): string {
   const perHost = (o.devices ?? 0) / o.hosts;
+  const figures = `needs ${formatGiB(o.need?.totalBytes ?? 0)} of ${formatGiB(o.usableBytes)} usable`;
+  if (o.tpuSlice) return `${describeSlice(o.inventory.type, o.tpuSlice)} (${figures}${o.hosts > 1 ? `, tensor parallel ${o.devices} over the slice` : ''})`;
   const parallel = o.hosts > 1 ? `, tensor parallel ${perHost} × pipeline parallel ${o.hosts}` : '';
-  return `${o.devices} × ${o.inventory.type}${o.hosts > 1 ? ` over ${o.hosts} nodes` : ''} (needs ${formatGiB(o.need?.totalBytes ?? 0)} of ${formatGiB(o.usableBytes)} usable${parallel})`;
+  return `${o.devices} × ${o.inventory.type}${o.hosts > 1 ? ` over ${o.hosts} nodes` : ''} (${figures}${parallel})`;
 }
 
 /** The largest context that fits on one host at the spec's dtype, or undefined when even a short one does not. */

@@ -63,10 +63,12 @@ function podTemplate(d: ModelDeployment, target: DeployTarget, role?: 'leader' |
   if (!image) return err(`${d.server} publishes no image for ${target.option.inventory.type} (${platform}); pass --image or use --server vllm`);
   const inv = target.option.inventory;
   const devicesPerHost = target.option.devices / target.option.hosts;
+  const slice = target.option.tpuSlice;
   const args = {
     modelId: d.spec.model.id,
     servedModelName: d.spec.model.id,
-    tensorParallelSize: devicesPerHost,
+    // A TPU slice is one tensor-parallel group over every chip of every host (see deploy/plan.ts).
+    tensorParallelSize: slice ? target.option.devices : devicesPerHost,
     maxModelLen: d.spec.maxModelLen,
     ...(d.spec.maxBatch !== undefined ? { maxBatch: d.spec.maxBatch } : {}),
     memoryUtilization: d.spec.memoryUtilization,
@@ -77,12 +79,15 @@ function podTemplate(d: ModelDeployment, target: DeployTarget, role?: 'leader' |
   let command = [...container.command];
   let containerArgs = [...container.args];
   if (target.option.hosts > 1) {
-    // vLLM's multi-node recipe: a Ray cluster across the LeaderWorkerSet group, tensor parallel within a
-    // host and pipeline parallel across hosts. The script ships in the vLLM image.
-    const script = '/vllm-workspace/examples/online_serving/multi-node-serving.sh';
+    // vLLM's multi-node recipe: a Ray cluster across the LeaderWorkerSet group. GPUs: tensor parallel within a
+    // host, pipeline parallel across hosts; the script ships in the vLLM image. A TPU slice: one tensor-parallel
+    // group over the whole slice, the script at the vllm-tpu image's path (sigs.k8s.io/lws@v0.9.0
+    // docs/examples/vllm/TPU/lws.yaml runs `bash /workspace/vllm/examples/online_serving/multi-node-serving.sh`).
+    const script = slice ? 'bash /workspace/vllm/examples/online_serving/multi-node-serving.sh' : '/vllm-workspace/examples/online_serving/multi-node-serving.sh';
+    const pipeline = slice ? '' : ` --pipeline-parallel-size ${target.option.hosts}`;
     command = ['/bin/sh', '-c'];
     containerArgs = role === 'leader'
-      ? [`${script} leader --ray_cluster_size=$(LWS_GROUP_SIZE); exec ${container.command.join(' ')} ${container.args.join(' ')} --pipeline-parallel-size ${target.option.hosts}`]
+      ? [`${script} leader --ray_cluster_size=$(LWS_GROUP_SIZE); exec ${container.command.join(' ')} ${container.args.join(' ')}${pipeline}`]
       : [`${script} worker --ray_address=$(LWS_LEADER_ADDRESS)`];
   }
   // Host memory: the server streams weights through page cache and pinned buffers; a host share of the
@@ -102,11 +107,15 @@ function podTemplate(d: ModelDeployment, target: DeployTarget, role?: 'leader' |
     [ANNOTATIONS.accelerators]: inv.type,
   };
   if (target.option.hosts > 1) annotations[ANNOTATIONS.groupSize] = String(target.option.hosts);
+  // The extender holds every pod of the replica to the slice shape it was planned on.
+  if (slice) annotations[ANNOTATIONS.tpuTopology] = slice.topology;
   const isTpu = platform === 'tpu';
   const nodeSelector: Record<string, string> = {};
   if (isTpu) {
+    // GKE's own TPU node selectors (the LWS TPU example pins both), so the default scheduler keeps to the shape too.
     nodeSelector[ACCELERATOR_LABELS.gkeTpuAccelerator] = inv.type;
-    if (inv.tpuTopologies.length === 1) nodeSelector[ACCELERATOR_LABELS.gkeTpuTopology] = inv.tpuTopologies[0]!;
+    const topology = slice?.topology ?? (inv.tpuTopologies.length === 1 ? inv.tpuTopologies[0] : undefined);
+    if (topology !== undefined) nodeSelector[ACCELERATOR_LABELS.gkeTpuTopology] = topology;
   }
   const affinity = d.schedulerName === undefined && !isTpu
     ? { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: inv.selector.key, operator: 'In', values: [...inv.selector.values] }] }] } } }

@@ -1,7 +1,8 @@
 import { tensorParallelProblem } from '../models/memory.js';
 import type { ModelSpec } from '../models/spec.js';
 import { err, ok, type Result } from '../result.js';
-import { pointAt, stepCosts, vllmKvBudget, type Estimate, type EstimateInput } from './roofline.js';
+import type { TpuSliceShape } from '../accelerators/tpu-slices.js';
+import { estimateProfile, pointAt, stepCosts, vllmKvBudget, type Estimate, type EstimateInput } from './roofline.js';
 
 // A replica over several nodes, laid out as `deploy` writes it (vLLM's multi-node recipe, docs.vllm.ai
 // "Distributed inference and serving"): tensor parallel within a node, one pipeline stage per node.
@@ -62,4 +63,50 @@ export function estimateMultiNodeProfile(input: EstimateInput & { readonly hosts
     return { ...point, requestRate: point.requestRate * hosts, outputTokensPerSecond: point.outputTokensPerSecond * hosts, concurrency: b * hosts };
   });
   return ok({ points, maxBatch: microBatch * hosts, kvCapacityTokens: kvTokens, costs });
+}
+
+// A multi-host TPU slice serves as one tensor-parallel group over all its chips (the upstream LWS TPU recipe,
+// sigs.k8s.io/lws@v0.9.0 docs/examples/vllm/TPU/lws.yaml: --tensor-parallel-size=16 on a 4x4 slice). ICI links the
+// chips directly, across hosts too, so a host boundary adds no hop of its own and no pipeline stage: the step is
+// the single-replica step at TP = chips, whose all-reduces span the slice. Their latency follows the per-doubling
+// growth of roofline.ts's ALL_REDUCE_* figures (measured over NVLink; no public measurement of vLLM on a
+// multi-host TPU slice is in test/fixtures/measurements, so on ICI that is an assumption). What the slice adds
+// here is the all-reduces' bandwidth term over ICI, which a big batch or a long prefill makes count.
+
+/**
+ * ICI bandwidth per chip, bytes per second (Cloud TPU system architecture pages, "Interchip Interconnect BW" per
+ * chip): v5e 1,600 Gb/s, v5p 4,800 Gb/s, v6e 3,584 Gb/s; TPU7x (Ironwood) 1.2 TB/s bidirectional (Google Cloud,
+ * "Ironwood: the first Google TPU for the age of inference", 2025).
+ */
+export const ICI_BYTES_PER_SECOND: Readonly<Record<string, number>> = {
+  'tpu-v5-lite-podslice': 1600e9 / 8,
+  'tpu-v5p-slice': 4800e9 / 8,
+  'tpu-v6e-slice': 3584e9 / 8,
+  'tpu7x': 1.2e12,
+};
+
+/**
+ * The bandwidth part of one step's all-reduces over a slice: 2 per layer, each a ring all-reduce moving
+ * 2 (n − 1) / n of the step's activations (tokens × hidden size, bf16) through every chip's ICI. Sized by the
+ * decode batch, as pipelineHopMs sizes a stage hop.
+ */
+export function sliceAllReduceBandwidthMs(model: ModelSpec, chips: number, iciBytesPerSecond: number, tokens: number): number {
+  if (chips <= 1) return 0;
+  const bytes = tokens * model.hiddenSize * ACTIVATION_BYTES;
+  return ((2 * model.layers * 2 * ((chips - 1) / chips) * bytes) / iciBytesPerSecond) * 1000;
+}
+
+/** The estimated curve of a replica on one whole TPU slice: tensor parallel over every chip, ICI between them. */
+export function estimateSliceProfile(input: EstimateInput & { readonly slice: TpuSliceShape }): Result<Estimate> {
+  const { model, accelerator, slice, workload } = input;
+  const ici = ICI_BYTES_PER_SECOND[accelerator.name];
+  if (ici === undefined) return err(`kinfer has no ICI bandwidth for ${accelerator.name}`);
+  const base = estimateProfile({ ...input, tp: slice.chips });
+  if (!base.ok) return base;
+  const { costs } = base.value;
+  const points = base.value.points.map((p) => {
+    const batch = p.concurrency ?? 1;
+    return pointAt({ ...costs, commMs: costs.commMs + sliceAllReduceBandwidthMs(model, slice.chips, ici, batch) }, workload, batch);
+  });
+  return ok({ ...base.value, points });
 }

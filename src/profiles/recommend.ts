@@ -8,7 +8,7 @@ import type { ServerKind } from '../servers/templates.js';
 import { costPerMillionTokens, pricePerDeviceHour, type PriceTable, type Pricing } from './pricing.js';
 import { profileDoubts } from './judgement.js';
 import { describeKey, keyId, lerpPoint, type Profile, type ProfilePoint, type WorkloadShape } from './profile.js';
-import { estimateMultiNodeProfile, INTER_NODE_BYTES_PER_SECOND, INTER_NODE_HOP_MS } from './multinode.js';
+import { estimateMultiNodeProfile, estimateSliceProfile, ICI_BYTES_PER_SECOND, INTER_NODE_BYTES_PER_SECOND, INTER_NODE_HOP_MS } from './multinode.js';
 import { calibrate, DEFAULT_EFFICIENCY, estimateProfile, type Efficiency } from './roofline.js';
 
 // `kubectl inference recommend`: for every accelerator type × tensor-parallel size that holds the model, the
@@ -47,8 +47,10 @@ export interface RecommendOption {
   readonly accelerator: string;
   /** Devices per replica (over every node it spans). */
   readonly tp: number;
-  /** Nodes one replica spans: 1, or a multi-node replica (one pipeline stage per node, a LeaderWorkerSet). */
+  /** Nodes one replica spans: 1, or a multi-node replica (a LeaderWorkerSet: GPU pipeline stages, or the hosts of a TPU slice). */
   readonly nodes: number;
+  /** TPU: the slice shape one replica takes whole, e.g. `4x4`. */
+  readonly tpuTopology?: string;
   readonly memory: Pick<PlacementOption, 'usableBytes' | 'headroom' | 'kvCapacityTokens'> & { readonly needBytes: number };
   readonly source: FigureSource;
   /** Where the curve comes from, in a few words. */
@@ -91,6 +93,9 @@ export interface Recommendation {
   readonly setAside: readonly SetAside[];
 }
 
+/** Multi-host TPU slice shapes listed per type: the smallest that holds the model and the next one. */
+const MULTI_HOST_SLICES_LISTED = 2;
+
 /** Measured workloads within this relative distance of the asked shape count as the same workload. */
 export const WORKLOAD_TOLERANCE = 0.1;
 
@@ -107,9 +112,13 @@ export function matchingProfile(measured: readonly Profile[], model: string, ser
     .sort((a, b) => distance(a) - distance(b) || b.createdAt.localeCompare(a.createdAt))[0];
 }
 
-/** Device counts one replica may take on this inventory: powers of two up to a node (a TPU pod takes its host). */
+/**
+ * Device counts one replica may take on this inventory: powers of two up to a node; a TPU replica takes one whole
+ * slice of a shape the inventory has (its host, when nodes report no topology).
+ */
 export function tensorParallelSizes(inventory: AcceleratorInventory): number[] {
   const catalog = inventory.catalog ?? acceleratorByName(inventory.type);
+  if (inventory.tpuSlices.length > 0) return inventory.tpuSlices.map((s) => s.chips);
   if (catalog?.kind === 'tpu' || inventory.resourceName === 'google.com/tpu') return [inventory.devicesPerNode];
   // A GPU share is one replica's whole allotment: no tensor parallelism across shares (see deploy/plan.ts).
   if (inventory.sharing) return [1];
@@ -222,11 +231,17 @@ export function recommend(input: RecommendInput): Recommendation {
       });
       continue;
     }
+    let slicesListed = 0;
     for (const tp of tensorParallelSizes(inventory)) {
       const placement = optionFor({ ...spec, tp }, inventory);
-      if (!placement.feasible || !placement.need || placement.hosts > 1) continue;
+      // A multi-host TPU slice is one tensor-parallel group (no pipeline stages); GPU replicas over several nodes
+      // come below, only when nothing fits one. Of the multi-host slice shapes, the smallest two that hold the
+      // model are listed: a bigger slice only spreads the same replica thinner.
+      const slice = placement.tpuSlice !== undefined && placement.hosts > 1;
+      if (!placement.feasible || !placement.need || (placement.hosts > 1 && !slice)) continue;
+      if (slice && ++slicesListed > MULTI_HOST_SLICES_LISTED) continue;
       placed.add(inventory.type);
-      oneNode = true;
+      if (placement.hosts === 1) oneNode = true;
       const option = evaluate(input, accelerator, tp, placement, calibration.get(accelerator.name), doubts);
       if ('why' in option) infeasible.push(option);
       else options.push(option);
@@ -285,14 +300,16 @@ function evaluate(
       model: input.model, accelerator, tp, dtype: input.dtype, kvCacheDtype: input.kvCacheDtype, memoryUtilization: input.memoryUtilization,
       workload: input.workload, efficiency: calibrated ?? DEFAULT_EFFICIENCY,
     };
-    const estimate = nodes > 1 ? estimateMultiNodeProfile({ ...shape, hosts: nodes }) : estimateProfile(shape);
+    const slice = placement.tpuSlice;
+    const estimate = slice && nodes > 1 ? estimateSliceProfile({ ...shape, slice }) : nodes > 1 ? estimateMultiNodeProfile({ ...shape, hosts: nodes }) : estimateProfile(shape);
     if (!estimate.ok) return { accelerator: accelerator.name, tp, why: `does not fit the workload: ${estimate.error}` };
     curve = estimate.value.points;
     source = calibrated ? 'estimated, calibrated' : 'estimated';
     origin = calibrated
       ? `roofline at ${pct(calibrated.decodeBandwidth)} of ${accelerator.name}'s peak bandwidth, ${pct(calibrated.prefillFlops)} of its peak FLOP/s (calibrated by ${calibrated.profiles} measured profile${calibrated.profiles > 1 ? 's' : ''})`
       : `roofline at ${pct(DEFAULT_EFFICIENCY.decodeBandwidth)} of peak bandwidth, ${pct(DEFAULT_EFFICIENCY.prefillFlops)} of peak FLOP/s`;
-    if (nodes > 1) origin += `; ${tp / nodes}-way TP per node × ${nodes} pipeline stages, ${INTER_NODE_HOP_MS * 1000} µs + activations at ${INTER_NODE_BYTES_PER_SECOND / 1e9} GB/s per stage hop`;
+    if (slice && nodes > 1) origin += `; ${slice.topology} slice: ${tp}-way TP over ${nodes} hosts, all-reduces over ICI at ${(ICI_BYTES_PER_SECOND[accelerator.name] ?? 0) / 1e9} GB/s per chip`;
+    else if (nodes > 1) origin += `; ${tp / nodes}-way TP per node × ${nodes} pipeline stages, ${INTER_NODE_HOP_MS * 1000} µs + activations at ${INTER_NODE_BYTES_PER_SECOND / 1e9} GB/s per stage hop`;
   }
   const operating = operatingPoint(curve, input.targets);
   if ('miss' in operating) return { accelerator: accelerator.name, tp, why: operating.miss, source };
@@ -301,6 +318,7 @@ function evaluate(
   const replicas = input.requestRate !== undefined && operating.point.requestRate > 0 ? Math.ceil(input.requestRate / operating.point.requestRate) : undefined;
   return {
     accelerator: accelerator.name, tp, nodes, memory, source, origin, curve, operating: operating.point,
+    ...(placement.tpuSlice ? { tpuTopology: placement.tpuSlice.topology } : {}),
     ...(price !== undefined ? { pricePerHour: price * tp } : {}),
     ...(cost !== undefined ? { costPerMillionTokens: cost } : {}),
     ...(replicas !== undefined ? { replicas } : {}),

@@ -3,7 +3,8 @@
 // sigs.k8s.io/lws, its webhooks served on loopback) makes the leader and worker StatefulSets and their pods; the
 // real kube-scheduler with kinfer-extender places the group. Two H100 nodes share GKE compact-placement block
 // "block-a"; a third is alone in "block-b", so a group that lands there is split across blocks. TPU v6e 4x4
-// slices (4 hosts of 4 chips, one GKE node pool per slice): "pool-a" whole, "pool-b" with two hosts only.
+// slices (4 hosts of 4 chips, one GKE node pool per slice, labelled as GKE labels ct6e-standard-4t nodes): "pool-a"
+// whole, "pool-b" with two hosts only; deploy plans the TPU replica on the 4x4 shape they report.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -22,23 +23,10 @@ const NODES = `
 - { name: v6e-a, count: 4, scheme: gke, type: tpu-v6e-slice, devices: 4, topology: 4x4, nodepool: pool-a, zone: us-central1-b, cpu: 180, memory: 720Gi }
 - { name: v6e-b, count: 2, scheme: gke, type: tpu-v6e-slice, devices: 4, topology: 4x4, nodepool: pool-b, zone: us-central1-b, cpu: 180, memory: 720Gi }
 `;
-// A multi-host TPU replica as a LeaderWorkerSet written by hand (deploy plans TPU replicas on one host): 4 pods of
-// 4 chips, Llama 3.1 70B (each member needs its quarter).
-const TPU_LWS = `apiVersion: leaderworkerset.x-k8s.io/v1
-kind: LeaderWorkerSet
-metadata: { name: tpu-70b, namespace: ml }
-spec:
-  replicas: 1
-  leaderWorkerTemplate:
-    size: 4
-    workerTemplate:
-      metadata:
-        annotations: { kinfer.dev/model: meta-llama/Llama-3.1-70B-Instruct, kinfer.dev/group-size: "4", kinfer.dev/tpu-topology: 4x4 }
-      spec:
-        schedulerName: kinfer-scheduler
-        containers:
-        - { name: server, image: vllm/vllm-tpu:latest, resources: { requests: { google.com/tpu: "4" }, limits: { google.com/tpu: "4" } } }
-`;
+// A multi-host TPU replica: Llama 3.1 70B in bf16 (141 GB) outgrows a 4-chip v6e host (128 GiB), so deploy plans
+// one 4x4 slice: a LeaderWorkerSet of 4 pods of 4 chips.
+const TPU_MODEL = 'meta-llama/Llama-3.1-70B-Instruct';
+const TPU_NAME = 'llama-70b-tpu';
 const NS = 'ml';
 const MODEL = 'meta-llama/Llama-3.1-405B-Instruct';
 const FIRST = 'llama-405b';
@@ -108,18 +96,60 @@ describe('multi-host replicas: LeaderWorkerSet with the upstream controller', { 
     }, { what: 'the LWS controller to count the group ready', timeoutMs: 60_000 });
   });
 
-  test('a TPU v6e 4x4 group: all four hosts in the one node pool (slice) that can hold them', async () => {
-    const applied = await runProcess(KUBECTL, ['--kubeconfig', cluster.kubeconfigPath, 'apply', '--server-side', '-f', '-'], { input: TPU_LWS });
-    assert.equal(applied.code, 0, applied.stderr);
+  test('deploy plans a v6e 4x4 slice; with the slice partly taken the group stays Pending whole, then lands in that slice; list, top and delete see one replica', async () => {
+    const tpuPods = async (): Promise<V1Pod[]> => (await cluster.core.listNamespacedPod({ namespace: NS, labelSelector: `leaderworkerset.sigs.k8s.io/name=${TPU_NAME}` })).items
+      .filter((p) => !p.metadata?.deletionTimestamp);
+    // Something else holds one host of the only whole slice (pool-a): bound there directly, as a kubelet would run it.
+    await cluster.core.createNamespacedPod({ namespace: NS, body: {
+      metadata: { name: 'tpu-blocker' },
+      spec: { nodeName: 'v6e-a-0', tolerations: [{ key: 'google.com/tpu', operator: 'Exists' }], containers: [{ name: 'c', image: 'busybox', resources: { requests: { 'google.com/tpu': '4' }, limits: { 'google.com/tpu': '4' } } }] },
+    } });
+
+    const deployed = await inference(['deploy', TPU_MODEL, '--name', TPU_NAME, '--accelerator', 'tpu-v6e-slice', '--no-picker', '--explain']);
+    assert.equal(deployed.code, 0, `${deployed.stdout}\n${deployed.stderr}`);
+    assert.match(deployed.stdout, /1 replica\(s\) on tpu-v6e-slice, 16 device\(s\) each over 4 nodes: needs [\d.]+ GiB of [\d.]+ GiB usable on a tpu-v6e-slice 4x4 slice \(16 chips over 4 hosts\)/);
+    assert.match(deployed.stdout, /^tpu slice: +a tpu-v6e-slice 4x4 slice \(16 chips over 4 hosts\), one LeaderWorkerSet group of 4 pods with 4 chips each, tensor parallel 16 over ICI/m);
+    assert.match(deployed.stdout, new RegExp(`^leaderworkerset\\.leaderworkerset\\.x-k8s\\.io/${TPU_NAME} serverside-applied$`, 'm'));
+
     let pods: V1Pod[] = [];
+    await waitFor(async () => (pods = await tpuPods()).length === 4 || undefined, { what: 'the LWS controller to create the four pods of the group', timeoutMs: 60_000 });
+    // What the upstream pod webhook gives a TPU group: each host its TPU_WORKER_ID and every host's name.
+    const env = (p: V1Pod, name: string) => p.spec?.containers[0]?.env?.find((e) => e.name === name)?.value;
+    assert.deepEqual(pods.map((p) => env(p, 'TPU_WORKER_ID')).sort(), ['0', '1', '2', '3']);
+    for (const p of pods) {
+      assert.equal(env(p, 'TPU_WORKER_HOSTNAMES')?.split(',').length, 4);
+      assert.equal(p.spec?.nodeSelector?.['cloud.google.com/gke-tpu-topology'], '4x4');
+      assert.equal(p.metadata?.annotations?.['kinfer.dev/tpu-topology'], '4x4');
+    }
+    // Long enough for several scheduling attempts of every member.
+    await sleep(8_000);
+    pods = await tpuPods();
+    assert.deepEqual(pods.map((p) => p.spec?.nodeName ?? null), [null, null, null, null], 'no member takes a host while no slice can hold the whole group');
+    const events = (await cluster.core.listNamespacedEvent({ namespace: NS, fieldSelector: 'reason=FailedScheduling' })).items
+      .filter((e) => e.involvedObject?.name?.startsWith(`${TPU_NAME}-`)).map((e) => e.message ?? '');
+    assert.ok(events.some((m) => /nodePool pool-a can take 3 more member\(s\) of group/.test(m)), events.join('\n'));
+
+    await cluster.core.deleteNamespacedPod({ namespace: NS, name: 'tpu-blocker', gracePeriodSeconds: 0 });
     await waitFor(async () => {
-      pods = (await cluster.core.listNamespacedPod({ namespace: NS, labelSelector: 'leaderworkerset.sigs.k8s.io/name=tpu-70b' })).items;
+      pods = await tpuPods();
       return pods.length === 4 && pods.every((p) => p.spec?.nodeName) || undefined;
-    }, { what: 'the four TPU pods to be bound', timeoutMs: 90_000, describe: () => pods.map((p) => `${p.metadata?.name}@${p.spec?.nodeName ?? '-'}`).join(', ') });
+    }, { what: 'the four TPU pods to be bound once the slice is whole', timeoutMs: 90_000, describe: () => pods.map((p) => `${p.metadata?.name}@${p.spec?.nodeName ?? '-'}`).join(', ') });
     assert.deepEqual(pods.map((p) => p.spec!.nodeName!).sort(), ['v6e-a-0', 'v6e-a-1', 'v6e-a-2', 'v6e-a-3']);
-    const deleted = await runProcess(KUBECTL, ['--kubeconfig', cluster.kubeconfigPath, 'delete', 'leaderworkerset', 'tpu-70b', '-n', NS], {});
+
+    const list = await inference(['list']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, new RegExp(`^${TPU_NAME}\\s+${TPU_MODEL.replace(/[./]/g, '\\$&')}\\s+vllm\\s+tpu-v6e-slice x16\\s+1/1\\s`, 'm'));
+    // No server runs behind the fake kubelet, so every replica is unreachable (top exits 1 saying so); what counts
+    // here is which replicas it lists.
+    const top = await inference(['top', '--once', '-o', 'json', '--interval', '500ms', '--timeout', '500ms']);
+    assert.match(top.stderr, /none of the 2 replicas in namespace ml answered/);
+    const rows = (JSON.parse(top.stdout) as { replicas: { pool: string; name: string }[] }).replicas.filter((r) => r.pool === `${NS}/${TPU_NAME}`);
+    assert.deepEqual(rows.map((r) => r.name), [`${TPU_NAME}-0`], 'one replica: the leader');
+
+    const deleted = await inference(['delete', TPU_NAME]);
     assert.equal(deleted.code, 0, deleted.stderr);
-    await waitFor(async () => (await cluster.core.listNamespacedPod({ namespace: NS, labelSelector: 'leaderworkerset.sigs.k8s.io/name=tpu-70b' })).items.length === 0 || undefined, { what: 'the TPU pods to go', timeoutMs: 90_000 });
+    assert.match(deleted.stdout, new RegExp(`^leaderworkerset\\.leaderworkerset\\.x-k8s\\.io/${TPU_NAME} deleted$`, 'm'));
+    await waitFor(async () => (await tpuPods()).length === 0 || undefined, { what: 'the TPU pods to go', timeoutMs: 90_000 });
   });
 
   test('list shows one replica of 16 devices; the pool and its picker see the leader only', async () => {

@@ -19,14 +19,19 @@ const cluster = inventory([
   aNode('v6e-0').gkeTpu('tpu-v6e-slice', '2x4', 8).build(),
 ]);
 
-function deployment(id: string, over: Partial<DeploySpec> & Partial<Omit<ModelDeployment, 'spec' | 'targets'>> = {}): ModelDeployment {
+/** A GKE v6e node pool of one multi-host 4x4 slice: 4 × ct6e-standard-4t, as GKE labels them. */
+const tpuCluster = inventory([
+  ...[0, 1, 2, 3].map((i) => aNode(`slice-${i}`).gkeTpu('tpu-v6e-slice', '4x4', 4).label('cloud.google.com/gke-nodepool', 'slice-a').build()),
+]);
+
+function deployment(id: string, over: Partial<DeploySpec> & Partial<Omit<ModelDeployment, 'spec' | 'targets'>> = {}, nodes = cluster): ModelDeployment {
   const spec: DeploySpec = {
     model: models.get(id)!, dtype: 'bf16', kvCacheDtype: 'bf16', maxModelLen: 8192, kvReserveSeqs: 1, memoryUtilization: 0.92, replicas: 2,
     ...(over.accelerators ? { accelerators: over.accelerators } : {}),
     ...(over.replicas ? { replicas: over.replicas } : {}),
     ...(over.dtype ? { dtype: over.dtype } : {}),
   };
-  const plan = planDeployment(spec, cluster);
+  const plan = planDeployment(spec, nodes);
   if (!plan.ok) throw new Error(plan.error);
   return {
     name: over.name ?? defaultName(id), namespace: 'ml', server: over.server ?? 'vllm', spec, targets: plan.value.targets,
@@ -42,6 +47,8 @@ const goldens: { file: string; d: ModelDeployment }[] = [
   { file: 'gemma-mixed-l4-tpu.yaml', d: deployment('google/gemma-2-9b-it', { accelerators: ['nvidia-l4', 'tpu-v6e-slice'], replicas: 4, name: 'gemma' }) },
   { file: 'qwen-sglang-default-scheduler.yaml', d: deployment('Qwen/Qwen2.5-7B-Instruct', { server: 'sglang', schedulerName: undefined, pool: false, accelerators: ['nvidia-h100-80gb'], dtype: 'fp8' }) },
   { file: 'llama-405b-lws.yaml', d: deployment('meta-llama/Llama-3.1-405B-Instruct', { replicas: 1, leaderWorkerSet: true, name: 'llama-405b' }) },
+  // A 70B in bf16 (141 GB) outgrows a 4-chip v6e host (128 GiB): one 4x4 slice, four hosts, one LWS group.
+  { file: 'llama-70b-tpu-4x4-lws.yaml', d: deployment('meta-llama/Llama-3.1-70B-Instruct', { replicas: 1, leaderWorkerSet: true, name: 'llama-70b' }, tpuCluster) },
 ];
 
 describe('buildModelObjects (golden)', () => {

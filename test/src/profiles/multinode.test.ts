@@ -3,8 +3,9 @@ import { describe, it } from 'node:test';
 import { acceleratorByName } from '../../../src/accelerators/catalog.js';
 import { modelById } from '../../../src/models/catalog.js';
 import { weightsBytes } from '../../../src/models/memory.js';
-import { estimateMultiNodeProfile, INTER_NODE_HOP_MS, pipelineHopMs } from '../../../src/profiles/multinode.js';
-import { allReduceMs, DEFAULT_EFFICIENCY } from '../../../src/profiles/roofline.js';
+import { sliceShape } from '../../../src/accelerators/tpu-slices.js';
+import { estimateMultiNodeProfile, estimateSliceProfile, ICI_BYTES_PER_SECOND, INTER_NODE_HOP_MS, pipelineHopMs, sliceAllReduceBandwidthMs } from '../../../src/profiles/multinode.js';
+import { allReduceMs, DEFAULT_EFFICIENCY, estimateProfile } from '../../../src/profiles/roofline.js';
 
 const H100 = acceleratorByName('nvidia-h100-80gb')!;
 const LLAMA_405B = modelById('meta-llama/Llama-3.1-405B-Instruct')!;
@@ -56,4 +57,34 @@ describe('estimateMultiNodeProfile: TP within a node, one pipeline stage per nod
       assert.match(estimate.error, b.error);
     });
   }
+});
+
+describe('estimateSliceProfile: one tensor-parallel group over a whole TPU slice', () => {
+  const V6E = acceleratorByName('tpu-v6e-slice')!;
+  const LLAMA_70B = modelById('meta-llama/Llama-3.1-70B-Instruct')!;
+  const slice = sliceShape('4x4', 4)!;
+  const shape = { model: LLAMA_70B, accelerator: V6E, tp: 16, dtype: 'bf16' as const, kvCacheDtype: 'bf16' as const, memoryUtilization: 0.92, workload: { inputTokens: 1000, outputTokens: 200 } };
+
+  it('each step is the 16-chip step plus the all-reduces\' ICI bandwidth term, never below the weight-read floor', () => {
+    const sliced = estimateSliceProfile({ ...shape, slice });
+    const flat = estimateProfile(shape);
+    assert.ok(sliced.ok && flat.ok, sliced.ok ? '' : sliced.error);
+    assert.equal(sliced.value.points.length, flat.value.points.length);
+    const floorMs = (weightsBytes(LLAMA_70B, 'bf16') / (16 * V6E.hbmBandwidthBytesPerSecond)) * 1000;
+    for (const [i, p] of sliced.value.points.entries()) {
+      const batch = p.concurrency!;
+      const ici = sliceAllReduceBandwidthMs(LLAMA_70B, 16, ICI_BYTES_PER_SECOND['tpu-v6e-slice']!, batch);
+      assert.ok(ici > 0);
+      assert.ok(Math.abs(p.itlP50Ms! - flat.value.points[i]!.itlP50Ms! - ici) < 1e-9, `batch ${batch}: ITL ${p.itlP50Ms} vs ${flat.value.points[i]!.itlP50Ms} + ${ici}`);
+      assert.ok(p.itlP50Ms! >= floorMs);
+    }
+    // 80 all-reduces of 8192 bf16 values per token, 15/16 of them twice through 448 GB/s: ~5.6 µs per token.
+    assert.ok(Math.abs(sliceAllReduceBandwidthMs(LLAMA_70B, 16, 448e9, 1) - (2 * 80 * 2 * (15 / 16) * 8192 * 2 / 448e9) * 1000) < 1e-12);
+  });
+
+  it('a TPU type without an ICI figure is refused, not guessed', () => {
+    const r = estimateSliceProfile({ ...shape, accelerator: { ...V6E, name: 'tpu-v4-podslice' }, slice });
+    assert.ok(!r.ok);
+    assert.match(r.error, /no ICI bandwidth for tpu-v4-podslice/);
+  });
 });

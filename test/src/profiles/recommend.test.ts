@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { acceleratorByName } from '../../../src/accelerators/catalog.js';
-import { catalogInventory, inventory } from '../../../src/deploy/inventory.js';
+import { catalogInventory, catalogSliceInventory, inventory } from '../../../src/deploy/inventory.js';
 import { modelById } from '../../../src/models/catalog.js';
 import type { ModelSpec } from '../../../src/models/spec.js';
 import type { PriceTable } from '../../../src/profiles/pricing.js';
@@ -171,6 +171,22 @@ describe('recommend', () => {
     const r = recommend(recommendInput({ model: LLAMA_70B, targets: {}, candidates: [1, 4, 8].map((n) => catalogInventory(v6e, n)) }));
     assert.ok(r.options.some((o) => o.accelerator === 'tpu-v6e-slice' && o.tp === 8));
     assert.equal(r.infeasible.filter((x) => x.accelerator === 'tpu-v6e-slice' && x.tp === undefined).length, 0);
+  });
+
+  it('multi-host TPU slices from the cluster: one option per whole slice that holds the model, hosts as nodes, ICI in the estimate', () => {
+    const host = (pool: string, topology: string, i: number) => aNode(`${pool}-${i}`).gkeTpu('tpu-v6e-slice', topology, 4).label('cloud.google.com/gke-nodepool', pool).build();
+    const nodes = [...[0, 1, 2, 3].map((i) => host('a', '4x4', i)), ...[0, 1, 2, 3, 4, 5, 6, 7].map((i) => host('b', '4x8', i))];
+    const r = recommend(recommendInput({ model: LLAMA_70B, targets: {}, candidates: inventory(nodes) }));
+    const tpu = r.options.filter((o) => o.accelerator === 'tpu-v6e-slice').map((o) => [o.tp, o.nodes, o.tpuTopology]).sort((a, b) => Number(a[0]) - Number(b[0]));
+    assert.deepEqual(tpu, [[16, 4, '4x4'], [32, 8, '4x8']]);
+    assert.match(r.options.find((o) => o.tp === 16)!.origin, /4x4 slice: 16-way TP over 4 hosts, all-reduces over ICI at 448 GB\/s per chip/);
+  });
+
+  it('a model no TPU host holds: the smallest two multi-host slice shapes that do, none bigger', () => {
+    const v6e = acceleratorByName('tpu-v6e-slice')!;
+    const r = recommend(recommendInput({ model: LLAMA_405B, targets: {}, candidates: [...[1, 4, 8].map((n) => catalogInventory(v6e, n)), catalogSliceInventory(v6e)!] }));
+    assert.deepEqual(r.options.map((o) => [o.tp, o.nodes, o.tpuTopology]).sort((a, b) => Number(a[0]) - Number(b[0])), [[32, 8, '4x8'], [64, 16, '8x8']]);
+    assert.equal(r.infeasible.filter((x) => x.accelerator === 'tpu-v6e-slice' && x.tp === undefined).length, 0, 'the single-host shapes that fail are not reported');
   });
 
   it('TPU host shapes that all fail: one row, with the biggest host figures', () => {
