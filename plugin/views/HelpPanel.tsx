@@ -6,7 +6,9 @@ export const HELP_KEYS: readonly (readonly [string, string])[] = [
   ['s / S', 'sort by the next / previous column (name, KV %, waiting, tokens/s, TTFT p99)'],
   ['r', 'reverse the sort order'],
   ['/', 'filter by pod, node, accelerator, pool, namespace or status (Enter keeps, Esc clears)'],
-  ['↑ ↓ PgUp PgDn', 'scroll; Home / End: first / last rows'],
+  ['↑ ↓ j k', 'select a replica; PgUp PgDn page, Home End (g G) first / last'],
+  ['Enter', "the selected replica's detail: KV over time, TTFT and inter-token histograms, recent requests"],
+  ['Esc q ←', 'back from a detail to the table'],
   ['?', 'this help (? or Esc closes it)'],
 ];
 

@@ -23,6 +23,8 @@ export interface ReplicaMetrics {
   readonly prefixCacheHitsTotal?: number;
   readonly preemptionsTotal?: number;
   readonly ttftSeconds?: Histogram;
+  /** Inter-token latency: the gaps between a request's output tokens. */
+  readonly itlSeconds?: Histogram;
   readonly blockSize?: number;
   readonly numGpuBlocks?: number;
   readonly runningLoras?: readonly string[];
@@ -47,7 +49,11 @@ export interface ReplicaMetrics {
 
 // The only histograms ReplicaMetrics reads. Buckets are most of a page (a vLLM v0.11 page has a dozen
 // histograms of 10-25 buckets each), so bucket lines of any other histogram are not parsed at all.
-const HISTOGRAMS_READ = new Set(['vllm:time_to_first_token_seconds', 'sglang:time_to_first_token_seconds']);
+// Inter-token latency: vLLM V1 (v0.11, vllm/v1/metrics/loggers.py) exports vllm:inter_token_latency_seconds, older
+// versions vllm:time_per_output_token_seconds (the same gaps); SGLang (python/sglang/srt/metrics/collector.py)
+// sglang:inter_token_latency_seconds, older ones sglang:time_per_output_token_seconds.
+const ITL = { vllm: ['vllm:inter_token_latency_seconds', 'vllm:time_per_output_token_seconds'], sglang: ['sglang:inter_token_latency_seconds', 'sglang:time_per_output_token_seconds'] } as const;
+const HISTOGRAMS_READ = new Set(['vllm:time_to_first_token_seconds', 'sglang:time_to_first_token_seconds', ...ITL.vllm, ...ITL.sglang]);
 const BUCKET = '_bucket';
 const wanted = (name: string): boolean => !name.endsWith(BUCKET) || HISTOGRAMS_READ.has(name.slice(0, -BUCKET.length));
 
@@ -97,6 +103,7 @@ export function replicaMetrics(page: string): ReplicaMetrics {
       prefixCacheHitsTotal: counter('vllm:prefix_cache_hits') ?? counter('vllm:gpu_prefix_cache_hits'),
       preemptionsTotal: counter('vllm:num_preemptions'),
       ttftSeconds: histogram(byName, 'vllm:time_to_first_token_seconds'),
+      itlSeconds: histogram(byName, ITL.vllm[0]) ?? histogram(byName, ITL.vllm[1]),
       blockSize: numberLabel(cacheConfig?.block_size),
       numGpuBlocks: numberLabel(cacheConfig?.num_gpu_blocks),
       runningLoras: lora?.running,
@@ -120,6 +127,7 @@ export function replicaMetrics(page: string): ReplicaMetrics {
       // A retracted request is SGLang's preemption: its KV is dropped and it goes back to the queue.
       preemptionsTotal: counter('sglang:num_retracted_requests'),
       ttftSeconds: histogram(byName, 'sglang:time_to_first_token_seconds'),
+      itlSeconds: histogram(byName, ITL.sglang[0]) ?? histogram(byName, ITL.sglang[1]),
     });
   }
   if (byName.has('nv_trt_llm_request_metrics') || byName.has('nv_trt_llm_kv_cache_block_metrics')) {
