@@ -6,7 +6,7 @@ import { jsonReport, plainReport } from '../top/format.js';
 import { Refresher } from '../top/refresher.js';
 import { apiServerFetcher, directFetcher } from '../top/scrape.js';
 import { sortRows } from '../top/state.js';
-import { pickerRequestsReader } from '../top/requests.js';
+import { mergePickerRequests, pickerRequestsReader } from '../top/requests.js';
 import { podDiscovery } from '../top/sources.js';
 import { defaultSelector, endpointTargets } from '../top/targets.js';
 import { formatData } from '../render.js';
@@ -55,7 +55,7 @@ but none of them answered.`;
     interval: Flags.string({ default: '2s', summary: 'Time between refreshes (and between the two scrapes of --once): 500ms, 2s, 1m.' }),
     timeout: Flags.string({ default: '1.5s', summary: 'Per-replica scrape timeout; a replica that does not answer shows as unreachable.' }),
     concurrency: Flags.integer({ default: 16, min: 1, max: 256, summary: 'Replicas scraped at once.' }),
-    picker: Flags.string({ summary: "A kinfer-picker's health-port URL (http://host:9003): a replica's detail lists the last requests it routed there (proxy mode)." }),
+    picker: Flags.string({ multiple: true, summary: "A kinfer-picker's health-port URL (http://host:9003; repeatable, one per pool): a replica's detail lists the last requests it routed there (proxy mode)." }),
     once: Flags.boolean({ default: false, summary: 'Print one table and exit (also when stdout is not a terminal).' }),
     output: Flags.option({ char: 'o', options: ['json', 'yaml'] as const, summary: 'Print the figures as data and exit.' })(),
   };
@@ -99,7 +99,8 @@ but none of them answered.`;
       }
       where = `${args.name ? `deployment ${args.name} in ` : ''}${all ? 'any namespace' : `namespace ${cluster.namespace}`}`;
     }
-    const recentRequests = flags.picker === undefined ? undefined : pickerRequestsReader(directFetcher, pickerUrl(flags.picker), timeoutMs);
+    const pickers = (flags.picker ?? []).map((url) => pickerRequestsReader(directFetcher, pickerUrl(url), timeoutMs));
+    const recentRequests = pickers.length === 0 ? undefined : async () => mergePickerRequests(await Promise.all(pickers.map((read) => read())))!;
     const refresher = new Refresher({ discover, fetch, autoscalers, recentRequests, concurrency: flags.concurrency, timeoutMs, intervalMs });
     const namespaces = flags['all-namespaces'];
 

@@ -37,6 +37,20 @@ export function pickerRequestsReader(fetch: Fetcher, from: string, timeoutMs: nu
   };
 }
 
+/**
+ * Several pickers (one per pool, `--picker` repeated) as one: their endpoints together (an endpoint sits in one
+ * pool), and the failures said by URL. With every picker failing, only the errors.
+ */
+export function mergePickerRequests(list: readonly PickerRequests[]): PickerRequests | undefined {
+  if (list.length <= 1) return list[0];
+  const answered = list.filter((p) => p.answer);
+  const errors = list.filter((p) => p.error).map((p) => `${p.from}: ${p.error}`);
+  const from = list.map((p) => p.from).join(', ');
+  if (answered.length === 0) return { from, error: errors.join('; ') };
+  const endpoints = Object.assign({}, ...answered.map((p) => p.answer!.endpoints)) as RecentRequestsAnswer['endpoints'];
+  return { from: answered.map((p) => p.from).join(', '), answer: { perEndpoint: Math.max(...answered.map((p) => p.answer!.perEndpoint)), endpoints } };
+}
+
 /** The requests of the replica at `address` (`host:port`, as the picker names endpoints). */
 export function requestsView(picker: PickerRequests | undefined, address: string | undefined): RecentRequestsView {
   if (!picker) return { title: 'Recent requests: model servers keep none; give --picker URL (a kinfer-picker in proxy mode, its health port)' };

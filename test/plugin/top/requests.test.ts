@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { pickerRequestsReader, requestLines, requestsView, type PickerRequests } from '../../../plugin/top/requests.js';
+import { mergePickerRequests, pickerRequestsReader, requestLines, requestsView, type PickerRequests } from '../../../plugin/top/requests.js';
 import type { RecentRequest } from '../../../src/routing/recent-requests.js';
 
 const AT = Date.UTC(2025, 0, 2, 3, 4, 5);
@@ -68,4 +68,25 @@ describe('pickerRequestsReader', () => {
       assert.equal(asked, 'http://127.0.0.1:9003/debug/requests');
     });
   }
+});
+
+describe('mergePickerRequests: one picker per pool, as one', () => {
+  const A = 'http://127.0.0.1:2742/';
+  const B = 'http://127.0.0.1:2744/';
+  const cases: { name: string; list: PickerRequests[]; want: PickerRequests | undefined }[] = [
+    { name: 'none', list: [], want: undefined },
+    { name: 'one: as it is', list: [{ from: A, error: 'HTTP 404' }], want: { from: A, error: 'HTTP 404' } },
+    {
+      name: 'two answers: their endpoints together',
+      list: [{ from: A, answer: { perEndpoint: 32, endpoints: { 'a:1': [request(1)] } } }, { from: B, answer: { perEndpoint: 16, endpoints: { 'b:1': [] } } }],
+      want: { from: `${A}, ${B}`, answer: { perEndpoint: 32, endpoints: { 'a:1': [request(1)], 'b:1': [] } } },
+    },
+    {
+      name: 'one fails: the other answers',
+      list: [{ from: A, error: 'connection refused' }, { from: B, answer: { perEndpoint: 32, endpoints: {} } }],
+      want: { from: B, answer: { perEndpoint: 32, endpoints: {} } },
+    },
+    { name: 'both fail: both errors', list: [{ from: A, error: 'x' }, { from: B, error: 'y' }], want: { from: `${A}, ${B}`, error: `${A}: x; ${B}: y` } },
+  ];
+  for (const c of cases) it(c.name, () => assert.deepEqual(mergePickerRequests(c.list), c.want));
 });
