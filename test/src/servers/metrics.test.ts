@@ -74,7 +74,7 @@ describe('replicaMetrics on recorded pages of each dialect', () => {
   ];
   for (const c of cases) {
     it(c.page, () => {
-      const { ttftSeconds, itlSeconds, ...rest } = replicaMetrics(page(c.page));
+      const { ttftSeconds, itlSeconds, ...rest } = replicaMetrics(page(c.page), { interTokenLatency: true });
       assert.deepEqual(rest, c.want);
       assert.equal(ttftSeconds?.count, c.ttftCount);
       assert.equal(itlSeconds?.count, c.itlCount);
@@ -162,7 +162,7 @@ describe('parsePrometheusText with a name filter', () => {
   });
 });
 
-describe('replicaMetrics reads inter-token latency under either name', () => {
+describe('replicaMetrics reads inter-token latency under either name, when asked', () => {
   const gauge = (dialect: 'vllm' | 'sglang'): string => (dialect === 'vllm' ? 'vllm:num_requests_running 1' : 'sglang:num_running_reqs 1');
   const histogramPage = (name: string, count: number): string => [
     `${name}_bucket{le="0.05"} ${count - 1}`, `${name}_bucket{le="+Inf"} ${count}`, `${name}_sum 1.5`, `${name}_count ${count}`,
@@ -176,8 +176,10 @@ describe('replicaMetrics reads inter-token latency under either name', () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const itl = replicaMetrics(`${gauge(c.dialect)}\n${c.page}\n`).itlSeconds;
-      assert.deepEqual(itl, { buckets: [[0.05, c.count - 1], [Infinity, c.count]], sum: 1.5, count: c.count });
+      const text = `${gauge(c.dialect)}\n${c.page}\n`;
+      assert.deepEqual(replicaMetrics(text, { interTokenLatency: true }).itlSeconds, { buckets: [[0.05, c.count - 1], [Infinity, c.count]], sum: 1.5, count: c.count });
+      // Not asked (the picker's scrape loop): its buckets are not parsed.
+      assert.equal(replicaMetrics(text).itlSeconds, undefined);
     });
   }
 });
