@@ -38,7 +38,8 @@ export function ReplicaDetail({ row, id, detail, requests, intervalSeconds, widt
   const itlTitle = `Inter-token latency: ${detail.itl ? `${detail.itl.count} gaps` : '-'}`;
   const sideBySide = Array.from({ length: rows }, (_, i) => `${(ttft[i] ?? (i === 0 && ttft.length === 0 ? none(detail.ttft) : '')).padEnd(half)}  ${itl[i] ?? (i === 0 && itl.length === 0 ? none(detail.itl) : '')}`);
   const sparkWidth = Math.max(10, width - 6);
-  const minutes = Math.round((Math.min(detail.kv.length, sparkWidth) * intervalSeconds) / 60);
+  // Full width: the marks shown span sparkWidth refreshes; until then, everything since top started.
+  const span = detail.kv.length > sparkWidth ? `last ${duration(sparkWidth * intervalSeconds * 1000)}` : 'since top started';
   const requestRows = Math.max(1, height - FIXED_LINES - rows - 3);
   const status = row.reachable ? 'ok' : `unreachable: ${row.reason ?? ''}`;
   return (
@@ -48,7 +49,7 @@ export function ReplicaDetail({ row, id, detail, requests, intervalSeconds, widt
         {`run ${count(row.running)}  wait ${count(row.waiting)}  ${rate(row.generationTokensPerSecond)} tok/s  `}
         {`TTFT p50 ${duration(row.ttftP50Ms)} p99 ${duration(row.ttftP99Ms)}  prefix hit ${percent(row.prefixCacheHitRate)}  preempt ${count(row.preemptionsTotal)}`}
       </Text>
-      <Text dimColor wrap="truncate-end">{`KV cache, ${minutes > 0 ? `last ${minutes}m` : 'since top started'} (one mark every ${intervalSeconds}s; ▁ empty, █ full)`}</Text>
+      <Text dimColor wrap="truncate-end">{`KV cache, ${span} (one mark every ${intervalSeconds}s; ▁ empty, █ full)`}</Text>
       <Text wrap="truncate-end" color={SEVERITY_COLOR[severity(row)]}>{`${sparkline(detail.kv, sparkWidth)} ${percent(row.kvCacheUsage).padStart(4)}`}</Text>
       <Text> </Text>
       <Text bold wrap="truncate-end">{`${ttftTitle.padEnd(half)}  ${itlTitle}`}</Text>

@@ -63,6 +63,9 @@ export function TopView({ source, intervalSeconds, namespaces, height, width }: 
   const table = useMemo(() => layoutTable(rows, { ascii: false, namespaces, width: columns }), [rows, namespaces, columns]);
   const screen: Screen = { ids: rows.map((r) => r.id), visible: Math.max(1, lines - CHROME_LINES - pools.length - autoscale.length - 1) };
   const shown = onScreen(view, screen);
+  // The rows as last drawn, for keys that arrive before the input handler is attached again after a render.
+  const drawn = useRef<Screen>(screen);
+  drawn.current = screen;
 
   useInput((input, key) => {
     // One chunk of typed characters is one key each; special keys come alone.
@@ -71,7 +74,7 @@ export function TopView({ source, intervalSeconds, namespaces, height, width }: 
       : [{ ...key, input }];
     let state = latest.current;
     for (const k of keys) {
-      const next = reduceKey(state, k, screen);
+      const next = reduceKey(state, k, drawn.current);
       state = next.state;
       if (next.effect === 'quit') exit();
     }

@@ -171,7 +171,7 @@ describe('kubectl inference top in tmux against three sims', { skip: Tmux.availa
     const detail = await until(() => tmux.capture(DETAIL), (s) => /^AGE +STATUS +PROMPT +OUTPUT +TTFT +TOTAL$/m.test(s) && /^TTFT, last \d+s: [1-9]\d* requests/m.test(s) && / 200 /.test(s), 30_000);
     const lines = detail.split("\n");
     assert.ok(lines.some((l) => l.startsWith(`${light}  ${MODEL}  ok`)), `the detail is the light sim's:\n${detail}`);
-    assert.match(detail, /^KV cache, (last \dm|since top started) \(one mark every 1s; ▁ empty, █ full\)$/m);
+    assert.match(detail, /^KV cache, (last [\d.]+s|since top started) \(one mark every 1s; ▁ empty, █ full\)$/m);
     assert.ok(lines.some((l) => /^[▁▂▃▄▅▆▇█ ]{2,} +\d+%$/.test(l)), `a sparkline of at least two refreshes:\n${detail}`);
     // Histogram rows: a bound, a bar, a count (TTFT on the left, inter-token latency on the right).
     assert.ok(lines.some((l) => /^ *[≤>][\d.]+m?s █+ +\d+ /.test(l)), `TTFT buckets with bars:\n${detail}`);
