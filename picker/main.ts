@@ -19,6 +19,7 @@ import { createExtProcServer, DEFAULT_MAX_BODY_BYTES, EXT_PROC_SERVICE } from '.
 import { PickerMetrics } from './metrics.js';
 import { PoolSource } from './pool.js';
 import { createProxy, DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from './proxy.js';
+import { RecentRequests } from '../src/routing/recent-requests.js';
 import { Router } from './router.js';
 import { Scraper } from './scrape.js';
 import { readCertificate, selfSignedCertificate, type ServingCertificate } from './tls.js';
@@ -38,7 +39,8 @@ Flags:
   --mode MODE               ext-proc (default) or proxy
   --port N                  listen port (default 9002 for ext-proc, 8080 for proxy)
   --host ADDR               listen address (default 0.0.0.0; 127.0.0.1 keeps it on this machine)
-  --health-port N           GET /health, /metrics and /debug/endpoints on this port (default 9003)
+  --health-port N           GET /health, /metrics, /debug/endpoints and /debug/requests (proxy mode: the last 32
+                            requests per endpoint, for kubectl inference top --picker) on this port (default 9003)
   --config FILE             EndpointPickerConfig YAML (default: kinfer's predicted-latency profile); reloaded on change
   --pool NAME               route over the ready pods of this InferencePool (inference.networking.k8s.io/v1)
   -n, --namespace NS        the pool's namespace (default: the kubeconfig context's, else default)
@@ -203,6 +205,8 @@ async function main(argv: string[]): Promise<void> {
     return { ready, status: ready ? 'ok' : 'no endpoint has fresh metrics', mode, endpoints: states.length, fresh };
   };
   const loadSource: LoadSource = { arrivalRps: () => router.arrivals.ratePerSecond(), endpoints: () => table.all(), deploymentOf: (a) => pool?.deploymentOf(a) };
+  // Filled in proxy mode only: in ext-proc mode Envoy carries the answer and the picker never sees how a request ended.
+  const recent = new RecentRequests();
   const healthServer = createServer(async (req, res) => {
     if (req.url === '/health') {
       const answer = health();
@@ -216,6 +220,9 @@ async function main(argv: string[]): Promise<void> {
         decisions: s.decisions, lastError: s.lastError ?? null, score: scores.get(s.address) ?? null,
       }));
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ profile: router.current.profile, endpoints: rows }));
+    } else if (req.url === '/debug/requests') {
+      recent.retain(new Set(table.all().map((s) => s.address)));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(recent.answer()));
     } else if (req.url === '/metrics') {
       health();
       if (autoscale) {
@@ -238,7 +245,7 @@ async function main(argv: string[]): Promise<void> {
   let stopData: () => void;
   let boundPort = listenPort;
   if (mode === 'proxy') {
-    const proxy = createProxy(router, { blockSize, maxBodyBytes, health, upstreamIdleTimeoutMs });
+    const proxy = createProxy(router, { blockSize, maxBodyBytes, health, upstreamIdleTimeoutMs, recent });
     await listen(proxy, host, listenPort, '--port');
     boundPort = (proxy.address() as { port: number }).port;
     stopData = () => proxy.close();

@@ -1,6 +1,7 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { DataPathOptions } from './extproc.js';
 import type { Router } from './router.js';
+import { usageOf, type RecentRequests } from '../src/routing/recent-requests.js';
 import { inferenceRequest } from './request.js';
 import { splitAddress } from './scrape.js';
 
@@ -49,6 +50,15 @@ export interface ProxyOptions extends DataPathOptions {
   readonly health: () => { ready: boolean };
   /** An upstream silent this long (no headers, no body bytes) is aborted: 504 before the answer began, a reset after. */
   readonly upstreamIdleTimeoutMs: number;
+  /** Where each routed request's outcome is logged (GET /debug/requests on the health port); none when absent. */
+  readonly recent?: RecentRequests;
+}
+
+/** What the log of recent requests needs to know of a routed request before it is forwarded. */
+interface Routed {
+  readonly atMs: number;
+  readonly promptTokens: number;
+  readonly stream: boolean;
 }
 
 /**
@@ -81,7 +91,7 @@ export function createProxy(router: Router, options: ProxyOptions): http.Server 
       if (!request.ok) return openAiError(res, 400, request.error);
       const decision = router.decide(request.value);
       if (decision.address === undefined) return openAiError(res, 503, `no model server can take the request: ${decision.reason}`);
-      forward(router, decision.address, req, res, body, agent, options);
+      forward(router, decision.address, req, res, body, agent, options, { atMs: Date.now(), promptTokens: request.value.promptTokens, stream: /"stream"\s*:\s*true/.test(body) });
     });
   });
   server.on('close', () => agent.destroy());
@@ -125,19 +135,45 @@ function readBody(req: IncomingMessage, maxBytes: number, done: (error: Error | 
 }
 
 /** Forwards to `address`; a routed request (counted by Router.decide) is finished there, exactly once, whatever ends it. */
-function forward(router: Router | undefined, address: string, req: IncomingMessage, res: ServerResponse, body: string, agent: http.Agent, options: ProxyOptions): void {
+function forward(router: Router | undefined, address: string, req: IncomingMessage, res: ServerResponse, body: string, agent: http.Agent, options: ProxyOptions, routed?: Routed): void {
   const [host, port] = splitAddress(address);
   const headers: OutgoingHttpHeaders = { ...endToEndHeaders(req.headers), host: address, 'content-length': String(Buffer.byteLength(body)) };
   let done = false;
+  // The upstream's status once its whole answer came (0: it failed first, or the client went away).
+  let status = 0;
+  let complete = false;
+  let firstByteMs: number | undefined;
+  let tail = '';
   const finish = (): void => {
     if (done) return;
     done = true;
     router?.finished(address);
+    if (routed && options.recent) {
+      const usage = usageOf(tail);
+      options.recent.record(address, {
+        atMs: routed.atMs, status: complete ? status : 0,
+        promptTokens: usage.promptTokens ?? routed.promptTokens, promptEstimated: usage.promptTokens === undefined,
+        ...(usage.outputTokens !== undefined ? { outputTokens: usage.outputTokens } : {}),
+        ...(routed.stream && firstByteMs !== undefined ? { ttftMs: firstByteMs - routed.atMs } : {}),
+        latencyMs: Date.now() - routed.atMs,
+      });
+    }
   };
   const upstream = http.request({ host, port, method: req.method, path: req.url, headers, agent, timeout: options.upstreamIdleTimeoutMs }, (answer) => {
+    status = answer.statusCode ?? 502;
     res.writeHead(answer.statusCode ?? 502, { ...endToEndHeaders(answer.headers), [DESTINATION_HEADER]: address });
+    // The answer's last bytes carry `usage` (a JSON body, or a stream's last event when the client asked for usage).
+    if (routed && options.recent) {
+      answer.on('data', (chunk: Buffer) => {
+        firstByteMs ??= Date.now();
+        tail = (tail + chunk.toString('utf8')).slice(-TAIL_CHARS);
+      });
+    }
     answer.pipe(res);
-    answer.on('end', finish);
+    answer.on('end', () => {
+      complete = true;
+      finish();
+    });
     // The upstream went away before its answer was complete: the client must see a broken stream, not an end.
     answer.on('close', () => {
       if (!answer.complete) res.destroy();
@@ -159,6 +195,9 @@ function forward(router: Router | undefined, address: string, req: IncomingMessa
 }
 
 class UpstreamTimeout extends Error {}
+
+/** Characters of an answer's end kept to read its `usage` (an OpenAI usage object is under 200). */
+const TAIL_CHARS = 2048;
 
 /** How long the rest of a refused body is read and dropped before the 413 goes out regardless (a hostile stream never ends). */
 const LINGER_MS = 2000;

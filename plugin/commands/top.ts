@@ -6,6 +6,7 @@ import { jsonReport, plainReport } from '../top/format.js';
 import { Refresher } from '../top/refresher.js';
 import { apiServerFetcher, directFetcher } from '../top/scrape.js';
 import { sortRows } from '../top/state.js';
+import { mergePickerRequests, pickerRequestsReader } from '../top/requests.js';
 import { podDiscovery } from '../top/sources.js';
 import { defaultSelector, endpointTargets } from '../top/targets.js';
 import { formatData } from '../render.js';
@@ -23,7 +24,9 @@ Replicas are the model-server pods \`kubectl inference deploy\` made (or those m
 API server's pod proxy (needs get on pods/proxy; works from a laptop), or pod IP:port with --direct (from inside
 the cluster network); or --endpoint URLs, which need no cluster.
 
-Keys: q quit, s cycle the sort column, / filter (Enter keeps, Esc clears), arrows and PgUp/PgDn scroll.
+Keys: q quit, s / S sort column, r reverse, / filter (Enter keeps, Esc clears), ↑ ↓ (j k) select a replica,
+Enter its detail (KV over time, TTFT and inter-token-latency histograms of the last minute, and with --picker
+the last requests the picker routed to it), Esc back, ? help.
 
 With --once, -o json|yaml, or when stdout is not a terminal, it prints one table and exits: it scrapes twice,
 --interval apart, so that tokens/s, TTFT and prefix hits cover that interval. It exits 1 when replicas were found
@@ -36,6 +39,7 @@ but none of them answered.`;
     '<%= config.bin %> top -l app=vllm --direct',
     '<%= config.bin %> top --endpoint http://10.0.0.5:8000 --endpoint http://10.0.0.6:8000',
     '<%= config.bin %> top --once -o json --interval 1s',
+    '<%= config.bin %> top --endpoint http://127.0.0.1:8000 --picker http://127.0.0.1:9003',
     '<%= config.bin %> top --endpoint http://127.0.0.1:8000 | grep unreachable',
   ];
 
@@ -51,6 +55,7 @@ but none of them answered.`;
     interval: Flags.string({ default: '2s', summary: 'Time between refreshes (and between the two scrapes of --once): 500ms, 2s, 1m.' }),
     timeout: Flags.string({ default: '1.5s', summary: 'Per-replica scrape timeout; a replica that does not answer shows as unreachable.' }),
     concurrency: Flags.integer({ default: 16, min: 1, max: 256, summary: 'Replicas scraped at once.' }),
+    picker: Flags.string({ multiple: true, summary: "A kinfer-picker's health-port URL (http://host:9003; repeatable, one per pool): a replica's detail lists the last requests it routed there (proxy mode)." }),
     once: Flags.boolean({ default: false, summary: 'Print one table and exit (also when stdout is not a terminal).' }),
     output: Flags.option({ char: 'o', options: ['json', 'yaml'] as const, summary: 'Print the figures as data and exit.' })(),
   };
@@ -94,7 +99,9 @@ but none of them answered.`;
       }
       where = `${args.name ? `deployment ${args.name} in ` : ''}${all ? 'any namespace' : `namespace ${cluster.namespace}`}`;
     }
-    const refresher = new Refresher({ discover, fetch, autoscalers, concurrency: flags.concurrency, timeoutMs, intervalMs });
+    const pickers = (flags.picker ?? []).map((url) => pickerRequestsReader(directFetcher, pickerUrl(url), timeoutMs));
+    const recentRequests = pickers.length === 0 ? undefined : async () => mergePickerRequests(await Promise.all(pickers.map((read) => read())))!;
+    const refresher = new Refresher({ discover, fetch, autoscalers, recentRequests, concurrency: flags.concurrency, timeoutMs, intervalMs });
     const namespaces = flags['all-namespaces'];
 
     if (flags.once || flags.output || !process.stdout.isTTY || !process.stdin.isTTY) {
@@ -120,4 +127,16 @@ but none of them answered.`;
     const app = render(createElement(TopView, { source: refresher, intervalSeconds: intervalMs / 1000, namespaces }), { exitOnCtrlC: true });
     await app.waitUntilExit();
   }
+}
+
+/** `--picker` must be an http(s) URL: the picker's health port, where /debug/requests is. */
+function pickerUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--picker ${raw}: not a URL (want http://host:9003, the picker's --health-port)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--picker ${raw}: use an http:// or https:// URL`);
+  return url.href;
 }

@@ -1,4 +1,6 @@
 import type { AutoscaleStatus } from '../autoscale.js';
+import { rememberDetails, type DetailHistory } from './detail.js';
+import type { PickerRequests } from './requests.js';
 import { scrapeAll, type Fetcher } from './scrape.js';
 import { buildSnapshot, rememberScrapes, type ScrapeHistory, type TopSnapshot } from './state.js';
 import type { Target } from './targets.js';
@@ -12,6 +14,8 @@ export interface RefresherOptions {
   readonly intervalMs: number;
   /** The HPAs of the watched deployments (listed again every refresh); none when absent. */
   readonly autoscalers?: () => Promise<AutoscaleStatus[]>;
+  /** The picker's recent requests (--picker), read every refresh for the drill-down. */
+  readonly recentRequests?: () => Promise<PickerRequests>;
   /** Bound on `discover` (listing pods); default 5 s. */
   readonly discoverTimeoutMs?: number;
   readonly now?: () => number;
@@ -23,11 +27,12 @@ export interface SnapshotSource {
 }
 
 /**
- * The one stateful part of `top` outside the view: each replica's last good scrape, so the next refresh can
- * turn counters into rates. Refreshes never overlap and never reject.
+ * The one stateful part of `top` outside the view: each replica's last good scrapes, so the next refresh can
+ * turn counters into rates, and the histories its drill-down shows (KV over time, histogram windows). Refreshes never overlap and never reject.
  */
 export class Refresher implements SnapshotSource {
   private previous = new Map<string, ScrapeHistory>();
+  private details = new Map<string, DetailHistory>();
   private last: TopSnapshot | undefined;
   private lastAutoscale: readonly AutoscaleStatus[] = [];
 
@@ -42,11 +47,14 @@ export class Refresher implements SnapshotSource {
       const problem = (error as Error).message;
       return (this.last = { ...(this.last ?? { rows: [], pools: [] }), atMs: now(), problem });
     }
-    const [scrapes, autoscale] = await Promise.all([
+    const [scrapes, autoscale, requests] = await Promise.all([
       scrapeAll(targets, this.options.fetch, { concurrency: this.options.concurrency, timeoutMs: this.options.timeoutMs, now }),
       this.autoscalers(),
+      this.options.recentRequests?.(),
     ]);
-    const built = buildSnapshot(scrapes, this.previous, now());
+    this.details = rememberDetails(this.details, scrapes);
+    const addresses = new Map(targets.flatMap((t) => (t.address ? [[t.id, t.address] as const] : [])));
+    const built = { ...buildSnapshot(scrapes, this.previous, now()), details: this.details, addresses, ...(requests ? { requests } : {}) };
     const snapshot = autoscale.length > 0 ? { ...built, autoscale } : built;
     this.previous = rememberScrapes(this.previous, scrapes);
     return (this.last = snapshot);

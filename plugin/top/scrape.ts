@@ -52,7 +52,8 @@ async function scrapeOne(target: Target, fetch: Fetcher, timeoutMs: number, now:
   try {
     const page = await Promise.race([fetch(target.metricsUrl, controller.signal), timeout]);
     const atMs = now();
-    const metrics = replicaMetrics(page);
+    // Inter-token latency too: a replica's detail shows its histogram.
+    const metrics = replicaMetrics(page, { interTokenLatency: true });
     if (metrics.dialect === 'unknown') return { target, atMs, error: 'no model-server metrics on the page' };
     return { target, atMs, metrics };
   } catch (error) {

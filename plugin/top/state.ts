@@ -1,6 +1,8 @@
 import { histogramQuantile, type Histogram, type ReplicaMetrics } from '../../src/servers/metrics.js';
 import { ratePerSecond, TOKEN_RATE_WINDOW_MS, trimToWindow } from '../../src/servers/rate.js';
 import type { AutoscaleStatus } from '../autoscale.js';
+import type { DetailHistory } from './detail.js';
+import type { PickerRequests } from './requests.js';
 import type { Scrape } from './scrape.js';
 
 // The pure part of `top`: scrapes in, rows and pool summaries out. Rates and latencies cover the interval
@@ -64,6 +66,12 @@ export interface TopSnapshot {
   readonly autoscale?: readonly AutoscaleStatus[];
   /** A refresh-wide problem (listing pods failed): the rows are the last good ones. */
   readonly problem?: string;
+  /** Per replica id, what its drill-down shows (histories top kept); the live view only. */
+  readonly details?: ReadonlyMap<string, DetailHistory>;
+  /** The picker's recent requests per endpoint (--picker), for the drill-down. */
+  readonly requests?: PickerRequests;
+  /** Per replica id, its `host:port` (how the picker names it). */
+  readonly addresses?: ReadonlyMap<string, string>;
 }
 
 /** What an interval adds up to, kept per replica so pools can sum them. */

@@ -15,6 +15,8 @@ export interface Target {
   readonly pool: string;
   /** A full URL, or an API-server pod-proxy path (`/api/v1/namespaces/NS/pods/NAME:PORT/proxy/metrics`). */
   readonly metricsUrl: string;
+  /** `host:port` of the model server, as a picker names its endpoints (matches its recent requests); absent without an IP. */
+  readonly address?: string;
   /** Set when the replica cannot be scraped at all (a Pending pod): shown as unreachable with this reason. */
   readonly unavailable?: string;
 }
@@ -43,7 +45,8 @@ export function endpointTargets(urls: readonly string[]): Target[] {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`--endpoint ${raw}: use an http:// or https:// URL`);
     if (url.pathname === '/' || url.pathname === '') url.pathname = '/metrics';
     const name = `${url.host}${url.pathname === '/metrics' ? '' : url.pathname}`;
-    return { id: url.href, namespace: '', name, node: '', accelerator: '', pool: '', metricsUrl: url.href };
+    const address = `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+    return { id: url.href, namespace: '', name, node: '', accelerator: '', pool: '', metricsUrl: url.href, address };
   });
 }
 
@@ -72,6 +75,6 @@ export function podTargets(pods: readonly V1Pod[], direct: boolean, metricsPath 
       : phase !== 'Running' ? `pod ${phase}`
         : direct && !ip ? 'pod has no IP yet'
           : undefined;
-    return { ...base, metricsUrl, ...(unavailable ? { unavailable } : {}) };
+    return { ...base, metricsUrl, ...(ip ? { address: `${ip}:${port}` } : {}), ...(unavailable ? { unavailable } : {}) };
   });
 }

@@ -2,12 +2,14 @@ import { Box, Text } from 'ink';
 
 /** Every key of the live view, in the order a newcomer needs them. */
 export const HELP_KEYS: readonly (readonly [string, string])[] = [
-  ['q', 'quit'],
+  ['q', 'quit (in a detail or this help: back)'],
   ['s / S', 'sort by the next / previous column (name, KV %, waiting, tokens/s, TTFT p99)'],
   ['r', 'reverse the sort order'],
   ['/', 'filter by pod, node, accelerator, pool, namespace or status (Enter keeps, Esc clears)'],
-  ['↑ ↓ PgUp PgDn', 'scroll; Home / End: first / last rows'],
-  ['?', 'this help (? or Esc closes it)'],
+  ['↑ ↓ j k', 'select a replica; PgUp PgDn page, Home End (g G) first / last'],
+  ['Enter', "the selected replica's detail: KV over time, TTFT and inter-token histograms, recent requests"],
+  ['Esc q ←', 'back from a detail to the table'],
+  ['?', 'this help (?, Esc or q closes it)'],
 ];
 
 /** The `?` panel shown in place of the table: rows yellow over 80 % KV, red over 95 % or unreachable. */

@@ -12,16 +12,18 @@ export interface ReplicaTableProps {
   readonly offset: number;
   /** Rows shown at most. */
   readonly visible: number;
+  /** Index of the selected row (drawn inverse; Enter opens its detail). */
+  readonly selected?: number;
 }
 
-/** The header and the rows in [offset, offset + visible), each colored by its severity. */
-export function ReplicaTable({ table, offset, visible }: ReplicaTableProps) {
+/** The header and the rows in [offset, offset + visible), each colored by its severity, the selected one inverse. */
+export function ReplicaTable({ table, offset, visible, selected }: ReplicaTableProps) {
   const shown = table.lines.slice(offset, offset + visible);
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate-end">{table.header}</Text>
-      {shown.map((line) => (
-        <Text key={line.id} wrap="truncate-end" color={SEVERITY_COLOR[line.severity]}>{line.text}</Text>
+      {shown.map((line, i) => (
+        <Text key={line.id} wrap="truncate-end" color={SEVERITY_COLOR[line.severity]} inverse={offset + i === selected}>{line.text}</Text>
       ))}
     </Box>
   );

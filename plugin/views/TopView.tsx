@@ -1,12 +1,16 @@
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { replicaDetail } from '../top/detail.js';
 import { layoutTable } from '../top/format.js';
+import { INITIAL_VIEW, onScreen, reduceKey, type Key, type Screen, type ViewState } from '../top/keys.js';
 import type { SnapshotSource } from '../top/refresher.js';
-import { filterRows, nextSortKey, sortRows, type SortKey, type TopSnapshot } from '../top/state.js';
+import { requestsView } from '../top/requests.js';
+import { filterRows, sortRows, type TopSnapshot } from '../top/state.js';
 import { AutoscaleLines } from './AutoscaleLines.js';
 import { HelpPanel } from './HelpPanel.js';
 import { KeyHints } from './KeyHints.js';
 import { PoolSummaries } from './PoolSummaries.js';
+import { ReplicaDetail } from './ReplicaDetail.js';
 import { ReplicaTable } from './ReplicaTable.js';
 import { TitleBar } from './TitleBar.js';
 
@@ -26,24 +30,19 @@ export interface TopViewProps {
 const CHROME_LINES = 4;
 
 /**
- * The live `top` view and the one place its state lives: the latest snapshot, sort column, filter and scroll.
- * Keys (HelpPanel lists them): q quit, s / S next / previous sort column, r reverse the order, / filter (Enter keeps,
- * Esc clears), ? help, ↑ ↓ PgUp PgDn Home End scroll.
+ * The live `top` view and the one place its state lives: the latest snapshot and the view state (sort, filter,
+ * selection, scroll, the replica drilled into). Keys go through reduceKey (top/keys.ts, HelpPanel lists them).
  */
 export function TopView({ source, intervalSeconds, namespaces, height, width }: TopViewProps) {
   const { exit } = useApp();
   const { stdout } = useStdout();
   const [snapshot, setSnapshot] = useState<TopSnapshot | undefined>(undefined);
-  const [sortKey, setSortKey] = useState<SortKey>('name');
-  const [reversed, setReversed] = useState(false);
-  const [help, setHelp] = useState(false);
-  const [filter, setFilter] = useState('');
-  const [draft, setDraft] = useState<string | undefined>(undefined);
-  const [offset, setOffset] = useState(0);
+  const [view, setView] = useState<ViewState>(INITIAL_VIEW);
   const [terminalRows, setTerminalRows] = useState(stdout.rows);
   const [terminalColumns, setTerminalColumns] = useState(stdout.columns);
-  // The filter being typed (undefined: keys are commands), read by the key handler before React re-renders ("/q" typed fast).
-  const typing = useRef<string | undefined>(undefined);
+  // The latest view state, read by the key handler before React re-renders: keys can arrive faster than renders
+  // (key repeat, paste, `sss` or `/q` typed quickly arrive as one chunk), and every key applies to the one before.
+  const latest = useRef<ViewState>(INITIAL_VIEW);
 
   useEffect(() => source.start(setSnapshot), [source]);
   useEffect(() => {
@@ -57,67 +56,56 @@ export function TopView({ source, intervalSeconds, namespaces, height, width }: 
 
   const pools = snapshot?.pools ?? [];
   const autoscale = snapshot?.autoscale ?? [];
-  const rows = useMemo(() => sortRows(filterRows(snapshot?.rows ?? [], draft ?? filter), sortKey, reversed), [snapshot, draft, filter, sortKey, reversed]);
-  const columns = width ?? terminalColumns;
+  const filter = view.draft ?? view.filter;
+  const rows = useMemo(() => sortRows(filterRows(snapshot?.rows ?? [], filter), view.sortKey, view.reversed), [snapshot, filter, view.sortKey, view.reversed]);
+  const columns = width ?? terminalColumns ?? 80;
+  const lines = height ?? terminalRows ?? 24;
   const table = useMemo(() => layoutTable(rows, { ascii: false, namespaces, width: columns }), [rows, namespaces, columns]);
-  const visible = Math.max(1, (height ?? terminalRows ?? 24) - CHROME_LINES - pools.length - autoscale.length - 1);
-  const maxOffset = Math.max(0, rows.length - visible);
-  const shownOffset = Math.min(offset, maxOffset);
+  const screen: Screen = { ids: rows.map((r) => r.id), visible: Math.max(1, lines - CHROME_LINES - pools.length - autoscale.length - 1) };
+  const shown = onScreen(view, screen);
+  // The rows as last drawn, for keys that arrive before the input handler is attached again after a render.
+  const drawn = useRef<Screen>(screen);
+  drawn.current = screen;
 
-  // Keys can arrive faster than renders (key repeat, paste, `sss` typed quickly arrive as one chunk): every
-  // character of a chunk is a key, and every update is a function of the latest state.
-  const command = (ch: string): void => {
-    if (typing.current !== undefined) {
-      typing.current += ch;
-      setDraft(typing.current);
-      setOffset(0);
-      return;
-    }
-    if (ch === 'q') exit();
-    else if (ch === '?') setHelp((h) => !h);
-    else if (ch === 's') setSortKey((k) => nextSortKey(k, 1));
-    else if (ch === 'S') setSortKey((k) => nextSortKey(k, -1));
-    else if (ch === 'r') setReversed((r) => !r);
-    else if (ch === '/') {
-      typing.current = filter;
-      setDraft(filter);
-      setHelp(false);
-    }
-  };
   useInput((input, key) => {
-    if (typing.current !== undefined && (key.return || key.escape || key.backspace || key.delete)) {
-      if (key.return || key.escape) {
-        setFilter(key.return ? typing.current : '');
-        typing.current = undefined;
-      } else {
-        typing.current = typing.current.slice(0, -1);
-      }
-      setDraft(typing.current);
-      setOffset(0);
-      return;
+    // One chunk of typed characters is one key each; special keys come alone.
+    const keys: Key[] = input && !key.ctrl && !key.meta && !key.return && !key.escape && !key.backspace && !key.delete
+      ? [...input].map((ch) => ({ input: ch }))
+      : [{ ...key, input }];
+    let state = latest.current;
+    for (const k of keys) {
+      const next = reduceKey(state, k, drawn.current);
+      state = next.state;
+      if (next.effect === 'quit') exit();
     }
-    if (key.escape) {
-      setHelp(false);
-      return;
-    }
-    const scroll = (by: number): void => setOffset((o) => Math.max(0, Math.min(maxOffset, Math.min(o, maxOffset) + by)));
-    if (key.downArrow) scroll(1);
-    else if (key.upArrow) scroll(-1);
-    else if (key.pageDown) scroll(visible);
-    else if (key.pageUp) scroll(-visible);
-    else if (key.home) setOffset(0);
-    else if (key.end) setOffset(maxOffset);
-    else if (input && !key.ctrl && !key.meta) for (const ch of input) command(ch);
+    latest.current = state;
+    setView(state);
   });
 
+  const detailOpen = shown.detail !== undefined && !shown.help;
+  const detailId = shown.detail;
+  const detail = useMemo(() => replicaDetail(detailId === undefined ? undefined : snapshot?.details?.get(detailId)), [snapshot, detailId]);
   return (
     <Box flexDirection="column">
-      <TitleBar intervalSeconds={intervalSeconds} atMs={snapshot?.atMs} replicas={snapshot?.rows.length ?? 0} sortKey={sortKey} reversed={reversed} filter={draft ?? filter} problem={snapshot?.problem} />
-      <PoolSummaries pools={pools} />
-      <AutoscaleLines autoscale={autoscale} />
+      <TitleBar intervalSeconds={intervalSeconds} atMs={snapshot?.atMs} replicas={snapshot?.rows.length ?? 0} sortKey={shown.sortKey} reversed={shown.reversed} filter={filter} problem={snapshot?.problem} />
+      {detailOpen ? undefined : <PoolSummaries pools={pools} />}
+      {detailOpen ? undefined : <AutoscaleLines autoscale={autoscale} />}
       <Text> </Text>
-      {help ? <HelpPanel /> : <ReplicaTable table={table} offset={shownOffset} visible={visible} />}
-      <KeyHints draft={draft} offset={shownOffset} visible={visible} total={rows.length} />
+      {shown.help
+        ? <HelpPanel />
+        : detailId !== undefined
+          ? <ReplicaDetail
+              id={detailId}
+              row={snapshot?.rows.find((r) => r.id === detailId)}
+              detail={detail}
+              requests={requestsView(snapshot?.requests, snapshot?.addresses?.get(detailId))}
+              intervalSeconds={intervalSeconds}
+              width={columns}
+              height={lines - CHROME_LINES}
+              atMs={snapshot?.atMs ?? Date.now()}
+            />
+          : <ReplicaTable table={table} offset={shown.offset} visible={screen.visible} selected={shown.selected} />}
+      <KeyHints draft={shown.draft} detail={detailId !== undefined} offset={shown.offset} visible={screen.visible} total={rows.length} />
     </Box>
   );
 }

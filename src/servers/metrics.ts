@@ -23,6 +23,8 @@ export interface ReplicaMetrics {
   readonly prefixCacheHitsTotal?: number;
   readonly preemptionsTotal?: number;
   readonly ttftSeconds?: Histogram;
+  /** Inter-token latency: the gaps between a request's output tokens. */
+  readonly itlSeconds?: Histogram;
   readonly blockSize?: number;
   readonly numGpuBlocks?: number;
   readonly runningLoras?: readonly string[];
@@ -46,14 +48,26 @@ export interface ReplicaMetrics {
 // (llm-d-inference-sim v0.10.2, pkg/llm-d-inference-sim/metrics.go). docs/routing.md lists the versions read.
 
 // The only histograms ReplicaMetrics reads. Buckets are most of a page (a vLLM v0.11 page has a dozen
-// histograms of 10-25 buckets each), so bucket lines of any other histogram are not parsed at all.
-const HISTOGRAMS_READ = new Set(['vllm:time_to_first_token_seconds', 'sglang:time_to_first_token_seconds']);
+// histograms of 10-25 buckets each), so bucket lines of any other histogram are not parsed at all; inter-token
+// latency only when asked (top's drill-down), not in the picker's 100 ms scrape loop, which has no use for it.
+// Inter-token latency: vLLM V1 (v0.11, vllm/v1/metrics/loggers.py) exports vllm:inter_token_latency_seconds, older
+// versions vllm:time_per_output_token_seconds (the same gaps); SGLang (python/sglang/srt/metrics/collector.py)
+// sglang:inter_token_latency_seconds, older ones sglang:time_per_output_token_seconds.
+const ITL = { vllm: ['vllm:inter_token_latency_seconds', 'vllm:time_per_output_token_seconds'], sglang: ['sglang:inter_token_latency_seconds', 'sglang:time_per_output_token_seconds'] } as const;
+const TTFT_HISTOGRAMS = ['vllm:time_to_first_token_seconds', 'sglang:time_to_first_token_seconds'];
+const TTFT_ONLY = new Set(TTFT_HISTOGRAMS);
+const WITH_ITL = new Set([...TTFT_HISTOGRAMS, ...ITL.vllm, ...ITL.sglang]);
 const BUCKET = '_bucket';
-const wanted = (name: string): boolean => !name.endsWith(BUCKET) || HISTOGRAMS_READ.has(name.slice(0, -BUCKET.length));
+const wanted = (read: ReadonlySet<string>) => (name: string): boolean => !name.endsWith(BUCKET) || read.has(name.slice(0, -BUCKET.length));
+
+export interface ReadOptions {
+  /** Also read the inter-token-latency histogram (itlSeconds); default false. */
+  readonly interTokenLatency?: boolean;
+}
 
 /** Parses a /metrics page into ReplicaMetrics. Never throws; the dialect is read from the names present. */
-export function replicaMetrics(page: string): ReplicaMetrics {
-  const { samples, skipped } = parsePrometheusText(page, wanted);
+export function replicaMetrics(page: string, options: ReadOptions = {}): ReplicaMetrics {
+  const { samples, skipped } = parsePrometheusText(page, wanted(options.interTokenLatency ? WITH_ITL : TTFT_ONLY));
   const byName = new Map<string, Sample[]>();
   const models = new Set<string>();
   for (const s of samples) {
@@ -97,6 +111,7 @@ export function replicaMetrics(page: string): ReplicaMetrics {
       prefixCacheHitsTotal: counter('vllm:prefix_cache_hits') ?? counter('vllm:gpu_prefix_cache_hits'),
       preemptionsTotal: counter('vllm:num_preemptions'),
       ttftSeconds: histogram(byName, 'vllm:time_to_first_token_seconds'),
+      itlSeconds: histogram(byName, ITL.vllm[0]) ?? histogram(byName, ITL.vllm[1]),
       blockSize: numberLabel(cacheConfig?.block_size),
       numGpuBlocks: numberLabel(cacheConfig?.num_gpu_blocks),
       runningLoras: lora?.running,
@@ -120,6 +135,7 @@ export function replicaMetrics(page: string): ReplicaMetrics {
       // A retracted request is SGLang's preemption: its KV is dropped and it goes back to the queue.
       preemptionsTotal: counter('sglang:num_retracted_requests'),
       ttftSeconds: histogram(byName, 'sglang:time_to_first_token_seconds'),
+      itlSeconds: histogram(byName, ITL.sglang[0]) ?? histogram(byName, ITL.sglang[1]),
     });
   }
   if (byName.has('nv_trt_llm_request_metrics') || byName.has('nv_trt_llm_kv_cache_block_metrics')) {

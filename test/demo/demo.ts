@@ -122,9 +122,9 @@ async function up(): Promise<void> {
     await sleep(4000);
   });
   if (tty) {
-    await step('kubectl inference top (q quits, s sorts, / filters)', async () => {
+    await step('kubectl inference top (q quits, s sorts, / filters, Enter opens a replica)', async () => {
       await sleep(500);
-      spawnSync(process.execPath, inference('top', '--direct', '--interval', '1s'), { cwd: ROOT, stdio: 'inherit' });
+      spawnSync(process.execPath, inference('top', '--direct', '--interval', '1s', ...PICKERS.flatMap((p) => ['--picker', `http://127.0.0.1:${p.healthPort}`])), { cwd: ROOT, stdio: 'inherit' });
     });
   } else {
     await step('kubectl inference top --once (not a terminal: three snapshots)', async () => {
@@ -141,7 +141,7 @@ The demo keeps running in the background (load stops by itself after 30 minutes)
   kubectl get nodes; kubectl get pods -n ${NS} -o wide          # which node each replica landed on
   kubectl get leaderworkersets,statefulsets,inferencepools -n ${NS}   # Llama 405B: one LWS group over h100-0 and h100-1
   kubectl inference list -n ${NS}
-  kubectl inference top -n ${NS} --direct
+  kubectl inference top -n ${NS} --direct ${PICKERS.map((p) => `--picker http://127.0.0.1:${p.healthPort}`).join(' ')}   # Enter: a replica's detail
   curl -s 127.0.0.1:${PICKERS[0]!.healthPort}/debug/endpoints    # the gemma picker's view of its InferencePool's replicas
   curl -s 127.0.0.1:${PICKERS[0]!.port}/v1/completions -H 'content-type: application/json' \\
     -d '{"model": "google/gemma-2-9b-it", "prompt": "Hello", "max_tokens": 16}'

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DESTINATION_HEADER } from '../../picker/proxy.js';
 import type { RunningSim } from '../../sim/server.js';
+import { RecentRequests } from '../../src/routing/recent-requests.js';
 import { MODEL, parseSse, startSim } from '../sim/harness.js';
 import { metricsOf, sample, waitFor } from './helpers.js';
 import { pickerStack, startProxy, type Stack } from './stack.js';
@@ -279,5 +280,49 @@ describe('kinfer-picker proxy: an endpoint that stops answering', () => {
     }
     assert.equal(seen.get(deadAddress), undefined, `no request went to the stopped sim (${JSON.stringify(Object.fromEntries(seen))})`);
     assert.equal([...seen.values()].reduce((a, b) => a + b, 0), 12);
+  });
+});
+
+describe('kinfer-picker proxy: the recent requests it routed (GET /debug/requests, for top --picker)', () => {
+  let sim: RunningSim | undefined;
+  let stack: Stack | undefined;
+  let proxy: Awaited<ReturnType<typeof startProxy>> | undefined;
+  const recent = new RecentRequests(3);
+
+  before(async () => {
+    sim = await startSim(SIM_FLAGS);
+    stack = pickerStack([addressOf(sim)]);
+    proxy = await startProxy(stack, { recent });
+    await waitFor(() => allFresh(stack!), 'a first scrape of the sim');
+  });
+  after(async () => {
+    await proxy?.close();
+    await stack?.close();
+    await sim?.close();
+  });
+
+  it("records each answer's status and the server's usage, a TTFT only for streams, the newest three", TIMEOUT, async () => {
+    await (await post(`${proxy!.url}/v1/completions`, { model: MODEL, prompt: 'dropped: the oldest of four', max_tokens: 1 })).text();
+    const started = Date.now();
+    const plain = await post(`${proxy!.url}/v1/completions`, { model: MODEL, prompt: 'one two three four', max_tokens: 5 });
+    const plainUsage = ((await plain.json()) as { usage: { prompt_tokens: number } }).usage;
+    const streamed = await post(`${proxy!.url}/v1/completions`, { model: MODEL, prompt: 'five six', max_tokens: 7, stream: true, stream_options: { include_usage: true } });
+    await streamed.text();
+    // Unstreamed and without usage in the stream: the picker's own prompt estimate, marked so.
+    const bare = await post(`${proxy!.url}/v1/completions`, { model: MODEL, prompt: 'seven', max_tokens: 3, stream: true });
+    await bare.text();
+    const list = await waitFor(() => {
+      const l = recent.answer().endpoints[addressOf(sim!)];
+      return l?.length === 3 && l[2]!.outputTokens === undefined ? l : undefined;
+    }, 'the fourth request recorded');
+    const [first, second, third] = list;
+    assert.equal(recent.answer().perEndpoint, 3);
+    assert.deepEqual({ ...first, atMs: 0, latencyMs: 0 }, { atMs: 0, status: 200, promptTokens: plainUsage.prompt_tokens, promptEstimated: false, outputTokens: 5, latencyMs: 0 });
+    assert.deepEqual({ ...second, atMs: 0, latencyMs: 0, ttftMs: 0 }, { atMs: 0, status: 200, promptTokens: second!.promptTokens, promptEstimated: false, outputTokens: 7, ttftMs: 0, latencyMs: 0 });
+    assert.ok(second!.ttftMs! > 0 && second!.ttftMs! <= second!.latencyMs, JSON.stringify(second));
+    assert.ok(second!.atMs >= started && second!.atMs <= Date.now());
+    assert.equal(third!.promptEstimated, true);
+    assert.equal(third!.status, 200);
+    assert.ok(plainUsage.prompt_tokens > 0);
   });
 });

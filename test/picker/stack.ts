@@ -10,6 +10,7 @@ import { Router } from '../../picker/router.js';
 import { Scraper } from '../../picker/scrape.js';
 import { KINFER_CONFIG_YAML, parsePickerConfig } from '../../src/routing/config.js';
 import { EndpointPicker, type EndpointPickerOptions } from '../../src/routing/picker.js';
+import type { RecentRequests } from '../../src/routing/recent-requests.js';
 
 export interface StackOptions {
   readonly configYaml?: string;
@@ -42,8 +43,9 @@ export function pickerStack(addresses: readonly string[], options: StackOptions 
 }
 
 /** The proxy on an ephemeral loopback port. */
-export async function startProxy(stack: Stack, options: { maxBodyBytes?: number; upstreamIdleTimeoutMs?: number } = {}): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+export async function startProxy(stack: Stack, options: { maxBodyBytes?: number; upstreamIdleTimeoutMs?: number; recent?: RecentRequests } = {}): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const server = createProxy(stack.router, {
+    ...(options.recent ? { recent: options.recent } : {}),
     blockSize: stack.blockSize, maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 30_000,
     health: () => ({ ready: stack.table.all().some((s) => stack.scraper.isFresh(s)), status: 'ok', endpoints: stack.table.size }),
   });

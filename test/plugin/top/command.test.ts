@@ -99,6 +99,8 @@ describe('kubectl inference top (one-shot, from the command line)', () => {
     { args: ['--endpoint', 'http://127.0.0.1:9', '--interval', '2h'], error: /^error: --interval 2h: must be at most 1h \(see --help\)\n$/ },
     { args: ['--endpoint', 'nope'], error: /^error: --endpoint nope: not a URL \(want http:\/\/host:port\) \(see --help\)\n$/ },
     { args: ['llama', '--endpoint', 'http://127.0.0.1:9'], error: /^error: --endpoint scrapes the given URLs: it takes no NAME, -l, -A or --direct \(see --help\)\n$/ },
+    { args: ['--endpoint', 'http://127.0.0.1:9', '--picker', 'nope'], error: /^error: --picker nope: not a URL \(want http:\/\/host:9003, the picker's --health-port\) \(see --help\)\n$/ },
+    { args: ['--endpoint', 'http://127.0.0.1:9', '--picker', 'ftp://p:9003'], error: /^error: --picker ftp:\/\/p:9003: use an http:\/\/ or https:\/\/ URL \(see --help\)\n$/ },
     { args: ['--concurrency', '0', '--endpoint', 'http://127.0.0.1:9'], error: /^error: .*concurrency.* \(see --help\)\n$/ },
   ];
   for (const c of bad) {

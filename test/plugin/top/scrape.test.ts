@@ -132,13 +132,18 @@ describe('targets', () => {
     assert.deepEqual(podTargets(pods, true).map((t) => t.metricsUrl).slice(0, 2), ['http://10.0.0.1:8080/metrics', 'http://[fd00::2]:8000/metrics']);
     assert.deepEqual(podTargets(pods, true)[0], {
       id: 'ml/a', namespace: 'ml', name: 'a', node: 'gpu-1', accelerator: 'nvidia-l4', pool: 'llama', metricsUrl: 'http://10.0.0.1:8080/metrics',
+      address: '10.0.0.1:8080',
     });
+    // The address is how kinfer-picker names the endpoint (picker/pool.ts: podIP:port), for its recent requests; none without an IP.
+    assert.deepEqual(podTargets(pods, false).map((t) => t.address), ['10.0.0.1:8080', 'fd00::2:8000', undefined]);
   });
 
   it('endpoints: /metrics unless a path is given; bad URLs are one line', () => {
     assert.deepEqual(endpointTargets(['http://h:8000', 'http://h:9000/', 'http://h:1/pages/7']).map((t) => [t.name, t.metricsUrl]), [
       ['h:8000', 'http://h:8000/metrics'], ['h:9000', 'http://h:9000/metrics'], ['h:1/pages/7', 'http://h:1/pages/7'],
     ]);
+    // As kinfer-picker's --endpoint names them (hostname:port, port 80 when none is given).
+    assert.deepEqual(endpointTargets(['http://h:8000', 'http://h/', 'http://[::1]:9/']).map((t) => t.address), ['h:8000', 'h:80', '[::1]:9']);
     assert.throws(() => endpointTargets(['h:8000']), /^Error: --endpoint h:8000: (not a URL|use an http)/);
     assert.throws(() => endpointTargets(['nope']), /^Error: --endpoint nope: not a URL \(want http:\/\/host:port\)$/);
   });

@@ -56,6 +56,7 @@ async function eventually(check: () => void): Promise<void> {
   }
 }
 const DOWN = '\u001B[B';
+const ENTER = '\r';
 const UP = '\u001B[A';
 
 function lines(frame: string | undefined): string[] {
@@ -76,7 +77,7 @@ const FIRST_FRAME_TAIL = [
   LLAMA0,
   LLAMA1,
   QWEN0,
-  'q quit  s/S sort  r reverse  / filter  ? help  rows 1-3 of 3',
+  'q quit  s/S sort  r reverse  / filter  Enter detail  ? help  rows 1-3 of 3',
 ];
 
 describe('TopView rendered to a fake stdout (100 columns: long lines are cut, not wrapped)', () => {
@@ -103,7 +104,7 @@ describe('TopView rendered to a fake stdout (100 columns: long lines are cut, no
       FIRST_FRAME_TAIL[0], FIRST_FRAME_TAIL[1],
       "ml/llama: 2/3 replicas (HPA wants 3, 1..4; demand 2.41 replicas' worth: kinfer-replica-demand)",
       '', HEADER, LLAMA0, LLAMA1,
-      'q quit  s/S sort  r reverse  / filter  ? help  ↑↓ PgUp PgDn scroll  rows 1-2 of 3',
+      'q quit  s/S sort  r reverse  / filter  Enter detail  ? help  rows 1-2 of 3',
     ]));
     view.unmount();
   });
@@ -149,19 +150,19 @@ describe('TopView rendered to a fake stdout (100 columns: long lines are cut, no
     await eventually(() => {
       assert.match(frame()[0]!, /filter: qw$/);
       assert.deepEqual(rows(), [QWEN0_ALONE]);
-      assert.equal(frame().at(-1), 'q quit  s/S sort  r reverse  / filter  ? help  rows 1-1 of 1');
+      assert.equal(frame().at(-1), 'q quit  s/S sort  r reverse  / filter  Enter detail  ? help  rows 1-1 of 1');
     });
     view.stdin.write('/');
     await eventually(() => assert.equal(frame().at(-1), '/qw_  (Enter: keep  Esc: clear)'));
     view.stdin.write('\u001B');
     await eventually(() => {
       assert.deepEqual(rows(), [LLAMA0, LLAMA1, QWEN0]);
-      assert.equal(frame().at(-1), 'q quit  s/S sort  r reverse  / filter  ? help  rows 1-3 of 3');
+      assert.equal(frame().at(-1), 'q quit  s/S sort  r reverse  / filter  Enter detail  ? help  rows 1-3 of 3');
     });
     view.unmount();
   });
 
-  it('arrows scroll when the rows exceed the screen, and stop at the ends', async () => {
+  it('arrows move the selection; the table scrolls to keep it on screen and stops at the ends', async () => {
     const many: TopSnapshot = {
       atMs: AT, pools: [],
       rows: Array.from({ length: 12 }, (_, i) => row(`r-${String(i).padStart(2, '0')}`, { kvCacheUsage: i / 12, running: i, waiting: 0 })),
@@ -171,20 +172,52 @@ describe('TopView rendered to a fake stdout (100 columns: long lines are cut, no
     const names = (): string[] => rows().map((l) => l.split(' ')[0]!);
     await eventually(() => {
       assert.deepEqual(names(), ['r-00', 'r-01', 'r-02', 'r-03', 'r-04']);
-      assert.equal(frame().at(-1), 'q quit  s/S sort  r reverse  / filter  ? help  ↑↓ PgUp PgDn scroll  rows 1-5 of 12');
+      assert.equal(frame().at(-1), 'q quit  s/S sort  r reverse  / filter  Enter detail  ? help  rows 1-5 of 12');
     });
-    view.stdin.write(DOWN);
-    view.stdin.write(DOWN);
+    for (let i = 0; i < 6; i++) view.stdin.write(DOWN);
     await eventually(() => assert.deepEqual(names(), ['r-02', 'r-03', 'r-04', 'r-05', 'r-06']));
     for (let i = 0; i < 20; i++) view.stdin.write(DOWN);
     await eventually(() => {
       assert.deepEqual(names(), ['r-07', 'r-08', 'r-09', 'r-10', 'r-11']);
       assert.match(frame().at(-1)!, /rows 8-12 of 12$/);
     });
-    view.stdin.write(UP);
+    for (let i = 0; i < 5; i++) view.stdin.write(UP);
     await eventually(() => assert.equal(names()[0], 'r-06'));
     for (let i = 0; i < 20; i++) view.stdin.write(UP);
     await eventually(() => assert.equal(names()[0], 'r-00'));
+    view.unmount();
+  });
+
+  it('Enter opens the selected replica: its figures, KV sparkline, histograms, where recent requests come from; Esc back', async () => {
+    const history = {
+      histograms: [
+        { atMs: AT - 10_000, ttft: { buckets: [[0.05, 0], [0.1, 0], [0.5, 0], [Infinity, 0]] as [number, number][], sum: 0, count: 0 } },
+        { atMs: AT, ttft: { buckets: [[0.05, 3], [0.1, 7], [0.5, 8], [Infinity, 8]] as [number, number][], sum: 0.6, count: 8 } },
+      ],
+      kv: [0, 0.25, 0.5, 1].map((usage, i) => ({ atMs: AT - (3 - i) * 2000, usage })),
+    };
+    const snapshot: TopSnapshot = { ...SNAPSHOT, details: new Map([['ml/llama-1', history]]) };
+    const { view, frame, rows } = mount(snapshot, 24, 80);
+    await eventually(() => assert.equal(rows().length, 3));
+    view.stdin.write(DOWN);
+    view.stdin.write(ENTER);
+    await eventually(() => {
+      const f = frame();
+      assert.equal(f[2], 'llama-1  ml/llama  node-llama-1  nvidia-h100-80gb  ok');
+      assert.equal(f[3], 'run 30  wait 9  2210 tok/s  TTFT p50 900ms p99 2.40s  prefix hit 50%  preempt 4');
+      assert.equal(f[5], '▁▃▅█  97%');
+      assert.match(f[7]!, /^TTFT, last 10s: 8 requests {2,}Inter-token latency: -$/);
+      assert.match(f[8]!, /^ ≤50ms █+ +3 {2,}not exported, or no second scrape yet$/);
+      assert.match(f[9]!, /^≤100ms █+ +4$/);
+      assert.match(f[10]!, /^≤500ms █+ +1$/);
+      assert.match(f.join('\n'), /^Recent requests: model servers keep none; give --picker URL/m);
+      assert.equal(f.at(-1), 'Esc back  q back  ? help');
+    });
+    view.stdin.write('\u001B');
+    await eventually(() => {
+      assert.deepEqual(rows().map((l) => l.split(' ')[0]), ['llama-0', 'llama-1', 'qwen-0']);
+      assert.equal(frame()[1], FIRST_FRAME_TAIL[0]);
+    });
     view.unmount();
   });
 

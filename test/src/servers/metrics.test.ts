@@ -10,7 +10,7 @@ const page = (name: string): string => readFileSync(new URL(name, FIXTURES), 'ut
 const LLAMA = 'meta-llama/Llama-3.1-8B-Instruct';
 
 describe('replicaMetrics on recorded pages of each dialect', () => {
-  const cases: { page: string; want: Omit<ReplicaMetrics, 'ttftSeconds'>; ttftCount?: number }[] = [
+  const cases: { page: string; want: Omit<ReplicaMetrics, 'ttftSeconds' | 'itlSeconds'>; ttftCount?: number; itlCount?: number }[] = [
     {
       page: 'vllm-v0.11.prom',
       want: {
@@ -36,6 +36,8 @@ describe('replicaMetrics on recorded pages of each dialect', () => {
         blockSize: 16, numGpuBlocks: 1024, runningLoras: [], waitingLoras: [], maxLoras: 1,
       },
       ttftCount: 4,
+      // It exports vllm:inter_token_latency_seconds and the older vllm:time_per_output_token_seconds: the new one is read.
+      itlCount: 59,
     },
     {
       page: 'sglang.prom',
@@ -72,9 +74,10 @@ describe('replicaMetrics on recorded pages of each dialect', () => {
   ];
   for (const c of cases) {
     it(c.page, () => {
-      const { ttftSeconds, ...rest } = replicaMetrics(page(c.page));
+      const { ttftSeconds, itlSeconds, ...rest } = replicaMetrics(page(c.page), { interTokenLatency: true });
       assert.deepEqual(rest, c.want);
       assert.equal(ttftSeconds?.count, c.ttftCount);
+      assert.equal(itlSeconds?.count, c.itlCount);
       if (ttftSeconds) assert.equal(ttftSeconds.buckets.at(-1)?.[0], Infinity, 'the +Inf bucket comes last');
     });
   }
@@ -157,4 +160,26 @@ describe('parsePrometheusText with a name filter', () => {
     });
     assert.equal(parsePrometheusText(text).skipped, 2);
   });
+});
+
+describe('replicaMetrics reads inter-token latency under either name, when asked', () => {
+  const gauge = (dialect: 'vllm' | 'sglang'): string => (dialect === 'vllm' ? 'vllm:num_requests_running 1' : 'sglang:num_running_reqs 1');
+  const histogramPage = (name: string, count: number): string => [
+    `${name}_bucket{le="0.05"} ${count - 1}`, `${name}_bucket{le="+Inf"} ${count}`, `${name}_sum 1.5`, `${name}_count ${count}`,
+  ].join('\n');
+  const cases: { name: string; dialect: 'vllm' | 'sglang'; page: string; count: number }[] = [
+    { name: 'vLLM V1', dialect: 'vllm', page: histogramPage('vllm:inter_token_latency_seconds', 7), count: 7 },
+    { name: 'vLLM before v0.11', dialect: 'vllm', page: histogramPage('vllm:time_per_output_token_seconds', 5), count: 5 },
+    { name: 'both: the new name wins', dialect: 'vllm', page: `${histogramPage('vllm:inter_token_latency_seconds', 7)}\n${histogramPage('vllm:time_per_output_token_seconds', 5)}`, count: 7 },
+    { name: 'SGLang', dialect: 'sglang', page: histogramPage('sglang:inter_token_latency_seconds', 3), count: 3 },
+    { name: 'older SGLang', dialect: 'sglang', page: histogramPage('sglang:time_per_output_token_seconds', 4), count: 4 },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const text = `${gauge(c.dialect)}\n${c.page}\n`;
+      assert.deepEqual(replicaMetrics(text, { interTokenLatency: true }).itlSeconds, { buckets: [[0.05, c.count - 1], [Infinity, c.count]], sum: 1.5, count: c.count });
+      // Not asked (the picker's scrape loop): its buckets are not parsed.
+      assert.equal(replicaMetrics(text).itlSeconds, undefined);
+    });
+  }
 });
