@@ -465,7 +465,8 @@ kctl() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
 ensure_crds() {
   local files=("$CRD_DIR"/*.yaml) names
   [[ -e "${files[0]}" ]] || die "no upstream CRDs in $CRD_DIR: run test/upstream/upstream.sh crds (or make upstream) first, or set KINFER_CRDS=off"
-  names="$(kctl apply --server-side --force-conflicts --field-manager=cluster.sh -o name -f "$CRD_DIR")" \
+  # pwd -P: kubectl does not walk a directory given as a symlink (a worktree links .kinfer/crds to a shared one)
+  names="$(kctl apply --server-side --force-conflicts --field-manager=cluster.sh -o name -f "$(cd "$CRD_DIR" && pwd -P)")" \
     || die "applying the upstream CRDs from $CRD_DIR failed"
   # shellcheck disable=SC2086
   kctl wait --for=condition=Established --timeout=60s $names >/dev/null || die "the upstream CRDs did not become Established"
