@@ -171,7 +171,8 @@ export async function autoscaleObjects(cluster: Cluster | undefined, r: Autoscal
   const picker = autoscalingPicker(r.pickerObjects, { ...base, metricsApi: { clientCa: clientCaPem !== undefined } });
   const api = buildMetricsApiObjects({ pool: r.pool, namespace: r.namespace, ...cert, ...(clientCaPem ? { clientCaPem } : {}) });
   return {
-    objects: [...picker, ...api, ...hpas],
+    // The Secret before the picker that mounts it (a kubelet would wait for it; nothing gains by making it wait).
+    objects: [...api, ...picker, ...hpas],
     notes: [`autoscale: the picker serves ${EXTERNAL_METRICS_API_SERVICE} (Service ${metricsServiceName(r.pool)}, certificate in Secret ${metricsSecretName(r.pool)})` +
       (clientCaPem ? '' : cluster
         ? '; the front-proxy CA (kube-system/extension-apiserver-authentication) was not readable, so the picker accepts any TLS client'

@@ -8,6 +8,7 @@ import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node'
 import { Child } from '../../picker/helpers.js';
 import type { KubeletHooks } from './kubelet.js';
 import { ROOT } from './cluster.js';
+import { waitFor } from './wait.js';
 
 export const isPickerPod = (pod: V1Pod): boolean => pod.metadata?.labels?.['app.kubernetes.io/component'] === 'endpoint-picker';
 
@@ -41,11 +42,12 @@ export class PickerPods {
     let args = [...(container.command ?? []).slice(1), ...(container.args ?? [])];
     for (const mount of container.volumeMounts ?? []) {
       const volume = pod.spec!.volumes?.find((v) => v.name === mount.name);
-      const files = volume?.configMap
+      // As a kubelet, wait for a volume's object to exist.
+      const files = await waitFor(async () => (volume?.configMap
         ? (await this.core.readNamespacedConfigMap({ name: volume.configMap.name!, namespace })).data ?? {}
         : volume?.secret
           ? Object.fromEntries(Object.entries((await this.core.readNamespacedSecret({ name: volume.secret.secretName!, namespace })).data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]))
-          : {};
+          : {}), { what: `volume ${mount.name} of ${pod.metadata!.name}`, timeoutMs: 20_000, intervalMs: 500 });
       const local = join(dir, mount.mountPath);
       for (const [key, text] of Object.entries(files)) {
         mkdirSync(dirname(join(local, key)), { recursive: true });
