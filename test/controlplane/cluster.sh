@@ -146,7 +146,7 @@ is_ours_pid() {
   exe="$(readlink "/proc/$1/exe" 2>/dev/null || true)"
   [[ "$exe" == "$BIN/"* ]] && return 0
   cmd="$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true)"
-  [[ "$cmd" == *"$LOCAL"* || "$cmd" == *".kinfer/local"* && "$(readlink "/proc/$1/cwd" 2>/dev/null)" == "$ROOT" ]]
+  [[ "$cmd" == *"$LOCAL/"* || "$cmd" == *".kinfer/local"* && "$(readlink "/proc/$1/cwd" 2>/dev/null)" == "$ROOT" ]]
 }
 
 # Fail clearly if a port is held by someone else; stop it if it is a stale process of ours.
@@ -725,7 +725,7 @@ cmd_down() {
   # Anything still running from our bin dir (e.g. after pid files were lost) is ours too.
   for pid in $(ls /proc | grep -E '^[0-9]+$'); do
     [[ "$(readlink "/proc/$pid/exe" 2>/dev/null || true)" == "$BIN/"* ]] || continue
-    [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" == *"$LOCAL"* ]] || continue
+    [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" == *"$LOCAL/"* ]] || continue
     echo "stopping leftover pid $pid ($(basename "$(readlink "/proc/$pid/exe")"))"
     stop_pid "$pid" "leftover $pid"
   done
