@@ -44,9 +44,9 @@ bench-epp: build controlplane upstream ## kinfer-picker beside the upstream EPP 
 controlplane: ## build etcd, kube-apiserver, kube-scheduler, kubectl into .kinfer/bin (skipped when up to date; a cold build takes ~5 min on 2 cores)
 	test/controlplane/build.sh
 
-upstream: ## the upstream CRDs (InferencePool, Gateway API, LeaderWorkerSet) into .kinfer/crds; the LWS controller, the EPP v1.5.0, llm-d-inference-sim v0.10.2, helm and krew into .kinfer/bin (see test/upstream; skipped when up to date)
+upstream: ## the upstream CRDs (InferencePool, Gateway API, LeaderWorkerSet) into .kinfer/crds; the LWS controller, the EPP v1.5.0, llm-d-inference-sim v0.10.2, helm, krew and adapter-rules (prometheus-adapter v0.12.0's config loader) into .kinfer/bin (see test/upstream; skipped when up to date)
 	test/upstream/upstream.sh crds
-	test/upstream/upstream.sh build lws-controller epp llm-d-inference-sim helm validate-krew-manifest kubectl-krew
+	test/upstream/upstream.sh build lws-controller epp llm-d-inference-sim helm validate-krew-manifest kubectl-krew adapter-rules
 
 cluster: controlplane upstream build ## local control plane + kinfer-extender + upstream CRDs + LWS controller on 127.0.0.1; kubeconfig at .kinfer/local/kubeconfig
 	KINFER_EXTENDER_CMD="node dist/extender/main.js --port 28090 --kubeconfig .kinfer/local/kubeconfig" test/controlplane/cluster.sh up

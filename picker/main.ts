@@ -65,7 +65,9 @@ Autoscaling (the external metrics API for the HorizontalPodAutoscaler, docs/auto
   --ttft-target D           the TTFT target the waiting queue must drain within (required with --autoscale)
   --autoscale-window D      arrival-rate window (default 30s)
   --autoscale-port N        HTTPS port of external.metrics.k8s.io/v1beta1 (default 6443)
-  --autoscale-cert FILE, --autoscale-key FILE   its serving certificate and key (PEM; required with --autoscale)
+  --autoscale-cert FILE, --autoscale-key FILE   its serving certificate and key (PEM); without them no external
+                            metrics API is served, only the gauge kinfer_picker_replica_demand on /metrics (for KEDA
+                            or prometheus-adapter)
   --autoscale-client-ca FILE  require a client certificate signed by this CA (the API server's front-proxy CA)
   -h, --help, -v, --version
 
@@ -234,7 +236,7 @@ async function main(argv: string[]): Promise<void> {
   await listen(healthServer, host, healthPort, '--health-port');
 
   let metricsServer: Server | undefined;
-  if (autoscale) {
+  if (autoscale?.certFile !== undefined && autoscale.keyFile !== undefined) {
     metricsServer = createHttpsServer({
       cert: readText(autoscale.certFile), key: readText(autoscale.keyFile),
       ...(autoscale.clientCaFile ? { ca: readText(autoscale.clientCaFile), requestCert: true, rejectUnauthorized: true } : {}),
@@ -309,8 +311,9 @@ function readCertificateOrFail(dir: string): ServingCertificate {
 interface AutoscaleFlags {
   readonly config: AutoscaleConfig;
   readonly port: number;
-  readonly certFile: string;
-  readonly keyFile: string;
+  /** Both or neither: without them only the /metrics gauge carries the demand. */
+  readonly certFile: string | undefined;
+  readonly keyFile: string | undefined;
   readonly clientCaFile: string | undefined;
 }
 
@@ -332,7 +335,9 @@ function autoscaleFlags(values: Record<string, string | string[] | boolean | und
   if (ttft === undefined) throw new UsageError('--autoscale needs --ttft-target D (e.g. 2s): the waiting queue must drain within it');
   const cert = values['autoscale-cert'] as string | undefined;
   const key = values['autoscale-key'] as string | undefined;
-  if (cert === undefined || key === undefined) throw new UsageError('--autoscale needs --autoscale-cert and --autoscale-key: the API server only proxies to HTTPS');
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--autoscale-cert and --autoscale-key go together: the API server only proxies to HTTPS');
+  const served = ['autoscale-port', 'autoscale-client-ca'].find((f) => values[f] !== undefined);
+  if (cert === undefined && served) throw new UsageError(`--${served} needs --autoscale-cert and --autoscale-key (the external metrics API is served over HTTPS only)`);
   const windowSeconds = Math.round(duration((values['autoscale-window'] as string | undefined) ?? '30s', '--autoscale-window') / 1000);
   if (windowSeconds < 1) throw new UsageError('--autoscale-window: at least 1s');
   return {

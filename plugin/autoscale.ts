@@ -1,4 +1,17 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { ADAPTER_RULES_KEY, buildScaledObject, DEMAND_GAUGE_LABEL, prometheusAdapterRules, scrapeAnnotations, type AutoscaleWith } from '../src/autoscale/adapters.js';
+import { pickerAutoscaleArgs, type AutoscalePlan } from '../src/autoscale/explain.js';
+import { buildHpa, type HpaSpec, type ScaleTarget } from '../src/autoscale/hpa.js';
+import {
+  apiServiceConflict, autoscalingPicker, buildMetricsApiObjects, EXTERNAL_METRICS_API_SERVICE, metricsSecretName, metricsServiceDnsName, metricsServiceName,
+  type ExistingApiService,
+} from '../src/autoscale/metrics-api.js';
 import { LABELS } from '../src/manifests/labels.js';
+import { pickerServiceName } from '../src/manifests/model.js';
+import { LEADER_WORKER_SET, type KubeObject } from '../src/manifests/objects.js';
+import { PICKER_HEALTH_PORT } from '../src/manifests/picker.js';
+import { selfSignedCertificate } from '../src/tls/certificate.js';
+import { Cluster, KubeError } from './cluster.js';
 
 // What `list` (AUTOSCALE column) and `top` (a line per autoscaled Deployment) say about the HPAs `deploy --autoscale`
 // made: one reading of the HPA object, two formats.
@@ -84,4 +97,104 @@ export function autoscaleLine(s: AutoscaleStatus): string {
   const demand = totalDemand(s);
   const why = demand === undefined ? 'no demand reported yet' : `demand ${demand.toFixed(2)} replicas' worth${s.metric ? `: ${s.metric}` : ''}`;
   return `${name}: ${s.currentReplicas ?? '?'}/${s.desiredReplicas ?? '?'} replicas (HPA wants ${s.desiredReplicas ?? '?'}, ${s.minReplicas}..${s.maxReplicas ?? '?'}; ${why})`;
+}
+
+// What `deploy --autoscale` writes besides the model: the autoscaler per workload (an HPA, or a KEDA ScaledObject),
+// the picker changed to compute the demand, and with kinfer's own external metrics API its Service, APIService,
+// certificate Secret and the HPA controller's read access. The cluster is read here (the APIService's holder, the
+// certificate to keep, the front-proxy CA); the objects are built in src/autoscale.
+
+export interface AutoscaleRequest {
+  readonly with: AutoscaleWith;
+  /** The kinfer deployment: the pool whose picker computes the demand. */
+  readonly pool: string;
+  readonly namespace: string;
+  /** One per scaled workload (a Deployment per accelerator type, or the LeaderWorkerSet). */
+  readonly plans: readonly (AutoscalePlan & { readonly labels: Record<string, string>; readonly target: ScaleTarget })[];
+  /** The picker objects deploy would apply (buildPickerObjects). */
+  readonly pickerObjects: readonly KubeObject[];
+  /** With keda: the Prometheus that scrapes the picker. */
+  readonly prometheusUrl?: string;
+}
+
+export interface AutoscaleObjects {
+  readonly objects: KubeObject[];
+  /** Lines for the summary: what was written and what the user still does. */
+  readonly notes: string[];
+}
+
+/** The scalable workloads among deploy's objects: the model servers' Deployments, or the LeaderWorkerSet. */
+export function scaledWorkloads(objects: readonly KubeObject[]): { name: string; labels: Record<string, string>; target: ScaleTarget }[] {
+  return objects.filter((o) => o.kind === 'Deployment' || o.kind === LEADER_WORKER_SET.kind)
+    .map((o) => ({ name: o.metadata.name, labels: o.metadata.labels ?? {}, target: { apiVersion: o.apiVersion, kind: o.kind } }));
+}
+
+/**
+ * `cluster` undefined: a client dry run with no cluster (a fresh certificate, no front-proxy CA, no holder check).
+ * Throws KubeError when kinfer's APIService would take the external metrics API from someone else.
+ */
+export async function autoscaleObjects(cluster: Cluster | undefined, r: AutoscaleRequest): Promise<AutoscaleObjects> {
+  const autoscaleArgs = pickerAutoscaleArgs(r.plans);
+  const base = { pool: r.pool, autoscaleArgs };
+  if (r.with === 'keda' || r.with === 'prometheus-adapter') {
+    const picker = autoscalingPicker(r.pickerObjects, { ...base, podAnnotations: scrapeAnnotations(PICKER_HEALTH_PORT) });
+    const scrape = `Prometheus must scrape the picker's /metrics (port ${PICKER_HEALTH_PORT}; its pods carry prometheus.io/scrape annotations) with a namespace label`;
+    if (r.with === 'keda') {
+      const scaled = r.plans.map((p) => buildScaledObject({
+        workload: p.workload, namespace: r.namespace, target: p.target, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas,
+        behavior: p.behavior, prometheusUrl: r.prometheusUrl!, labels: p.labels,
+      }));
+      return { objects: [...picker, ...scaled], notes: [`autoscale with KEDA: a ScaledObject per workload on ${r.prometheusUrl}; ${scrape}`] };
+    }
+    const hpas = r.plans.map((p) => buildHpa({ ...hpaOf(p, r.namespace), selectorLabel: DEMAND_GAUGE_LABEL }));
+    const rules: KubeObject = {
+      apiVersion: 'v1', kind: 'ConfigMap',
+      metadata: { name: `${pickerServiceName(r.pool)}-adapter-rules`, namespace: r.namespace, labels: { ...r.plans[0]!.labels, [LABELS.component]: 'prometheus-adapter-rules' } },
+      data: { [ADAPTER_RULES_KEY]: prometheusAdapterRules() },
+    };
+    return {
+      objects: [...picker, ...hpas, rules],
+      notes: [`autoscale with prometheus-adapter: add the externalRules of ConfigMap ${rules.metadata.name} to the adapter's config (Helm: rules.external); ${scrape}`],
+    };
+  }
+  const hpas = r.plans.map((p) => buildHpa(hpaOf(p, r.namespace)));
+  const held = cluster ? await cluster.read<ExistingApiService & KubernetesObject>('apiregistration.k8s.io/v1', 'APIService', EXTERNAL_METRICS_API_SERVICE) : undefined;
+  const conflict = apiServiceConflict(held, r.pool, r.namespace);
+  if (conflict) throw new KubeError(conflict);
+  // Kept across re-deploys (the caBundle and the mounted pair stay in step; the picker is not restarted for nothing).
+  const secret = cluster ? await cluster.read<KubernetesObject & { data?: Record<string, string> }>('v1', 'Secret', metricsSecretName(r.pool)) : undefined;
+  const kept = secret?.data?.['tls.crt'] && secret.data['tls.key']
+    ? { certPem: Buffer.from(secret.data['tls.crt'], 'base64').toString(), keyPem: Buffer.from(secret.data['tls.key'], 'base64').toString() }
+    : undefined;
+  const cert = kept ?? selfSignedCertificate([metricsServiceDnsName(r.pool, r.namespace)]);
+  const clientCaPem = cluster ? await frontProxyCa(cluster) : undefined;
+  const picker = autoscalingPicker(r.pickerObjects, { ...base, metricsApi: { clientCa: clientCaPem !== undefined } });
+  const api = buildMetricsApiObjects({ pool: r.pool, namespace: r.namespace, ...cert, ...(clientCaPem ? { clientCaPem } : {}) });
+  return {
+    // The Secret before the picker that mounts it (a kubelet would wait for it; nothing gains by making it wait).
+    objects: [...api, ...picker, ...hpas],
+    notes: [`autoscale: the picker serves ${EXTERNAL_METRICS_API_SERVICE} (Service ${metricsServiceName(r.pool)}, certificate in Secret ${metricsSecretName(r.pool)})` +
+      (clientCaPem ? '' : cluster
+        ? '; the front-proxy CA (kube-system/extension-apiserver-authentication) was not readable, so the picker accepts any TLS client'
+        : '; no cluster to read the front-proxy CA from, so this picker would accept any TLS client')],
+  };
+}
+
+function hpaOf(p: AutoscaleRequest['plans'][number], namespace: string): HpaSpec {
+  return { deployment: p.workload, target: p.target, namespace, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, behavior: p.behavior, labels: p.labels };
+}
+
+/**
+ * The CA of the API server's front-proxy client certificate, as every aggregated API server reads it: the
+ * `requestheader-client-ca-file` key of kube-system/extension-apiserver-authentication (k8s.io/apiserver
+ * pkg/server/options/authentication.go). Copied into the picker's Secret at deploy time, so the picker needs no
+ * read access to kube-system; undefined when the deploying user may not read it.
+ */
+async function frontProxyCa(cluster: Cluster): Promise<string | undefined> {
+  try {
+    const cm = await new Cluster(cluster.kubeConfig, 'kube-system').read<KubernetesObject & { data?: Record<string, string> }>('v1', 'ConfigMap', 'extension-apiserver-authentication');
+    return cm?.data?.['requestheader-client-ca-file'];
+  } catch {
+    return undefined;
+  }
 }

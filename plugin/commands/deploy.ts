@@ -2,7 +2,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Args, Flags } from '@oclif/core';
 import { acceleratorByName } from '../../src/accelerators/catalog.js';
 import { explainAutoscale, pickerAutoscaleArgs, type AutoscalePlan } from '../../src/autoscale/explain.js';
-import { buildHpa, DEFAULT_BEHAVIOR } from '../../src/autoscale/hpa.js';
+import { AUTOSCALE_WITH, type AutoscaleWith } from '../../src/autoscale/adapters.js';
+import { DEFAULT_BEHAVIOR } from '../../src/autoscale/hpa.js';
+import { autoscaleObjects, scaledWorkloads } from '../autoscale.js';
 import { catalogInventory, inventory, type AcceleratorInventory } from '../../src/deploy/inventory.js';
 import { explainSlices, planDeployment, type DeployPlan, type DeploySpec } from '../../src/deploy/plan.js';
 import { describeChanges, fittingChanges, type FittingChange } from '../../src/deploy/suggest.js';
@@ -72,6 +74,8 @@ the same HBM need.`;
     autoscale: Flags.boolean({ default: false, summary: "Create a HorizontalPodAutoscaler per Deployment on kinfer's replica demand (needs --target-*; see docs/autoscaling.md)." }),
     'min-replicas': Flags.integer({ min: 1, default: 1, summary: 'With --autoscale: the fewest replicas.' }),
     'max-replicas': Flags.integer({ min: 1, default: 10, summary: 'With --autoscale: the most replicas.' }),
+    'autoscale-with': Flags.option({ options: AUTOSCALE_WITH, default: 'kinfer' as const, summary: "With --autoscale: who serves the metric to the HPA: kinfer (the picker's own external metrics APIService), keda (a ScaledObject) or prometheus-adapter (its rules); see docs/autoscaling.md." })(),
+    'prometheus-url': Flags.string({ summary: 'With --autoscale-with keda: the Prometheus that scrapes the picker, e.g. http://prometheus-operated.monitoring.svc:9090.' }),
     'scale-down-window': Flags.string({ default: '5m', summary: 'With --autoscale: how long load must stay lower before replicas are removed (HPA scale-down stabilization).' }),
     explain: Flags.boolean({ default: false, summary: 'Show every accelerator type considered and why it was or was not chosen.' }),
     'dry-run': dryRunFlag(),
@@ -121,6 +125,7 @@ the same HBM need.`;
     const cluster = connected ?? this.offline(flags.namespace);
     const hasTargets = flags['target-ttft-ms'] !== undefined || flags['target-ntpot-ms'] !== undefined;
     if (flags.autoscale && !hasTargets) throw new UsageError('--autoscale needs --target-ttft-ms and/or --target-ntpot-ms: the replica capacity it scales by is what one replica serves within them');
+    if (flags['autoscale-with'] === 'keda' && flags.autoscale && !flags['prometheus-url']) throw new UsageError('--autoscale-with keda needs --prometheus-url URL: the Prometheus that scrapes the picker (KEDA queries it)');
     if (flags.autoscale && flags['min-replicas'] > flags['max-replicas']) throw new UsageError(`--min-replicas ${flags['min-replicas']} is above --max-replicas ${flags['max-replicas']}`);
     // The HPA's stabilization window: 0 to one hour.
     const scaleDownSeconds = Math.round(durationFlag('--scale-down-window', flags['scale-down-window'], { minMs: 0, maxMs: 3_600_000 }) / 1000);
@@ -153,23 +158,26 @@ the same HBM need.`;
     // Without a LeaderWorkerSet, only what fits on one node helps.
     if (!built.ok) throw new KubeError(withChanges(built.error, fittingChanges(targeted.spec, nodes.inventory).filter((c) => !c.multiNode)));
     // The pool's endpoint picker comes with it (what `route install` applies), with kinfer's default profile.
-    const models_ = pool && !flags['no-picker']
-      ? [...built.value, ...buildPickerObjects({ pool: name, namespace: cluster.namespace, configYaml: KINFER_CONFIG_YAML, ...(flags['picker-image'] ? { image: flags['picker-image'] } : {}) })]
-      : built.value;
-    // One HPA per Deployment (one per accelerator type), named as it. With targets there is one type: recommend's.
+    const pickerObjects = pool && !flags['no-picker']
+      ? buildPickerObjects({ pool: name, namespace: cluster.namespace, configYaml: KINFER_CONFIG_YAML, ...(flags['picker-image'] ? { image: flags['picker-image'] } : {}) })
+      : [];
+    // One autoscaler per workload (a Deployment per accelerator type, or the LeaderWorkerSet), named as it.
     const capacity = flags.autoscale ? targeted.capacity : undefined;
-    const autoscalePlans: (AutoscalePlan & { labels: Record<string, string> })[] = capacity
-      ? built.value.filter((o) => o.kind === 'Deployment').map((o) => ({
-        workload: o.metadata.name, labels: o.metadata.labels ?? {}, ...capacity, minReplicas: flags['min-replicas'], maxReplicas: flags['max-replicas'],
+    if (capacity && pickerObjects.length === 0) throw new UsageError(`--autoscale needs the pool's kinfer-picker, which computes the demand: ${pool ? 'drop --no-picker' : 'drop --no-pool (and install the InferencePool CRD)'}`);
+    const autoscalePlans = capacity
+      ? scaledWorkloads(built.value).map((w) => ({
+        workload: w.name, labels: w.labels, target: w.target, ...capacity, minReplicas: flags['min-replicas'], maxReplicas: flags['max-replicas'],
         behavior: { ...DEFAULT_BEHAVIOR, scaleDownStabilizationSeconds: scaleDownSeconds },
       }))
       : [];
     if (flags.explain) for (const p of autoscalePlans) this.log(explainAutoscale(p).join('\n'));
-    // Labelled as their Deployment, so `list` shows them and `delete` removes them.
-    const hpas = autoscalePlans.map((p) => buildHpa({
-      deployment: p.workload, namespace: cluster.namespace, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, behavior: p.behavior, labels: p.labels,
-    }));
-    const objects = [...models_, ...hpas];
+    const scaling = autoscalePlans.length > 0
+      ? await autoscaleObjects(nodes.online ? cluster : undefined, {
+        with: flags['autoscale-with'] as AutoscaleWith, pool: name, namespace: cluster.namespace, plans: autoscalePlans, pickerObjects,
+        ...(flags['prometheus-url'] ? { prometheusUrl: flags['prometheus-url'] } : {}),
+      })
+      : { objects: pickerObjects, notes: [] };
+    const objects = [...built.value, ...scaling.objects];
 
     for (const warning of plan.value.warnings) this.note(`warning: ${warning}`);
     if (!output) {
@@ -177,6 +185,7 @@ the same HBM need.`;
         this.log(`${model.id}: ${t.replicas} replica(s) on ${t.option.inventory.type}, ${t.option.devices} device(s) each${t.option.hosts > 1 ? ` over ${t.option.hosts} nodes` : ''}: ${t.option.why}`);
       }
       if (autoscalePlans.length > 0) this.log(`autoscale: ${autoscalePlans.map((p) => `${p.workload} ${p.minReplicas}..${p.maxReplicas} replicas at ${p.capacityRps.toFixed(2)} req/s each`).join(', ')}; the pool's kinfer-picker serves the metric with ${pickerAutoscaleArgs(autoscalePlans).join(' ')} (docs/autoscaling.md)`);
+      for (const line of scaling.notes) this.log(line);
       this.log(`scheduler: ${schedulerName ?? 'default-scheduler (pinned to the accelerator by node affinity; kinfer-scheduler not found)'}`);
     }
     if (dryRun === 'client') {

@@ -30,6 +30,6 @@ export function explainAutoscale(plan: AutoscalePlan): string[] {
     `  e.g.        ${examples.join(', ')} (idle queues and KV)`,
     `  scale-up:   at once (stabilization 0 s), at most ×2 or +4 pods per 15 s; the HPA ignores changes within its 10% tolerance`,
     `  scale-down: only after ${b.scaleDownStabilizationSeconds} s below (the highest recommendation of that window wins), at most ${b.scaleDownPercent}% per ${b.scaleDownPeriodSeconds} s`,
-    `  picker:     kinfer-picker ${pickerAutoscaleArgs([plan]).join(' ')} serves the metric (register it: docs/autoscaling.md)`,
+    `  picker:     kinfer-picker ${pickerAutoscaleArgs([plan]).join(' ')} serves the metric (deploy gives the pool's picker these flags; docs/autoscaling.md)`,
   ];
 }

@@ -22,8 +22,24 @@ export interface ScalingBehavior {
 
 export const DEFAULT_BEHAVIOR: ScalingBehavior = { scaleDownStabilizationSeconds: 300, scaleDownPercent: 50, scaleDownPeriodSeconds: 60 };
 
+/** What an HPA scales: a Deployment (one per accelerator type), or a LeaderWorkerSet (multi-host replicas: its scale subresource counts groups). */
+export interface ScaleTarget {
+  readonly apiVersion: string;
+  readonly kind: string;
+}
+
+export const DEPLOYMENT_TARGET: ScaleTarget = { apiVersion: 'apps/v1', kind: 'Deployment' };
+
 export interface HpaSpec {
+  /** The workload it scales, and the series its metric selects. */
   readonly deployment: string;
+  /** Default: a Deployment. */
+  readonly target?: ScaleTarget;
+  /**
+   * The label that selects the workload's series: kinfer.dev/workload from the picker's own API; `workload` through
+   * prometheus-adapter, whose series labels are Prometheus label names (no `.` or `/`).
+   */
+  readonly selectorLabel?: string;
   readonly namespace: string;
   readonly minReplicas: number;
   readonly maxReplicas: number;
@@ -51,28 +67,36 @@ export function buildHpa(spec: HpaSpec): HpaObject {
     kind: 'HorizontalPodAutoscaler',
     metadata: { name: spec.deployment, namespace: spec.namespace, ...(spec.labels ? { labels: { ...spec.labels } } : {}) },
     spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: spec.deployment },
+      scaleTargetRef: { ...(spec.target ?? DEPLOYMENT_TARGET), name: spec.deployment },
       minReplicas: spec.minReplicas,
       maxReplicas: spec.maxReplicas,
       metrics: [{
         type: 'External',
         external: {
-          metric: { name: DEMAND_METRIC, selector: { matchLabels: { [WORKLOAD_LABEL]: spec.deployment } } },
+          metric: { name: DEMAND_METRIC, selector: { matchLabels: { [spec.selectorLabel ?? WORKLOAD_LABEL]: spec.deployment } } },
           target: { type: 'AverageValue', averageValue: '1' },
         },
       }],
-      behavior: {
-        scaleUp: {
-          stabilizationWindowSeconds: 0,
-          selectPolicy: 'Max',
-          policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }, { type: 'Pods', value: 4, periodSeconds: 15 }],
-        },
-        scaleDown: {
-          stabilizationWindowSeconds: spec.behavior.scaleDownStabilizationSeconds,
-          selectPolicy: 'Max',
-          policies: [{ type: 'Percent', value: spec.behavior.scaleDownPercent, periodSeconds: spec.behavior.scaleDownPeriodSeconds }],
-        },
-      },
+      behavior: hpaBehavior(spec.behavior),
+    },
+  };
+}
+
+/**
+ * Scale-up at once (stabilization 0 s), at most double or +4 pods per 15 s (upstream defaults); scale-down after
+ * the window, at most the given percent per period. The same for KEDA's HPA (advanced.horizontalPodAutoscalerConfig).
+ */
+export function hpaBehavior(behavior: ScalingBehavior): Record<string, unknown> {
+  return {
+    scaleUp: {
+      stabilizationWindowSeconds: 0,
+      selectPolicy: 'Max',
+      policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }, { type: 'Pods', value: 4, periodSeconds: 15 }],
+    },
+    scaleDown: {
+      stabilizationWindowSeconds: behavior.scaleDownStabilizationSeconds,
+      selectPolicy: 'Max',
+      policies: [{ type: 'Percent', value: behavior.scaleDownPercent, periodSeconds: behavior.scaleDownPeriodSeconds }],
     },
   };
 }

@@ -146,7 +146,7 @@ is_ours_pid() {
   exe="$(readlink "/proc/$1/exe" 2>/dev/null || true)"
   [[ "$exe" == "$BIN/"* ]] && return 0
   cmd="$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true)"
-  [[ "$cmd" == *"$LOCAL"* || "$cmd" == *".kinfer/local"* && "$(readlink "/proc/$1/cwd" 2>/dev/null)" == "$ROOT" ]]
+  [[ "$cmd" == *"$LOCAL/"* || "$cmd" == *".kinfer/local"* && "$(readlink "/proc/$1/cwd" 2>/dev/null)" == "$ROOT" ]]
 }
 
 # Fail clearly if a port is held by someone else; stop it if it is a stale process of ours.
@@ -465,7 +465,8 @@ kctl() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
 ensure_crds() {
   local files=("$CRD_DIR"/*.yaml) names
   [[ -e "${files[0]}" ]] || die "no upstream CRDs in $CRD_DIR: run test/upstream/upstream.sh crds (or make upstream) first, or set KINFER_CRDS=off"
-  names="$(kctl apply --server-side --force-conflicts --field-manager=cluster.sh -o name -f "$CRD_DIR")" \
+  # pwd -P: kubectl does not walk a directory given as a symlink (a worktree links .kinfer/crds to a shared one)
+  names="$(kctl apply --server-side --force-conflicts --field-manager=cluster.sh -o name -f "$(cd "$CRD_DIR" && pwd -P)")" \
     || die "applying the upstream CRDs from $CRD_DIR failed"
   # shellcheck disable=SC2086
   kctl wait --for=condition=Established --timeout=60s $names >/dev/null || die "the upstream CRDs did not become Established"
@@ -724,7 +725,7 @@ cmd_down() {
   # Anything still running from our bin dir (e.g. after pid files were lost) is ours too.
   for pid in $(ls /proc | grep -E '^[0-9]+$'); do
     [[ "$(readlink "/proc/$pid/exe" 2>/dev/null || true)" == "$BIN/"* ]] || continue
-    [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" == *"$LOCAL"* ]] || continue
+    [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" == *"$LOCAL/"* ]] || continue
     echo "stopping leftover pid $pid ($(basename "$(readlink "/proc/$pid/exe")"))"
     stop_pid "$pid" "leftover $pid"
   done

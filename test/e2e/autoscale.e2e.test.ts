@@ -1,29 +1,33 @@
-// Autoscaling through the real HorizontalPodAutoscaler (issue 21). kinfer-picker serves external.metrics.k8s.io
-// over HTTPS; the local kube-apiserver's aggregation layer proxies to it (APIService → Service → EndpointSlice,
-// with --enable-aggregator-routing and the front-proxy client certificate); kube-controller-manager's HPA
-// controller reads kinfer-replica-demand and scales the Deployment. No code of ours writes a replica count.
+// Autoscaling through the real HorizontalPodAutoscaler (issue 21). `deploy --autoscale` writes the model, its pool
+// and picker, and what the HPA needs to reach the picker's metric: the metrics Service, the APIService
+// v1beta1.external.metrics.k8s.io with the caBundle of the certificate it made, that certificate (and the API
+// server's front-proxy CA, read from kube-system/extension-apiserver-authentication) in a Secret the picker mounts.
+// The fake kubelet runs the picker pod as a process from the pod's own command line and volumes (proxy mode instead
+// of ext_proc: the suite sends HTTP, not Envoy traffic; the envoy suite covers ext_proc); the real endpointslice
+// controller resolves the metrics Service to that pod; the local kube-apiserver's aggregation layer proxies to it
+// (with --enable-aggregator-routing and the front-proxy client certificate); kube-controller-manager's HPA
+// controller reads kinfer-replica-demand and scales the Deployment. No code of ours writes a replica count, and
+// nothing here writes the APIService, Service, EndpointSlice or certificate.
 //
-// The API server refuses loopback IPs in Endpoints/EndpointSlices, so the picker's metrics port listens on a
-// private address (10.244.0.250) added to the loopback device of the test's own network namespace. Outside one
-// (run it as `test/netns.sh node --test ...`, as `make test` does) the suite is skipped, as it would add that address to the host.
+// The API server refuses loopback IPs in EndpointSlices, so the fake kubelet gives the picker pod a private address
+// (10.244.0.250) added to the loopback device of the test's own network namespace. Outside one (run it as
+// `test/netns.sh node --test ...`, as `make test` does) the suite is skipped, as it would add that address to the host.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AppsV1Api, AutoscalingV2Api } from '@kubernetes/client-node';
-import { buildExternalMetricsApiService } from '../../src/autoscale/hpa.js';
 import { SimFleet } from '../demo/sim-args.js';
-import { makeTestPki } from '../picker/certs.js';
-import { Child, stopAll } from '../picker/helpers.js';
 import { runProcess, type Run } from '../run.js';
 import { Cluster, KUBECTL, ROOT } from './harness/cluster.js';
 import { FakeKubelet } from './harness/kubelet.js';
 import { createNodes } from './harness/nodes.js';
+import { isPickerPod, PickerPods } from './harness/picker-pods.js';
 import { sleep, waitFor } from './harness/wait.js';
 
 const NODES = `
-- { name: h100, count: 2, scheme: gke, type: nvidia-h100-80gb, devices: 8, zone: us-central1-a, cpu: 96, memory: 1Ti }
+- { name: h100, count: 4, scheme: gke, type: nvidia-h100-80gb, devices: 8, zone: us-central1-a, cpu: 96, memory: 1Ti }
 `;
 const NS = 'autoscale';
 const NAME = 'llama';
@@ -31,14 +35,16 @@ const MODEL = 'meta-llama/Llama-3.1-70B-Instruct';
 const TARGETS = { ttftMs: 2000, ntpotMs: 30 };
 const WORKLOAD = { inputTokens: 500, outputTokens: 100 };
 const BASE_PORT = 31400;
-const PICKER_PORT = BASE_PORT + 20;
-/** A private address on the namespace's loopback device: the API server dials it (loopback is refused). */
+/** The picker pod's proxy port (deploy's --port 9002) and health port (9003), on the namespace's own loopback. */
+const PICKER_PORT = 9002;
+/** A private address on the namespace's loopback device, the picker pod's IP: the API server dials it (loopback is refused). */
 const METRICS_IP = '10.244.0.250';
-const METRICS_PORT = 6443;
 const SYNC_PERIOD = '2s';
 const WINDOW_SECONDS = 10;
 const SCALE_DOWN_WINDOW_SECONDS = 20;
 const MAX_REPLICAS = 4;
+const LWS_MODEL = 'meta-llama/Llama-3.1-405B-Instruct';
+const LWS_NAME = 'big';
 /** Distinct prompts: identical ones would all follow the prefix-cache affinity to one replica. */
 let promptSeq = 0;
 
@@ -58,8 +64,10 @@ describe('autoscaling: the HPA controller follows kinfer-replica-demand from the
   timeout: 600_000,
   skip: PRIVATE_NETNS ? false : 'needs a private network namespace to add 10.244.0.250 to its loopback device: test/netns.sh node --test dist/test/e2e/autoscale.e2e.test.js',
 }, () => {
-  const cluster = new Cluster({ suite: 'autoscale', basePort: BASE_PORT });
-  const children: Child[] = [];
+  // The upstream CRDs for the InferencePool; a default scheduler for the picker pod (it names no scheduler).
+  // The LWS controller for the multi-host test.
+  const cluster = new Cluster({ suite: 'autoscale', basePort: BASE_PORT, crds: true, defaultScheduler: true, lws: true });
+  let pickers: PickerPods | undefined;
   let sims: SimFleet | undefined;
   let kubelet: FakeKubelet | undefined;
 
@@ -75,16 +83,19 @@ describe('autoscaling: the HPA controller follows kinfer-replica-demand from the
     process.env.KINFER_HPA_SYNC_PERIOD = SYNC_PERIOD;
     await cluster.start();
     await createNodes(cluster.core, NODES);
-    await cluster.waitExtenderNodes(2);
+    await cluster.waitExtenderNodes(4);
     await cluster.core.createNamespace({ body: { metadata: { name: NS } } });
     sims = new SimFleet(cluster.kubeConfig, { logLevel: 'warn', output: 'ignore' });
-    kubelet = new FakeKubelet(cluster.kubeConfig, { hooks: sims.hooks });
+    // The suite sends HTTP to the picker: proxy mode; a shorter arrival window so the ramp fits in two minutes.
+    pickers = new PickerPods(cluster.kubeConfig, cluster.kubeconfigPath, (args) => [
+      ...args.map((a) => (a === 'ext-proc' ? 'proxy' : a)), '--autoscale-window', `${WINDOW_SECONDS}s`, '--log-level', 'info']);
+    kubelet = new FakeKubelet(cluster.kubeConfig, { hooks: pickers.hooks(sims.hooks), ipFor: (pod) => (isPickerPod(pod) ? METRICS_IP : undefined) });
     await kubelet.start();
   }, { timeout: 300_000 });
 
   after(async () => {
-    await stopAll(children);
     await kubelet?.stop();
+    await pickers?.stopAll();
     sims?.stopAll('SIGKILL');
     await cluster.stop();
   });
@@ -101,40 +112,31 @@ describe('autoscaling: the HPA controller follows kinfer-replica-demand from the
     const capacityRps = option.operating.requestRate;
     t.diagnostic(`recommend: ${option.tp} × ${option.accelerator}, ${capacityRps.toFixed(2)} req/s per replica within TTFT p99 ${TARGETS.ttftMs} ms, NTPOT p99 ${TARGETS.ntpotMs} ms`);
 
-    // deploy --autoscale creates the HPA and names the picker flags that serve its metric, with recommend's capacity.
-    const deployed = await run(['deploy', MODEL, '--name', NAME, '--accelerator', option.accelerator, '--tp', String(option.tp), ...targetArgs, '--no-pool',
+    // deploy --autoscale creates the HPA, the picker with the flags that serve its metric (recommend's capacity) and
+    // the picker's external metrics API.
+    const deployed = await run(['deploy', MODEL, '--name', NAME, '--accelerator', option.accelerator, '--tp', String(option.tp), ...targetArgs,
       '--autoscale', '--max-replicas', String(MAX_REPLICAS), '--scale-down-window', `${SCALE_DOWN_WINDOW_SECONDS}s`, '--wait', '--timeout', '90s']);
     assert.equal(deployed.code, 0, deployed.stderr);
-    const match = /serves the metric with --autoscale (llama=([\d.]+)) --ttft-target (\d+ms)/.exec(deployed.stdout);
+    t.diagnostic(deployed.stdout);
+    const match = /serves the metric with --autoscale llama=([\d.]+) --ttft-target \d+ms/.exec(deployed.stdout);
     assert.ok(match, deployed.stdout);
-    const [, capacityFlag = '', capacityText = '', ttftFlag = ''] = match;
-    assert.ok(Math.abs(Number(capacityText) - capacityRps) < 0.01, `deploy's capacity ${capacityText} is recommend's ${capacityRps}`);
+    assert.ok(Math.abs(Number(match[1]) - capacityRps) < 0.01, `deploy's capacity ${match[1]} is recommend's ${capacityRps}`);
+    assert.doesNotMatch(deployed.stdout, /accepts any TLS client/, 'deploy read the front-proxy CA');
+    const picker = await waitFor(() => pickers!.child(NAME), { what: 'the picker pod to run', timeoutMs: 60_000, intervalMs: 500 }).catch((error: Error) => {
+      throw new Error(`${error.message}; kubelet: ${kubelet!.errors.slice(-3).join(' | ')}; pods: ${kubectl(['get', 'pods', '-n', NS, '-o', 'wide'])}`);
+    });
+    t.diagnostic(`picker pod's command line (proxy mode for the suite): ${pickers!.started.at(-1)!.join(' ')}`);
 
-    // The picker with its metrics server, and the APIService that registers it.
-    const pki = makeTestPki({ ips: [METRICS_IP], dns: [`kinfer-picker-metrics.${NS}.svc`] });
-    const picker = new Child('kinfer-picker', process.execPath, [join(ROOT, 'bin', 'kinfer-picker.js'), '--mode', 'proxy', '--host', '0.0.0.0', '--port', String(PICKER_PORT), '--health-port', String(PICKER_PORT + 1),
-      '--selector', `kinfer.dev/deployment=${NAME},app.kubernetes.io/component=model-server`, '-n', NS, '--kubeconfig', cluster.kubeconfigPath,
-      '--autoscale', capacityFlag, '--ttft-target', ttftFlag, '--autoscale-window', `${WINDOW_SECONDS}s`,
-      '--autoscale-port', String(METRICS_PORT), '--autoscale-cert', pki.certFile, '--autoscale-key', pki.keyFile,
-      // The API server's front-proxy client certificate is signed by the local CA (cluster.sh).
-      '--autoscale-client-ca', join(cluster.dir, 'pki', 'ca.crt'), '--log-level', 'info']);
-    children.push(picker);
-    await picker.waitOutput(/kinfer-picker ready/, 30_000);
-    const service = {
-      apiVersion: 'v1', kind: 'Service', metadata: { name: 'kinfer-picker-metrics', namespace: NS },
-      spec: { ports: [{ name: 'https', port: 443, targetPort: METRICS_PORT }] },
-    };
-    // A Service without a selector and its EndpointSlice, as for a pod; the aggregator (with routing on) dials it.
-    // An Endpoints object alone is not enough: kube-apiserver 1.34 resolves through EndpointSlices ("cannot find
-    // endpointslices for service", checked), and the local kube-controller-manager runs no mirroring controller.
-    const slice = {
-      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
-      metadata: { name: 'kinfer-picker-metrics', namespace: NS, labels: { 'kubernetes.io/service-name': 'kinfer-picker-metrics' } },
-      addressType: 'IPv4', endpoints: [{ addresses: [METRICS_IP], conditions: { ready: true } }],
-      ports: [{ name: 'https', port: METRICS_PORT, protocol: 'TCP' }],
-    };
-    const apiService = buildExternalMetricsApiService({ serviceName: 'kinfer-picker-metrics', serviceNamespace: NS, servicePort: 443, caBundlePem: pki.read(pki.caFile) });
-    kubectl(['apply', '-f', '-'], [service, slice, apiService].map((o) => JSON.stringify(o)).join('\n'));
+    // The real endpointslice controller resolves deploy's metrics Service to the picker pod.
+    const slice = await waitFor(() => {
+      const slices = JSON.parse(kubectl(['get', 'endpointslices', '-n', NS, '-l', `kubernetes.io/service-name=${NAME}-picker-metrics`, '-o', 'json'])) as
+        { items: { metadata: { labels: Record<string, string> }; endpoints?: { addresses: string[] }[]; ports?: { port: number }[] }[] };
+      return slices.items.find((i) => i.endpoints?.some((e) => e.addresses.includes(METRICS_IP)));
+    }, { what: 'the EndpointSlice of the metrics Service', timeoutMs: 60_000, intervalMs: 500 });
+    assert.equal(slice.metadata.labels['endpointslice.kubernetes.io/managed-by'], 'endpointslice-controller.k8s.io');
+    assert.deepEqual(slice.ports?.map((p) => p.port), [6443]);
+    // The HPA controller's identity (with --use-service-account-credentials) may read the metric: deploy's ClusterRoleBinding.
+    assert.equal(kubectl(['auth', 'can-i', 'list', 'kinfer-replica-demand.external.metrics.k8s.io', '-n', NS, '--as', 'system:serviceaccount:kube-system:horizontal-pod-autoscaler']).trim(), 'yes');
 
     // Through the API server, as the HPA controller will read it.
     const raw = await waitFor(() => {
@@ -145,6 +147,9 @@ describe('autoscaling: the HPA controller follows kinfer-replica-demand from the
       }
     }, { what: `external.metrics.k8s.io through the API server (picker: ${picker.tail(500)})`, timeoutMs: 60_000, intervalMs: 500 });
     assert.match(raw, /"kind":"ExternalMetricValueList".*"metricLabels":\{"kinfer.dev\/workload":"llama"\}/);
+    const available = JSON.parse(kubectl(['get', 'apiservice', 'v1beta1.external.metrics.k8s.io', '-o', 'json'])) as { spec: { service: { name: string } }; status: { conditions: { type: string; status: string }[] } };
+    assert.equal(available.spec.service.name, `${NAME}-picker-metrics`);
+    assert.equal(available.status.conditions.find((c) => c.type === 'Available')?.status, 'True');
 
     // Replicas over time, from the Deployment and the HPA's status (what the controller computed).
     const apps = cluster.kubeConfig.makeApiClient(AppsV1Api);
@@ -211,10 +216,63 @@ describe('autoscaling: the HPA controller follows kinfer-replica-demand from the
     const worst = Math.max(...stages.map((_, i) => p99(i)));
     assert.ok(worst <= TARGETS.ttftMs, `p99 TTFT of every stage of the ramp within the ${TARGETS.ttftMs} ms target; worst ${worst.toFixed(0)} ms`);
   });
+
+  test('a LeaderWorkerSet: the HPA scales groups through its scale subresource, the LWS controller makes the new group', async (t) => {
+    // One external metrics API per cluster: the first model goes, with its APIService.
+    const deleted = await run(['delete', NAME]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    await waitFor(async () => (await cluster.core.listNamespacedPod({ namespace: NS })).items.length === 0 || undefined, { what: `the pods of ${NAME} to go`, timeoutMs: 90_000 });
+
+    // Llama 3.1 405B in bf16: 16 H100 per replica over two 8-GPU nodes, a LeaderWorkerSet (#16's multi-host replicas).
+    const deployed = await run(['deploy', LWS_MODEL, '--name', LWS_NAME, '--accelerator', 'nvidia-h100-80gb', '--max-model-len', '4096',
+      '--target-ttft-ms', '5000', '--target-ntpot-ms', '100', '--input-tokens', String(WORKLOAD.inputTokens), '--output-tokens', String(WORKLOAD.outputTokens),
+      '--autoscale', '--max-replicas', '2', '--scale-down-window', '20s', '--wait', '--timeout', '150s'], 240_000);
+    assert.equal(deployed.code, 0, `${deployed.stdout}\n${deployed.stderr}\n${cluster.logTail('lws-controller')}`);
+    t.diagnostic(deployed.stdout);
+    assert.match(deployed.stdout, new RegExp(`^leaderworkerset\\.leaderworkerset\\.x-k8s\\.io/${LWS_NAME} serverside-applied$`, 'm'));
+    const capacity = Number(/--autoscale big=([\d.]+)/.exec(deployed.stdout)?.[1]);
+    assert.ok(capacity > 0, deployed.stdout);
+    const hpa = JSON.parse(kubectl(['get', 'hpa', LWS_NAME, '-n', NS, '-o', 'json'])) as { spec: { scaleTargetRef: Record<string, string> } };
+    assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: 'leaderworkerset.x-k8s.io/v1', kind: 'LeaderWorkerSet', name: LWS_NAME });
+    await waitFor(() => pickers!.child(LWS_NAME), { what: 'the picker pod of the LWS model to run', timeoutMs: 60_000, intervalMs: 500 });
+
+    // 1.6 replicas' worth of load until the HPA has scaled the LeaderWorkerSet to 2 groups.
+    let scaled = false;
+    const results: boolean[] = [];
+    const failures = new Map<string, number>();
+    const load = (async () => {
+      while (!scaled) await drive({ rps: 1.6 * capacity, seconds: 5 }, (_ms, ok, why) => {
+        results.push(ok);
+        if (why) failures.set(why, (failures.get(why) ?? 0) + 1);
+      }, () => undefined, LWS_MODEL);
+    })();
+    const lws = () => JSON.parse(kubectl(['get', '--raw', `/apis/leaderworkerset.x-k8s.io/v1/namespaces/${NS}/leaderworkersets/${LWS_NAME}/scale`])) as
+      { spec: { replicas: number }; status: { replicas: number; selector: string } };
+    try {
+      await waitFor(() => lws().spec.replicas === 2 || undefined, { what: 'the HPA to scale the LeaderWorkerSet to 2 groups', timeoutMs: 120_000, intervalMs: 1000,
+        describe: () => kubectl(['get', 'hpa', LWS_NAME, '-n', NS, '-o', 'wide']) });
+    } finally {
+      scaled = true;
+      await load;
+    }
+    const scale = lws();
+    t.diagnostic(`scale subresource: ${JSON.stringify(scale)}; HPA: ${kubectl(['get', 'hpa', LWS_NAME, '-n', NS])}`);
+    assert.match(scale.status.selector, /leaderworkerset\.sigs\.k8s\.io\/name=big/, 'the selector the HPA reads from the scale subresource');
+    // The LWS controller makes the second group: its leader and its worker.
+    const group = await waitFor(async () => {
+      const pods = (await cluster.core.listNamespacedPod({ namespace: NS, labelSelector: `leaderworkerset.sigs.k8s.io/name=${LWS_NAME},leaderworkerset.sigs.k8s.io/group-index=1` })).items;
+      return pods.length === 2 ? pods.map((p) => p.metadata!.name!).sort() : undefined;
+    }, { what: 'the LWS controller to create group 1', timeoutMs: 60_000 });
+    assert.deepEqual(group, [`${LWS_NAME}-1`, `${LWS_NAME}-1-1`]);
+    // Not held to zero failures (unlike the Deployment test): in one run of 2026-12-07, 13 of 110 requests failed
+    // while the second group came up (none of 118 in the next); their reasons are printed here (docs/autoscaling.md).
+    t.diagnostic(`load: ${results.length} requests, ${results.filter((r) => !r).length} failed: ${JSON.stringify([...failures])}`);
+    assert.ok(results.filter(Boolean).length > 0, 'the picker answered the load through the LeaderWorkerSet');
+  });
 });
 
 /** Constant-rate arrivals at the picker; each request streams and reports its time to first token. */
-async function drive(stage: Stage, done: (ttftMs: number, ok: boolean) => void, sent: () => void): Promise<void> {
+async function drive(stage: Stage, done: (ttftMs: number, ok: boolean, why?: string) => void, sent: () => void, model = MODEL): Promise<void> {
   const inflight: Promise<void>[] = [];
   const start = Date.now();
   for (let i = 0; Date.now() - start < stage.seconds * 1000; i++) {
@@ -227,15 +285,15 @@ async function drive(stage: Stage, done: (ttftMs: number, ok: boolean) => void, 
       try {
         const res = await fetch(`http://127.0.0.1:${PICKER_PORT}/v1/completions`, {
           method: 'POST', headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ model: MODEL, prompt, max_tokens: WORKLOAD.outputTokens, stream: true }),
+          body: JSON.stringify({ model, prompt, max_tokens: WORKLOAD.outputTokens, stream: true }),
         });
         const reader = res.body!.getReader();
         await reader.read();
         const ttft = Date.now() - sentAt;
         while (!(await reader.read()).done) { /* drain */ }
-        done(ttft, res.ok);
-      } catch {
-        done(Date.now() - sentAt, false);
+        done(ttft, res.ok, res.ok ? undefined : `HTTP ${res.status}`);
+      } catch (error) {
+        done(Date.now() - sentAt, false, (error as Error).message);
       }
     })());
   }

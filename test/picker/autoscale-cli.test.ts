@@ -17,7 +17,8 @@ describe('kinfer-picker --autoscale: flags', () => {
     ['a zero capacity', ['--autoscale', 'llama=0'], /above zero/],
     ['the same Deployment twice', ['--autoscale', 'a=1', '--autoscale', 'a=2', '--ttft-target', '1s'], /--autoscale a is given twice/],
     ['no TTFT target', ['--autoscale', 'a=1'], /--autoscale needs --ttft-target/],
-    ['no certificate', ['--autoscale', 'a=1', '--ttft-target', '1s'], /needs --autoscale-cert and --autoscale-key/],
+    ['a certificate without its key', ['--autoscale', 'a=1', '--ttft-target', '1s', '--autoscale-cert', 'x.crt'], /--autoscale-cert and --autoscale-key go together/],
+    ['a metrics port with no certificate', ['--autoscale', 'a=1', '--ttft-target', '1s', '--autoscale-port', '6443'], /--autoscale-port needs --autoscale-cert and --autoscale-key/],
     ['a related flag alone', ['--ttft-target', '1s'], /--ttft-target needs --autoscale NAME=RPS/],
   ];
   for (const [name, args, message] of cases) {

@@ -61,9 +61,24 @@ describe('kubectl inference deploy --autoscale (no cluster)', { timeout: 120_000
     assert.match(run.stdout, /^ {2}e\.g\. {8}\S+ req\/s → 1, \S+ req\/s → 2, \S+ req\/s → 4 \(idle queues and KV\)$/m);
   });
 
+  it('--autoscale-with: the objects each writes', async () => {
+    const kinds = async (extra: string[]): Promise<string[]> => {
+      const run = await cli([...H100, ...TARGETS, '--autoscale', ...extra, '--dry-run=client', '-o', 'yaml']);
+      assert.equal(run.code, 0, run.stderr);
+      const autoscaling = ['HorizontalPodAutoscaler', 'ScaledObject', 'APIService', 'Secret', 'ClusterRoleBinding'];
+      return parseAllDocuments(run.stdout).map((d) => d.toJS() as { kind: string; metadata: { name: string } })
+        .filter((o) => autoscaling.includes(o.kind) || o.metadata.name.endsWith('-adapter-rules')).map((o) => o.kind).sort();
+    };
+    assert.deepEqual(await kinds([]), ['APIService', 'ClusterRoleBinding', 'HorizontalPodAutoscaler', 'Secret']);
+    assert.deepEqual(await kinds(['--autoscale-with', 'keda', '--prometheus-url', 'http://prometheus:9090']), ['ScaledObject']);
+    assert.deepEqual(await kinds(['--autoscale-with', 'prometheus-adapter']), ['ConfigMap', 'HorizontalPodAutoscaler']);
+  });
+
   const bad: { name: string; args: string[]; message: RegExp }[] = [
     { name: 'without targets', args: [...H100, '--autoscale'], message: /--autoscale needs --target-ttft-ms and\/or --target-ntpot-ms/ },
     { name: 'min above max', args: [...H100, ...TARGETS, '--autoscale', '--min-replicas', '5', '--max-replicas', '3'], message: /--min-replicas 5 is above --max-replicas 3/ },
+    { name: 'KEDA without a Prometheus', args: [...H100, ...TARGETS, '--autoscale', '--autoscale-with', 'keda'], message: /--autoscale-with keda needs --prometheus-url URL/ },
+    { name: 'no picker to compute the demand', args: [...H100, ...TARGETS, '--autoscale', '--no-picker'], message: /--autoscale needs the pool's kinfer-picker, which computes the demand: drop --no-picker/ },
     { name: 'a scale-down window beyond the HPA limit', args: [...H100, ...TARGETS, '--autoscale', '--scale-down-window', '2h'], message: /^error: --scale-down-window 2h: must be at most 1h \(see --help\)$/m },
   ];
   for (const c of bad) {

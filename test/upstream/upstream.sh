@@ -27,6 +27,10 @@ declare -A PIN=(
   [github.com/llm-d/llm-d-inference-sim]=v0.10.2
   [helm.sh/helm/v3]=v3.19.4
   [sigs.k8s.io/krew]=v0.4.4
+  # autoscaling's alternative outputs (docs/autoscaling.md): KEDA's ScaledObject CRD, prometheus-adapter's config
+  # loader (test/upstream/adapter-rules requires the same version in its go.mod; v0.12.0 is the latest release)
+  [github.com/kedacore/keda/v2]=v2.18.3
+  [sigs.k8s.io/prometheus-adapter]=v0.12.0
 )
 
 # CRD files: "pin-key path-inside-module"
@@ -52,6 +56,8 @@ BUILDS=(
   "helm helm.sh/helm/v3 ./cmd/helm"
   "validate-krew-manifest sigs.k8s.io/krew ./cmd/validate-krew-manifest"
   "kubectl-krew sigs.k8s.io/krew ./cmd/krew"
+  # our own small module in test/upstream/adapter-rules over the adapter's pkg/config and pkg/naming
+  "adapter-rules sigs.k8s.io/prometheus-adapter local:adapter-rules"
 )
 
 die() { echo "upstream.sh: $*" >&2; exit 1; }
@@ -96,7 +102,13 @@ cmd_build() {
       if [[ -x "$BIN_DIR/$name" && -f "$stampf" && "$(cat "$stampf")" == "$stamp" ]]; then
         echo "$name is up to date ($(module_of "$key")@${PIN[$key]})"; continue
       fi
-      dir="$(module_dir "$key")"
+      if [[ "$pkg" == local:* ]]; then
+        dir="$HERE/${pkg#local:}"
+        grep -q "$(module_of "$key") ${PIN[$key]}\$" "$dir/go.mod" || die "$dir/go.mod does not require $(module_of "$key") ${PIN[$key]} (the pin)"
+        pkg=.
+      else
+        dir="$(module_dir "$key")"
+      fi
       echo "building $name from $(module_of "$key")@${PIN[$key]} ($pkg); a cold build takes minutes on 2 cores"
       (cd "$dir" && GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$BIN_DIR/$name.tmp" "$pkg") \
         || die "building $name failed"

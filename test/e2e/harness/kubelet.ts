@@ -22,6 +22,11 @@ export interface KubeletOptions {
   /** Which nodes are ours (default: every node). */
   readonly isFakeNode?: (nodeName: string) => boolean;
   readonly hooks?: KubeletHooks;
+  /**
+   * The IP of a pod instead of a loopback one (which EndpointSlices refuse): e.g. a private address the suite added to
+   * its own network namespace, for a pod a Service must reach through the real endpointslice controller.
+   */
+  readonly ipFor?: (pod: V1Pod) => string | undefined;
 }
 
 const RETRY_MS = 500;
@@ -154,7 +159,8 @@ export class FakeKubelet {
 
   private async startPod(pod: V1Pod): Promise<void> {
     const uid = pod.metadata!.uid!;
-    const ip = this.allocateIp();
+    const own = this.options.ipFor?.(pod);
+    const ip = own ?? this.allocateIp();
     try {
       await this.options.hooks?.onPodStart?.(pod, ip);
       const now = new Date().toISOString();
@@ -190,7 +196,7 @@ export class FakeKubelet {
       const updated = await this.core.patchNamespacedPodStatus({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, body: patch });
       this.started.set(uid, { ip, pod: updated });
     } catch (error) {
-      this.freeIps.push(ip);
+      if (own === undefined) this.freeIps.push(ip);
       await this.options.hooks?.onPodStop?.(pod, ip).catch(() => undefined);
       if (!this.stopped) this.errors.push(`start ${pod.metadata?.namespace}/${pod.metadata?.name}: ${(error as Error).message}`);
     }
@@ -212,7 +218,7 @@ export class FakeKubelet {
     const entry = this.started.get(uid);
     if (!entry) return;
     this.started.delete(uid);
-    this.freeIps.push(entry.ip);
+    if (this.options.ipFor?.(entry.pod) === undefined) this.freeIps.push(entry.ip);
     await this.options.hooks?.onPodStop?.(entry.pod, entry.ip).catch(() => undefined);
   }
 }
