@@ -5,7 +5,7 @@
 //   Prometheus and KEDA's images): the trigger's fields are held to KEDA's prometheus scaler by name only.
 // - prometheus-adapter: the externalRules `--autoscale-with prometheus-adapter` writes are loaded by the adapter's own
 //   config loader (strict YAML) and turned into the PromQL for the HPA's selector by its own query builder
-//   (test/upstream/adapter-rules over sigs.k8s.io/prometheus-adapter v0.12.0); no Prometheus runs here.
+//   (test/controlplane/adapter-rules over sigs.k8s.io/prometheus-adapter v0.12.0); no Prometheus runs here.
 // - one external metrics API per cluster: deploy refuses an APIService held by KEDA or by another kinfer
 //   deployment, naming it; `delete` removes only what its deployment made.
 import assert from 'node:assert/strict';

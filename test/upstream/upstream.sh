@@ -28,7 +28,7 @@ declare -A PIN=(
   [helm.sh/helm/v3]=v3.19.4
   [sigs.k8s.io/krew]=v0.4.4
   # autoscaling's alternative outputs (docs/autoscaling.md): KEDA's ScaledObject CRD, prometheus-adapter's config
-  # loader (test/upstream/adapter-rules requires the same version in its go.mod; v0.12.0 is the latest release)
+  # loader (test/controlplane/adapter-rules requires the same version in its go.mod; v0.12.0 is the latest release)
   [github.com/kedacore/keda/v2]=v2.18.3
   [sigs.k8s.io/prometheus-adapter]=v0.12.0
 )
@@ -56,7 +56,7 @@ BUILDS=(
   "helm helm.sh/helm/v3 ./cmd/helm"
   "validate-krew-manifest sigs.k8s.io/krew ./cmd/validate-krew-manifest"
   "kubectl-krew sigs.k8s.io/krew ./cmd/krew"
-  # our own small module in test/upstream/adapter-rules over the adapter's pkg/config and pkg/naming
+  # our own small module in test/controlplane/adapter-rules (the one place Go of ours lives) over the adapter's pkg/config and pkg/naming
   "adapter-rules sigs.k8s.io/prometheus-adapter local:adapter-rules"
 )
 
@@ -103,7 +103,7 @@ cmd_build() {
         echo "$name is up to date ($(module_of "$key")@${PIN[$key]})"; continue
       fi
       if [[ "$pkg" == local:* ]]; then
-        dir="$HERE/${pkg#local:}"
+        dir="$ROOT/test/controlplane/${pkg#local:}"
         grep -q "$(module_of "$key") ${PIN[$key]}\$" "$dir/go.mod" || die "$dir/go.mod does not require $(module_of "$key") ${PIN[$key]} (the pin)"
         pkg=.
       else

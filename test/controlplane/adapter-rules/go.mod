@@ -1,4 +1,4 @@
-module kinfer.dev/test/upstream/adapter-rules
+module kinfer.dev/test/controlplane/adapter-rules
 
 go 1.22.1
 
