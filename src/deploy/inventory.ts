@@ -1,5 +1,6 @@
 import { acceleratorByName, type AcceleratorType } from '../accelerators/catalog.js';
 import { ACCELERATOR_LABELS, discoverAccelerators, type GpuSharing, type NodeLike } from '../accelerators/discovery.js';
+import { isTpu, MIG_RESOURCE_PREFIX } from '../accelerators/resources.js';
 
 /** A label that pins pods to one accelerator type when kinfer-scheduler is not there to do it. */
 export interface NodeSelectorTerm {
@@ -52,7 +53,7 @@ export function inventory(nodes: readonly NodeLike[]): AcceleratorInventory[] {
   for (const node of nodes) {
     const found = discoverAccelerators(node);
     if (!found) continue;
-    const pool = found.pools.find((p) => !p.resourceName.startsWith('nvidia.com/mig-'));
+    const pool = found.pools.find((p) => !p.resourceName.startsWith(MIG_RESOURCE_PREFIX));
     if (!pool || pool.devices === 0 || pool.hbmBytesPerDevice <= 0) continue;
     const sharing = pool.sharing ? { strategy: pool.sharing.strategy, sharesPerDevice: pool.sharing.sharesPerDevice } : undefined;
     const key = sharing ? `${found.type}|${sharing.strategy}/${sharing.sharesPerDevice}` : found.type;
@@ -69,7 +70,7 @@ export function inventory(nodes: readonly NodeLike[]): AcceleratorInventory[] {
     entry.perNode = Math.max(entry.perNode, pool.devices);
     entry.total += pool.devices;
     if (found.tpuTopology) entry.topologies.add(found.tpuTopology);
-    const label = selectorLabel(node, found.source, pool.resourceName === 'google.com/tpu');
+    const label = selectorLabel(node, found.source, isTpu(pool));
     if (label) {
       entry.key ??= label.key;
       if (entry.key === label.key) entry.values.add(label.value);
@@ -95,7 +96,7 @@ export function inventory(nodes: readonly NodeLike[]): AcceleratorInventory[] {
 
 /** An inventory entry from the catalog alone, for planning without a cluster (`--dry-run=client` with `--accelerator` and `--tp`). */
 export function catalogInventory(type: AcceleratorType, devicesPerNode: number): AcceleratorInventory {
-  const isTpu = type.kind === 'tpu';
+  const tpu = isTpu(type);
   return {
     type: type.name,
     catalog: type,
@@ -105,6 +106,6 @@ export function catalogInventory(type: AcceleratorType, devicesPerNode: number):
     devicesPerNode,
     totalDevices: 0,
     tpuTopologies: [],
-    selector: { key: isTpu ? ACCELERATOR_LABELS.gkeTpuAccelerator : ACCELERATOR_LABELS.gkeAccelerator, values: [type.name] },
+    selector: { key: tpu ? ACCELERATOR_LABELS.gkeTpuAccelerator : ACCELERATOR_LABELS.gkeAccelerator, values: [type.name] },
   };
 }

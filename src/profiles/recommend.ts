@@ -10,6 +10,7 @@ import { profileDoubts } from './judgement.js';
 import { describeKey, keyId, lerpPoint, type Profile, type ProfilePoint, type WorkloadShape } from './profile.js';
 import { estimateMultiNodeProfile, INTER_NODE_BYTES_PER_SECOND, INTER_NODE_HOP_MS } from './multinode.js';
 import { calibrate, DEFAULT_EFFICIENCY, estimateProfile, type Efficiency } from './roofline.js';
+import { isTpu } from '../accelerators/resources.js';
 
 // `kubectl inference recommend`: for every accelerator type × tensor-parallel size that holds the model, the
 // most a replica serves within the latency targets, what that costs, and which option to pick and why.
@@ -110,7 +111,7 @@ export function matchingProfile(measured: readonly Profile[], model: string, ser
 /** Device counts one replica may take on this inventory: powers of two up to a node (a TPU pod takes its host). */
 export function tensorParallelSizes(inventory: AcceleratorInventory): number[] {
   const catalog = inventory.catalog ?? acceleratorByName(inventory.type);
-  if (catalog?.kind === 'tpu' || inventory.resourceName === 'google.com/tpu') return [inventory.devicesPerNode];
+  if ((catalog !== undefined && isTpu(catalog)) || isTpu(inventory)) return [inventory.devicesPerNode];
   // A GPU share is one replica's whole allotment: no tensor parallelism across shares (see deploy/plan.ts).
   if (inventory.sharing) return [1];
   const sizes: number[] = [];
