@@ -1,239 +1,62 @@
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
+import { replicaDemand } from '../src/autoscale/rule.js';
 import { loadKubeConfig } from '../src/kube/kubeconfig.js';
-import { isLogLevel, Logger, stderrSink } from '../src/log.js';
-import { KINFER_CONFIG_YAML, parsePickerConfig } from '../src/routing/config.js';
-import { EndpointPicker } from '../src/routing/picker.js';
+import { Logger, stderrSink } from '../src/log.js';
 import { DEFAULT_PREFIX_BLOCK_SIZE } from '../src/routing/prefix.js';
-import { parseDurationFlag } from '../src/units/duration.js';
 import { VERSION } from '../src/version.js';
-import { DEFAULT_KV_HIGH_WATERMARK, replicaDemand } from '../src/autoscale/rule.js';
 import { ArrivalMeter } from './arrivals.js';
-import { externalMetricsHandler, poolLoad, type AutoscaleConfig, type LoadSource } from './autoscale.js';
+import { externalMetricsHandler, poolLoad, type LoadSource } from './autoscale.js';
+import { loadConfig, readText, watchConfig } from './config-file.js';
 import { EndpointTable } from './endpoints.js';
-import type { HealthImplementation } from 'grpc-health-check';
-import { createExtProcServer, DEFAULT_MAX_BODY_BYTES, EXT_PROC_SERVICE } from './extproc.js';
+import { createExtProcServer } from './extproc.js';
+import { HELP, parsePickerFlags, UsageError, type PickerFlags } from './flags.js';
+import { createHealthServer, Readiness } from './health.js';
 import { PickerMetrics } from './metrics.js';
 import { PoolSource } from './pool.js';
-import { createProxy, DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from './proxy.js';
+import { createProxy } from './proxy.js';
 import { RecentRequests } from '../src/routing/recent-requests.js';
 import { Router } from './router.js';
 import { Scraper } from './scrape.js';
 import { readCertificate, selfSignedCertificate, type ServingCertificate } from './tls.js';
 
-const HELP = `kinfer-picker: an AI-aware endpoint picker for model servers. It scrapes every replica's metrics (KV-cache
-use, queue, ...) and sends each request where it will be served soonest.
-
-Usage:
-  kinfer-picker [--mode ext-proc|proxy] [--port N] (--pool NAME [-n NS] | --endpoint URL ...) [flags]
-
-Modes:
-  ext-proc   Envoy external processor (the Gateway API Inference Extension endpoint-picker protocol): answers
-             with header x-gateway-destination-endpoint and dynamic metadata envoy.lb (default; port 9002)
-  proxy      an OpenAI-compatible HTTP reverse proxy that picks and forwards (port 8080)
-
-Flags:
-  --mode MODE               ext-proc (default) or proxy
-  --port N                  listen port (default 9002 for ext-proc, 8080 for proxy)
-  --host ADDR               listen address (default 0.0.0.0; 127.0.0.1 keeps it on this machine)
-  --health-port N           GET /health, /metrics, /debug/endpoints and /debug/requests (proxy mode: the last 32
-                            requests per endpoint, for kubectl inference top --picker) on this port (default 9003)
-  --config FILE             EndpointPickerConfig YAML (default: kinfer's predicted-latency profile); reloaded on change
-  --pool NAME               route over the ready pods of this InferencePool (inference.networking.k8s.io/v1)
-  -n, --namespace NS        the pool's namespace (default: the kubeconfig context's, else default)
-  --kubeconfig FILE         kubeconfig (default: in-cluster service account, else $KUBECONFIG / ~/.kube/config)
-  --selector SELECTOR       without an InferencePool: route over the ready pods matching this label selector
-  --target-port N           the model servers' port with --selector (default 8000)
-  --endpoint URL            a model server, http://host:port (repeatable); instead of --pool
-  --refresh-interval D      how often to scrape each endpoint's /metrics; each endpoint has its own loop (default 100ms)
-  --scrape-timeout D        total deadline of one scrape, first byte to last (default 1s); /health is 503 while
-                            no endpoint was scraped within 2 x (interval + timeout)
-  --max-body-bytes N        largest request body read for routing; larger ones get 413 (default 8388608, 8 MiB)
-  --secure-serving BOOL     ext-proc over TLS (default true): a self-signed certificate made at start, as the
-                            Inference Extension's EPP does; false serves plaintext (loopback tests)
-  --cert-path DIR           with --secure-serving: tls.crt and tls.key from DIR instead of a self-signed pair
-  --upstream-timeout D      proxy mode: give up on a model server silent this long (no headers, no bytes):
-                            504, or a reset once the answer began (default 5m, Envoy's stream idle timeout)
-  --log-level LEVEL         debug|info|warn|error (default info)
-
-Autoscaling (the external metrics API for the HorizontalPodAutoscaler, docs/autoscaling.md):
-  --autoscale NAME=RPS      serve kinfer-replica-demand for Deployment NAME whose replicas each serve RPS requests/s
-                            within the targets (repeatable: one per Deployment of a mixed pool)
-  --ttft-target D           the TTFT target the waiting queue must drain within (required with --autoscale)
-  --autoscale-window D      arrival-rate window (default 30s)
-  --autoscale-port N        HTTPS port of external.metrics.k8s.io/v1beta1 (default 6443)
-  --autoscale-cert FILE, --autoscale-key FILE   its serving certificate and key (PEM); without them no external
-                            metrics API is served, only the gauge kinfer_picker_replica_demand on /metrics (for KEDA
-                            or prometheus-adapter)
-  --autoscale-client-ca FILE  require a client certificate signed by this CA (the API server's front-proxy CA)
-  -h, --help, -v, --version
-
-Examples:
-  kinfer-picker --mode proxy --port 8080 --endpoint http://127.0.0.1:8001 --endpoint http://127.0.0.1:8002
-  kinfer-picker --pool llama-3-1-8b-instruct -n ml --config /etc/kinfer/picker.yaml
-  kinfer-picker --mode proxy --selector kinfer.dev/deployment=gemma -n ml --kubeconfig ~/.kube/config
-`;
-
-class UsageError extends Error {}
-
-/** The shared Go duration grammar (src/units/duration.ts); a bare number is refused, never read as milliseconds. */
-function duration(text: string, flag: string): number {
-  const parsed = parseDurationFlag(flag, text);
-  if (!parsed.ok) throw new UsageError(parsed.error);
-  if (parsed.value <= 0) throw new UsageError(`${flag} ${text}: must be above zero`);
-  return parsed.value;
-}
-
-function port(text: string | undefined, fallback: number, flag: string): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag} ${text}: not a port number`);
-  return n;
-}
-
-/** "http://10.0.0.5:8000" or "10.0.0.5:8000" → "10.0.0.5:8000". */
-function endpointAddress(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url.includes('://') ? url : `http://${url}`);
-  } catch {
-    throw new UsageError(`--endpoint ${url}: not a URL such as http://127.0.0.1:8000`);
-  }
-  if (parsed.protocol !== 'http:') throw new UsageError(`--endpoint ${url}: only http:// model servers are supported`);
-  return `${parsed.hostname}:${parsed.port || '80'}`;
-}
+// kinfer-picker's process: flags (flags.ts) → config (config-file.ts) → endpoint source, scraper → health port
+// (health.ts), optional external metrics API → the data path (ext_proc or proxy) → signals.
 
 async function main(argv: string[]): Promise<void> {
-  let values;
-  try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        mode: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'health-port': { type: 'string' }, config: { type: 'string' },
-        pool: { type: 'string' }, selector: { type: 'string' }, 'target-port': { type: 'string' }, namespace: { type: 'string', short: 'n' }, kubeconfig: { type: 'string' },
-        endpoint: { type: 'string', multiple: true }, 'refresh-interval': { type: 'string' }, 'scrape-timeout': { type: 'string' },
-        'max-body-bytes': { type: 'string' }, 'secure-serving': { type: 'string' }, 'cert-path': { type: 'string' }, 'upstream-timeout': { type: 'string' },
-        'log-level': { type: 'string' }, autoscale: { type: 'string', multiple: true }, 'ttft-target': { type: 'string' },
-        'autoscale-window': { type: 'string' }, 'autoscale-port': { type: 'string' }, 'autoscale-cert': { type: 'string' },
-        'autoscale-key': { type: 'string' }, 'autoscale-client-ca': { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
-      },
-    }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) return void process.stdout.write(HELP);
-  if (values.version) return void process.stdout.write(`kinfer-picker ${VERSION}\n`);
-
-  const mode = values.mode ?? 'ext-proc';
-  if (mode !== 'ext-proc' && mode !== 'proxy') throw new UsageError(`--mode ${mode}: use ext-proc or proxy`);
-  const level = values['log-level'] ?? 'info';
-  if (!isLogLevel(level)) throw new UsageError(`--log-level ${level}: use debug, info, warn or error`);
-  const endpoints = (values.endpoint ?? []).map(endpointAddress);
-  const sources = [values.pool !== undefined, values.selector !== undefined, endpoints.length > 0].filter(Boolean).length;
-  if (sources !== 1) throw new UsageError('give one of --pool NAME, --selector SELECTOR, or one or more --endpoint URL');
-  const targetPort = port(values['target-port'], 8000, '--target-port');
-  const listenPort = port(values.port, mode === 'proxy' ? 8080 : 9002, '--port');
-  const healthPort = port(values['health-port'], 9003, '--health-port');
-  const intervalMs = duration(values['refresh-interval'] ?? '100ms', '--refresh-interval');
-  const timeoutMs = duration(values['scrape-timeout'] ?? '1s', '--scrape-timeout');
-  const upstreamIdleTimeoutMs = duration(values['upstream-timeout'] ?? `${DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS}ms`, '--upstream-timeout');
-  const maxBodyBytes = positiveInteger(values['max-body-bytes'], DEFAULT_MAX_BODY_BYTES, '--max-body-bytes');
-  const secureServing = boolean(values['secure-serving'], true, '--secure-serving');
-  if (values['cert-path'] !== undefined && !secureServing) throw new UsageError('--cert-path needs --secure-serving true');
+  const parsed = parsePickerFlags(argv);
+  if (parsed.kind === 'help') return void process.stdout.write(HELP);
+  if (parsed.kind === 'version') return void process.stdout.write(`kinfer-picker ${VERSION}\n`);
+  const flags = parsed.flags;
+  const { mode, host, autoscale } = flags;
   // Made (or read) before anything listens, so a bad --cert-path is one line and nothing half-started.
-  const certificate = mode === 'ext-proc' && secureServing
-    ? (values['cert-path'] !== undefined ? readCertificateOrFail(values['cert-path']) : selfSignedCertificate([`${values.pool ?? 'kinfer'}-picker`]))
+  const certificate = mode === 'ext-proc' && flags.secureServing
+    ? (flags.certPath !== undefined ? readCertificateOrFail(flags.certPath) : selfSignedCertificate([`${flags.pool ?? 'kinfer'}-picker`]))
     : undefined;
-  const log = new Logger(level, stderrSink);
-  const host = values.host ?? '0.0.0.0';
+  const log = new Logger(flags.logLevel, stderrSink);
 
-  const loadConfig = (): EndpointPicker => {
-    const text = values.config === undefined ? KINFER_CONFIG_YAML : readText(values.config);
-    const parsed = parsePickerConfig(text);
-    if (!parsed.ok) throw new UsageError(`${values.config ?? 'built-in config'}: ${parsed.error}`);
-    return new EndpointPicker(parsed.value);
-  };
   const metrics = new PickerMetrics({ processMetrics: true });
   const table = new EndpointTable();
-  const autoscale = autoscaleFlags(values);
-  const router = new Router(loadConfig(), table, metrics, new ArrivalMeter(autoscale?.config.windowSeconds ?? 30));
+  const router = new Router(loadConfig(flags.configFile), table, metrics, new ArrivalMeter(autoscale?.config.windowSeconds ?? 30));
   const blockSize = (): number => router.current.prefixBlockSize ?? DEFAULT_PREFIX_BLOCK_SIZE;
-
-  let pool: PoolSource | undefined;
-  let namespace = values.namespace ?? 'default';
-  if (values.pool !== undefined || values.selector !== undefined) {
-    const kubeConfig = loadKubeConfig({ ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), inCluster: true });
-    namespace = values.namespace ?? kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace ?? 'default';
-    pool = new PoolSource(kubeConfig, namespace, values.pool ?? values.selector!, table, (message) => log.warn(message));
-    if (values.pool !== undefined) await pool.start();
-    else pool.startSelector(values.selector!, targetPort);
-  } else {
-    table.replace(endpoints);
-  }
-  const scraper = new Scraper(table, { intervalMs, timeoutMs }, metrics);
+  const { pool, namespace } = await startEndpointSource(flags, table, log);
+  const scraper = new Scraper(table, { intervalMs: flags.intervalMs, timeoutMs: flags.timeoutMs }, metrics);
   scraper.start();
+  const stopWatching = flags.configFile !== undefined ? watchConfig(flags.configFile, router, metrics, log) : () => {};
 
-  if (values.config !== undefined) {
-    const file = values.config;
-    // Polling follows the path, so a ConfigMap's symlink swap is seen too (the reference picker needs a restart).
-    watchFile(file, { interval: 1000 }, () => {
-      try {
-        router.use(loadConfig());
-        metrics.configReloads.inc({ result: 'ok' });
-        log.info('config reloaded', { file });
-      } catch (error) {
-        metrics.configReloads.inc({ result: 'invalid' });
-        log.error('config not reloaded; keeping the running one', { file, error: (error as Error).message });
-      }
-    });
-  }
-
-  let grpcHealth: HealthImplementation | undefined;
-  // Readiness: the picker can route only with at least one endpoint scraped recently (a pool of stale or
-  // unreachable endpoints would answer every request 503 anyway, so the gateway should use another replica).
-  const health = (): { ready: boolean; status: string; mode: string; endpoints: number; fresh: number } => {
-    const states = table.all();
-    const fresh = states.filter((s) => scraper.isFresh(s)).length;
-    metrics.endpoints.set({ state: 'all' }, states.length);
-    metrics.endpoints.set({ state: 'fresh' }, fresh);
-    const ready = fresh > 0;
-    grpcHealth?.setStatus('', ready ? 'SERVING' : 'NOT_SERVING');
-    grpcHealth?.setStatus(EXT_PROC_SERVICE, ready ? 'SERVING' : 'NOT_SERVING');
-    return { ready, status: ready ? 'ok' : 'no endpoint has fresh metrics', mode, endpoints: states.length, fresh };
-  };
+  const readiness = new Readiness(mode, table, scraper, metrics);
+  const health = () => readiness.check();
   const loadSource: LoadSource = { arrivalRps: () => router.arrivals.ratePerSecond(), endpoints: () => table.all(), deploymentOf: (a) => pool?.deploymentOf(a) };
   // Filled in proxy mode only: in ext-proc mode Envoy carries the answer and the picker never sees how a request ended.
   const recent = new RecentRequests();
-  const healthServer = createServer(async (req, res) => {
-    if (req.url === '/health') {
-      const answer = health();
-      res.writeHead(answer.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
-    } else if (req.url === '/healthz') res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"alive"}');
-    else if (req.url === '/debug/endpoints') {
-      // What `kubectl inference route show` prints: each endpoint's state and its score for an empty prompt.
-      const scores = router.current.pick({ model: '', promptTokens: 0, prefixHashes: [] }, table.snapshot()).scores;
-      const rows = table.all().map((s) => ({
-        address: s.address, metrics: s.metrics ?? null, sentSinceScrape: s.sentSinceScrape, inFlight: s.inFlight,
-        decisions: s.decisions, lastError: s.lastError ?? null, score: scores.get(s.address) ?? null,
-      }));
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ profile: router.current.profile, endpoints: rows }));
-    } else if (req.url === '/debug/requests') {
-      recent.retain(new Set(table.all().map((s) => s.address)));
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(recent.answer()));
-    } else if (req.url === '/metrics') {
-      health();
-      if (autoscale) {
-        for (const d of replicaDemand(poolLoad({ ...autoscale.config, namespace }, loadSource), autoscale.config.settings)) metrics.replicaDemand.set({ workload: d.name }, d.demand);
-      }
-      res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
-    } else res.writeHead(404).end();
+  const healthServer = createHealthServer({
+    readiness, router, table, metrics, recent,
+    ...(autoscale ? { beforeMetrics: () => {
+      for (const d of replicaDemand(poolLoad({ ...autoscale.config, namespace }, loadSource), autoscale.config.settings)) metrics.replicaDemand.set({ workload: d.name }, d.demand);
+    } } : {}),
   });
-  await listen(healthServer, host, healthPort, '--health-port');
+  await listen(healthServer, host, flags.healthPort, '--health-port');
 
   let metricsServer: Server | undefined;
   if (autoscale?.certFile !== undefined && autoscale.keyFile !== undefined) {
@@ -245,36 +68,26 @@ async function main(argv: string[]): Promise<void> {
   }
 
   let stopData: () => void;
-  let boundPort = listenPort;
+  let boundPort = flags.listenPort;
   if (mode === 'proxy') {
-    const proxy = createProxy(router, { blockSize, maxBodyBytes, health, upstreamIdleTimeoutMs, recent });
-    await listen(proxy, host, listenPort, '--port');
+    const proxy = createProxy(router, { blockSize, maxBodyBytes: flags.maxBodyBytes, health, upstreamIdleTimeoutMs: flags.upstreamIdleTimeoutMs, recent });
+    await listen(proxy, host, flags.listenPort, '--port');
     boundPort = (proxy.address() as { port: number }).port;
     stopData = () => proxy.close();
   } else {
-    const { server, health: serving } = createExtProcServer(router, { blockSize, maxBodyBytes });
-    grpcHealth = serving;
+    const { server, health: serving } = createExtProcServer(router, { blockSize, maxBodyBytes: flags.maxBodyBytes });
+    readiness.attachGrpc(serving);
     // grpc.health.v1 follows readiness even when nobody asks /health (Envoy's gRPC health checks ask it instead).
     health();
     setInterval(health, 1000).unref();
-    let credentials = grpc.ServerCredentials.createInsecure();
-    if (certificate) {
-      credentials = grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(certificate.certPem), private_key: Buffer.from(certificate.keyPem) }], false);
-    }
-    await new Promise<void>((resolve, reject) => {
-      server.bindAsync(`${host}:${listenPort}`, credentials, (error, bound) => {
-        if (error) return reject(new Error(`cannot listen on port ${listenPort}: ${error.message}`));
-        boundPort = bound;
-        resolve();
-      });
-    });
+    boundPort = await bindExtProc(server, host, flags.listenPort, certificate);
     stopData = () => server.forceShutdown();
   }
-  log.info('kinfer-picker ready', { mode, host, port: boundPort, ...(mode === 'ext-proc' ? { tls: secureServing } : {}), healthPort: (healthServer.address() as { port: number }).port, endpoints: table.size, pool: values.pool });
+  log.info('kinfer-picker ready', { mode, host, port: boundPort, ...(mode === 'ext-proc' ? { tls: flags.secureServing } : {}), healthPort: (healthServer.address() as { port: number }).port, endpoints: table.size, pool: flags.pool });
 
   const shutdown = (signal: string): void => {
     log.info('shutting down', { signal });
-    if (values.config !== undefined) unwatchFile(values.config);
+    stopWatching();
     scraper.stop();
     pool?.stop();
     stopData();
@@ -286,18 +99,30 @@ async function main(argv: string[]): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-function positiveInteger(text: string | undefined, fallback: number, flag: string): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${flag} ${text}: use a whole number above zero`);
-  return n;
+/** The endpoints to route over: an InferencePool's or a selector's ready pods (watched), or the --endpoint list. */
+async function startEndpointSource(flags: PickerFlags, table: EndpointTable, log: Logger): Promise<{ pool: PoolSource | undefined; namespace: string }> {
+  if (flags.pool === undefined && flags.selector === undefined) {
+    table.replace(flags.endpoints);
+    return { pool: undefined, namespace: flags.namespace ?? 'default' };
+  }
+  const kubeConfig = loadKubeConfig({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), inCluster: true });
+  const namespace = flags.namespace ?? kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace ?? 'default';
+  const pool = new PoolSource(kubeConfig, namespace, flags.pool ?? flags.selector!, table, (message) => log.warn(message));
+  if (flags.pool !== undefined) await pool.start();
+  else pool.startSelector(flags.selector!, flags.targetPort);
+  return { pool, namespace };
 }
 
-function boolean(text: string | undefined, fallback: boolean, flag: string): boolean {
-  if (text === undefined) return fallback;
-  if (text === 'true') return true;
-  if (text === 'false') return false;
-  throw new UsageError(`${flag} ${text}: use true or false`);
+function bindExtProc(server: grpc.Server, host: string, port: number, certificate: ServingCertificate | undefined): Promise<number> {
+  const credentials = certificate
+    ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(certificate.certPem), private_key: Buffer.from(certificate.keyPem) }], false)
+    : grpc.ServerCredentials.createInsecure();
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, credentials, (error, bound) => {
+      if (error) return reject(new Error(`cannot listen on port ${port}: ${error.message}`));
+      resolve(bound);
+    });
+  });
 }
 
 function readCertificateOrFail(dir: string): ServingCertificate {
@@ -305,56 +130,6 @@ function readCertificateOrFail(dir: string): ServingCertificate {
     return readCertificate(dir);
   } catch (error) {
     throw new UsageError(`--cert-path ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} (it must hold tls.crt and tls.key)`);
-  }
-}
-
-interface AutoscaleFlags {
-  readonly config: AutoscaleConfig;
-  readonly port: number;
-  /** Both or neither: without them only the /metrics gauge carries the demand. */
-  readonly certFile: string | undefined;
-  readonly keyFile: string | undefined;
-  readonly clientCaFile: string | undefined;
-}
-
-function autoscaleFlags(values: Record<string, string | string[] | boolean | undefined>): AutoscaleFlags | undefined {
-  const pairs = (values.autoscale as string[] | undefined) ?? [];
-  const related = ['ttft-target', 'autoscale-window', 'autoscale-port', 'autoscale-cert', 'autoscale-key', 'autoscale-client-ca'].filter((f) => values[f] !== undefined);
-  if (pairs.length === 0) {
-    if (related.length > 0) throw new UsageError(`--${related[0]} needs --autoscale NAME=RPS`);
-    return undefined;
-  }
-  const capacityRps = new Map<string, number>();
-  for (const pair of pairs) {
-    const match = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)=(\d+(?:\.\d+)?)$/.exec(pair);
-    if (!match || Number(match[3]) <= 0) throw new UsageError(`--autoscale ${pair}: use DEPLOYMENT=RPS, e.g. llama-3-1-8b-instruct=4.5 (requests/s per replica, above zero)`);
-    if (capacityRps.has(match[1]!)) throw new UsageError(`--autoscale ${match[1]} is given twice`);
-    capacityRps.set(match[1]!, Number(match[3]));
-  }
-  const ttft = values['ttft-target'] as string | undefined;
-  if (ttft === undefined) throw new UsageError('--autoscale needs --ttft-target D (e.g. 2s): the waiting queue must drain within it');
-  const cert = values['autoscale-cert'] as string | undefined;
-  const key = values['autoscale-key'] as string | undefined;
-  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--autoscale-cert and --autoscale-key go together: the API server only proxies to HTTPS');
-  const served = ['autoscale-port', 'autoscale-client-ca'].find((f) => values[f] !== undefined);
-  if (cert === undefined && served) throw new UsageError(`--${served} needs --autoscale-cert and --autoscale-key (the external metrics API is served over HTTPS only)`);
-  const windowSeconds = Math.round(duration((values['autoscale-window'] as string | undefined) ?? '30s', '--autoscale-window') / 1000);
-  if (windowSeconds < 1) throw new UsageError('--autoscale-window: at least 1s');
-  return {
-    config: {
-      namespace: '', capacityRps, windowSeconds,
-      settings: { ttftTargetSeconds: duration(ttft, '--ttft-target') / 1000, kvHighWatermark: DEFAULT_KV_HIGH_WATERMARK },
-    },
-    port: port(values['autoscale-port'] as string | undefined, 6443, '--autoscale-port'),
-    certFile: cert, keyFile: key, clientCaFile: values['autoscale-client-ca'] as string | undefined,
-  };
-}
-
-function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
 }
 

@@ -1,42 +1,29 @@
-import { stringify } from 'yaml';
 import { LABELS, MANAGED_BY } from '../src/manifests/labels.js';
 import { pickerServiceName } from '../src/manifests/model.js';
 import { INFERENCE_POOL, type KubeObject } from '../src/manifests/objects.js';
 import { PICKER_CONFIG_KEY } from '../src/manifests/picker.js';
-import { parsePickerConfig, pickerConfigToYaml, type PickerConfig } from '../src/routing/config.js';
+import { parsePickerConfig, pickerConfigToYaml, singleProfileConfigYaml, type PickerConfig, type ScorerWeight } from '../src/routing/config.js';
+import { PICKER_SHORT_NAMES, SCORER_SHORT_NAMES } from '../src/routing/registry.js';
 import { UsageError } from './base.js';
 import { KubeError, type Cluster } from './cluster.js';
 import { lineDiff } from './diff.js';
 import { dryRunSuffix, type DryRun } from './dry-run.js';
 
-/** `--scorer` short names, as `route set` takes them, to EndpointPickerConfig plugin types. */
-export const SCORER_TYPES: Readonly<Record<string, string>> = {
-  'kv-cache': 'kv-cache-utilization-scorer',
-  queue: 'queue-scorer',
-  prefix: 'prefix-cache-scorer',
-  lora: 'lora-affinity-scorer',
-  'predicted-latency': 'predicted-latency-scorer',
-};
-export const PICKER_TYPES: Readonly<Record<string, string>> = { 'max-score': 'max-score-picker', random: 'random-picker' };
-
 /** The EndpointPickerConfig of `--scorer NAME=WEIGHT ... [--picker P]`: one profile with those scorers. */
 export function configFromFlags(scorers: readonly string[], picker: string): { yaml: string; config: PickerConfig } {
-  const refs: { pluginRef: string; weight?: number }[] = [];
-  const plugins: { type: string }[] = [];
+  const names = Object.keys(SCORER_SHORT_NAMES).join(', ');
+  const weighted: ScorerWeight[] = [];
   for (const spec of scorers) {
     const match = /^([a-z-]+)=(\d+(?:\.\d+)?)$/.exec(spec.trim());
-    if (!match) throw new UsageError(`--scorer ${spec}: use NAME=WEIGHT, e.g. kv-cache=2 (names: ${Object.keys(SCORER_TYPES).join(', ')})`);
-    const type = SCORER_TYPES[match[1]!];
-    if (!type) throw new UsageError(`--scorer ${spec}: unknown scorer ${match[1]} (names: ${Object.keys(SCORER_TYPES).join(', ')})`);
-    if (plugins.some((p) => p.type === type)) throw new UsageError(`--scorer ${match[1]} is given twice`);
-    plugins.push({ type });
-    refs.push({ pluginRef: type, weight: Number(match[2]) });
+    if (!match) throw new UsageError(`--scorer ${spec}: use NAME=WEIGHT, e.g. kv-cache=2 (names: ${names})`);
+    const type = Object.hasOwn(SCORER_SHORT_NAMES, match[1]!) ? SCORER_SHORT_NAMES[match[1]!] : undefined;
+    if (!type) throw new UsageError(`--scorer ${spec}: unknown scorer ${match[1]} (names: ${names})`);
+    if (weighted.some((p) => p.type === type)) throw new UsageError(`--scorer ${match[1]} is given twice`);
+    weighted.push({ type, weight: Number(match[2]) });
   }
-  const pickerType = PICKER_TYPES[picker];
-  if (!pickerType) throw new UsageError(`--picker ${picker}: use ${Object.keys(PICKER_TYPES).join(' or ')}`);
-  plugins.push({ type: pickerType }, { type: 'single-profile-handler' });
-  refs.push({ pluginRef: pickerType });
-  const yaml = stringify({ apiVersion: 'inference.networking.x-k8s.io/v1alpha1', kind: 'EndpointPickerConfig', plugins, schedulingProfiles: [{ name: 'default', plugins: refs }] });
+  const pickerType = Object.hasOwn(PICKER_SHORT_NAMES, picker) ? PICKER_SHORT_NAMES[picker] : undefined;
+  if (!pickerType) throw new UsageError(`--picker ${picker}: use ${Object.keys(PICKER_SHORT_NAMES).join(' or ')}`);
+  const yaml = singleProfileConfigYaml(weighted, pickerType);
   return { yaml, config: validated(yaml, 'the --scorer flags') };
 }
 

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type * as Resvg from '@resvg/resvg-js';
 
-// PNG output for --plot-file: the SVG from src/profiles/plot.ts rasterized by resvg. resvg is a native module, so it
+// PNG output for --plot-file: the SVG from plugin/views/plot/svg.ts rasterized by resvg. resvg is a native module, so it
 // is loaded on first use only: commands that never write a PNG never load it, and a platform without a prebuilt
 // binary can still write SVG.
 

@@ -1,7 +1,7 @@
 import type { Histogram } from '../../src/servers/metrics.js';
 import { trimToWindow } from '../../src/servers/rate.js';
 import type { Scrape } from './scrape.js';
-import { histogramDelta } from './state.js';
+import { histogramDelta } from '../../src/servers/histogram.js';
 
 // What the drill-down into one replica shows, kept by top itself from its own scrapes: the server's TTFT and
 // inter-token-latency histograms over a recent window (deltas of the cumulative Prometheus histograms, so "recent",

@@ -1,4 +1,5 @@
-import { histogramQuantile, type Histogram, type ReplicaMetrics } from '../../src/servers/metrics.js';
+import { histogramDelta, histogramQuantile, mergeHistograms, type Histogram } from '../../src/servers/histogram.js';
+import type { ReplicaMetrics } from '../../src/servers/metrics.js';
 import { ratePerSecond, TOKEN_RATE_WINDOW_MS, trimToWindow } from '../../src/servers/rate.js';
 import type { AutoscaleStatus } from '../autoscale.js';
 import type { DetailHistory } from './detail.js';
@@ -96,27 +97,6 @@ export function severity(row: Pick<ReplicaRow, 'reachable' | 'kvCacheUsage'>): S
 function increase(now: number | undefined, before: number | undefined): number | undefined {
   if (now === undefined || before === undefined || now < before) return undefined;
   return now - before;
-}
-
-/** The observations a histogram gained between two scrapes, per bucket; undefined after a reset. */
-export function histogramDelta(now: Histogram | undefined, before: Histogram | undefined): Histogram | undefined {
-  if (!now || !before) return undefined;
-  const earlier = new Map(before.buckets);
-  const buckets = now.buckets.map(([le, count]) => [le, count - (earlier.get(le) ?? 0)] as const);
-  if (now.count < before.count || buckets.some(([, d]) => d < 0)) return undefined;
-  return { buckets, sum: now.sum - before.sum, count: now.count - before.count };
-}
-
-/** Sums histograms bucket by bucket (bounds missing from one count as its next larger bound would: ignored). */
-export function mergeHistograms(histograms: readonly Histogram[]): Histogram | undefined {
-  if (histograms.length === 0) return undefined;
-  const perLe = new Map<number, number>();
-  for (const h of histograms) for (const [le, count] of h.buckets) perLe.set(le, (perLe.get(le) ?? 0) + count);
-  return {
-    buckets: [...perLe.entries()].sort((a, b) => a[0] - b[0]),
-    sum: histograms.reduce((a, h) => a + h.sum, 0),
-    count: histograms.reduce((a, h) => a + h.count, 0),
-  };
 }
 
 const ms = (seconds: number | undefined): number | undefined => (seconds === undefined ? undefined : seconds * 1000);

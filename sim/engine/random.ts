@@ -1,20 +1,18 @@
 // Seeded randomness for the simulator: the same seed gives the same sequence on every platform.
 
-/** mulberry32: a 32-bit-state PRNG (Tommy Ettinger, public domain); enough for sampling lengths, not for crypto. */
+import { mulberry32, type Rng } from '../../src/random.js';
+
+/** Draws from the project's one PRNG (src/random.ts, mulberry32) with the helpers the simulator samples with. */
 export class SeededRandom {
-  private state: number;
+  private readonly draw: Rng;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.draw = mulberry32(seed);
   }
 
   /** A float in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.draw();
   }
 
   /** An integer in [min, max], both included. */

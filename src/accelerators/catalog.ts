@@ -1,4 +1,5 @@
 import { GiB, MiB } from '../units/quantity.js';
+import { AMD_GPU_RESOURCE, NVIDIA_GPU_RESOURCE, TPU_RESOURCE } from './resources.js';
 
 // The accelerator types kinfer knows, keyed by their canonical name (GKE's node-label value, DESIGN.md
 // "Canonical accelerator type names"). Figures are per device and come from the vendor's datasheet or the
@@ -59,9 +60,9 @@ const TFLOPS = 1e12;
  */
 const H100_RESERVED_BYTES = 81559 * MiB - 79.18 * GiB;
 
-const NVIDIA_GPU = { vendor: 'nvidia', kind: 'gpu', resourceName: 'nvidia.com/gpu' } as const;
-const GOOGLE_TPU = { vendor: 'google', kind: 'tpu', resourceName: 'google.com/tpu', productNames: [] } as const;
-const AMD_GPU = { vendor: 'amd', kind: 'gpu', resourceName: 'amd.com/gpu' } as const;
+const NVIDIA_GPU = { vendor: 'nvidia', kind: 'gpu', resourceName: NVIDIA_GPU_RESOURCE } as const;
+const GOOGLE_TPU = { vendor: 'google', kind: 'tpu', resourceName: TPU_RESOURCE, productNames: [] } as const;
+const AMD_GPU = { vendor: 'amd', kind: 'gpu', resourceName: AMD_GPU_RESOURCE } as const;
 
 export const ACCELERATORS: readonly AcceleratorType[] = [
   {
@@ -299,13 +300,13 @@ export const MEMORY_ONLY: readonly MemoryOnlyType[] = [
   {
     // AWS EC2 G5 docs: NVIDIA A10G, 24 GB GDDR6 per GPU; Karpenter's instance-types reference gives g5's
     // karpenter.k8s.aws/instance-gpu-memory=22888 (MiB), what EC2 reports. NVIDIA publishes no A10G datasheet.
-    name: 'nvidia-a10g', resourceName: 'nvidia.com/gpu', hbmBytesPerDevice: 22888 * MiB,
+    name: 'nvidia-a10g', resourceName: NVIDIA_GPU_RESOURCE, hbmBytesPerDevice: 22888 * MiB,
     productNames: ['NVIDIA-A10G'], interconnect: 'pcie',
   },
   {
     // GKE G4 machine type (`cloud.google.com/gke-accelerator=nvidia-rtx-pro-6000`): RTX PRO 6000 Blackwell Server
     // Edition, 96 GB GDDR7 per GPU (GCE GPU machine types docs). Speed figures not yet sourced.
-    name: 'nvidia-rtx-pro-6000', resourceName: 'nvidia.com/gpu', hbmBytesPerDevice: 96 * GB,
+    name: 'nvidia-rtx-pro-6000', resourceName: NVIDIA_GPU_RESOURCE, hbmBytesPerDevice: 96 * GB,
     // No GFD product name: we found none in NVIDIA's or a user's published label output, so none is guessed.
     productNames: [], interconnect: 'pcie',
   },

@@ -2,6 +2,7 @@ import {
   acceleratorByName, memoryOnlyByName, type AcceleratorType, type MemoryOnlyType,
 } from './catalog.js';
 import { hasResource, type NodeLike } from './node.js';
+import { AMD_GPU_RESOURCE, NVIDIA_GPU_RESOURCE } from './resources.js';
 
 // Cloud providers' own node labels, for clusters without GPU Feature Discovery or the AMD labeller.
 
@@ -59,7 +60,7 @@ const INSTANCE_GPU_NAMES: Readonly<Record<string, string | ((memoryMiB: number |
   b200: 'nvidia-b200',
 };
 
-const MANUFACTURER_RESOURCE: Readonly<Record<string, string>> = { nvidia: 'nvidia.com/gpu', amd: 'amd.com/gpu' };
+const MANUFACTURER_RESOURCE: Readonly<Record<string, string>> = { nvidia: NVIDIA_GPU_RESOURCE, amd: AMD_GPU_RESOURCE };
 
 type Labels = Readonly<Record<string, string>>;
 
@@ -85,7 +86,7 @@ export function fromInstanceGpuLabels(labels: Labels, node: NodeLike): CloudIden
     const name = typeof mapping === 'function' ? mapping(memoryMiB) : mapping;
     const maker = labels[scheme.maker]?.trim().toLowerCase();
     const resourceName = (maker !== undefined ? MANUFACTURER_RESOURCE[maker] : undefined)
-      ?? ['nvidia.com/gpu', 'amd.com/gpu'].find((r) => hasResource(node, r)) ?? 'nvidia.com/gpu';
+      ?? [NVIDIA_GPU_RESOURCE, AMD_GPU_RESOURCE].find((r) => hasResource(node, r)) ?? NVIDIA_GPU_RESOURCE;
     return { source: scheme.source, raw, ...named(raw, name), resourceName, memoryLabel: scheme.memory };
   }
   return undefined;
@@ -96,12 +97,12 @@ export function fromAwsAccelerator(labels: Labels): CloudIdentity | undefined {
   const raw = labels[CLOUD_LABELS.awsAccelerator]?.trim();
   if (raw === undefined || raw === '') return undefined;
   const found = named(raw, raw.toLowerCase());
-  return { source: 'aws', raw, ...found, resourceName: found.type?.resourceName ?? found.memoryOnly?.resourceName ?? 'nvidia.com/gpu' };
+  return { source: 'aws', raw, ...found, resourceName: found.type?.resourceName ?? found.memoryOnly?.resourceName ?? NVIDIA_GPU_RESOURCE };
 }
 
 /** AKS names only the vendor: the node has NVIDIA GPUs of an unknown type (GFD, if installed, is read first). */
 export function fromAks(labels: Labels): CloudIdentity | undefined {
   const raw = labels[CLOUD_LABELS.aksAccelerator]?.trim();
   if (raw === undefined || raw === '') return undefined;
-  return { source: 'aks', raw: `aks:${raw}`, type: undefined, resourceName: MANUFACTURER_RESOURCE[raw.toLowerCase()] ?? 'nvidia.com/gpu' };
+  return { source: 'aks', raw: `aks:${raw}`, type: undefined, resourceName: MANUFACTURER_RESOURCE[raw.toLowerCase()] ?? NVIDIA_GPU_RESOURCE };
 }

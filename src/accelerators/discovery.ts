@@ -8,6 +8,7 @@ import { isMigResource, migProfile, parseMigProfileName } from './mig.js';
 import { deviceCount, hasResource, nodeLabels, resourceNames, type NodeLike } from './node.js';
 import { gpuSharing, shareHbmBytes, SHARED_PRODUCT_SUFFIX, type GpuSharing } from './sharing.js';
 import { topologyDomains, type TopologyDomains } from './topology.js';
+import { AMD_GPU_RESOURCE, DEVICE_RESOURCES, NVIDIA_GPU_RESOURCE, TPU_RESOURCE } from './resources.js';
 
 export type { NodeLike } from './node.js';
 export { SHARING_LABELS, shareHbmBytes, type GpuSharing, type SharingStrategy } from './sharing.js';
@@ -30,9 +31,6 @@ export const ACCELERATOR_LABELS = {
   amdBetaProduct: 'beta.amd.com/gpu.product-name',
   amdBetaVram: 'beta.amd.com/gpu.vram',
 } as const;
-
-/** Whole-device resources, in the order a label-less node is read. MIG resources are handled apart. */
-const DEVICE_RESOURCES = ['nvidia.com/gpu', 'amd.com/gpu', 'google.com/tpu'] as const;
 
 export type { DiscoverySource } from './cloud-labels.js';
 export { CLOUD_LABELS } from './cloud-labels.js';
@@ -104,7 +102,7 @@ export function discoverAccelerators(node: NodeLike): NodeAccelerators | undefin
     // With MIG pools beside it, an empty whole-GPU resource is noise; alone, it is still reported.
     if (migPools.length === 0 || (listed && devices > 0)) {
       const hbm = deviceMemory(labels, identity, warnings);
-      const sharing = main === 'nvidia.com/gpu' && identity.migSlice === undefined
+      const sharing = main === NVIDIA_GPU_RESOURCE && identity.migSlice === undefined
         ? gpuSharing(node, hbm, identity.productShared === true, warnings)
         : undefined;
       pools.push(sharing
@@ -145,13 +143,13 @@ function fromGke(labels: Labels): Identity | undefined {
     const memoryOnly = type ? undefined : memoryOnlyByName(gpu);
     const migSlice = nonEmpty(labels[ACCELERATOR_LABELS.gkeGpuPartitionSize]);
     return {
-      source: 'gke', raw: gpu, type, ...(memoryOnly ? { memoryOnly } : {}), resourceName: type?.resourceName ?? 'nvidia.com/gpu',
+      source: 'gke', raw: gpu, type, ...(memoryOnly ? { memoryOnly } : {}), resourceName: type?.resourceName ?? NVIDIA_GPU_RESOURCE,
       ...(migSlice !== undefined ? { migSlice } : {}),
     };
   }
   const tpu = nonEmpty(labels[ACCELERATOR_LABELS.gkeTpuAccelerator]);
   if (tpu === undefined) return undefined;
-  return { source: 'gke', raw: tpu, type: acceleratorByName(tpu), resourceName: 'google.com/tpu' };
+  return { source: 'gke', raw: tpu, type: acceleratorByName(tpu), resourceName: TPU_RESOURCE };
 }
 
 function fromGfd(labels: Labels): Identity | undefined {
@@ -163,7 +161,7 @@ function fromGfd(labels: Labels): Identity | undefined {
   const type = acceleratorByProduct(single?.[1] ?? product);
   const memoryOnly = type ? undefined : memoryOnlyByProduct(single?.[1] ?? product);
   return {
-    source: 'gfd', raw: product, type, ...(memoryOnly ? { memoryOnly } : {}), resourceName: 'nvidia.com/gpu',
+    source: 'gfd', raw: product, type, ...(memoryOnly ? { memoryOnly } : {}), resourceName: NVIDIA_GPU_RESOURCE,
     ...(single?.[2] !== undefined ? { migSlice: single[2] } : {}), ...(productShared ? { productShared } : {}),
   };
 }
@@ -177,9 +175,9 @@ function fromAmd(labels: Labels): Identity | undefined {
   const raw = nonEmpty(labels[ACCELERATOR_LABELS.amdProduct]) ?? nonEmpty(labels[ACCELERATOR_LABELS.amdBetaProduct]) ?? keyedAmd(labels, 'product-name');
   const vram = labels[ACCELERATOR_LABELS.amdVram] !== undefined || labels[ACCELERATOR_LABELS.amdBetaVram] !== undefined || keyedAmd(labels, 'vram') !== undefined;
   if (raw === undefined && !vram) return undefined;
-  const name = raw ?? 'amd.com/gpu';
+  const name = raw ?? AMD_GPU_RESOURCE;
   const type = raw === undefined ? undefined : acceleratorByProduct(raw);
-  return { source: 'amd', raw: name, type, resourceName: 'amd.com/gpu' };
+  return { source: 'amd', raw: name, type, resourceName: AMD_GPU_RESOURCE };
 }
 
 function keyedAmd(labels: Labels, property: 'product-name' | 'vram'): string | undefined {
@@ -201,12 +199,12 @@ function fromResources(node: NodeLike): Identity | undefined {
 function deviceMemory(labels: Labels, identity: Identity, warnings: string[]): number {
   const explicit = readLabel(labels, ACCELERATOR_LABELS.kinferHbmPerDevice, parseKinferHbm, warnings);
   if (explicit !== undefined) return explicit;
-  if (identity.resourceName === 'nvidia.com/gpu') {
+  if (identity.resourceName === NVIDIA_GPU_RESOURCE) {
     // Under GFD's single MIG strategy this label already gives the slice's memory.
     const gfd = readLabel(labels, ACCELERATOR_LABELS.gfdMemory, parseGfdMemory, warnings);
     if (gfd !== undefined) return gfd;
   }
-  if (identity.resourceName === 'amd.com/gpu') {
+  if (identity.resourceName === AMD_GPU_RESOURCE) {
     const amd = readLabel(labels, ACCELERATOR_LABELS.amdVram, parseAmdVram, warnings)
       ?? readLabel(labels, ACCELERATOR_LABELS.amdBetaVram, parseAmdVram, warnings);
     if (amd !== undefined) return amd;

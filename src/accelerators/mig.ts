@@ -1,3 +1,4 @@
+import { MIG_RESOURCE_PREFIX } from './resources.js';
 // NVIDIA Multi-Instance GPU profiles, as the device plugin's mixed strategy exposes them
 // (`nvidia.com/mig-<compute>g.<memory>gb`). Source: NVIDIA MIG User Guide, "Supported MIG Profiles".
 //
@@ -19,7 +20,6 @@ export interface MigProfile {
 }
 
 const GB = 1e9;
-const MIG_RESOURCE_PREFIX = 'nvidia.com/mig-';
 // `1g.10gb`, also with a media-extension suffix: NVIDIA names the profile `1g.10gb+me` (MIG User Guide), and the
 // device plugin, since `+` cannot appear in a resource name, exposes it as `nvidia.com/mig-1g.10gb.me`. The suffix
 // changes the engines a slice gets, never its memory.

@@ -2,6 +2,7 @@ import { formatGiB } from '../units/quantity.js';
 import { CLOUD_LABELS } from './cloud-labels.js';
 import { ACCELERATOR_LABELS, discoverAccelerators, type DiscoverySource, type NodeLike } from './discovery.js';
 import { nodeLabels } from './node.js';
+import { MIG_RESOURCE_PREFIX } from './resources.js';
 
 /** What kinfer sees on one node, and why: the rows of `kubectl inference list nodes`. */
 export interface NodeReport {
@@ -91,6 +92,6 @@ export function describePool(pool: NodeReport['pools'][number]): string {
   if (pool.sharing) {
     return `${pool.devices} shares × ${mem} (${pool.sharing.strategy}, ${pool.sharing.sharesPerDevice} per GPU of ${formatGiB(pool.sharing.deviceHbmBytes)})`;
   }
-  const kind = pool.resourceName.startsWith('nvidia.com/mig-') ? ` ${pool.resourceName.slice('nvidia.com/'.length)}` : '';
+  const kind = pool.resourceName.startsWith(MIG_RESOURCE_PREFIX) ? ` ${pool.resourceName.slice('nvidia.com/'.length)}` : '';
   return `${pool.devices}${kind} × ${mem}`;
 }

@@ -1,4 +1,5 @@
 import { nodeLabels, deviceCount, type NodeLike } from './node.js';
+import { NVIDIA_GPU_RESOURCE } from './resources.js';
 
 // GPU sharing: one physical GPU offered as several `nvidia.com/gpu` units. kinfer treats each unit as a share of
 // one device, never as a device: memory per share = the device's memory ÷ shares, and a pod asking for more
@@ -74,7 +75,7 @@ export function gpuSharing(node: NodeLike, deviceHbmBytes: number, productShared
   let shares = replicas;
   if (shares === undefined) {
     const physical = wholeNumber(labels[SHARING_LABELS.gfdCount]);
-    const allocatable = deviceCount(node, 'nvidia.com/gpu');
+    const allocatable = deviceCount(node, NVIDIA_GPU_RESOURCE);
     if (physical !== undefined && physical > 0 && allocatable % physical === 0) shares = allocatable / physical;
     warnings.push(`GPU sharing without a readable ${SHARING_LABELS.gfdReplicas}${shares !== undefined ? `; ${shares} share(s) per GPU from allocatable ÷ ${SHARING_LABELS.gfdCount}` : ''}`);
   }

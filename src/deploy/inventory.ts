@@ -1,5 +1,6 @@
 import { acceleratorByName, type AcceleratorType } from '../accelerators/catalog.js';
 import { ACCELERATOR_LABELS, discoverAccelerators, type GpuSharing, type NodeLike } from '../accelerators/discovery.js';
+import { isTpu, MIG_RESOURCE_PREFIX } from '../accelerators/resources.js';
 import { multiHostShapes, sliceShape, type TpuSliceShape } from '../accelerators/tpu-slices.js';
 
 /** A label that pins pods to one accelerator type when kinfer-scheduler is not there to do it. */
@@ -63,7 +64,7 @@ export function inventory(nodes: readonly NodeLike[]): AcceleratorInventory[] {
   for (const node of nodes) {
     const found = discoverAccelerators(node);
     if (!found) continue;
-    const pool = found.pools.find((p) => !p.resourceName.startsWith('nvidia.com/mig-'));
+    const pool = found.pools.find((p) => !p.resourceName.startsWith(MIG_RESOURCE_PREFIX));
     if (!pool || pool.devices === 0 || pool.hbmBytesPerDevice <= 0) continue;
     const sharing = pool.sharing ? { strategy: pool.sharing.strategy, sharesPerDevice: pool.sharing.sharesPerDevice } : undefined;
     const key = sharing ? `${found.type}|${sharing.strategy}/${sharing.sharesPerDevice}` : found.type;
@@ -87,7 +88,7 @@ export function inventory(nodes: readonly NodeLike[]): AcceleratorInventory[] {
       slice.pools.set(nodePool, (slice.pools.get(nodePool) ?? 0) + 1);
       entry.slices.set(found.tpuTopology, slice);
     }
-    const label = selectorLabel(node, found.source, pool.resourceName === 'google.com/tpu');
+    const label = selectorLabel(node, found.source, isTpu(pool));
     if (label) {
       entry.key ??= label.key;
       if (entry.key === label.key) entry.values.add(label.value);
@@ -129,8 +130,8 @@ function tpuSlices(slices: ReadonlyMap<string, { chipsPerHost: number; pools: Re
  * and `--tp`). A TPU --tp above the chips one host takes is the multi-host slice of that many chips.
  */
 export function catalogInventory(type: AcceleratorType, devicesPerNode: number): AcceleratorInventory {
-  const isTpu = type.kind === 'tpu';
-  const slice = isTpu && !(type.chipsPerHost ?? []).includes(devicesPerNode) ? multiHostShapes(type.name).find((s) => s.chips === devicesPerNode) : undefined;
+  const tpu = isTpu(type);
+  const slice = tpu && !(type.chipsPerHost ?? []).includes(devicesPerNode) ? multiHostShapes(type.name).find((s) => s.chips === devicesPerNode) : undefined;
   return {
     type: type.name,
     catalog: type,
@@ -141,7 +142,7 @@ export function catalogInventory(type: AcceleratorType, devicesPerNode: number):
     totalDevices: 0,
     tpuTopologies: slice ? [slice.topology] : [],
     tpuSlices: slice ? [{ ...slice, slices: 0 }] : [],
-    selector: { key: isTpu ? ACCELERATOR_LABELS.gkeTpuAccelerator : ACCELERATOR_LABELS.gkeAccelerator, values: [type.name] },
+    selector: { key: tpu ? ACCELERATOR_LABELS.gkeTpuAccelerator : ACCELERATOR_LABELS.gkeAccelerator, values: [type.name] },
   };
 }
 

@@ -6,6 +6,7 @@ import type { ModelSpec } from '../models/spec.js';
 import { err, ok, type Result } from '../result.js';
 import { formatGiB } from '../units/quantity.js';
 import type { AcceleratorInventory } from './inventory.js';
+import { isTpu } from '../accelerators/resources.js';
 
 /** What the user asked `deploy` for; absent accelerator/TP are for the planner to choose. */
 export interface DeploySpec {
@@ -133,7 +134,7 @@ export function sharedTpRefusal(inv: AcceleratorInventory, tp: number): string {
 
 /** The smallest device count of one type that holds a replica (or the user's --tp), with its figures. */
 export function optionFor(spec: DeploySpec, inv: AcceleratorInventory): PlacementOption {
-  const isTpu = inv.resourceName === 'google.com/tpu';
+  const tpu = isTpu(inv);
   if (inv.hbmBytesPerDevice <= 0) {
     return { inventory: inv, hosts: 1, usableBytes: 0, headroom: -1, kvCapacityTokens: 0, feasible: false, why: `memory of ${inv.type} is unknown` };
   }
@@ -143,9 +144,9 @@ export function optionFor(spec: DeploySpec, inv: AcceleratorInventory): Placemen
     const share = `one ${inv.sharing.strategy} share is 1/${inv.sharing.sharesPerDevice} of a ${inv.type}`;
     return one.feasible ? one : { ...one, why: `${one.why}; ${share}, and tensor parallelism across shares is refused` };
   }
-  if (isTpu && inv.tpuSlices.length > 0) return tpuOption(spec, inv);
+  if (tpu && inv.tpuSlices.length > 0) return tpuOption(spec, inv);
   if (spec.tp !== undefined) {
-    if (isTpu && inv.devicesPerNode > 0 && spec.tp !== inv.devicesPerNode) {
+    if (tpu && inv.devicesPerNode > 0 && spec.tp !== inv.devicesPerNode) {
       return { inventory: inv, hosts: 1, usableBytes: 0, headroom: -1, kvCapacityTokens: 0, feasible: false, why: `a TPU pod takes every chip of its host: --tp must be ${inv.devicesPerNode} on ${inv.type}` };
     }
     if (inv.devicesPerNode > 0 && spec.tp > inv.devicesPerNode && spec.tp % inv.devicesPerNode !== 0) {
@@ -154,8 +155,8 @@ export function optionFor(spec: DeploySpec, inv: AcceleratorInventory): Placemen
     return evaluate(spec, inv, spec.tp);
   }
   const perNode = inv.devicesPerNode;
-  const counts = isTpu ? [perNode] : GPU_COUNTS.filter((n) => n <= perNode);
-  if (!isTpu && perNode > 0) for (let hosts = 2; hosts <= MAX_HOSTS; hosts *= 2) counts.push(perNode * hosts);
+  const counts = tpu ? [perNode] : GPU_COUNTS.filter((n) => n <= perNode);
+  if (!tpu && perNode > 0) for (let hosts = 2; hosts <= MAX_HOSTS; hosts *= 2) counts.push(perNode * hosts);
   // The smallest count that fits with headroom; failing that, the smallest that fits at all.
   let last: PlacementOption | undefined;
   let tight: PlacementOption | undefined;

@@ -3,11 +3,12 @@ import type { DeploySpec, DeployTarget } from '../deploy/plan.js';
 import { weightsBytes } from '../models/memory.js';
 import { ANNOTATIONS } from '../placement/request.js';
 import { err, ok, type Result } from '../result.js';
-import { containerSpec, defaultImage, SERVER_PORT, type Platform, type ServerKind } from '../servers/templates.js';
+import { containerSpec, defaultImage, SERVER_PORT, type ServerKind } from '../servers/templates.js';
 import { GiB } from '../units/quantity.js';
 import { LABELS, MANAGED_BY, modelLabelValue } from './labels.js';
 import { INFERENCE_POOL, LEADER_WORKER_SET, type KubeObject } from './objects.js';
 import { MODEL_SERVER_CONTAINER_SECURITY, MODEL_SERVER_POD_SECURITY, modelServerNetworkPolicy } from './security.js';
+import { platformOf } from '../accelerators/resources.js';
 
 /** Everything `deploy` decided, from which the objects follow without further choices. */
 export interface ModelDeployment {
@@ -32,11 +33,6 @@ export const pickerServiceName = (name: string): string => `${name}-picker`;
 /** The endpoint picker's ext_proc port (Gateway API Inference Extension default). */
 export const PICKER_PORT = 9002;
 
-function platformOf(target: DeployTarget): Platform {
-  const resource = target.option.inventory.resourceName;
-  return resource === 'google.com/tpu' ? 'tpu' : resource === 'amd.com/gpu' ? 'amd' : 'nvidia';
-}
-
 /** `nvidia-h100-80gb` → `h100-80gb`: the suffix of a workload name when one model spans several types. */
 function shortType(type: string): string {
   return type.replace(/^(nvidia-tesla-|nvidia-|amd-)/, '');
@@ -58,7 +54,7 @@ function commonLabels(d: ModelDeployment): Record<string, string> {
 
 /** The pod template of one target: server container, kinfer annotations, devices, placement, probes. */
 function podTemplate(d: ModelDeployment, target: DeployTarget, role?: 'leader' | 'worker'): Result<object> {
-  const platform = platformOf(target);
+  const platform = platformOf(target.option.inventory);
   const image = d.image ?? defaultImage(d.server, platform);
   if (!image) return err(`${d.server} publishes no image for ${target.option.inventory.type} (${platform}); pass --image or use --server vllm`);
   const inv = target.option.inventory;

@@ -69,7 +69,4 @@ export interface ScorePlugin {
   score(cycle: Cycle, node: NodeEntry): number;
 }
 
-export function clamp01(value: number): number {
-  if (!Number.isFinite(value)) return 0;
-  return value < 0 ? 0 : value > 1 ? 1 : value;
-}
+export { clamp01 } from '../score.js';

@@ -1,5 +1,6 @@
 import type { TopologyDomains } from '../accelerators/discovery.js';
 import type { NodeEntry } from './state.js';
+import { isTpu } from '../accelerators/resources.js';
 
 /** Where the pods of one multi-host replica (`kinfer.dev/group`) must stay together. */
 export interface GroupDomain {
@@ -21,7 +22,7 @@ const GPU_LEVELS = ['clique', 'block', 'zone'] as const;
 
 export function groupDomain(node: NodeEntry): GroupDomain {
   const accelerators = node.accelerators;
-  const levels = accelerators?.tpuTopology !== undefined || accelerators?.pools.some((p) => p.resourceName === 'google.com/tpu')
+  const levels = accelerators?.tpuTopology !== undefined || accelerators?.pools.some(isTpu)
     ? TPU_LEVELS
     : GPU_LEVELS;
   const topology = accelerators?.topology ?? {};

@@ -1,4 +1,5 @@
 import { parseCount } from '../units/quantity.js';
+import { isAcceleratorResource } from '../accelerators/resources.js';
 
 /**
  * The parts of a Pod the placement core reads. Structural, so that a client-node V1Pod, a pod decoded
@@ -31,10 +32,6 @@ interface ContainerLike {
 
 export const ANNOTATION_PREFIX = 'kinfer.dev/';
 
-/** Resource names of accelerator devices (DESIGN.md): whole devices, and NVIDIA MIG slices. */
-export function isAcceleratorResource(name: string): boolean {
-  return name === 'nvidia.com/gpu' || name === 'amd.com/gpu' || name === 'google.com/tpu' || name.startsWith('nvidia.com/mig-');
-}
 
 export interface DeviceRequest {
   readonly resourceName: string;

@@ -1,22 +1,23 @@
-import { AcceleratorTypeFilter } from './filters/accelerator-type.js';
-import { FreeDevicesFilter } from './filters/free-devices.js';
-import { GpuSharesFilter } from './filters/gpu-shares.js';
-import { GroupDomainFilter } from './filters/group-domain.js';
-import { HbmFitFilter } from './filters/hbm-fit.js';
-import { TpuTopologyFilter } from './filters/tpu-topology.js';
+import * as acceleratorType from './filters/accelerator-type.js';
+import * as freeDevices from './filters/free-devices.js';
+import * as gpuShares from './filters/gpu-shares.js';
+import * as groupDomain from './filters/group-domain.js';
+import * as hbmFit from './filters/hbm-fit.js';
+import * as tpuTopology from './filters/tpu-topology.js';
 import type { Cycle, FilterPlugin, ScorePlugin } from './framework.js';
-import { AcceleratorPreferenceScorer } from './scorers/accelerator-preference.js';
-import { FragmentationScorer } from './scorers/fragmentation.js';
-import { GroupLocalityScorer } from './scorers/group-locality.js';
-import { HbmBestFitScorer } from './scorers/hbm-best-fit.js';
-import { ZoneSpreadScorer } from './scorers/zone-spread.js';
+import * as acceleratorPreference from './scorers/accelerator-preference.js';
+import * as fragmentation from './scorers/fragmentation.js';
+import * as groupLocality from './scorers/group-locality.js';
+import * as hbmBestFit from './scorers/hbm-best-fit.js';
+import * as zoneSpread from './scorers/zone-spread.js';
 import type { NodeEntry } from './state.js';
 
-// The one file that knows every placement plugin (DESIGN.md).
+// The one file that knows every placement plugin (DESIGN.md), in the routing registry's shape: each plugin file
+// exports its name constant, its class and a `create` factory; this file maps names to factories.
 
 /** Filters in the order they run: cheap and unresolvable first, so a node's reason is its most basic one. */
 export function newFilters(): readonly FilterPlugin[] {
-  const perNode: FilterPlugin[] = [new AcceleratorTypeFilter(), new TpuTopologyFilter(), new GpuSharesFilter(), new HbmFitFilter()];
+  const perNode: FilterPlugin[] = [acceleratorType.create(), tpuTopology.create(), gpuShares.create(), hbmFit.create()];
   // Shape filters only, memoized per shape for the cycle: the group filter asks this of every node.
   const nodeFits = (cycle: Cycle, node: NodeEntry): boolean => {
     const fits = cycle.memo('shape-fits', () => new Map<string, boolean>());
@@ -27,20 +28,23 @@ export function newFilters(): readonly FilterPlugin[] {
     }
     return fit;
   };
-  return [...perNode, new FreeDevicesFilter(), new GroupDomainFilter(nodeFits)];
+  return [...perNode, freeDevices.create(), groupDomain.create(nodeFits)];
 }
 
-export const SCORER_NAMES = ['hbm-best-fit', 'accelerator-preference', 'fragmentation', 'group-locality', 'zone-spread'] as const;
-export type ScorerName = (typeof SCORER_NAMES)[number];
+/** Every scorer by name, in the order the run loop sums their weighted scores. */
+export const SCORER_TYPES = {
+  [hbmBestFit.NAME]: hbmBestFit.create,
+  [acceleratorPreference.NAME]: acceleratorPreference.create,
+  [fragmentation.NAME]: fragmentation.create,
+  [groupLocality.NAME]: groupLocality.create,
+  [zoneSpread.NAME]: zoneSpread.create,
+} as const satisfies Readonly<Record<string, () => ScorePlugin>>;
+
+export type ScorerName = keyof typeof SCORER_TYPES;
+export const SCORER_NAMES = Object.keys(SCORER_TYPES) as [ScorerName, ...ScorerName[]];
 
 export function newScorer(name: ScorerName): ScorePlugin {
-  switch (name) {
-    case 'hbm-best-fit': return new HbmBestFitScorer();
-    case 'accelerator-preference': return new AcceleratorPreferenceScorer();
-    case 'fragmentation': return new FragmentationScorer();
-    case 'group-locality': return new GroupLocalityScorer();
-    case 'zone-spread': return new ZoneSpreadScorer();
-  }
+  return SCORER_TYPES[name]();
 }
 
 /**

@@ -97,15 +97,10 @@ export class Placer {
     return this.scorers.filter((s) => s.plugin.appliesTo?.(cycle) ?? true);
   }
 
-  /** Weighted mean of the active scorers, in [0,1]; the one place that clamps and weights. */
+  /** Weighted mean of the active scorers, in [0,1] (the same `weightedSum` as `prioritize`). */
   score01(cycle: Cycle, node: NodeEntry, active = this.activeScorers(cycle)): number {
-    let sum = 0;
-    let total = 0;
-    for (const { plugin, weight } of active) {
-      sum += weight * clamp01(plugin.score(cycle, node));
-      total += weight;
-    }
-    return total === 0 ? 0 : sum / total;
+    const totalWeight = weightOf(active);
+    return totalWeight === 0 ? 0 : weightedSum(active, cycle, node) / totalWeight;
   }
 
   /**
@@ -119,7 +114,7 @@ export class Placer {
     const active = this.activeScorers(cycle);
     const shapeScorers = active.filter((s) => s.plugin.scope === 'shape');
     const nodeScorers = active.filter((s) => s.plugin.scope === 'node');
-    const totalWeight = active.reduce((sum, s) => sum + s.weight, 0);
+    const totalWeight = weightOf(active);
     const byShape = new Map<string, number>();
     const raw: { host: string; score: number | undefined }[] = [];
     let min = Infinity;
@@ -160,6 +155,11 @@ function firstRejection(filters: readonly FilterPlugin[], cycle: Cycle, node: No
   return undefined;
 }
 
+function weightOf(scorers: readonly WeightedScorer[]): number {
+  return scorers.reduce((sum, s) => sum + s.weight, 0);
+}
+
+/** The one place placement clamps and weights scores: Σ weight × clamp01(score); callers divide by `weightOf`. */
 function weightedSum(scorers: readonly WeightedScorer[], cycle: Cycle, node: NodeEntry): number {
   let sum = 0;
   for (const { plugin, weight } of scorers) sum += weight * clamp01(plugin.score(cycle, node));

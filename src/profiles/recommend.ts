@@ -10,6 +10,7 @@ import { profileDoubts } from './judgement.js';
 import { describeKey, keyId, lerpPoint, type Profile, type ProfilePoint, type WorkloadShape } from './profile.js';
 import { estimateMultiNodeProfile, estimateSliceProfile, ICI_BYTES_PER_SECOND, INTER_NODE_BYTES_PER_SECOND, INTER_NODE_HOP_MS } from './multinode.js';
 import { calibrate, DEFAULT_EFFICIENCY, estimateProfile, type Efficiency } from './roofline.js';
+import { isTpu } from '../accelerators/resources.js';
 
 // `kubectl inference recommend`: for every accelerator type × tensor-parallel size that holds the model, the
 // most a replica serves within the latency targets, what that costs, and which option to pick and why.
@@ -119,7 +120,7 @@ export function matchingProfile(measured: readonly Profile[], model: string, ser
 export function tensorParallelSizes(inventory: AcceleratorInventory): number[] {
   const catalog = inventory.catalog ?? acceleratorByName(inventory.type);
   if (inventory.tpuSlices.length > 0) return inventory.tpuSlices.map((s) => s.chips);
-  if (catalog?.kind === 'tpu' || inventory.resourceName === 'google.com/tpu') return [inventory.devicesPerNode];
+  if ((catalog !== undefined && isTpu(catalog)) || isTpu(inventory)) return [inventory.devicesPerNode];
   // A GPU share is one replica's whole allotment: no tensor parallelism across shares (see deploy/plan.ts).
   if (inventory.sharing) return [1];
   const sizes: number[] = [];

@@ -2,7 +2,7 @@ import { parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
 import { err, ok, type Result } from '../result.js';
 import { DEFAULT_PREFIX_BLOCK_SIZE } from './prefix.js';
-import { pluginType, PLUGIN_TYPE_NAMES } from './registry.js';
+import { pluginType, PLUGIN_TYPE_NAMES, SINGLE_PROFILE_HANDLER_TYPE } from './registry.js';
 
 // EndpointPickerConfig as the Gateway API Inference Extension (apix/config/v1alpha1) and llm-d define it:
 //   apiVersion: inference.networking.x-k8s.io/v1alpha1
@@ -69,6 +69,21 @@ function issues(error: z.ZodError, prefix: readonly PropertyKey[] = []): string[
     i.code === 'unrecognized_keys'
       ? i.keys.map((key) => `${pathOf([...prefix, ...i.path, key])}: unknown field`)
       : [`${pathOf([...prefix, ...i.path])}: ${i.message}`]);
+}
+
+export interface ScorerWeight {
+  readonly type: string;
+  readonly weight: number;
+}
+
+/**
+ * The YAML of a one-profile EndpointPickerConfig ("default"): the scorers with their weights, in order, then the
+ * picker and the single-profile handler. What `kubectl inference route set --scorer ... --picker ...` writes.
+ */
+export function singleProfileConfigYaml(scorers: readonly ScorerWeight[], pickerType: string): string {
+  const plugins = [...scorers.map((s) => ({ type: s.type })), { type: pickerType }, { type: SINGLE_PROFILE_HANDLER_TYPE }];
+  const refs = [...scorers.map((s) => ({ pluginRef: s.type, weight: s.weight })), { pluginRef: pickerType }];
+  return stringify({ apiVersion: API_VERSION, kind: KIND, plugins, schedulingProfiles: [{ name: 'default', plugins: refs }] });
 }
 
 /** Parses and validates an EndpointPickerConfig YAML document. The error lists every problem, one per line. */

@@ -77,11 +77,7 @@ export function sharesPrefixIndex(plugin: Plugin): plugin is Plugin & PrefixInde
   return 'adoptPrefixIndex' in plugin;
 }
 
-/** The single place a score is brought into [0,1]; NaN and infinities count as 0 (the worst). */
-export function clamp01(value: number): number {
-  if (!Number.isFinite(value)) return 0;
-  return value < 0 ? 0 : value > 1 ? 1 : value;
-}
+export { clamp01 } from '../score.js';
 
 /** The endpoint's metrics if it has some and they are fresh; undefined means unknown (score it as the worst). */
 export function freshMetrics(ctx: PickContext, endpoint: Endpoint): EndpointMetrics | undefined {

@@ -10,11 +10,13 @@ export {
   parsePickerConfig,
   pickerConfigToYaml,
   prefixBlockSizeOf,
+  singleProfileConfigYaml,
   validatePickerConfig,
   type PickerConfig,
   type PluginConfig,
   type ProfilePluginRef,
   type SchedulingProfileConfig,
+  type ScorerWeight,
 } from './config.js';
 export { blockHashes, estimateTokens, PrefixIndex, CHARS_PER_TOKEN, DEFAULT_PREFIX_BLOCK_SIZE } from './prefix.js';
-export { PLUGIN_TYPE_NAMES, pluginType } from './registry.js';
+export { PICKER_SHORT_NAMES, PLUGIN_TYPE_NAMES, pluginType, SCORER_SHORT_NAMES } from './registry.js';

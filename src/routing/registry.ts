@@ -52,3 +52,17 @@ export function pluginType(type: string): PluginType | undefined {
 
 /** The picker used when a profile names none (as upstream: max-score-picker). */
 export const DEFAULT_PICKER_TYPE = maxScore.TYPE;
+
+/** The profile handler of a one-profile config (as upstream: single-profile-handler). */
+export const SINGLE_PROFILE_HANDLER_TYPE = singleProfile.TYPE;
+
+/** Short scorer names, as `kubectl inference route set --scorer NAME=WEIGHT` takes them, to plugin types. */
+export const SCORER_SHORT_NAMES: Readonly<Record<string, string>> = {
+  'kv-cache': kvCache.TYPE,
+  queue: queue.TYPE,
+  prefix: prefix.TYPE,
+  lora: lora.TYPE,
+  'predicted-latency': predictedLatency.TYPE,
+};
+/** Short picker names, as `route set --picker` takes them, to plugin types. */
+export const PICKER_SHORT_NAMES: Readonly<Record<string, string>> = { 'max-score': maxScore.TYPE, random: randomPicker.TYPE };

@@ -1,14 +1,10 @@
+import type { Histogram } from './histogram.js';
 import { parsePrometheusText, type Sample } from './prometheus.js';
+
+export { histogramQuantile, type Histogram } from './histogram.js';
 
 /** Model-server metric dialects kinfer reads (DESIGN.md "Replica metrics"). */
 export type Dialect = 'vllm' | 'sglang' | 'tgi' | 'trtllm';
-
-export interface Histogram {
-  /** Cumulative counts per upper bound, ascending, `+Inf` last. */
-  readonly buckets: readonly (readonly [le: number, count: number])[];
-  readonly sum: number;
-  readonly count: number;
-}
 
 /** What one scrape says about a replica, in one shape whatever the server. Absent = the page did not say. */
 export interface ReplicaMetrics {
@@ -195,28 +191,4 @@ function latestLoraInfo(samples: Sample[] | undefined): { running: string[]; wai
 /** Drops undefined fields so results compare whole in tests. */
 function compact<T extends object>(value: T): ReplicaMetrics {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as unknown as ReplicaMetrics;
-}
-
-/**
- * The p-quantile (0..1) of the observations between two scrapes of a histogram (counter deltas), by linear
- * interpolation inside the bucket, as Prometheus' histogram_quantile does. Undefined with no new observations.
- */
-export function histogramQuantile(q: number, now: Histogram, before?: Histogram): number | undefined {
-  const earlier = new Map(before?.buckets ?? []);
-  const deltas = now.buckets.map(([le, count]) => [le, Math.max(0, count - (earlier.get(le) ?? 0))] as const);
-  const total = deltas.at(-1)?.[1] ?? 0;
-  if (total <= 0) return undefined;
-  const rank = q * total;
-  let previousLe = 0;
-  let previousCount = 0;
-  for (const [le, count] of deltas) {
-    if (count >= rank) {
-      if (le === Infinity) return previousLe;
-      const inBucket = count - previousCount;
-      return inBucket <= 0 ? le : previousLe + ((le - previousLe) * (rank - previousCount)) / inBucket;
-    }
-    previousLe = le;
-    previousCount = count;
-  }
-  return previousLe;
 }

@@ -1,12 +1,13 @@
 import type { Dtype, KvDtype } from '../models/dtype.js';
 import { BATCH_FLAG } from './batch.js';
+import type { Platform } from '../accelerators/resources.js';
 
 /** Model servers `deploy` can run. */
 export const SERVERS = ['vllm', 'sglang'] as const;
 export type ServerKind = (typeof SERVERS)[number];
 
 /** Which build of a server image an accelerator needs. */
-export type Platform = 'nvidia' | 'amd' | 'tpu';
+export type { Platform } from '../accelerators/resources.js';
 
 /** The port every template listens on (vLLM's and kinfer-sim's default; SGLang is told to use it). */
 export const SERVER_PORT = 8000;

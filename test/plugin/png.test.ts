@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { svgToPng } from '../../plugin/profiles/png.js';
-import { svgPlot } from '../../src/profiles/plot.js';
+import { svgPlot } from '../../plugin/views/plot/svg.js';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 

@@ -24,4 +24,6 @@ export class AcceleratorTypeFilter implements FilterPlugin {
   }
 }
 
-export const newAcceleratorTypeFilter = (): FilterPlugin => new AcceleratorTypeFilter();
+export function create(): AcceleratorTypeFilter {
+  return new AcceleratorTypeFilter();
+}

@@ -22,4 +22,6 @@ export class FreeDevicesFilter implements FilterPlugin {
   }
 }
 
-export const newFreeDevicesFilter = (): FilterPlugin => new FreeDevicesFilter();
+export function create(): FreeDevicesFilter {
+  return new FreeDevicesFilter();
+}

@@ -25,4 +25,6 @@ export class GpuSharesFilter implements FilterPlugin {
   }
 }
 
-export const newGpuSharesFilter = (): FilterPlugin => new GpuSharesFilter();
+export function create(): GpuSharesFilter {
+  return new GpuSharesFilter();
+}

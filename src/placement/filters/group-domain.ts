@@ -112,3 +112,7 @@ export class GroupDomainFilter implements FilterPlugin {
 function pin(domain: GroupDomain): Pin {
   return { key: domainKey(domain), label: describeDomain(domain) };
 }
+
+export function create(nodeFits: (cycle: Cycle, node: NodeEntry) => boolean): GroupDomainFilter {
+  return new GroupDomainFilter(nodeFits);
+}

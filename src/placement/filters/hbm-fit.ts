@@ -27,4 +27,6 @@ export class HbmFitFilter implements FilterPlugin {
   }
 }
 
-export const newHbmFitFilter = (): FilterPlugin => new HbmFitFilter();
+export function create(): HbmFitFilter {
+  return new HbmFitFilter();
+}

@@ -18,4 +18,6 @@ export class TpuTopologyFilter implements FilterPlugin {
   }
 }
 
-export const newTpuTopologyFilter = (): FilterPlugin => new TpuTopologyFilter();
+export function create(): TpuTopologyFilter {
+  return new TpuTopologyFilter();
+}

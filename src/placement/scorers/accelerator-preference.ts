@@ -22,3 +22,7 @@ export class AcceleratorPreferenceScorer implements ScorePlugin {
     return index < 0 ? 0 : (accepted.length - index) / accepted.length;
   }
 }
+
+export function create(): AcceleratorPreferenceScorer {
+  return new AcceleratorPreferenceScorer();
+}

@@ -28,3 +28,7 @@ export class FragmentationScorer implements ScorePlugin {
 function isPowerOfTwoOrZero(n: number): boolean {
   return n === 0 || (n > 0 && (n & (n - 1)) === 0);
 }
+
+export function create(): FragmentationScorer {
+  return new FragmentationScorer();
+}

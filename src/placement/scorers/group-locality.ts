@@ -32,3 +32,7 @@ export class GroupLocalityScorer implements ScorePlugin {
     return domains.has(domainKey(groupDomain(node))) ? 1 : 0;
   }
 }
+
+export function create(): GroupLocalityScorer {
+  return new GroupLocalityScorer();
+}

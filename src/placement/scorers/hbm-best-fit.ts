@@ -23,3 +23,7 @@ export class HbmBestFitScorer implements ScorePlugin {
     return clamp01(hbm.totalBytes / (devices.count * pool.hbmBytesPerDevice * memoryUtilization));
   }
 }
+
+export function create(): HbmBestFitScorer {
+  return new HbmBestFitScorer();
+}

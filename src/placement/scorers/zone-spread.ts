@@ -35,3 +35,7 @@ export class ZoneSpreadScorer implements ScorePlugin {
     return 1 - (perZone.counts.get(node.accelerators?.topology.zone ?? '') ?? 0) / perZone.max;
   }
 }
+
+export function create(): ZoneSpreadScorer {
+  return new ZoneSpreadScorer();
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  buildSnapshot, filterRows, histogramDelta, mergeHistograms, nextSortKey, rememberScrapes, severity, sortRows, SORT_KEYS,
+  buildSnapshot, filterRows, nextSortKey, rememberScrapes, severity, sortRows, SORT_KEYS,
   type ReplicaRow,
 } from '../../../plugin/top/state.js';
 import type { Scrape } from '../../../plugin/top/scrape.js';
@@ -106,20 +106,6 @@ describe('pool summaries', () => {
     const z = target('z', 'zeta');
     const { pools } = buildSnapshot([ok(z, T0), ok(A, T0)], new Map(), T0);
     assert.deepEqual(pools.map((p) => p.pool), ['ml/llama', 'ml/zeta']);
-  });
-});
-
-describe('histogram deltas', () => {
-  it('subtract bucket by bucket', () => {
-    assert.deepEqual(histogramDelta(ttft([1, 2, 3, 4]), ttft([0, 1, 1, 1])), { buckets: [[0.05, 1], [0.1, 1], [0.5, 2], [Infinity, 3]], sum: 0, count: 3 });
-  });
-  it('are undefined after a reset or with no earlier scrape', () => {
-    assert.equal(histogramDelta(ttft([0, 0, 1, 1]), ttft([0, 1, 1, 1])), undefined);
-    assert.equal(histogramDelta(ttft([0, 0, 1, 1]), undefined), undefined);
-  });
-  it('merge by bound', () => {
-    assert.deepEqual(mergeHistograms([ttft([1, 1, 1, 1]), ttft([0, 2, 2, 3])]), { buckets: [[0.05, 1], [0.1, 3], [0.5, 3], [Infinity, 4]], sum: 0, count: 4 });
-    assert.equal(mergeHistograms([]), undefined);
   });
 });
 

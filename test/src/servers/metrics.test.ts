@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { histogramQuantile, replicaMetrics, type Histogram, type ReplicaMetrics } from '../../../src/servers/metrics.js';
+import { replicaMetrics, type ReplicaMetrics } from '../../../src/servers/metrics.js';
 
 // dist/test/src/servers/ -> test/fixtures/metrics/ in the repository (fixtures are not compiled).
 const FIXTURES = new URL('../../../../test/fixtures/metrics/', import.meta.url);
@@ -126,26 +126,6 @@ describe('replicaMetrics on recorded pages of each dialect', () => {
       const m = replicaMetrics([c.lines[0]!.startsWith('sglang') ? '' : 'vllm:num_requests_running{model_name="m"} 1', ...c.lines].join('\n'));
       const got = Object.fromEntries(Object.keys(c.want).map((k) => [k, m[k as keyof ReplicaMetrics]]));
       assert.deepEqual(got, c.want);
-    });
-  }
-});
-
-describe('histogramQuantile over the observations between two scrapes', () => {
-  const h = (buckets: [number, number][]): Histogram => ({ buckets, sum: 0, count: buckets.at(-1)?.[1] ?? 0 });
-  const before = h([[0.1, 10], [0.5, 20], [1, 20], [Infinity, 20]]);
-  const now = h([[0.1, 10], [0.5, 30], [1, 40], [Infinity, 40]]);
-  const cases: { name: string; q: number; now: Histogram; before?: Histogram; want: number | undefined }[] = [
-    { name: 'p50 of the 20 new: the 10th of them, at the top of (0.1, 0.5]', q: 0.5, now, before, want: 0.5 },
-    { name: 'p99 of the 20 new: inside (0.5, 1]', q: 0.99, now, before, want: 0.5 + 0.5 * (19.8 - 10) / 10 },
-    { name: 'no new observations', q: 0.5, now: before, before, want: undefined },
-    { name: 'no earlier scrape: everything counts', q: 0.25, now, want: 0.1 },
-    { name: 'rank in +Inf: the last finite bound', q: 0.99, now: h([[0.1, 1], [Infinity, 10]]), want: 0.1 },
-  ];
-  for (const c of cases) {
-    it(c.name, () => {
-      const got = histogramQuantile(c.q, c.now, c.before);
-      if (c.want === undefined) assert.equal(got, undefined);
-      else assert.ok(got !== undefined && Math.abs(got - c.want) < 1e-9, `got ${got}, want ${c.want}`);
     });
   }
 });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { stripVTControlCharacters } from 'node:util';
-import { formatTicks, niceTicks, svgPlot, terminalPlot, type PlotPanel, type PlotSeries } from '../../../src/profiles/plot.js';
+import { formatTicks, niceTicks, type PlotPanel, type PlotSeries } from '../../../plugin/views/plot/scale.js';
+import { svgPlot } from '../../../plugin/views/plot/svg.js';
+import { terminalPlot } from '../../../plugin/views/plot/terminal.js';
 
 const OPTIONS = { title: 'Llama-3.1-8B, 1000 in / 200 out', xLabel: 'output tokens/s per replica' };
 
