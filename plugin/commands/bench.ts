@@ -20,6 +20,7 @@ import { table } from '../render.js';
 import { podReady } from '../wait.js';
 import { durationFlag } from '../durations.js';
 import { DEFAULT_INPUT_TOKENS, DEFAULT_OUTPUT_TOKENS } from '../profiles/recommendation.js';
+import { outputFlag, profilesFlag } from '../flags.js';
 
 /** Stages when neither --rates nor --concurrency is given: requests in flight, doubling. */
 const DEFAULT_CONCURRENCY = [1, 2, 4, 8, 16, 32];
@@ -64,9 +65,9 @@ by the number of ready replicas, written to the profile store as a measured prof
     tp: Flags.integer({ min: 1, summary: "Devices per replica (default: the deployment's)." }),
     server: Flags.option({ options: SERVERS, summary: "Model server (default: the deployment's)." })(),
     replicas: Flags.integer({ min: 1, summary: 'Replicas serving the endpoint (default: ready pods of the deployment).' }),
-    profiles: Flags.string({ summary: 'Profile store (default: $KINFER_PROFILES or ~/.config/kinfer/profiles.db).' }),
+    profiles: profilesFlag(),
     'no-save': Flags.boolean({ default: false, summary: 'Print the profile without storing it.' }),
-    output: Flags.option({ char: 'o', options: ['json'] as const, summary: 'Print the profile as JSON.' })(),
+    output: outputFlag(['json'] as const, 'Print the profile as JSON.'),
   };
 
   async run(): Promise<void> {

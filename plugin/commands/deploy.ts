@@ -12,12 +12,12 @@ import { KubeCommand, UsageError } from '../base.js';
 import { KubeError } from '../cluster.js';
 import { readDeployCluster } from '../deploy/cluster-view.js';
 import { deploySummary, explainDeploy } from '../deploy/view.js';
-import { dryRunFlag } from '../dry-run.js';
 import { durationFlag } from '../durations.js';
 import { loadModels, modelFlags, requireModel } from '../models.js';
 import { recommendFlags, recommendSettings } from '../profiles/recommendation.js';
 import { formatObjects, resourceName, type OutputFormat } from '../render.js';
 import { waitForReady } from '../wait.js';
+import { dryRunFlag, outputFlag } from '../flags.js';
 
 export default class Deploy extends KubeCommand {
   static override summary = 'Deploy a model: choose accelerator and tensor-parallel size from the cluster, create server, Service and InferencePool.';
@@ -68,7 +68,7 @@ the same HBM need.`;
     'scale-down-window': Flags.string({ default: '5m', summary: 'With --autoscale: how long load must stay lower before replicas are removed (HPA scale-down stabilization).' }),
     explain: Flags.boolean({ default: false, summary: 'Show every accelerator type considered and why it was or was not chosen.' }),
     'dry-run': dryRunFlag(),
-    output: Flags.option({ char: 'o', options: ['yaml', 'json'] as const, summary: 'Print the objects instead of a summary.' })(),
+    output: outputFlag(['yaml', 'json'] as const, 'Print the objects instead of a summary.'),
     wait: Flags.boolean({ default: false, summary: 'Wait until every replica is ready, showing progress.' }),
     timeout: Flags.string({ default: '15m', summary: 'How long --wait waits (Go duration: 90s, 15m, 1h30m).' }),
     'target-ttft-ms': recommendFlags['target-ttft-ms'],

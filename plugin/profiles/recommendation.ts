@@ -7,6 +7,7 @@ import type { RecommendSettings } from '../../src/deploy/request.js';
 import type { ServerKind } from '../../src/servers/templates.js';
 import { UsageError } from '../base.js';
 import { loadMeasured, loadPrices } from './inputs.js';
+import { profilesFlag } from '../flags.js';
 
 // What `recommend` and `deploy --target-*` share: the flags and the run.
 
@@ -23,7 +24,7 @@ export const recommendFlags = {
   pricing: Flags.option({ options: PRICINGS, default: 'on-demand' as const, summary: 'Which prices to cost with.', helpGroup: 'COST' })(),
   prices: Flags.string({ summary: 'Price file (YAML/JSON, USD per device-hour) laid over the default table; see docs/recommend.md.', helpGroup: 'COST' }),
   cloud: Flags.option({ options: [...CLOUDS, 'all'] as const, summary: "Whose list prices to rank by: gcp, aws, azure, or all (across clouds, with a note). Default: the cluster's provider with --in-cluster, else gcp.", helpGroup: 'COST' })(),
-  profiles: Flags.string({ summary: 'Profile store (default: $KINFER_PROFILES or ~/.config/kinfer/profiles.db).' }),
+  profiles: profilesFlag(),
 };
 
 export interface RecommendRun {
