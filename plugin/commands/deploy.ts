@@ -101,6 +101,7 @@ the same HBM need.`;
       this.log(output ? formatObjects(objects, output) : objects.map((o) => `${resourceName(o)} created (dry run)`).join('\n'));
       return;
     }
+    // steps.apply implies a reachable cluster: the core plans offline only for a client dry run.
     const applied = [];
     for (const object of objects) {
       applied.push(await cluster.client!.apply(object, steps.serverDryRun));
