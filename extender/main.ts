@@ -14,6 +14,7 @@ import { Logger, stderrSink, type LogLevel } from '../src/log.js';
 import { ExtenderMetrics } from './metrics.js';
 import { ExtenderService } from './service.js';
 import { VERSION } from '../src/version.js';
+import { UsageError } from '../src/usage.js';
 
 const HELP = `kinfer-extender: a kube-scheduler extender that places model pods by accelerator type, topology and free HBM.
 
@@ -46,7 +47,6 @@ Examples:
   kinfer-extender --config /etc/kinfer/extender.yaml --tls-cert tls.crt --tls-key tls.key
 `;
 
-class UsageError extends Error {}
 
 function flags(argv: string[]) {
   try {

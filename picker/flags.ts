@@ -5,6 +5,8 @@ import { parseDurationFlag } from '../src/units/duration.js';
 import type { AutoscaleConfig } from './autoscale.js';
 import { DEFAULT_MAX_BODY_BYTES } from './extproc.js';
 import { DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from './proxy.js';
+import { UsageError } from '../src/usage.js';
+export { UsageError } from '../src/usage.js';
 
 // kinfer-picker's command line: the help text, and argv to a typed PickerFlags or one UsageError naming the flag.
 // No I/O here (files named by flags are read by main.ts), so every rule is a unit test away.
@@ -62,8 +64,6 @@ Examples:
   kinfer-picker --mode proxy --selector kinfer.dev/deployment=gemma -n ml --kubeconfig ~/.kube/config
 `;
 
-/** A bad command line: main prints the message and the --help hint and exits 2. */
-export class UsageError extends Error {}
 
 export type PickerMode = 'ext-proc' | 'proxy';
 

@@ -198,3 +198,27 @@ async function frontProxyCa(cluster: Cluster): Promise<string | undefined> {
     return undefined;
   }
 }
+
+/**
+ * Deploy's autoscaling, completed with what only the cluster knows: src/deploy plans the HPAs and the picker; here the
+ * picker gets its autoscale flags and, with kinfer's own metrics API, its certificate, Service and APIService (or the
+ * KEDA / prometheus-adapter outputs), replacing the planned HPAs. Nothing changes without autoscale plans.
+ */
+export async function completeAutoscaling(
+  outcome: { readonly objects: readonly KubeObject[]; readonly autoscale: DeployOutcomeAutoscale; readonly deployment: { readonly namespace: string } },
+  request: { readonly name: string; readonly autoscale?: { readonly with: AutoscaleWith; readonly prometheusUrl?: string } },
+  cluster: Cluster | undefined,
+): Promise<AutoscaleObjects> {
+  if (outcome.autoscale.length === 0 || !request.autoscale) return { objects: [...outcome.objects], notes: [] };
+  const isPicker = (o: KubeObject) => o.metadata.labels?.[LABELS.component] === 'endpoint-picker';
+  const pickerObjects = outcome.objects.filter(isPicker);
+  if (pickerObjects.length === 0) throw new KubeError("--autoscale needs the pool's kinfer-picker, which computes the demand, and this cluster has no InferencePool CRD: install it (docs/plugin.md) or drop --autoscale");
+  const scaling = await autoscaleObjects(cluster, {
+    with: request.autoscale.with, pool: request.name, namespace: outcome.deployment.namespace, plans: outcome.autoscale, pickerObjects,
+    ...(request.autoscale.prometheusUrl ? { prometheusUrl: request.autoscale.prometheusUrl } : {}),
+  });
+  const rest = outcome.objects.filter((o) => !isPicker(o) && o.kind !== 'HorizontalPodAutoscaler');
+  return { objects: [...rest, ...scaling.objects], notes: scaling.notes };
+}
+
+type DeployOutcomeAutoscale = AutoscaleRequest['plans'];

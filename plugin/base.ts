@@ -1,10 +1,10 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../src/kube/kubeconfig.js';
+import { UsageError } from '../src/usage.js';
 import { Cluster, KubeError } from './cluster.js';
 
-/** An error the user can fix by changing the command line: exit 2, as kubectl does for usage errors. */
-export class UsageError extends Error {}
+export { UsageError };
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof KubeCommand)['baseFlags'] & T['flags']>;
 

@@ -1,6 +1,7 @@
 import type { CoreV1Event} from '@kubernetes/client-node';
 import { ApisApi, AppsV1Api, CoordinationV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import type { NodeLike } from '../src/accelerators/discovery.js';
+import { KINFER_SCHEDULER } from '../src/deploy/capabilities.js';
 import { describeKubeError, isNotFound } from '../src/kube/errors.js';
 import { MANAGED_BY, LABELS } from '../src/manifests/labels.js';
 import { INFERENCE_POOL, LEADER_WORKER_SET, type KubeObject } from '../src/manifests/objects.js';
@@ -9,7 +10,6 @@ import { INFERENCE_POOL, LEADER_WORKER_SET, type KubeObject } from '../src/manif
 export const FIELD_MANAGER = 'kubectl-inference';
 /** Where `manifests/scheduler` installs kinfer-scheduler; its leader-election Lease or Deployment says it runs. */
 export const KINFER_NAMESPACE = 'kinfer-system';
-export const KINFER_SCHEDULER = 'kinfer-scheduler';
 
 export class KubeError extends Error {}
 

@@ -2,8 +2,8 @@ import { HELP, parseSimArgs } from './config.js';
 import { Logger, stderrSink } from '../src/log.js';
 import { startSimServer } from './server.js';
 import { VERSION } from '../src/version.js';
+import { UsageError } from '../src/usage.js';
 
-class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<void> {
   const parsed = parseSimArgs(argv);

@@ -3,17 +3,16 @@ import { acceleratorByName } from '../../src/accelerators/catalog.js';
 import { LABELS } from '../../src/manifests/labels.js';
 import { podDeviceRequests } from '../../src/placement/pod.js';
 import { ANNOTATIONS } from '../../src/placement/request.js';
-import { MIN_COMPLETED_REQUESTS } from '../../src/profiles/judgement.js';
-import { meanShape, pointFromRequests, type TimedRequest } from '../../src/profiles/measure.js';
-import { describeKey, sortPoints, type Profile, type ProfileKey, type ProfilePoint } from '../../src/profiles/profile.js';
+import { measuredProfile, type BenchSubject } from '../../src/profiles/bench.js';
+import { describeKey, type Profile } from '../../src/profiles/profile.js';
 import { parsePromptsFile, sharedPrefixWorkload, syntheticWorkload, type BenchRequest } from '../../src/profiles/workload.js';
 import { mulberry32 } from '../../src/random.js';
 import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
 import { KubeCommand, UsageError } from '../base.js';
 import { readFlagFile } from '../files.js';
 import { gatewayUrl, routeParent } from '../load/gateway.js';
-import { LoadClient, runStage, timedRequest, type StageSpec } from '../load/load.js';
-import { ProgressBar } from '../load/progress.js';
+import { LoadClient } from '../load/load.js';
+import { sweep, type SweepRow } from '../load/sweep.js';
 import { KubeError, type Cluster } from '../cluster.js';
 import { profileTable } from '../profiles/format.js';
 import { openStore } from '../profiles/open.js';
@@ -21,6 +20,7 @@ import { table } from '../render.js';
 import { podReady } from '../wait.js';
 import { durationFlag } from '../durations.js';
 import { DEFAULT_INPUT_TOKENS, DEFAULT_OUTPUT_TOKENS } from '../profiles/recommendation.js';
+import { outputFlag, profilesFlag } from '../flags.js';
 
 /** Stages when neither --rates nor --concurrency is given: requests in flight, doubling. */
 const DEFAULT_CONCURRENCY = [1, 2, 4, 8, 16, 32];
@@ -65,9 +65,9 @@ by the number of ready replicas, written to the profile store as a measured prof
     tp: Flags.integer({ min: 1, summary: "Devices per replica (default: the deployment's)." }),
     server: Flags.option({ options: SERVERS, summary: "Model server (default: the deployment's)." })(),
     replicas: Flags.integer({ min: 1, summary: 'Replicas serving the endpoint (default: ready pods of the deployment).' }),
-    profiles: Flags.string({ summary: 'Profile store (default: $KINFER_PROFILES or ~/.config/kinfer/profiles.db).' }),
+    profiles: profilesFlag(),
     'no-save': Flags.boolean({ default: false, summary: 'Print the profile without storing it.' }),
-    output: Flags.option({ char: 'o', options: ['json'] as const, summary: 'Print the profile as JSON.' })(),
+    output: outputFlag(['json'] as const, 'Print the profile as JSON.'),
   };
 
   async run(): Promise<void> {
@@ -78,94 +78,38 @@ by the number of ready replicas, written to the profile store as a measured prof
     if (flags.workload === 'shared-prefix' && flags['prefix-tokens'] >= flags['input-tokens']) {
       throw new UsageError(`--prefix-tokens ${flags['prefix-tokens']} must be less than --input-tokens ${flags['input-tokens']}`);
     }
-
     // What is measured: from the cluster, unless every fact is on the command line.
-    const given = flags.model && flags.accelerator && flags.tp && flags.replicas;
-    const cluster = given && flags.endpoint ? undefined : this.cluster(flags);
-    const facts = cluster ? await deploymentFacts(cluster, args.name) : undefined;
-    const model = flags.model ?? facts?.model;
-    const accelerator = flags.accelerator ?? facts?.accelerator;
-    const tp = flags.tp ?? facts?.tp;
-    const server = (flags.server ?? facts?.server ?? 'vllm') as ServerKind;
-    const replicas = flags.replicas ?? facts?.replicas;
-    if (!model || !accelerator || !tp || !replicas) throw new KubeError(`cannot tell what ${args.name} runs; give --model, --accelerator, --tp and --replicas`);
-    if (!acceleratorByName(accelerator)) throw new UsageError(`--accelerator ${accelerator}: not a known accelerator type`);
-
+    const cluster = flags.model && flags.accelerator && flags.tp && flags.replicas && flags.endpoint ? undefined : this.cluster(flags);
+    const subject = subjectOf(args.name, flags, cluster ? await deploymentFacts(cluster, args.name) : undefined);
     const target = flags.endpoint ? endpointUrl(flags.endpoint) : await gatewayFor(cluster!, args.name);
     await reachable(target);
 
     const random = mulberry32(flags.seed);
-    const next = this.requests(flags, model, random);
+    const next = this.requests(flags, subject.model, random);
     const client = new LoadClient({ url: target });
-    const points: ProfilePoint[] = [];
-    const timed: TimedRequest[] = [];
-    const rows: { stage: string; sent: number; failed: number; aborted: number; point?: ProfilePoint; firstError?: string }[] = [];
-    const interactive = process.stderr.isTTY === true;
-    this.note(`bench ${args.name}: ${model} on ${tp} × ${accelerator} (${server}), ${replicas} replica(s), via ${target.origin}`);
-    // Ctrl-C ends the running stage at once; what the finished stages measured is still stored and printed.
-    const interrupt = new AbortController();
-    const onSignal = () => interrupt.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    let stoppedBy: string | undefined;
-    try {
-      for (const [index, stage] of stages.entries()) {
-        const label = stage.concurrency !== undefined ? `concurrency ${stage.concurrency}` : `rate ${stage.rate} req/s`;
-        const bar = new ProgressBar(`[${index + 1}/${stages.length}] ${label}`, interactive, (line) => process.stderr.write(line));
-        // Closed-loop workers start spread over the latency the previous stage saw (see StageSpec.rampMs).
-        const rampMs = Math.min(stageMs / 4, timed.length > 0 ? timed.slice(-20).reduce((s, t) => s + t.latencyMs, 0) / Math.min(20, timed.length) : 0);
-        const spec: StageSpec = { ...stage, durationMs: stageMs, maxRequests: flags['max-requests'], drainMs: Math.min(requestTimeoutMs, 30_000), requestTimeoutMs, rampMs, signal: interrupt.signal };
-        const result = await runStage(client, spec, next, random, (done, elapsed) => bar.update(elapsed, `${done} done`));
-        const finished = result.samples.filter((s) => s.ok).map(timedRequest);
-        const failed = result.samples.filter((s) => !s.ok);
-        if (interrupt.signal.aborted) {
-          // A stage cut short is not a load level: leave it out.
-          bar.done('interrupted');
-          stoppedBy = `interrupted during stage ${label}`;
-          break;
-        }
-        const point = pointFromRequests(finished, result.seconds, replicas, stage.concurrency);
-        bar.done(point ? `${finished.length} ok, ${point.outputTokensPerSecond.toFixed(0)} tok/s/replica, TTFT p99 ${point.ttftP99Ms.toFixed(0)} ms` : `nothing finished (${failed.length} failed, ${result.aborted} aborted at the end of the drain)`);
-        if (point) points.push(point);
-        if (point && finished.length < MIN_COMPLETED_REQUESTS) {
-          this.note(`warning: stage ${label} finished ${finished.length} request${finished.length === 1 ? '' : 's'}, fewer than ${MIN_COMPLETED_REQUESTS}: its point is noise and recommend will not calibrate with this profile (a longer --stage-duration or a higher --max-requests gives it more)`);
-        }
-        timed.push(...finished);
-        rows.push({ stage: label, sent: result.samples.length + result.aborted, failed: failed.length, aborted: result.aborted, ...(point ? { point } : {}), ...(failed[0]?.error ? { firstError: failed[0].error } : {}) });
-        if (finished.length === 0 && failed.length > 0) {
-          stoppedBy = `every request of stage ${label} failed (first: ${failed[0]!.error}); is ${target.origin} serving ${model}?`;
-          break;
-        }
-      }
-    } finally {
-      client.close();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+    this.note(`bench ${args.name}: ${subject.model} on ${subject.tp} × ${subject.accelerator} (${subject.server}), ${subject.replicas} replica(s), via ${target.origin}`);
+    const measured = await sweep(client, {
+      stages, stageMs, requestTimeoutMs, maxRequests: flags['max-requests'], replicas: subject.replicas, model: subject.model, origin: target.origin,
+      next, random, note: (line) => this.note(line),
+    }).finally(() => client.close());
+    if (measured.points.length === 0) throw new KubeError(`${measured.stoppedBy ?? 'no request finished within its stage and the drain after it (is the server overloaded? a longer --stage-duration or --request-timeout gives it more time)'}; nothing to store`);
+    const origin = `kubectl inference bench ${args.name} (${subject.replicas} replica${subject.replicas > 1 ? 's' : ''}, ${flags.prompts ? 'prompts file' : flags.workload})`;
+    const profile = measuredProfile(subject, measured.points, measured.timed, { inputTokens: flags['input-tokens'], outputTokens: flags['output-tokens'] }, origin, new Date().toISOString());
+
+    if (!flags['no-save']) this.save(profile, flags.profiles);
+    if (flags.output === 'json') this.log(JSON.stringify(profile, null, 2));
+    else this.log(benchReport(profile, measured.rows));
+    if (measured.stoppedBy) {
+      const n = measured.points.length;
+      throw new KubeError(`${measured.stoppedBy}; ${flags['no-save'] ? 'kept' : 'stored'} the ${n} stage${n > 1 ? 's' : ''} before it`);
     }
-    if (points.length === 0) throw new KubeError(`${stoppedBy ?? 'no request finished within its stage and the drain after it (is the server overloaded? a longer --stage-duration or --request-timeout gives it more time)'}; nothing to store`);
-    const shape = meanShape(timed) ?? { inputTokens: flags['input-tokens'], outputTokens: flags['output-tokens'] };
-    const key: ProfileKey = { model, server, accelerator, tp, ...shape };
-    const profile: Profile = {
-      key, source: 'measured', points: sortPoints(points),
-      origin: `kubectl inference bench ${args.name} (${replicas} replica${replicas > 1 ? 's' : ''}, ${flags.prompts ? 'prompts file' : flags.workload})`,
-      createdAt: new Date().toISOString(),
-    };
-    if (!flags['no-save']) {
-      const store = openStore(flags.profiles, 'write');
-      store.put([profile]);
-      store.close();
-      this.note(`saved: ${describeKey(key)} → ${store.path}`);
-    }
-    if (flags.output === 'json') {
-      this.log(JSON.stringify(profile, null, 2));
-      if (stoppedBy) throw new KubeError(`${stoppedBy}; ${flags['no-save'] ? 'kept' : 'stored'} the ${points.length} stage${points.length > 1 ? 's' : ''} before it`);
-      return;
-    }
-    this.log(table(['STAGE', 'SENT', 'FAILED', 'ABORTED', 'FIRST ERROR'], rows.map((r) => [r.stage, String(r.sent), String(r.failed), String(r.aborted), r.firstError ?? ''])));
-    this.log('');
-    this.log(`${describeKey(key)}, measured (per replica):`);
-    this.log(profileTable(profile.points));
-    if (stoppedBy) throw new KubeError(`${stoppedBy}; ${flags['no-save'] ? 'kept' : 'stored'} the ${points.length} stage${points.length > 1 ? 's' : ''} before it`);
+  }
+
+  private save(profile: Profile, path: string | undefined): void {
+    const store = openStore(path, 'write');
+    store.put([profile]);
+    store.close();
+    this.note(`saved: ${describeKey(profile.key)} → ${store.path}`);
   }
 
   private requests(flags: { prompts?: string | undefined; workload: string; 'input-tokens': number; 'output-tokens': number; prefixes: number; 'prefix-tokens': number }, model: string, random: () => number): (i: number) => BenchRequest {
@@ -202,6 +146,27 @@ function endpointUrl(text: string): URL {
   } catch {
     throw new UsageError(`--endpoint ${text}: want an http:// or https:// URL`);
   }
+}
+
+/** What runs behind the endpoint: the flags, else the deployment's facts; a cluster error when neither says. */
+function subjectOf(name: string, flags: { model?: string | undefined; accelerator?: string | undefined; tp?: number | undefined; server?: string | undefined; replicas?: number | undefined }, facts: DeploymentFacts | undefined): BenchSubject {
+  const model = flags.model ?? facts?.model;
+  const accelerator = flags.accelerator ?? facts?.accelerator;
+  const tp = flags.tp ?? facts?.tp;
+  const replicas = flags.replicas ?? facts?.replicas;
+  if (!model || !accelerator || !tp || !replicas) throw new KubeError(`cannot tell what ${name} runs; give --model, --accelerator, --tp and --replicas`);
+  if (!acceleratorByName(accelerator)) throw new UsageError(`--accelerator ${accelerator}: not a known accelerator type`);
+  return { model, accelerator, tp, replicas, server: (flags.server ?? facts?.server ?? 'vllm') as ServerKind };
+}
+
+/** The stages as sent, then the profile per replica. */
+function benchReport(profile: Profile, rows: readonly SweepRow[]): string {
+  return [
+    table(['STAGE', 'SENT', 'FAILED', 'ABORTED', 'FIRST ERROR'], rows.map((r) => [r.stage, String(r.sent), String(r.failed), String(r.aborted), r.firstError ?? ''])),
+    '',
+    `${describeKey(profile.key)}, measured (per replica):`,
+    profileTable(profile.points),
+  ].join('\n');
 }
 
 interface DeploymentFacts { model?: string; accelerator?: string; tp?: number; server?: string; replicas: number }

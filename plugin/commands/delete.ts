@@ -2,7 +2,8 @@ import { Args } from '@oclif/core';
 import { NAMESPACE_LABEL } from '../../src/autoscale/metrics-api.js';
 import { INFERENCE_POOL, LEADER_WORKER_SET } from '../../src/manifests/objects.js';
 import { KubeCommand } from '../base.js';
-import { dryRunFlag, dryRunSuffix } from '../dry-run.js';
+import { dryRunSuffix } from '../dry-run.js';
+import { dryRunFlag } from '../flags.js';
 import { KubeError } from '../cluster.js';
 import { resourceName } from '../render.js';
 

@@ -1,32 +1,25 @@
-import { KubeConfig } from '@kubernetes/client-node';
-import { Args, Flags } from '@oclif/core';
-import { acceleratorByName } from '../../src/accelerators/catalog.js';
-import { explainAutoscale, pickerAutoscaleArgs, type AutoscalePlan } from '../../src/autoscale/explain.js';
+import { Args, Flags, type Interfaces } from '@oclif/core';
 import { AUTOSCALE_WITH, type AutoscaleWith } from '../../src/autoscale/adapters.js';
-import { DEFAULT_BEHAVIOR } from '../../src/autoscale/hpa.js';
-import { autoscaleObjects, scaledWorkloads } from '../autoscale.js';
-import { catalogInventory, inventory, type AcceleratorInventory } from '../../src/deploy/inventory.js';
-import { explainSlices, planDeployment, type DeployPlan, type DeploySpec } from '../../src/deploy/plan.js';
-import { describeChanges, fittingChanges, type FittingChange } from '../../src/deploy/suggest.js';
-import { DNS_1123, defaultName } from '../../src/manifests/labels.js';
-import { buildModelObjects, type ModelDeployment } from '../../src/manifests/model.js';
-import { buildPickerObjects } from '../../src/manifests/picker.js';
-import { KINFER_CONFIG_YAML } from '../../src/routing/config.js';
+import { planDeploy } from '../../src/deploy/pipeline.js';
+import type { DeploySpec } from '../../src/deploy/plan.js';
+import { requestProblem, type AutoscaleRequest, type DeployRequest } from '../../src/deploy/request.js';
+import { defaultName } from '../../src/manifests/labels.js';
 import { DTYPES, KV_DTYPES, type Dtype, type KvDtype } from '../../src/models/dtype.js';
-import { DEFAULT_MAX_MODEL_LEN, DEFAULT_KV_RESERVE_SEQS, DEFAULT_MEMORY_UTILIZATION, servingShapeProblem } from '../../src/models/memory.js';
-import { BATCH_FLAG, serverDefaultBatch } from '../../src/servers/batch.js';
+import { DEFAULT_MAX_MODEL_LEN, DEFAULT_KV_RESERVE_SEQS, DEFAULT_MEMORY_UTILIZATION } from '../../src/models/memory.js';
+import type { ModelSpec } from '../../src/models/spec.js';
+import type { ModelRegistry } from '../../src/models/user.js';
 import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
-import { operatingBatch } from '../../src/profiles/recommend.js';
-import { formatGiB } from '../../src/units/quantity.js';
 import { KubeCommand, UsageError } from '../base.js';
-import { dryRunFlag } from '../dry-run.js';
+import { KubeError } from '../cluster.js';
+import { completeAutoscaling } from '../autoscale.js';
+import { readDeployCluster } from '../deploy/cluster-view.js';
+import { deploySummary, explainDeploy } from '../deploy/view.js';
 import { durationFlag } from '../durations.js';
 import { loadModels, modelFlags, requireModel } from '../models.js';
-import { recommendFlags, runRecommendation } from '../profiles/recommendation.js';
-import type { ModelRegistry } from '../../src/models/user.js';
-import { Cluster, KINFER_SCHEDULER, KubeError } from '../cluster.js';
-import { formatObjects, resourceName, table, type OutputFormat } from '../render.js';
+import { recommendFlags, recommendSettings } from '../profiles/recommendation.js';
+import { formatObjects, resourceName, type OutputFormat } from '../render.js';
 import { waitForReady } from '../wait.js';
+import { dryRunFlag, outputFlag } from '../flags.js';
 
 export default class Deploy extends KubeCommand {
   static override summary = 'Deploy a model: choose accelerator and tensor-parallel size from the cluster, create server, Service and InferencePool.';
@@ -79,7 +72,7 @@ the same HBM need.`;
     'scale-down-window': Flags.string({ default: '5m', summary: 'With --autoscale: how long load must stay lower before replicas are removed (HPA scale-down stabilization).' }),
     explain: Flags.boolean({ default: false, summary: 'Show every accelerator type considered and why it was or was not chosen.' }),
     'dry-run': dryRunFlag(),
-    output: Flags.option({ char: 'o', options: ['yaml', 'json'] as const, summary: 'Print the objects instead of a summary.' })(),
+    output: outputFlag(['yaml', 'json'] as const, 'Print the objects instead of a summary.'),
     wait: Flags.boolean({ default: false, summary: 'Wait until every replica is ready, showing progress.' }),
     timeout: Flags.string({ default: '15m', summary: 'How long --wait waits (Go duration: 90s, 15m, 1h30m).' }),
     'target-ttft-ms': recommendFlags['target-ttft-ms'],
@@ -94,228 +87,84 @@ the same HBM need.`;
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Deploy);
     const models = loadModels(flags, args.model);
-    const model = requireModel(models, args.model);
-    const memoryUtilization = Number(flags['memory-utilization']);
-    if (!(memoryUtilization > 0 && memoryUtilization <= 1)) throw new UsageError(`--memory-utilization ${flags['memory-utilization']}: must be a number in (0, 1]`);
-    const name = flags.name ?? defaultName(model.id);
-    if (!DNS_1123.test(name) || name.length > 50) throw new UsageError(`--name ${name}: must be a DNS-1123 label of at most 50 characters (lowercase letters, digits, -)`);
-    const accelerators = flags.accelerator?.split(',').map((a) => a.trim()).filter((a) => a !== '');
-    const spec: DeploySpec = {
-      model,
-      dtype: (flags.dtype as Dtype | undefined) ?? model.nativeDtype,
-      kvCacheDtype: flags['kv-cache-dtype'] as KvDtype,
-      maxModelLen: flags['max-model-len'],
-      kvReserveSeqs: flags['kv-reserve-seqs'],
-      ...(flags['max-batch'] !== undefined ? { maxBatch: flags['max-batch'] } : {}),
-      memoryUtilization,
-      replicas: flags.replicas,
-      ...(accelerators ? { accelerators } : {}),
-      ...(flags.tp !== undefined ? { tp: flags.tp } : {}),
-    };
-    const shapeProblem = servingShapeProblem(spec);
-    if (shapeProblem) throw new UsageError(shapeProblem);
+    const request = deployRequest(flags, requireModel(models, args.model), (line) => this.note(line), models);
     const timeoutMs = durationFlag('--timeout', flags.timeout, { minMs: 1 });
-    const dryRun = flags['dry-run'] ?? 'none';
+    const cluster = await readDeployCluster(() => this.cluster(flags), request, flags.namespace);
+
+    const outcome = planDeploy(request, cluster.view);
+    for (const line of outcome.ok ? outcome.value.notes : outcome.error.notes) this.note(line);
+    if (!outcome.ok) {
+      if (flags.explain && outcome.error.planned) this.log(explainDeploy(outcome.error.planned, request.server).join('\n'));
+      throw outcome.error.kind === 'usage' ? new UsageError(outcome.error.message) : new KubeError(outcome.error.message);
+    }
+    const { steps } = outcome.value;
+    if (flags.explain) this.log(explainDeploy(outcome.value, request.server).join('\n'));
     const output = flags.output as OutputFormat | undefined;
-    const hfToken = flags['hf-token-secret'];
-
-    // Made on first use: a client dry run with --accelerator and --tp plans from the catalog even with no kubeconfig.
-    let connected: Cluster | undefined;
-    const nodes = await this.inventoryOf(() => (connected = this.cluster(flags)), spec, dryRun === 'client');
-    const cluster = connected ?? this.offline(flags.namespace);
-    const hasTargets = flags['target-ttft-ms'] !== undefined || flags['target-ntpot-ms'] !== undefined;
-    if (flags.autoscale && !hasTargets) throw new UsageError('--autoscale needs --target-ttft-ms and/or --target-ntpot-ms: the replica capacity it scales by is what one replica serves within them');
-    if (flags['autoscale-with'] === 'keda' && flags.autoscale && !flags['prometheus-url']) throw new UsageError('--autoscale-with keda needs --prometheus-url URL: the Prometheus that scrapes the picker (KEDA queries it)');
-    if (flags.autoscale && flags['min-replicas'] > flags['max-replicas']) throw new UsageError(`--min-replicas ${flags['min-replicas']} is above --max-replicas ${flags['max-replicas']}`);
-    // The HPA's stabilization window: 0 to one hour.
-    const scaleDownSeconds = Math.round(durationFlag('--scale-down-window', flags['scale-down-window'], { minMs: 0, maxMs: 3_600_000 }) / 1000);
-    const targeted = hasTargets
-      ? this.recommended(spec, nodes.inventory, flags, flags.server as ServerKind, models)
-      : { spec, batchWhy: spec.maxBatch !== undefined ? 'set by --max-batch' : undefined };
-    const plan = planDeployment(targeted.spec, nodes.inventory);
-    if (!plan.ok) throw new KubeError(withChanges(plan.error, fittingChanges(targeted.spec, nodes.inventory)));
-    if (flags.explain) this.log(explain(plan.value, targeted, flags.server as ServerKind));
-
-    const pool = !flags['no-pool'] && (nodes.online ? await cluster.hasInferencePool() : true);
-    if (!flags['no-pool'] && !pool) {
-      this.note('note: the InferencePool CRD (inference.networking.k8s.io/v1) is not installed; deploying without a pool (as --no-pool). Install the Gateway API Inference Extension CRDs for one.');
-    }
-    const lws = nodes.online ? await cluster.hasLeaderWorkerSet() : true;
-    const schedulerName = flags.scheduler ?? (nodes.online && (await cluster.hasKinferScheduler()) ? KINFER_SCHEDULER : undefined);
-    const deployment: ModelDeployment = {
-      name,
-      namespace: cluster.namespace,
-      server: flags.server as ServerKind,
-      spec: targeted.spec,
-      targets: plan.value.targets,
-      pool,
-      leaderWorkerSet: lws,
-      ...(flags.image ? { image: flags.image } : {}),
-      ...(schedulerName && schedulerName !== 'default-scheduler' ? { schedulerName } : {}),
-      ...(hfToken ? { hfTokenSecret: { name: hfToken.split(':')[0]!, key: hfToken.split(':')[1] ?? 'token' } } : {}),
-    };
-    const built = buildModelObjects(deployment);
-    // Without a LeaderWorkerSet, only what fits on one node helps.
-    if (!built.ok) throw new KubeError(withChanges(built.error, fittingChanges(targeted.spec, nodes.inventory).filter((c) => !c.multiNode)));
-    // The pool's endpoint picker comes with it (what `route install` applies), with kinfer's default profile.
-    const pickerObjects = pool && !flags['no-picker']
-      ? buildPickerObjects({ pool: name, namespace: cluster.namespace, configYaml: KINFER_CONFIG_YAML, ...(flags['picker-image'] ? { image: flags['picker-image'] } : {}) })
-      : [];
-    // One autoscaler per workload (a Deployment per accelerator type, or the LeaderWorkerSet), named as it.
-    const capacity = flags.autoscale ? targeted.capacity : undefined;
-    if (capacity && pickerObjects.length === 0) throw new UsageError(`--autoscale needs the pool's kinfer-picker, which computes the demand: ${pool ? 'drop --no-picker' : 'drop --no-pool (and install the InferencePool CRD)'}`);
-    const autoscalePlans = capacity
-      ? scaledWorkloads(built.value).map((w) => ({
-        workload: w.name, labels: w.labels, target: w.target, ...capacity, minReplicas: flags['min-replicas'], maxReplicas: flags['max-replicas'],
-        behavior: { ...DEFAULT_BEHAVIOR, scaleDownStabilizationSeconds: scaleDownSeconds },
-      }))
-      : [];
-    if (flags.explain) for (const p of autoscalePlans) this.log(explainAutoscale(p).join('\n'));
-    const scaling = autoscalePlans.length > 0
-      ? await autoscaleObjects(nodes.online ? cluster : undefined, {
-        with: flags['autoscale-with'] as AutoscaleWith, pool: name, namespace: cluster.namespace, plans: autoscalePlans, pickerObjects,
-        ...(flags['prometheus-url'] ? { prometheusUrl: flags['prometheus-url'] } : {}),
-      })
-      : { objects: pickerObjects, notes: [] };
-    const objects = [...built.value, ...scaling.objects];
-
-    for (const warning of plan.value.warnings) this.note(`warning: ${warning}`);
-    if (!output) {
-      for (const t of plan.value.targets) {
-        this.log(`${model.id}: ${t.replicas} replica(s) on ${t.option.inventory.type}, ${t.option.devices} device(s) each${t.option.hosts > 1 ? ` over ${t.option.hosts} nodes` : ''}: ${t.option.why}`);
-      }
-      if (autoscalePlans.length > 0) this.log(`autoscale: ${autoscalePlans.map((p) => `${p.workload} ${p.minReplicas}..${p.maxReplicas} replicas at ${p.capacityRps.toFixed(2)} req/s each`).join(', ')}; the pool's kinfer-picker serves the metric with ${pickerAutoscaleArgs(autoscalePlans).join(' ')} (docs/autoscaling.md)`);
-      for (const line of scaling.notes) this.log(line);
-      this.log(`scheduler: ${schedulerName ?? 'default-scheduler (pinned to the accelerator by node affinity; kinfer-scheduler not found)'}`);
-    }
-    if (dryRun === 'client') {
-      if (output) this.log(formatObjects(objects, output));
-      else for (const o of objects) this.log(`${resourceName(o)} created (dry run)`);
+    if (!output) this.log(deploySummary(outcome.value).join('\n'));
+    const { objects, notes } = await completeAutoscaling(outcome.value, request, cluster.client);
+    if (!output) for (const line of notes) this.log(line);
+    if (!steps.apply) {
+      this.log(output ? formatObjects(objects, output) : objects.map((o) => `${resourceName(o)} created (dry run)`).join('\n'));
       return;
     }
+    // steps.apply implies a reachable cluster: the core plans offline only for a client dry run.
     const applied = [];
     for (const object of objects) {
-      applied.push(await cluster.apply(object, dryRun === 'server'));
-      if (!output) this.log(`${resourceName(object)} serverside-applied${dryRun === 'server' ? ' (server dry run)' : ''}`);
+      applied.push(await cluster.client!.apply(object, steps.serverDryRun));
+      if (!output) this.log(`${resourceName(object)} serverside-applied${steps.serverDryRun ? ' (server dry run)' : ''}`);
     }
     if (output) this.log(formatObjects(applied, output));
-    if (flags.wait && dryRun === 'none') {
-      const ok = await waitForReady(cluster, deployment, timeoutMs, (line) => this.note(line));
-      if (!ok) throw new KubeError(`not every replica of ${name} was ready within ${flags.timeout}; see kubectl describe pods -l kinfer.dev/deployment=${name}`);
+    if (steps.wait && !(await waitForReady(cluster.client!, outcome.value.deployment, timeoutMs, (line) => this.note(line)))) {
+      throw new KubeError(`not every replica of ${request.name} was ready within ${flags.timeout}; see kubectl describe pods -l kinfer.dev/deployment=${request.name}`);
     }
   }
-
-  /**
-   * With latency targets: the option `recommend` ranks first among the cluster's types (and --accelerator/--tp
-   * when given), as the spec's accelerator and TP.
-   */
-  private recommended(spec: DeploySpec, cluster: readonly AcceleratorInventory[], flags: Parameters<typeof runRecommendation>[0]['flags'], server: ServerKind, models: ModelRegistry): Batched {
-    const candidates = spec.accelerators ? cluster.filter((c) => spec.accelerators!.includes(c.type)) : cluster;
-    const { result, input } = runRecommendation({
-      model: spec.model, server, dtype: spec.dtype, kvCacheDtype: spec.kvCacheDtype, maxModelLen: spec.maxModelLen,
-      memoryUtilization: spec.memoryUtilization, flags, candidates, models, warn: (line) => this.note(line),
-    });
-    const options = result.options.filter((o) => spec.tp === undefined || o.tp === spec.tp);
-    const best = options[0];
-    if (!best) {
-      const why = result.infeasible.map((x) => `${x.tp !== undefined ? `${x.tp} × ` : ''}${x.accelerator}: ${x.why}`).join('; ');
-      const changes = result.changes ? `; ${describeChanges(result.changes)}` : '';
-      throw new KubeError(`no accelerator in the cluster serves ${spec.model.id} within the targets${why ? `: ${why}` : ''}${changes}`);
-    }
-    const batch = operatingBatch(best, input.workload);
-    this.note(`recommend: ${best.tp} × ${best.accelerator}, ${best.operating.outputTokensPerSecond.toFixed(0)} output tokens/s per replica at TTFT p99 ${best.operating.ttftP99Ms.toFixed(0)} ms, NTPOT p99 ${best.operating.ntpotP99Ms.toFixed(1)} ms, ${batch} requests in flight (${best.source})`);
-    const chosen = { ...spec, accelerators: [best.accelerator], tp: best.tp };
-    const ttftTarget = flags['target-ttft-ms'] ?? best.operating.ttftP99Ms;
-    const capacity = {
-      capacityRps: best.operating.requestRate, ttftTargetSeconds: ttftTarget / 1000,
-      capacityFrom: `recommend, ${best.source}, at ${best.operating.outputTokensPerSecond.toFixed(0)} output tokens/s within the targets`,
-    };
-    if (spec.maxBatch !== undefined) {
-      // An explicit --max-batch wins as given; below the operating concurrency it caps what was priced.
-      if (spec.maxBatch < batch) this.note(`warning: --max-batch ${spec.maxBatch} is below the ${batch} requests in flight recommend priced; the replica will serve less than quoted`);
-      return { spec: chosen, batchWhy: 'set by --max-batch', capacity };
-    }
-    return { spec: { ...chosen, maxBatch: batch }, capacity, batchWhy: `the concurrency recommend chose within the targets (${best.operating.outputTokensPerSecond.toFixed(0)} output tokens/s per replica)` };
-  }
-
-  /**
-   * The accelerators to plan with: the cluster's nodes; or, for `--dry-run=client` with --accelerator and --tp
-   * and no reachable cluster, the catalog's figures (so manifests can be rendered offline).
-   */
-  private async inventoryOf(cluster: () => Cluster, spec: DeploySpec, clientDryRun: boolean): Promise<{ inventory: AcceleratorInventory[]; online: boolean }> {
-    try {
-      return { inventory: inventory(await cluster().nodes()), online: true };
-    } catch (error) {
-      if (!clientDryRun || !spec.accelerators || spec.tp === undefined) throw error;
-      const offline: AcceleratorInventory[] = [];
-      for (const type of spec.accelerators) {
-        const known = acceleratorByName(type);
-        if (!known) throw new UsageError(`--accelerator ${type}: not a known accelerator type`);
-        offline.push(catalogInventory(known, spec.tp));
-      }
-      this.note(`note: ${(error as Error).message.split(';')[0]}; planning from the catalog for --dry-run=client`);
-      return { inventory: offline, online: false };
-    }
-  }
-
-  /** A stand-in for an unreachable cluster in a client dry run: only its namespace is read. */
-  private offline(namespace: string | undefined): Cluster {
-    const kc = new KubeConfig();
-    // Never contacted (the plan is offline); the API clients just need a cluster to be built.
-    kc.loadFromOptions({ clusters: [{ name: 'offline', server: 'https://offline.invalid' }], users: [{ name: 'offline' }],
-      contexts: [{ name: 'offline', cluster: 'offline', user: 'offline' }], currentContext: 'offline' });
-    return new Cluster(kc, namespace ?? 'default');
-  }
 }
 
-function withChanges(error: string, changes: readonly FittingChange[]): string {
-  return changes.length > 0 ? `${error}; ${describeChanges(changes)}` : error;
+type DeployFlags = Interfaces.InferredFlags<typeof Deploy.flags>;
+
+/** The command line as src/deploy's request: flags parsed, flag files read (--prices, the profile store), usage checked. */
+function deployRequest(flags: DeployFlags, model: ModelSpec, warn: (line: string) => void, models: ModelRegistry): DeployRequest {
+  const memoryUtilization = Number(flags['memory-utilization']);
+  if (!(memoryUtilization > 0 && memoryUtilization <= 1)) throw new UsageError(`--memory-utilization ${flags['memory-utilization']}: must be a number in (0, 1]`);
+  const accelerators = flags.accelerator?.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  const spec: DeploySpec = {
+    model,
+    dtype: (flags.dtype as Dtype | undefined) ?? model.nativeDtype,
+    kvCacheDtype: flags['kv-cache-dtype'] as KvDtype,
+    maxModelLen: flags['max-model-len'],
+    kvReserveSeqs: flags['kv-reserve-seqs'],
+    ...(flags['max-batch'] !== undefined ? { maxBatch: flags['max-batch'] } : {}),
+    memoryUtilization,
+    replicas: flags.replicas,
+    ...(accelerators ? { accelerators } : {}),
+    ...(flags.tp !== undefined ? { tp: flags.tp } : {}),
+  };
+  const targets = flags['target-ttft-ms'] !== undefined || flags['target-ntpot-ms'] !== undefined;
+  const request: DeployRequest = {
+    name: flags.name ?? defaultName(model.id),
+    server: flags.server as ServerKind,
+    spec,
+    dryRun: flags['dry-run'] ?? 'none',
+    wait: flags.wait,
+    pool: !flags['no-pool'],
+    picker: !flags['no-picker'],
+    ...(flags.image ? { image: flags.image } : {}),
+    ...(flags.scheduler !== undefined ? { scheduler: flags.scheduler } : {}),
+    ...(flags['hf-token-secret'] ? { hfTokenSecret: flags['hf-token-secret'] } : {}),
+    ...(flags['picker-image'] ? { pickerImage: flags['picker-image'] } : {}),
+    ...(flags.autoscale ? { autoscale: autoscaleRequest(flags) } : {}),
+    ...(targets ? { recommend: recommendSettings({ maxModelLen: spec.maxModelLen, flags, models, warn }) } : {}),
+  };
+  const problem = requestProblem(request);
+  if (problem) throw new UsageError(problem);
+  return request;
 }
 
-/** The spec to deploy, and why its server batch cap is what it is (absent: the server's own default). */
-interface Batched {
-  readonly spec: DeploySpec;
-  readonly batchWhy: string | undefined;
-  /** With targets: one replica's request rate within them, for --autoscale. */
-  readonly capacity?: Pick<AutoscalePlan, 'capacityRps' | 'capacityFrom' | 'ttftTargetSeconds'>;
+function autoscaleRequest(flags: DeployFlags): AutoscaleRequest {
+  // The HPA's stabilization window: 0 to one hour.
+  const scaleDownMs = durationFlag('--scale-down-window', flags['scale-down-window'], { minMs: 0, maxMs: 3_600_000 });
+  return {
+    minReplicas: flags['min-replicas'], maxReplicas: flags['max-replicas'], scaleDownSeconds: Math.round(scaleDownMs / 1000),
+    with: flags['autoscale-with'] as AutoscaleWith, ...(flags['prometheus-url'] ? { prometheusUrl: flags['prometheus-url'] } : {}),
+  };
 }
-
-/** The two settings people confuse, one line each: the KV reservation (placement) and the server's batch cap. */
-function explainBatch(plan: DeployPlan, batched: Batched, server: ServerKind): string[] {
-  const { spec } = batched;
-  const lines = [`kv reserve:   ${spec.kvReserveSeqs} sequence(s) × ${spec.maxModelLen} tokens must fit in the KV cache (kinfer.dev/kv-reserve-seqs; placement only, not passed to the server)`];
-  if (spec.maxBatch !== undefined) {
-    lines.push(`server batch: ${BATCH_FLAG[server]} ${spec.maxBatch}: ${batched.batchWhy ?? 'set by --max-batch'}`);
-    return lines;
-  }
-  for (const t of plan.targets) {
-    const inv = t.option.inventory;
-    const fallback = serverDefaultBatch(server, {
-      accelerator: inv.type, kind: inv.resourceName === 'google.com/tpu' ? 'tpu' : 'gpu', hbmBytesPerDevice: inv.hbmBytesPerDevice,
-      kvCapacityTokens: t.option.kvCapacityTokens, maxModelLen: spec.maxModelLen,
-    });
-    lines.push(`server batch: no ${BATCH_FLAG[server]} flag: the server's default on ${inv.type} is ${fallback.maxBatch}, ${fallback.rule}`);
-  }
-  return lines;
-}
-
-function explain(plan: DeployPlan, batched: Batched, server: ServerKind): string {
-  return [explainTable(plan), '', ...explainSlices(plan), ...explainBatch(plan, batched, server)].join('\n');
-}
-
-function explainTable(plan: DeployPlan): string {
-  const chosen = new Set(plan.targets.map((t) => t.option.inventory.type));
-  const rows = plan.options.map((o) => [
-    chosen.has(o.inventory.type) ? '*' : '',
-    o.inventory.type,
-    o.devices !== undefined ? String(o.devices) : '-',
-    o.hosts > 1 ? String(o.hosts) : '1',
-    o.need ? formatGiB(o.need.totalBytes) : '-',
-    o.usableBytes > 0 ? formatGiB(o.usableBytes) : '-',
-    o.feasible ? `${Math.round(o.headroom * 100)}%` : '-',
-    o.feasible ? String(o.kvCapacityTokens) : '-',
-    o.feasible ? 'fits' : `no: ${o.why}`,
-  ]);
-  return table(['', 'ACCELERATOR', 'DEVICES', 'HOSTS', 'NEED', 'USABLE', 'HEADROOM', 'KV TOKENS', 'WHY'], rows);
-}
-

@@ -6,6 +6,7 @@ import { ANNOTATIONS } from '../../src/placement/request.js';
 import { autoscaleCell, autoscaleStatus, type Autoscaler } from '../autoscale.js';
 import { KubeCommand } from '../base.js';
 import { age, formatData, table } from '../render.js';
+import { allNamespacesFlag, outputFlag } from '../flags.js';
 
 /** One deployed model as `list` shows it. */
 export interface ModelRow {
@@ -45,8 +46,8 @@ export default class List extends KubeCommand {
   ];
 
   static override flags = {
-    'all-namespaces': Flags.boolean({ char: 'A', default: false, summary: 'List across all namespaces.' }),
-    output: Flags.option({ char: 'o', options: ['json', 'yaml', 'wide', 'name'] as const, summary: 'Output format: json|yaml (the rows as data), wide (every workload and its labels), name (NAMESPACE/NAME per line with -A, NAME otherwise).' })(),
+    'all-namespaces': allNamespacesFlag('List across all namespaces.'),
+    output: outputFlag(['json', 'yaml', 'wide', 'name'] as const, 'Output format: json|yaml (the rows as data), wide (every workload and its labels), name (NAMESPACE/NAME per line with -A, NAME otherwise).'),
     selector: Flags.string({ char: 'l', summary: 'Only the workloads matching this label selector (e.g. kinfer.dev/server=vllm), as kubectl -l.' }),
   };
 
@@ -61,55 +62,63 @@ export default class List extends KubeCommand {
       cluster.managed(`${INFERENCE_POOL.group}/${INFERENCE_POOL.version}`, INFERENCE_POOL.kind, all),
       cluster.managed('autoscaling/v2', 'HorizontalPodAutoscaler', all),
     ]);
-    const rows = new Map<string, ModelRow>();
-    for (const w of [...deployments, ...sets] as Workload[]) {
-      const labels = w.metadata?.labels ?? {};
-      // The pool's endpoint picker shares the deployment label; it serves no model.
-      if (labels[LABELS.component] === 'endpoint-picker') continue;
-      const name = labels[LABELS.deployment] ?? w.metadata?.name ?? '';
-      const namespace = w.metadata?.namespace ?? cluster.namespace;
-      const key = `${namespace}/${name}`;
-      const template = w.spec?.template ?? w.spec?.leaderWorkerTemplate?.leaderTemplate;
-      const limits = template?.spec?.containers?.[0]?.resources?.limits ?? {};
-      const devices = Object.entries(limits).find(([k]) => k !== 'memory' && k !== 'cpu');
-      const hosts = w.spec?.leaderWorkerTemplate?.size ?? 1;
-      const row = rows.get(key) ?? {
-        name, namespace,
-        model: w.metadata?.annotations?.[ANNOTATIONS.model] ?? template?.metadata?.annotations?.[ANNOTATIONS.model] ?? labels[LABELS.model] ?? '',
-        server: labels[LABELS.server] ?? '', accelerators: [], ready: 0, desired: 0, pool: null, autoscale: [], created: w.metadata?.creationTimestamp as string | undefined,
-        workloads: [],
-      };
-      row.workloads.push(`${w.kind === 'Deployment' ? 'deployment' : 'leaderworkerset'}/${w.metadata?.name ?? ''}`);
-      row.accelerators.push(`${labels[LABELS.accelerator] ?? '?'} x${Number(devices?.[1] ?? 0) * hosts}`);
-      row.ready += w.status?.readyReplicas ?? 0;
-      row.desired += w.spec?.replicas ?? 0;
-      rows.set(key, row);
-    }
-    for (const h of hpas as Autoscaler[]) {
-      const status = autoscaleStatus(h);
-      rows.get(`${status.namespace}/${status.deployment}`)?.autoscale.push(autoscaleCell(status));
-    }
-    for (const p of pools) {
-      const row = rows.get(`${p.metadata?.namespace}/${p.metadata?.labels?.[LABELS.deployment] ?? p.metadata?.name}`);
-      if (row) row.pool = p.metadata?.name ?? null;
-    }
-    const sorted = [...rows.values()].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
-    if (flags.output === 'json' || flags.output === 'yaml') return this.log(formatData({ items: sorted }, flags.output));
+    const rows = modelRows([...deployments, ...sets] as Workload[], pools, hpas as Autoscaler[], cluster.namespace);
+    if (flags.output === 'json' || flags.output === 'yaml') return this.log(formatData({ items: rows }, flags.output));
     if (flags.output === 'name') {
-      if (sorted.length > 0) this.log(sorted.map((r) => (all ? `${r.namespace}/${r.name}` : r.name)).join('\n'));
+      if (rows.length > 0) this.log(rows.map((r) => (all ? `${r.namespace}/${r.name}` : r.name)).join('\n'));
       return;
     }
-    if (sorted.length === 0) {
+    if (rows.length === 0) {
       this.note(`No models deployed by kubectl inference in ${all ? 'any namespace' : `namespace ${cluster.namespace}`}.`);
       return;
     }
-    const wide = flags.output === 'wide';
-    const autoscaled = sorted.some((r) => r.autoscale.length > 0);
-    const headers = [...(all ? ['NAMESPACE'] : []), 'NAME', 'MODEL', 'SERVER', 'ACCELERATOR', 'READY', ...(autoscaled ? ['AUTOSCALE'] : []), 'POOL', 'AGE', ...(wide ? ['WORKLOADS'] : [])];
-    this.log(table(headers, sorted.map((r) => [
-      ...(all ? [r.namespace] : []), r.name, r.model, r.server, r.accelerators.join(','), `${r.ready}/${r.desired}`,
-      ...(autoscaled ? [r.autoscale.join(',') || '<none>'] : []), r.pool ?? '<none>', age(r.created),
-      ...(wide ? [r.workloads.join(',')] : []),
-    ])));
+    this.log(listTable(rows, all, flags.output === 'wide'));
   }
+}
+
+/** One row per kinfer deployment (its workloads summed), with its pool and autoscalers; sorted by namespace and name. */
+function modelRows(workloads: readonly Workload[], pools: readonly KubernetesObject[], hpas: readonly Autoscaler[], defaultNamespace: string): ModelRow[] {
+  const rows = new Map<string, ModelRow>();
+  for (const w of workloads) {
+    const labels = w.metadata?.labels ?? {};
+    // The pool's endpoint picker shares the deployment label; it serves no model.
+    if (labels[LABELS.component] === 'endpoint-picker') continue;
+    const name = labels[LABELS.deployment] ?? w.metadata?.name ?? '';
+    const namespace = w.metadata?.namespace ?? defaultNamespace;
+    const key = `${namespace}/${name}`;
+    const template = w.spec?.template ?? w.spec?.leaderWorkerTemplate?.leaderTemplate;
+    const limits = template?.spec?.containers?.[0]?.resources?.limits ?? {};
+    const devices = Object.entries(limits).find(([k]) => k !== 'memory' && k !== 'cpu');
+    const hosts = w.spec?.leaderWorkerTemplate?.size ?? 1;
+    const row = rows.get(key) ?? {
+      name, namespace,
+      model: w.metadata?.annotations?.[ANNOTATIONS.model] ?? template?.metadata?.annotations?.[ANNOTATIONS.model] ?? labels[LABELS.model] ?? '',
+      server: labels[LABELS.server] ?? '', accelerators: [], ready: 0, desired: 0, pool: null, autoscale: [], created: w.metadata?.creationTimestamp as string | undefined,
+      workloads: [],
+    };
+    row.workloads.push(`${w.kind === 'Deployment' ? 'deployment' : 'leaderworkerset'}/${w.metadata?.name ?? ''}`);
+    row.accelerators.push(`${labels[LABELS.accelerator] ?? '?'} x${Number(devices?.[1] ?? 0) * hosts}`);
+    row.ready += w.status?.readyReplicas ?? 0;
+    row.desired += w.spec?.replicas ?? 0;
+    rows.set(key, row);
+  }
+  for (const h of hpas) {
+    const status = autoscaleStatus(h);
+    rows.get(`${status.namespace}/${status.deployment}`)?.autoscale.push(autoscaleCell(status));
+  }
+  for (const p of pools) {
+    const row = rows.get(`${p.metadata?.namespace}/${p.metadata?.labels?.[LABELS.deployment] ?? p.metadata?.name}`);
+    if (row) row.pool = p.metadata?.name ?? null;
+  }
+  return [...rows.values()].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+}
+
+function listTable(rows: readonly ModelRow[], all: boolean, wide: boolean): string {
+  const autoscaled = rows.some((r) => r.autoscale.length > 0);
+  const headers = [...(all ? ['NAMESPACE'] : []), 'NAME', 'MODEL', 'SERVER', 'ACCELERATOR', 'READY', ...(autoscaled ? ['AUTOSCALE'] : []), 'POOL', 'AGE', ...(wide ? ['WORKLOADS'] : [])];
+  return table(headers, rows.map((r) => [
+    ...(all ? [r.namespace] : []), r.name, r.model, r.server, r.accelerators.join(','), `${r.ready}/${r.desired}`,
+    ...(autoscaled ? [r.autoscale.join(',') || '<none>'] : []), r.pool ?? '<none>', age(r.created),
+    ...(wide ? [r.workloads.join(',')] : []),
+  ]));
 }

@@ -1,10 +1,11 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { kvBytesPerToken, weightsBytes } from '../../src/models/memory.js';
 import type { ModelSpec } from '../../src/models/spec.js';
 import { formatGiB } from '../../src/units/quantity.js';
 import { LocalCommand } from '../base.js';
 import { loadModels, modelFlags, requireModel } from '../models.js';
 import { formatData, table } from '../render.js';
+import { outputFlag } from '../flags.js';
 
 /** What `models -o json|yaml` prints per model: the spec plus the figures the table shows. */
 function modelData(m: ModelSpec): Record<string, unknown> {
@@ -43,7 +44,7 @@ one token's KV cache over all layers at bf16 (fp8 halves it); CONTEXT is max_pos
 
   static override flags = {
     ...modelFlags,
-    output: Flags.option({ char: 'o', options: ['json', 'yaml', 'wide', 'name'] as const, summary: 'Output format: json|yaml (the full specs), wide (more columns), name (ids only).' })(),
+    output: outputFlag(['json', 'yaml', 'wide', 'name'] as const, 'Output format: json|yaml (the full specs), wide (more columns), name (ids only).'),
   };
 
   async run(): Promise<void> {

@@ -20,6 +20,7 @@ import { catalogCandidates, filterCandidates } from '../profiles/inputs.js';
 import { recommendFlags, runRecommendation } from '../profiles/recommendation.js';
 import { svgToPng } from '../profiles/png.js';
 import { formatData, table } from '../render.js';
+import { outputFlag } from '../flags.js';
 
 /** Options listed without --all. */
 const LISTED = 12;
@@ -60,7 +61,7 @@ accelerator type when there are any. Each row says which.`;
     'plot-file': Flags.string({ summary: 'Write the curves to a picture: .svg or .png.' }),
     top: Flags.integer({ min: 1, default: 4, summary: 'Options the plot shows.' }),
     all: Flags.boolean({ default: false, summary: 'List every option (default: the best 12).' }),
-    output: Flags.option({ char: 'o', options: ['json', 'yaml'] as const, summary: 'Print the recommendation as data.' })(),
+    output: outputFlag(['json', 'yaml'] as const, 'Print the recommendation as data.'),
   };
 
   async run(): Promise<void> {

@@ -4,6 +4,7 @@ import { KINFER_IMAGE_REPOSITORY } from '../../src/manifests/picker.js';
 import { VERSION } from '../../src/version.js';
 import { KubeCommand } from '../base.js';
 import { formatData } from '../render.js';
+import { outputFlag } from '../flags.js';
 
 /** How long the server part may take before the command gives up on it (the client part always prints). */
 const SERVER_TIMEOUT_MS = 5000;
@@ -22,7 +23,7 @@ export default class Version extends KubeCommand {
 
   static override flags = {
     client: Flags.boolean({ default: false, summary: 'The client version only; no cluster needed.' }),
-    output: Flags.option({ char: 'o', options: ['json', 'yaml'] as const, summary: 'Print the versions as data.' })(),
+    output: outputFlag(['json', 'yaml'] as const, 'Print the versions as data.'),
   };
 
   async run(): Promise<void> {

@@ -3,9 +3,11 @@ import type { Dtype, KvDtype } from '../../src/models/dtype.js';
 import type { ModelSpec } from '../../src/models/spec.js';
 import { CLOUDS, PRICINGS, type CloudChoice, type Pricing } from '../../src/profiles/pricing.js';
 import { recommend, type Recommendation, type RecommendInput, type Targets } from '../../src/profiles/recommend.js';
+import type { RecommendSettings } from '../../src/deploy/request.js';
 import type { ServerKind } from '../../src/servers/templates.js';
 import { UsageError } from '../base.js';
 import { loadMeasured, loadPrices } from './inputs.js';
+import { profilesFlag } from '../flags.js';
 
 // What `recommend` and `deploy --target-*` share: the flags and the run.
 
@@ -22,7 +24,7 @@ export const recommendFlags = {
   pricing: Flags.option({ options: PRICINGS, default: 'on-demand' as const, summary: 'Which prices to cost with.', helpGroup: 'COST' })(),
   prices: Flags.string({ summary: 'Price file (YAML/JSON, USD per device-hour) laid over the default table; see docs/recommend.md.', helpGroup: 'COST' }),
   cloud: Flags.option({ options: [...CLOUDS, 'all'] as const, summary: "Whose list prices to rank by: gcp, aws, azure, or all (across clouds, with a note). Default: the cluster's provider with --in-cluster, else gcp.", helpGroup: 'COST' })(),
-  profiles: Flags.string({ summary: 'Profile store (default: $KINFER_PROFILES or ~/.config/kinfer/profiles.db).' }),
+  profiles: profilesFlag(),
 };
 
 export interface RecommendRun {
@@ -30,14 +32,19 @@ export interface RecommendRun {
   readonly input: RecommendInput;
 }
 
-/** Builds the recommendation's input from the flags and runs it (shared with deploy). */
-export function runRecommendation(options: {
-  model: ModelSpec; server: ServerKind; dtype: Dtype; kvCacheDtype: KvDtype; maxModelLen: number; memoryUtilization: number;
-  flags: { 'target-ttft-ms'?: number | undefined; 'target-ntpot-ms'?: number | undefined; 'input-tokens': number; 'output-tokens': number; pricing: string; prices?: string | undefined; profiles?: string | undefined; cloud?: string | undefined };
+/** The flags `recommendSettings` reads. */
+export interface RecommendSettingsFlags {
+  'target-ttft-ms'?: number | undefined; 'target-ntpot-ms'?: number | undefined; 'input-tokens': number; 'output-tokens': number;
+  pricing: string; prices?: string | undefined; profiles?: string | undefined; cloud?: string | undefined;
+}
+
+/** What a recommendation reads besides the model and the candidates: workload, targets, prices and stored profiles. */
+export function recommendSettings(options: {
+  maxModelLen: number; flags: RecommendSettingsFlags;
   /** The cluster's provider when recommending for a cluster (it decides the cloud unless --cloud does). */
   clusterCloud?: CloudChoice | undefined;
-  candidates: RecommendInput['candidates']; models: { get(id: string): ModelSpec | undefined }; requestRate?: number; warn: (line: string) => void;
-}): RecommendRun {
+  models: { get(id: string): ModelSpec | undefined }; warn: (line: string) => void;
+}): RecommendSettings {
   const { flags } = options;
   const workload = { inputTokens: flags['input-tokens'], outputTokens: flags['output-tokens'] };
   if (workload.inputTokens + workload.outputTokens > options.maxModelLen) {
@@ -47,11 +54,22 @@ export function runRecommendation(options: {
     ...(flags['target-ttft-ms'] !== undefined ? { ttftMs: flags['target-ttft-ms'] } : {}),
     ...(flags['target-ntpot-ms'] !== undefined ? { ntpotMs: flags['target-ntpot-ms'] } : {}),
   };
-  const input: RecommendInput = {
-    model: options.model, server: options.server, dtype: options.dtype, kvCacheDtype: options.kvCacheDtype, maxModelLen: options.maxModelLen,
-    memoryUtilization: options.memoryUtilization, workload, targets, candidates: options.candidates,
+  return {
+    workload, targets,
     prices: loadPrices(flags.prices, (flags.cloud as CloudChoice | undefined) ?? options.clusterCloud ?? 'gcp'), pricing: flags.pricing as Pricing, measured: loadMeasured(flags.profiles, options.warn),
-    modelOf: (id) => options.models.get(id), ...(options.requestRate !== undefined ? { requestRate: options.requestRate } : {}),
+    modelOf: (id) => options.models.get(id),
+  };
+}
+
+/** Builds the recommendation's input from the flags and runs it. */
+export function runRecommendation(options: Parameters<typeof recommendSettings>[0] & {
+  model: ModelSpec; server: ServerKind; dtype: Dtype; kvCacheDtype: KvDtype; memoryUtilization: number;
+  candidates: RecommendInput['candidates']; requestRate?: number;
+}): RecommendRun {
+  const input: RecommendInput = {
+    ...recommendSettings(options),
+    model: options.model, server: options.server, dtype: options.dtype, kvCacheDtype: options.kvCacheDtype, maxModelLen: options.maxModelLen,
+    memoryUtilization: options.memoryUtilization, candidates: options.candidates, ...(options.requestRate !== undefined ? { requestRate: options.requestRate } : {}),
   };
   return { result: recommend(input), input };
 }

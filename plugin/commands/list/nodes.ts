@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { describePool, missingFromCatalog, nodeReport } from '../../../src/accelerators/node-report.js';
 import { KubeCommand } from '../../base.js';
 import { formatData, table } from '../../render.js';
+import { outputFlag } from '../../flags.js';
 
 export default class ListNodes extends KubeCommand {
   static override summary = 'What kinfer sees on each node: accelerator type, devices, memory, GPU shares, topology, and the labels that said so.';
@@ -16,7 +17,7 @@ export default class ListNodes extends KubeCommand {
 
   static override flags = {
     all: Flags.boolean({ default: false, summary: 'Also list nodes without accelerators.' }),
-    output: Flags.option({ char: 'o', options: ['json', 'yaml'] as const, summary: 'Print the rows as data.' })(),
+    output: outputFlag(['json', 'yaml'] as const, 'Print the rows as data.'),
   };
 
   async run(): Promise<void> {

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { LocalCommand } from '../../base.js';
 import { openStore } from '../../profiles/open.js';
+import { profilesFlag } from '../../flags.js';
 
 export default class ProfilesDelete extends LocalCommand {
   static override summary = "Delete a model's stored profiles.";
@@ -15,7 +16,7 @@ export default class ProfilesDelete extends LocalCommand {
   static override flags = {
     accelerator: Flags.string({ summary: 'Only this accelerator type.' }),
     measured: Flags.boolean({ default: false, summary: 'Only measured profiles.' }),
-    profiles: Flags.string({ summary: 'Profile store (default: $KINFER_PROFILES or ~/.config/kinfer/profiles.db).' }),
+    profiles: profilesFlag(),
   };
 
   async run(): Promise<void> {

@@ -3,6 +3,7 @@ import { Args, Flags } from '@oclif/core';
 import { profilesDocument } from '../../../src/profiles/profile.js';
 import { LocalCommand, UsageError } from '../../base.js';
 import { openStore } from '../../profiles/open.js';
+import { profilesFlag } from '../../flags.js';
 
 export default class ProfilesExport extends LocalCommand {
   static override summary = 'Export stored profiles as JSON (what profiles import reads back).';
@@ -17,7 +18,7 @@ export default class ProfilesExport extends LocalCommand {
   static override flags = {
     file: Flags.string({ char: 'f', summary: 'Write to this file instead of stdout.' }),
     measured: Flags.boolean({ default: false, summary: 'Only measured profiles.' }),
-    profiles: Flags.string({ summary: 'Profile store (default: $KINFER_PROFILES or ~/.config/kinfer/profiles.db).' }),
+    profiles: profilesFlag(),
   };
 
   async run(): Promise<void> {

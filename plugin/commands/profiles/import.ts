@@ -8,6 +8,7 @@ import { SERVERS, type ServerKind } from '../../../src/servers/templates.js';
 import { LocalCommand, UsageError } from '../../base.js';
 import { readFlagFile } from '../../files.js';
 import { openStore } from '../../profiles/open.js';
+import { profilesFlag } from '../../flags.js';
 
 export default class ProfilesImport extends LocalCommand {
   static override summary = 'Import profiles: a kinfer export, or an inference-perf report as a measured profile.';
@@ -31,7 +32,7 @@ profile, a point per stage; inference-perf does not record what served the reque
     tp: Flags.integer({ min: 1, summary: 'inference-perf: devices per replica.' }),
     server: Flags.option({ options: SERVERS, default: 'vllm' as const, summary: 'inference-perf: the model server.' })(),
     replicas: Flags.integer({ min: 1, default: 1, summary: 'inference-perf: replicas the load was spread over.' }),
-    profiles: Flags.string({ summary: 'Profile store (default: $KINFER_PROFILES or ~/.config/kinfer/profiles.db).' }),
+    profiles: profilesFlag(),
   };
 
   async run(): Promise<void> {

@@ -10,6 +10,7 @@ import { figure } from '../../profiles/format.js';
 import { loadModels } from '../../models.js';
 import { openStore } from '../../profiles/open.js';
 import { age, formatData, table } from '../../render.js';
+import { outputFlag, profilesFlag } from '../../flags.js';
 
 export default class ProfilesList extends LocalCommand {
   static override summary = 'List the stored latency-vs-throughput profiles.';
@@ -28,8 +29,8 @@ flagged in DOUBTS: recommend does not calibrate with it.`;
 
   static override flags = {
     accelerator: Flags.string({ summary: 'Only this accelerator type.' }),
-    profiles: Flags.string({ summary: 'Profile store (default: $KINFER_PROFILES or ~/.config/kinfer/profiles.db).' }),
-    output: Flags.option({ char: 'o', options: ['json', 'yaml'] as const, summary: 'Print the profiles (with every point) as data.' })(),
+    profiles: profilesFlag(),
+    output: outputFlag(['json', 'yaml'] as const, 'Print the profiles (with every point) as data.'),
   };
 
   async run(): Promise<void> {

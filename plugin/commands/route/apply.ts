@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { KubeCommand } from '../../base.js';
 import { readFlagFile } from '../../files.js';
 import { requirePool, validated, writeConfig } from '../../route.js';
-import { dryRunFlag } from '../../dry-run.js';
+import { dryRunFlag } from '../../flags.js';
 
 export default class RouteApply extends KubeCommand {
   static override summary = "Apply an EndpointPickerConfig file to a pool's picker.";

@@ -7,7 +7,8 @@ import { KubeCommand } from '../../base.js';
 import { readFlagFile } from '../../files.js';
 import { resourceName } from '../../render.js';
 import { currentConfig, requirePool, validated } from '../../route.js';
-import { dryRunFlag, dryRunSuffix } from '../../dry-run.js';
+import { dryRunSuffix } from '../../dry-run.js';
+import { dryRunFlag } from '../../flags.js';
 
 export default class RouteInstall extends KubeCommand {
   static override summary = 'Install kinfer-picker for an InferencePool and point the pool at it.';

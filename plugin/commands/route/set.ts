@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { KubeCommand } from '../../base.js';
 import { configFromFlags, requirePool, writeConfig } from '../../route.js';
-import { dryRunFlag } from '../../dry-run.js';
+import { dryRunFlag } from '../../flags.js';
 
 export default class RouteSet extends KubeCommand {
   static override summary = "Set a pool's scoring profile: scorers and their weights, and the picker.";

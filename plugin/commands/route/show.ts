@@ -5,6 +5,7 @@ import { parsePickerConfig } from '../../../src/routing/config.js';
 import { KubeCommand } from '../../base.js';
 import { table } from '../../render.js';
 import { currentConfig, requirePool } from '../../route.js';
+import { outputFlag } from '../../flags.js';
 
 interface DebugEndpoints {
   profile: string;
@@ -20,7 +21,7 @@ export default class RouteShow extends KubeCommand {
 
   static override flags = {
     'picker-url': Flags.string({ summary: "Ask a picker directly at this health URL instead of through the API server's service proxy." }),
-    output: Flags.option({ char: 'o', options: ['json'] as const, summary: 'Print as JSON.' })(),
+    output: outputFlag(['json'] as const, 'Print as JSON.'),
   };
 
   async run(): Promise<void> {
