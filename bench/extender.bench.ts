@@ -108,9 +108,10 @@ class Server {
     const probe = ['--import', new URL('./lib/gc-probe.js', import.meta.url).href];
     // V8 flags for this build's server only, so a baseline of the same build measures what they change.
     const nodeFlags = build === 'this build' ? process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [] : [];
-    // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of each server process there (open in Chrome DevTools).
-    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-    return new Server(fork(script, [String(size), String(PODS_PER_NODE)], { execArgv: ['--expose-gc', ...probe, ...nodeFlags, ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    // BENCH_CPU_PROF=<dir>: gc-probe.ts writes a V8 CPU profile of each timed loop there (open in Chrome DevTools),
+    // named <size>-<build>-<n> (n counts the modes in order).
+    const env = { ...process.env, BENCH_CPU_PROF_NAME: `${size}-${build === 'baseline' ? 'baseline' : 'this'}` };
+    return new Server(fork(script, [String(size), String(PODS_PER_NODE)], { env, execArgv: ['--expose-gc', ...probe, ...nodeFlags], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   }
 
   send(message: ToServer): void {
