@@ -12,7 +12,9 @@ export interface NodeDecision {
   /** The node as it was when decided (the memo forgets the node when its entry changes). */
   readonly node: NodeEntry;
   rejection?: Rejection | null;
-  localScore?: number;
+  /** Weighted sums of the shape- and the node-scoped scorers, kept apart so the total adds up in the same order as uncached. */
+  shapeScore?: number;
+  nodeScore?: number;
 }
 
 /** Distinct request shapes remembered at once; past it the memo starts over (a shape costs one slot per node). */
@@ -28,20 +30,28 @@ const MAX_SHAPES = 64;
 export class DecisionMemo {
   private readonly shapes = new Map<string, number>();
   private readonly byNode = new Map<string, (NodeDecision | undefined)[]>();
-  private shapeOfRequest = new WeakMap<PlacementRequest, number>();
+  private shapeOfRequest = new WeakMap<PlacementRequest, Map<string, number>>();
 
-  /** The slot of a request's shape: equal for requests that differ only in their pod's name and uid. */
-  shape(request: PlacementRequest): number {
-    const known = this.shapeOfRequest.get(request);
+  /**
+   * The slot of a request's shape for one placer configuration (`placerKey`: placers with other weights
+   * score differently): equal for requests that differ only in their pod's name and uid.
+   */
+  shape(request: PlacementRequest, placerKey: string): number {
+    const known = this.shapeOfRequest.get(request)?.get(placerKey);
     if (known !== undefined) return known;
-    const key = shapeKey(request);
+    const key = `${placerKey}\n${shapeKey(request)}`;
     let slot = this.shapes.get(key);
     if (slot === undefined) {
       if (this.shapes.size >= MAX_SHAPES) this.clear();
       slot = this.shapes.size;
       this.shapes.set(key, slot);
     }
-    this.shapeOfRequest.set(request, slot);
+    let byPlacer = this.shapeOfRequest.get(request);
+    if (byPlacer === undefined) {
+      byPlacer = new Map();
+      this.shapeOfRequest.set(request, byPlacer);
+    }
+    byPlacer.set(placerKey, slot);
     return slot;
   }
 

@@ -52,6 +52,8 @@ export class Placer {
   private readonly nodeFilters: readonly FilterPlugin[];
   private readonly clusterFilters: readonly FilterPlugin[];
   private readonly scorers: readonly WeightedScorer[];
+  /** This placer's configuration, as the memo's key: placers with other weights keep other scores. */
+  readonly memoKey: string;
 
   constructor(weights: Partial<Record<ScorerName, number>> = {}) {
     const filters = newFilters();
@@ -61,6 +63,7 @@ export class Placer {
     this.scorers = SCORER_NAMES
       .map((name) => ({ plugin: newScorer(name), weight: weights[name] ?? DEFAULT_WEIGHTS[name] }))
       .filter((s) => s.weight > 0);
+    this.memoKey = this.scorers.map((s) => `${s.plugin.name}=${s.weight}`).join(',');
   }
 
   filter(request: PlacementRequest, cluster: ClusterView, nodeNames: Iterable<string>): FilterOutcome {
@@ -82,7 +85,7 @@ export class Placer {
     const clusterFilters = this.clusterFilters.filter((f) => f.appliesTo?.(cycle) ?? true);
     const byShape = new Map<string, Rejection | null>();
     const memo = cluster.memo;
-    const slot = memo?.shape(request) ?? 0;
+    const slot = memo?.shape(request, this.memoKey) ?? 0;
     for (const name of nodeNames) {
       const kept = memo?.kept(name, slot);
       let rejection = kept?.rejection;
@@ -137,7 +140,7 @@ export class Placer {
     const clusterScorers = active.filter((s) => s.plugin.scope === 'cluster');
     const totalWeight = active.reduce((sum, s) => sum + s.weight, 0);
     const memo = cluster.memo;
-    const slot = memo?.shape(request) ?? 0;
+    const slot = memo?.shape(request, this.memoKey) ?? 0;
     const byShape = new Map<string, number>();
     const hosts: string[] = [];
     const raw: (number | undefined)[] = [];
@@ -146,24 +149,30 @@ export class Placer {
     for (const host of nodeNames) {
       hosts.push(host);
       const kept = memo?.kept(host, slot);
-      let local = kept?.localScore;
       let node = kept?.node;
-      if (local === undefined) {
+      let shapeSum = kept?.shapeScore;
+      let nodeSum = kept?.nodeScore;
+      if (shapeSum === undefined || nodeSum === undefined) {
         node = cluster.node(host);
         if (!node) {
           raw.push(undefined);
           continue;
         }
-        let shapeSum = byShape.get(node.shapeKey);
+        shapeSum = byShape.get(node.shapeKey);
         if (shapeSum === undefined) {
           shapeSum = weightedSum(shapeScorers, cycle, node);
           byShape.set(node.shapeKey, shapeSum);
         }
-        local = shapeSum + weightedSum(nodeScorers, cycle, node);
-        if (memo) memo.decision(node, slot).localScore = local;
+        nodeSum = weightedSum(nodeScorers, cycle, node);
+        if (memo) {
+          const decision = memo.decision(node, slot);
+          decision.shapeScore = shapeSum;
+          decision.nodeScore = nodeSum;
+        }
       }
-      if (clusterScorers.length > 0) local += weightedSum(clusterScorers, cycle, node!);
-      const score = totalWeight === 0 ? 0 : local / totalWeight;
+      // Node-scoped scorers come before cluster-scoped ones in SCORER_NAMES: the sum adds up as one list would.
+      const sum = clusterScorers.length > 0 ? weightedSum(clusterScorers, cycle, node!, nodeSum) : nodeSum;
+      const score = totalWeight === 0 ? 0 : (shapeSum + sum) / totalWeight;
       if (score < min) min = score;
       if (score > max) max = score;
       raw.push(score);
@@ -190,8 +199,8 @@ function firstRejection(filters: readonly FilterPlugin[], cycle: Cycle, node: No
   return undefined;
 }
 
-function weightedSum(scorers: readonly WeightedScorer[], cycle: Cycle, node: NodeEntry): number {
-  let sum = 0;
+function weightedSum(scorers: readonly WeightedScorer[], cycle: Cycle, node: NodeEntry, from = 0): number {
+  let sum = from;
   for (const { plugin, weight } of scorers) sum += weight * clamp01(plugin.score(cycle, node));
   return sum;
 }

@@ -99,12 +99,23 @@ describe('DecisionMemo: decisions kept across calls follow the cluster', () => {
     const placer = new Placer();
     const state = seeded();
     answers(placer, replica('first'), state);
-    const slot = state.memo.shape(requestOf(replica('x')));
+    const slot = state.memo.shape(requestOf(replica('x')), new Placer().memoKey);
     const kept = state.memo.kept('b1', slot);
-    assert.ok(kept?.rejection === null && kept.localScore !== undefined);
+    assert.ok(kept?.rejection === null && kept.nodeScore !== undefined);
     state.upsertPod(aPod('p').gpus(1).onNode('a1').build());
     assert.equal(state.memo.kept('a1', slot), undefined);
     assert.equal(state.memo.kept('b1', slot), kept);
+  });
+
+  it('placers with other weights on one state keep their own scores', () => {
+    const state = seeded();
+    state.upsertPod(aPod('busy').gpus(6).onNode('a1').build());
+    const packing = new Placer({ 'fragmentation': 10, 'hbm-best-fit': 0 });
+    const plain = new Placer();
+    for (const placer of [plain, packing, plain]) {
+      assert.deepEqual(answers(placer, replica(`r`), state), answers(placer, replica('r'), fresh(state)));
+    }
+    assert.notDeepEqual(answers(packing, replica('r'), state).scores, answers(plain, replica('r'), state).scores);
   });
 });
 
