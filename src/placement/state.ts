@@ -133,7 +133,6 @@ export class ClusterState implements ClusterView {
       done: () => {
         for (const pod of [...this.podEntries.values()]) this.forget(pod);
         for (const pod of fresh) this.remember(pod);
-        this.memo.clear();
       },
     };
   }
