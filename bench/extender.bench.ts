@@ -6,9 +6,13 @@
 // Beside latency, each timed loop reports the server's V8 heap allocation per pair and its share of wall
 // time spent in GC pauses (bench/lib/gc-probe.ts), so what is left after the decision is explained.
 //
+// After each pair the server binds a copy of the pod to its best-scored node and lets an older one go
+// (bench/lib/churn.ts), so decisions the extender keeps across calls are measured in a cluster that moves.
+//
 // Run: npx tsc -p tsconfig.json && node dist/bench/extender.bench.js
 // Env: BENCH_SIZES=100,1000 and BENCH_MODES=cache to run less; BENCH_CPU_PROF=<dir> to profile the server;
-// BENCH_BASELINE=<dist dir of another build> (e.g. a checkout of main, built) to run that build's server
+// BENCH_BASELINE=<dist dir of another build> (e.g. a checkout of main, built; copy this build's dist/bench/lib
+// into it so both servers run the same harness and churn) to run that build's server
 // beside this one at each size, pairs alternating between the two: the before/after rows;
 // BENCH_NODE_FLAGS="--max-semi-space-size=64" to try V8 flags on this build's server (with BENCH_BASELINE set
 // to this same dist, the flags' effect side by side).
