@@ -6,9 +6,13 @@
 // Beside latency, each timed loop reports the server's V8 heap allocation per pair and its share of wall
 // time spent in GC pauses (bench/lib/gc-probe.ts), so what is left after the decision is explained.
 //
+// After each pair the server binds a copy of the pod to its best-scored node and lets an older one go
+// (bench/lib/churn.ts), so decisions the extender keeps across calls are measured in a cluster that moves.
+//
 // Run: npx tsc -p tsconfig.json && node dist/bench/extender.bench.js
 // Env: BENCH_SIZES=100,1000 and BENCH_MODES=cache to run less; BENCH_CPU_PROF=<dir> to profile the server;
-// BENCH_BASELINE=<dist dir of another build> (e.g. a checkout of main, built) to run that build's server
+// BENCH_BASELINE=<dist dir of another build> (e.g. a checkout of main, built; copy this build's dist/bench/lib
+// into it so both servers run the same harness and churn) to run that build's server
 // beside this one at each size, pairs alternating between the two: the before/after rows;
 // BENCH_NODE_FLAGS="--max-semi-space-size=64" to try V8 flags on this build's server (with BENCH_BASELINE set
 // to this same dist, the flags' effect side by side).
@@ -108,9 +112,10 @@ class Server {
     const probe = ['--import', new URL('./lib/gc-probe.js', import.meta.url).href];
     // V8 flags for this build's server only, so a baseline of the same build measures what they change.
     const nodeFlags = build === 'this build' ? process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [] : [];
-    // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of each server process there (open in Chrome DevTools).
-    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-    return new Server(fork(script, [String(size), String(PODS_PER_NODE)], { execArgv: ['--expose-gc', ...probe, ...nodeFlags, ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    // BENCH_CPU_PROF=<dir>: gc-probe.ts writes a V8 CPU profile of each timed loop there (open in Chrome DevTools),
+    // named <size>-<build>-<n> (n counts the modes in order).
+    const env = { ...process.env, BENCH_CPU_PROF_NAME: `${size}-${build === 'baseline' ? 'baseline' : 'this'}` };
+    return new Server(fork(script, [String(size), String(PODS_PER_NODE)], { env, execArgv: ['--expose-gc', ...probe, ...nodeFlags], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   }
 
   send(message: ToServer): void {

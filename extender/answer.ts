@@ -86,7 +86,7 @@ export class FilterAnswer {
    */
   encodeChunks(): (string | Buffer)[] {
     // One array of pieces sized up front and joined once: the answer string is the only big allocation.
-    const pieces = 2 * (this.failedNodes.length + this.unresolvableNodes.length) + 9;
+    const pieces = 2 * (this.failedNodes.length + this.unresolvableNodes.length) + 10;
     const parts = new Array<string>(pieces);
     let at = 0;
     // Each distinct reason is escaped once, as `:"reason",`; the last entry of a map drops the comma.
@@ -116,7 +116,9 @@ export class FilterAnswer {
     entries(this.unresolvableNodes, this.unresolvableReasons);
     parts[at++] = '},"Error":';
     parts[at++] = JSON.stringify(this.error);
-    const rest = `${parts.join('')}}`;
+    // The closing brace is a piece too: `join() + '}'` would make a cons string that writing must flatten (a copy).
+    parts[at++] = '}';
+    const rest = parts.join('');
     if (!raw) return [rest];
     const chunks: (string | Buffer)[] = ['{"Nodes":{"items":['];
     selected.forEach((n, i) => {

@@ -3,7 +3,7 @@ import express, { type ErrorRequestHandler } from 'express';
 import { BodyReader, DEFAULT_MAX_BODY_BYTES } from './body.js';
 import type { ExtenderMetrics } from './metrics.js';
 import type { ExtenderService, Readiness } from './service.js';
-import { decodeArgs } from './decode.js';
+import { decodeArgs, ValidatedPods } from './decode.js';
 
 export interface AppDependencies {
   readonly service: ExtenderService;
@@ -29,10 +29,11 @@ type Verb = 'filter' | 'prioritize';
 export function createApp(deps: AppDependencies): RequestListener {
   const rest = createRestApp(deps);
   const bodies = new BodyReader(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+  const pods = new ValidatedPods();
   return (req, res) => {
     const verb = req.method === 'POST' ? verbOf(req.url) : undefined;
     if (verb === undefined) rest(req, res);
-    else serveVerb(deps, bodies, verb, req, res);
+    else serveVerb(deps, bodies, pods, verb, req, res);
   };
 }
 
@@ -40,7 +41,7 @@ function verbOf(url: string | undefined): Verb | undefined {
   return url === '/filter' ? 'filter' : url === '/prioritize' ? 'prioritize' : undefined;
 }
 
-function serveVerb(deps: AppDependencies, bodies: BodyReader, verb: Verb, req: IncomingMessage, res: ServerResponse): void {
+function serveVerb(deps: AppDependencies, bodies: BodyReader, pods: ValidatedPods, verb: Verb, req: IncomingMessage, res: ServerResponse): void {
   const stop = deps.metrics.duration.startTimer({ verb });
   const send = (code: number, answer: string | readonly (string | Buffer)[], close = false): void => {
     const chunks = typeof answer === 'string' ? [answer] : answer;
@@ -67,7 +68,7 @@ function serveVerb(deps: AppDependencies, bodies: BodyReader, verb: Verb, req: I
       send(outcome.status, JSON.stringify({ Error: `${verb}: ${outcome.message}` }), true);
       return;
     }
-    void decodeArgs(outcome.body).then((decoded) => {
+    void decodeArgs(outcome.body, pods).then((decoded) => {
       if (!decoded.ok) {
         fail(400, decoded.message);
         return;

@@ -1,5 +1,5 @@
 import { findNodeItems, slimNode, type SlimNode } from './items.js';
-import { describeZodError, extenderArgsSchema, nodeProblem, type ExtenderArgs, type WireNode } from './wire.js';
+import { argsBesidePodSchema, describeZodError, extenderArgsSchema, nodeProblem, type ExtenderArgs, type WireNode, type WirePod } from './wire.js';
 
 /**
  * Bodies above this are scanned for a full-Node `Nodes.items` array and parsed Node by Node, yielding to the
@@ -17,10 +17,35 @@ export type Decoded =
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * An ExtenderArgs body, parsed once and validated. A stack overflow (input nested deeper than any Pod) is the
- * peer's fault: a bad request, never a crash.
+ * The last Pod validated, by uid and resourceVersion: kube-scheduler sends the same Pod to /filter and then to
+ * /prioritize, and the API server gives every change of a Pod a new resourceVersion, so a Pod seen with the
+ * same pair has the same content and its validation (the schema copies the Pod) is not repeated.
  */
-export async function decodeArgs(body: Buffer): Promise<Decoded> {
+export class ValidatedPods {
+  private last: { key: string; pod: WirePod } | undefined;
+
+  get(raw: unknown): WirePod | undefined {
+    const key = versionKey(raw);
+    return key !== undefined && this.last?.key === key ? this.last.pod : undefined;
+  }
+
+  remember(pod: WirePod): void {
+    const key = versionKey(pod);
+    if (key !== undefined) this.last = { key, pod };
+  }
+}
+
+function versionKey(pod: unknown): string | undefined {
+  const metadata = (pod as { metadata?: { uid?: unknown; resourceVersion?: unknown } } | null)?.metadata;
+  return typeof metadata?.uid === 'string' && typeof metadata.resourceVersion === 'string' ? `${metadata.uid}/${metadata.resourceVersion}` : undefined;
+}
+
+/**
+ * An ExtenderArgs body, parsed once and validated. A stack overflow (input nested deeper than any Pod) is the
+ * peer's fault: a bad request, never a crash. With `pods`, a Pod already validated is not validated again.
+ */
+export async function decodeArgs(body: Buffer, pods?: ValidatedPods): Promise<Decoded> {
+  const validate = (raw: unknown): Decoded => validateArgs(raw, pods);
   try {
     const layout = body.length > INCREMENTAL_PARSE_BYTES ? await findNodeItems(body) : undefined;
     if (layout === undefined) return validate(JSON.parse(body.toString('utf8')) as unknown);
@@ -49,7 +74,14 @@ export async function decodeArgs(body: Buffer): Promise<Decoded> {
   }
 }
 
-function validate(raw: unknown): Decoded {
+function validateArgs(raw: unknown, pods: ValidatedPods | undefined): Decoded {
+  const known = pods?.get((raw as { Pod?: unknown } | null)?.Pod);
+  if (known !== undefined) {
+    const rest = argsBesidePodSchema.safeParse(raw);
+    return rest.success ? { ok: true, args: { ...rest.data, Pod: known } } : { ok: false, message: describeZodError(rest.error) };
+  }
   const parsed = extenderArgsSchema.safeParse(raw);
-  return parsed.success ? { ok: true, args: parsed.data } : { ok: false, message: describeZodError(parsed.error) };
+  if (!parsed.success) return { ok: false, message: describeZodError(parsed.error) };
+  pods?.remember(parsed.data.Pod);
+  return { ok: true, args: parsed.data };
 }

@@ -100,12 +100,21 @@ const nodeNamesSchema = z.unknown().transform((value, ctx): string[] | null | un
   return value as string[];
 });
 
+const nodesOrNames = { message: 'one of Nodes or NodeNames is required' };
+
 /** ExtenderArgs: `NodeNames` when the scheduler runs the extender with nodeCacheCapable, else `Nodes`. */
 export const extenderArgsSchema = z.object({
   Pod: podSchema,
   Nodes: nodeListSchema.optional(),
   NodeNames: nodeNamesSchema.optional(),
-}).refine((a) => a.Nodes != null || a.NodeNames != null, { message: 'one of Nodes or NodeNames is required' });
+}).refine((a) => a.Nodes != null || a.NodeNames != null, nodesOrNames);
+
+/** ExtenderArgs whose Pod was already validated (decode.ts ValidatedPods): the rest, checked the same way. */
+export const argsBesidePodSchema = z.object({
+  Pod: z.looseObject({}),
+  Nodes: nodeListSchema.optional(),
+  NodeNames: nodeNamesSchema.optional(),
+}).refine((a) => a.Nodes != null || a.NodeNames != null, nodesOrNames);
 
 export type ExtenderArgs = z.infer<typeof extenderArgsSchema>;
 export type WirePod = z.infer<typeof podSchema>;

@@ -10,12 +10,15 @@ import { parsePlacementRequest } from '../../src/placement/request.js';
 import type { Placer } from '../../src/placement/scheduler.js';
 import type { ClusterState } from '../../src/placement/state.js';
 import { round3, summarize, type Summary } from './stats.js';
+import type { Churn } from './churn.js';
 import type { Json } from './cluster.js';
 
 export type Mode = 'cache' | 'no-cache';
 
 export interface CoreDeps {
   readonly state: ClusterState;
+  /** Binds each prioritized pod to its best node, as the scheduler would (see churn.ts). */
+  readonly churn: Churn;
   readonly placer: Placer;
   readonly service: ExtenderService;
   readonly models: ModelRegistry;
@@ -82,12 +85,13 @@ export function timeCore(deps: CoreDeps, pods: readonly Json[], mode: Mode, name
     const filterView = mode === 'cache' ? deps.state : new NodeOverlay(deps.state, p.filterArgs.Nodes?.items ?? []);
     deps.placer.filter(p.request, filterView, names.filter);
     const prioView = mode === 'cache' ? deps.state : new NodeOverlay(deps.state, p.prioArgs.Nodes?.items ?? []);
-    deps.placer.prioritize(p.request, prioView, names.prioritize);
+    deps.churn.bind(p.prioArgs.Pod, deps.placer.prioritize(p.request, prioView, names.prioritize));
   };
   const runService = (i: number, names: { filter: string[]; prioritize: string[] }): void => {
     const p = prepared[i % prepared.length]!;
     deps.service.filter(mode === 'cache' ? { ...p.filterArgs, NodeNames: names.filter } : p.filterArgs);
-    deps.service.prioritize(mode === 'cache' ? { ...p.prioArgs, NodeNames: names.prioritize } : p.prioArgs);
+    const scores = deps.service.prioritize(mode === 'cache' ? { ...p.prioArgs, NodeNames: names.prioritize } : p.prioArgs);
+    if (!('notReady' in scores)) deps.churn.bind(p.prioArgs.Pod, scores.scores);
   };
   // Interleaved, so all three see the same JIT and GC conditions.
   for (let i = 0; i < Math.min(pairs, 3 * prepared.length); i += 1) {
@@ -162,6 +166,7 @@ export function breakdown(deps: CoreDeps, kind: string, pod: Json, mode: Mode, n
     if (!pArgs.success) throw new Error('prioritize body does not validate');
     const pResult = time('prioritize: ExtenderService.prioritize (all of it)', () => deps.service.prioritize(pArgs.data));
     if ('notReady' in pResult) throw new Error(`prioritize: ${pResult.notReady}`);
+    deps.churn.bind(pArgs.data.Pod, pResult.scores);
     const pAnswer = time('prioritize: encode answer', () => pResult.encode());
     const pSteps = extenderArgsSchema.parse(JSON.parse(pBody));
     const pNames = pSteps.NodeNames ?? pSteps.Nodes?.items?.map((n) => n.metadata.name) ?? [];

@@ -11,6 +11,7 @@ import { ExtenderService, type Readiness } from '../../extender/service.js';
 import { ModelRegistry } from '../../src/models/user.js';
 import { Placer } from '../../src/placement/scheduler.js';
 import { ClusterState } from '../../src/placement/state.js';
+import { Churn } from './churn.js';
 import { makeNode, nodeSpecs, podsForNode, requestPods } from './cluster.js';
 import { breakdown, timeCore, type Breakdown, type CoreDeps, type CoreTiming } from './core.js';
 import type { FromServer, ToServer } from './protocol.js';
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
   const models = new ModelRegistry();
   const placer = new Placer();
   const service = new ExtenderService(state, placer, models, readiness, metrics);
+  const churn = new Churn(state);
   // The decision's share of each served request: ExtenderService.filter / prioritize, timed in place.
   const serviceTimes = { filter: [] as number[], prioritize: [] as number[] };
   const timed = new ExtenderService(state, placer, models, readiness, metrics);
@@ -58,6 +60,8 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const out = service.prioritize(args);
     serviceTimes.prioritize.push(performance.now() - t0);
+    // The bind arrives after the answer is written, as an informer event would.
+    if (!('notReady' in out)) setImmediate(() => churn.bind(args.Pod, out.scores));
     return out;
   };
   // Full-Node mode at 5,000 nodes sends ~25 MB: the limit raised as docs/scheduler.md says to for that mode.
@@ -76,7 +80,7 @@ async function main(): Promise<void> {
   const { port } = server.address() as AddressInfo;
   send({ type: 'ready', port, nodes: state.nodeCount, podsFed, slimPods: state.podCount, fillMs, memory: memoryAfterGc() });
 
-  const deps: CoreDeps = { state, placer, service, models };
+  const deps: CoreDeps = { state, placer, service, models, churn };
   process.on('message', (message: ToServer) => {
     switch (message.type) {
       case 'memory':

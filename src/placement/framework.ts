@@ -47,13 +47,17 @@ export class Cycle {
 
 /**
  * `shape`: the verdict depends only on the request and the node's accelerators (NodeEntry.shapeKey), so the
- * placer computes it once per shape; `node`: it reads per-node state (devices in use, group members).
+ * placer computes it once per shape; `node`: it also reads this node's own state (its devices in use) and
+ * nothing of other nodes, so the placer may keep it across calls until this node changes (DecisionMemo);
+ * `cluster`: it reads other nodes or pods anywhere (group members, a model's replicas), so it runs every call.
  */
-export type PluginScope = 'shape' | 'node';
+export type PluginScope = 'shape' | 'node' | 'cluster';
 
 export interface FilterPlugin {
   readonly name: string;
   readonly scope: PluginScope;
+  /** False when the filter passes every node for this request (e.g. a group filter and a pod of no group). */
+  appliesTo?(cycle: Cycle): boolean;
   filter(cycle: Cycle, node: NodeEntry): Verdict;
 }
 

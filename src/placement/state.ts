@@ -1,4 +1,5 @@
 import { discoverAccelerators, type NodeAccelerators, type NodeLike } from '../accelerators/discovery.js';
+import { DecisionMemo } from './memo.js';
 import { ANNOTATIONS } from './request.js';
 import { isTerminated, podDeviceRequests, podGroup, type PodLike } from './pod.js';
 
@@ -56,6 +57,11 @@ export interface ClusterView {
   modelReplicas(namespace: string, model: string): readonly SlimPod[];
   readonly nodeCount: number;
   readonly podCount: number;
+  /**
+   * Decisions kept across calls, forgotten per node as the view changes (see DecisionMemo); absent for a view
+   * that cannot say when a node changes (NodeOverlay's nodes come with each request).
+   */
+  readonly memo?: DecisionMemo;
 }
 
 /**
@@ -68,6 +74,7 @@ export class ClusterState implements ClusterView {
   private readonly usage = new Map<string, Usage>();
   private readonly groups = new Map<string, Set<string>>();
   private readonly models = new Map<string, Set<string>>();
+  readonly memo = new DecisionMemo();
 
   get nodeCount(): number {
     return this.nodeEntries.size;
@@ -79,11 +86,15 @@ export class ClusterState implements ClusterView {
 
   upsertNode(node: NodeLike): void {
     const entry = nodeEntry(node);
-    if (entry) this.nodeEntries.set(entry.name, entry);
+    if (entry) {
+      this.nodeEntries.set(entry.name, entry);
+      this.memo.forget(entry.name);
+    }
   }
 
   deleteNode(name: string): void {
     this.nodeEntries.delete(name);
+    this.memo.forget(name);
   }
 
   /** Adds, updates or (when it no longer holds devices) drops a pod. */
@@ -143,6 +154,7 @@ export class ClusterState implements ClusterView {
       done: () => {
         this.nodeEntries.clear();
         for (const [name, entry] of fresh) this.nodeEntries.set(name, entry);
+        this.memo.clear();
       },
     };
   }
@@ -184,6 +196,7 @@ export class ClusterState implements ClusterView {
 
   private remember(pod: SlimPod): void {
     this.podEntries.set(pod.uid, pod);
+    this.memo.forget(pod.nodeName);
     let usage = this.usage.get(pod.nodeName);
     if (!usage) {
       usage = { devices: new Map(), pods: new Set() };
@@ -197,6 +210,7 @@ export class ClusterState implements ClusterView {
 
   private forget(pod: SlimPod): void {
     this.podEntries.delete(pod.uid);
+    this.memo.forget(pod.nodeName);
     const usage = this.usage.get(pod.nodeName);
     if (usage) {
       usage.pods.delete(pod.uid);

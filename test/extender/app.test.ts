@@ -32,6 +32,24 @@ describe('extender HTTP: bad input and faults', () => {
     });
   }
 
+  it('a Pod is validated again when its resourceVersion changes, not when filter and prioritize repeat it', async () => {
+    const good = { ...llama(), metadata: { ...llama().metadata, uid: 'u-1', resourceVersion: '7' } };
+    const filter = await post(`${extender.url}/filter`, { Pod: good, NodeNames: ['h100-0'] });
+    assert.equal(filter.status, 200);
+    const again = await post(`${extender.url}/prioritize`, { Pod: good, NodeNames: ['h100-0'] });
+    assert.equal(again.status, 200);
+    // Same uid, a new version with a bad field: validated afresh, 400.
+    const changed = { ...good, metadata: { ...good.metadata, resourceVersion: '8', annotations: { 'kinfer.dev/hbm': 5 } } };
+    const bad = await post(`${extender.url}/prioritize`, { Pod: changed, NodeNames: ['h100-0'] });
+    assert.equal(bad.status, 400);
+    assert.match((bad.json as { Error: string }).Error, /Pod.metadata.annotations.kinfer.dev\/hbm: .*expected string/);
+    // The rest of a request with a known Pod is still checked.
+    assert.equal((await post(`${extender.url}/filter`, { Pod: good, NodeNames: ['h100-0'] })).status, 200);
+    const names = await post(`${extender.url}/prioritize`, { Pod: good, NodeNames: 'h100-0' });
+    assert.equal(names.status, 400);
+    assert.match((names.json as { Error: string }).Error, /NodeNames: .*expected array/);
+  });
+
   it('stays up after bad input', async () => {
     const { status, json } = await post(`${extender.url}/filter`, { Pod: llama(), NodeNames: ['h100-0'] });
     assert.equal(status, 200);

@@ -31,9 +31,13 @@ interface GroupPlan {
  */
 export class GroupDomainFilter implements FilterPlugin {
   readonly name = NAME;
-  readonly scope = 'node' as const;
+  readonly scope = 'cluster' as const;
 
   constructor(private readonly nodeFits: (cycle: Cycle, node: NodeEntry) => boolean) {}
+
+  appliesTo(cycle: Cycle): boolean {
+    return cycle.request.group !== undefined;
+  }
 
   filter(cycle: Cycle, node: NodeEntry): Verdict {
     const group = cycle.request.group;

@@ -11,7 +11,7 @@ export const NAME = 'group-locality';
  */
 export class GroupLocalityScorer implements ScorePlugin {
   readonly name = NAME;
-  readonly scope = 'node' as const;
+  readonly scope = 'cluster' as const;
 
   appliesTo(cycle: Cycle): boolean {
     return cycle.request.group !== undefined;

@@ -10,7 +10,7 @@ export const NAME = 'zone-spread';
  */
 export class ZoneSpreadScorer implements ScorePlugin {
   readonly name = NAME;
-  readonly scope = 'node' as const;
+  readonly scope = 'cluster' as const;
 
   appliesTo(cycle: Cycle): boolean {
     return cycle.request.modelId !== undefined && cycle.request.group === undefined;
