@@ -41,6 +41,19 @@ function verbOf(url: string | undefined): Verb | undefined {
   return url === '/filter' ? 'filter' : url === '/prioritize' ? 'prioritize' : undefined;
 }
 
+/** How long a refused body may go on arriving before the connection is closed (see serveVerb). */
+const LINGER_MS = 2000;
+
+function lingerThenClose(req: IncomingMessage): void {
+  if (req.complete) return;
+  const socket = req.socket;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  const stop = (): void => clearTimeout(timer);
+  req.once('end', stop);
+  socket.once('close', stop);
+}
+
 function serveVerb(deps: AppDependencies, bodies: BodyReader, pods: ValidatedPods, verb: Verb, req: IncomingMessage, res: ServerResponse): void {
   const stop = deps.metrics.duration.startTimer({ verb });
   const send = (code: number, answer: string | readonly (string | Buffer)[], close = false): void => {
@@ -64,8 +77,12 @@ function serveVerb(deps: AppDependencies, bodies: BodyReader, pods: ValidatedPod
 
   bodies.read(req, (outcome) => {
     if (!outcome.ok) {
-      // The rest of the body is not read: close the connection rather than drain it.
-      send(outcome.status, JSON.stringify({ Error: `${verb}: ${outcome.message}` }), true);
+      // Answer at once, then read and discard what the peer is still sending for a bounded moment before closing
+      // (a lingering close, as nginx's lingering_close): closing a socket with unread bytes makes the kernel send a
+      // reset, and a reset can destroy the answer in the peer's receive queue before it is read. A peer that stops
+      // sending keeps its connection; one that goes on is cut off after LINGER_MS, so nothing is drained for long.
+      send(outcome.status, JSON.stringify({ Error: `${verb}: ${outcome.message}` }));
+      lingerThenClose(req);
       return;
     }
     void decodeArgs(outcome.body, pods).then((decoded) => {
