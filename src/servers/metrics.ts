@@ -23,6 +23,14 @@ export interface ReplicaMetrics {
   readonly prefixCacheHitsTotal?: number;
   readonly preemptionsTotal?: number;
   readonly ttftSeconds?: Histogram;
+  /**
+   * Seconds all finished requests spent in prefill (first token − first scheduled) and their prompt tokens: the
+   * sums of `vllm:request_prefill_time_seconds` and `vllm:request_prompt_tokens`, both observed as a request
+   * finishes (vLLM v1 vllm/v1/metrics/loggers.py; llm-d-inference-sim v0.10.2 and kinfer-sim export both). Their
+   * deltas give one request's prefill speed (picker/scrape.ts).
+   */
+  readonly prefillSecondsTotal?: number;
+  readonly requestPromptTokensTotal?: number;
   readonly blockSize?: number;
   readonly numGpuBlocks?: number;
   readonly runningLoras?: readonly string[];
@@ -97,6 +105,8 @@ export function replicaMetrics(page: string): ReplicaMetrics {
       prefixCacheHitsTotal: counter('vllm:prefix_cache_hits') ?? counter('vllm:gpu_prefix_cache_hits'),
       preemptionsTotal: counter('vllm:num_preemptions'),
       ttftSeconds: histogram(byName, 'vllm:time_to_first_token_seconds'),
+      prefillSecondsTotal: sum('vllm:request_prefill_time_seconds_sum'),
+      requestPromptTokensTotal: sum('vllm:request_prompt_tokens_sum'),
       blockSize: numberLabel(cacheConfig?.block_size),
       numGpuBlocks: numberLabel(cacheConfig?.num_gpu_blocks),
       runningLoras: lora?.running,
