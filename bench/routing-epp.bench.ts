@@ -157,6 +157,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const results: Figures[] = [];
+  const skipped: string[] = [];
   try {
     await stand.start();
     const addresses = stand.replicas.map((r) => r.address);
@@ -190,7 +191,14 @@ async function main(): Promise<void> {
           if (index === REFERENCE_POLICY && seedIndex > 0) continue;
           salt++;
           await sleep(3000); // the previous run's requests are done; let every queue and scrape settle
-          const running = await policy.start();
+          // A run that cannot start (a picker that never scraped every pod on this shared machine) is reported and
+          // skipped, so the runs already measured still make the tables.
+          const running = await policy.start().catch((error: Error) => {
+            skipped.push(`${policy.name}, seed ${seed}, ${rate} req/s: ${error.message}`);
+            process.stderr.write(`skipped: ${skipped.at(-1)}\n`);
+            return undefined;
+          });
+          if (running === undefined) continue;
           try {
             const run = await runRate(policy.name, seed, salt, running.gateway, rate, addresses, running.log);
             const figures = running.prefill ? { ...run, prefillTokensPerSecond: await running.prefill() } : run;
@@ -206,6 +214,7 @@ async function main(): Promise<void> {
     await stand.stop();
   }
   report(results);
+  for (const line of skipped) process.stdout.write(`\nSkipped: ${line}\n`);
 }
 
 function report(results: readonly Figures[]): void {
