@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { replicaMetrics, type ReplicaMetrics } from '../src/servers/metrics.js';
-import { ratePerSecond, TOKEN_RATE_WINDOW_MS, trimToWindow } from '../src/servers/rate.js';
+import { prefillTokensPerSecond, ratePerSecond, TOKEN_RATE_WINDOW_MS, trimToWindow, type PrefillPoint } from '../src/servers/rate.js';
 import type { EndpointMetrics } from '../src/routing/types.js';
 import type { EndpointState, EndpointTable } from './endpoints.js';
 import type { PickerMetrics } from './metrics.js';
@@ -11,6 +11,13 @@ export interface ScraperOptions {
   readonly timeoutMs: number;
   readonly path?: string;
 }
+
+/**
+ * How far back the prefill speed reaches: 30 s. Its sums move once per finished request, and a replica at 4
+ * sequences finishes a few requests in 10 s, so over the token-rate window one request's prompt (and its share
+ * of prefix hits) would set the speed; over 30 s a dozen do.
+ */
+const PREFILL_WINDOW_MS = 30_000;
 
 /** Largest /metrics page read: vLLM's with every LoRA and histogram is well under 1 MiB; 8 MiB is a guard. */
 const MAX_PAGE_CHARS = 8 * 1024 * 1024;
@@ -27,8 +34,13 @@ export class Scraper {
   private timer: NodeJS.Timeout | undefined;
   private readonly loops = new Map<string, NodeJS.Timeout | 'scraping'>();
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  /** Per endpoint, its generated-token counter over the token-rate window (src/servers/rate.ts), oldest first. */
-  private readonly previous = new Map<string, readonly { atMs: number; generationTokensTotal?: number }[]>();
+  /** Per endpoint, its generated-token counter and prefill sums over the prefill window (src/servers/rate.ts), oldest first. */
+  private readonly previous = new Map<string, readonly (PrefillPoint & { generationTokensTotal?: number })[]>();
+  /**
+   * Per endpoint, the last prefill speed measured: a property of the replica (its accelerator, model, chunking),
+   * so it holds through windows in which no request finished.
+   */
+  private readonly prefillSpeed = new Map<string, number>();
 
   constructor(
     private readonly table: EndpointTable,
@@ -69,6 +81,7 @@ export class Scraper {
     const current = new Set(this.table.all().map((s) => s.address));
     // Endpoints that left the pool (pod churn) take their last counters with them.
     for (const address of this.previous.keys()) if (!current.has(address)) this.previous.delete(address);
+    for (const address of this.prefillSpeed.keys()) if (!current.has(address)) this.prefillSpeed.delete(address);
     for (const address of this.loops.keys()) {
       const loop = this.loops.get(address);
       if (!current.has(address) && loop !== 'scraping') {
@@ -120,10 +133,21 @@ export class Scraper {
     }
   }
 
-  /** Maps a page onto the routing core's view, deriving per-request decode speed from counter deltas. */
+  /** Maps a page onto the routing core's view, deriving per-request decode and prefill speeds from counter deltas. */
   private toEndpointMetrics(address: string, m: ReplicaMetrics, at: number): EndpointMetrics {
-    const window = trimToWindow([...(this.previous.get(address) ?? []), { atMs: at, generationTokensTotal: m.generationTokensTotal }], TOKEN_RATE_WINDOW_MS);
-    this.previous.set(address, window);
+    const point = {
+      atMs: at, generationTokensTotal: m.generationTokensTotal,
+      prefillSecondsTotal: m.prefillSecondsTotal, requestPromptTokensTotal: m.requestPromptTokensTotal,
+      prefixCacheQueriesTotal: m.prefixCacheQueriesTotal, prefixCacheHitsTotal: m.prefixCacheHitsTotal,
+    };
+    const history = trimToWindow([...(this.previous.get(address) ?? []), point], PREFILL_WINDOW_MS);
+    this.previous.set(address, history);
+    const window = trimToWindow(history, TOKEN_RATE_WINDOW_MS);
+    // Without it the predicted-latency scorer prefills every replica at one default speed, and a replica that
+    // prefills 8x slower (an L4 beside an H100) looks as good for a long prompt.
+    const measuredPrefill = prefillTokensPerSecond(history);
+    if (measuredPrefill !== undefined) this.prefillSpeed.set(address, measuredPrefill);
+    const prefillPerSecond = this.prefillSpeed.get(address);
     // Output tokens per second one running request receives: the replica's rate shared by its batch. Over a window,
     // not the last interval: a server that counts a request's tokens when it finishes moves the counter in steps.
     const tokensPerSecond = ratePerSecond(window, (p) => p.generationTokensTotal);
@@ -139,6 +163,7 @@ export class Scraper {
       ...(m.runningLoras !== undefined ? { activeLoras: m.runningLoras } : {}),
       ...(m.maxLoras !== undefined ? { maxLoras: m.maxLoras } : {}),
       ...(decodeTokensPerSecond !== undefined ? { decodeTokensPerSecond } : {}),
+      ...(prefillPerSecond !== undefined ? { prefillTokensPerSecond: prefillPerSecond } : {}),
     };
   }
 

@@ -93,6 +93,7 @@ export class SimMetrics {
           if (e.firstTokenMs !== undefined) {
             hist.promptTokens.observe(this.labels, e.promptTokens);
             hist.generationTokens.observe(this.labels, e.outputTokens);
+            if (e.scheduledMs !== undefined) hist.prefill.observe(this.labels, (e.firstTokenMs - e.scheduledMs) / 1000);
           }
         },
       };
@@ -180,6 +181,9 @@ export class SimMetrics {
       ttft: this.histogram('vllm:time_to_first_token_seconds', 'Histogram of time to first token in seconds.', VLLM_TTFT_BUCKETS),
       itl: this.histogram('vllm:inter_token_latency_seconds', 'Histogram of inter-token latency in seconds.', VLLM_ITL_BUCKETS),
       e2e: this.histogram('vllm:e2e_request_latency_seconds', 'Histogram of e2e request latency in seconds.', VLLM_REQUEST_LATENCY_BUCKETS),
+      // vLLM v1 (vllm/v1/metrics/loggers.py, stats.py): first token time − first scheduled time, observed when the
+      // request finishes, on the request-latency buckets.
+      prefill: this.histogram('vllm:request_prefill_time_seconds', 'Histogram of time spent in PREFILL phase for request.', VLLM_REQUEST_LATENCY_BUCKETS),
       promptTokens: this.histogram('vllm:request_prompt_tokens', 'Number of prefill tokens processed.', buckets125(cache.maxModelLen)),
       generationTokens: this.histogram('vllm:request_generation_tokens', 'Number of generation tokens processed.', buckets125(cache.maxModelLen)),
     };

@@ -52,6 +52,8 @@ export interface FinishEvent {
   readonly reason: 'completed' | 'aborted';
   readonly arrivalMs: number;
   readonly firstTokenMs: number | undefined;
+  /** When the request was first admitted to the running batch (vLLM's scheduled_ts); undefined if never. */
+  readonly scheduledMs: number | undefined;
   readonly finishMs: number;
   readonly promptTokens: number;
   /** Tokens generated. */
@@ -104,6 +106,7 @@ interface Sequence {
   registered: number;
   generated: number;
   firstTokenMs: number | undefined;
+  scheduledMs: number | undefined;
   lastTokenMs: number | undefined;
   cachedPromptTokens: number | undefined;
   preemptions: number;
@@ -163,7 +166,7 @@ export class Engine {
       request, listener: options.listener, arrivalMs: atMs,
       hashes: this.config.enablePrefixCaching ? blockHashes(request.promptTokenIds, this.config.blockSize) : [],
       status: 'pending', blocks: [], computed: 0, registered: 0, generated: 0,
-      firstTokenMs: undefined, lastTokenMs: undefined, cachedPromptTokens: undefined, preemptions: 0,
+      firstTokenMs: undefined, scheduledMs: undefined, lastTokenMs: undefined, cachedPromptTokens: undefined, preemptions: 0,
     };
     this.live.set(request.id, seq);
     // Keep `pending` sorted by arrival, submission order among equals.
@@ -289,6 +292,7 @@ export class Engine {
       seq.computed = cachedTokens;
       seq.registered = hits.length;
       seq.cachedPromptTokens ??= cachedTokens;
+      seq.scheduledMs ??= this.now;
       if (this.config.enablePrefixCaching) {
         this.counters.prefixCacheQueriesTotal += length;
         this.counters.prefixCacheHitsTotal += cachedTokens;
@@ -365,7 +369,7 @@ export class Engine {
     if (reason === 'completed') this.counters.requestsCompletedTotal++;
     else this.counters.requestsAbortedTotal++;
     const event: FinishEvent = {
-      requestId: seq.request.id, reason, arrivalMs: seq.arrivalMs, firstTokenMs: seq.firstTokenMs, finishMs: this.now,
+      requestId: seq.request.id, reason, arrivalMs: seq.arrivalMs, firstTokenMs: seq.firstTokenMs, scheduledMs: seq.scheduledMs, finishMs: this.now,
       promptTokens: seq.request.promptTokenIds.length, outputTokens: seq.generated,
       cachedPromptTokens: seq.cachedPromptTokens ?? 0, preemptions: seq.preemptions,
     };

@@ -21,6 +21,14 @@ export interface ReplicaMetrics {
   readonly ttftSeconds?: Histogram;
   /** Inter-token latency: the gaps between a request's output tokens. */
   readonly itlSeconds?: Histogram;
+  /**
+   * Seconds all finished requests spent in prefill (first token − first scheduled) and their prompt tokens: the
+   * sums of `vllm:request_prefill_time_seconds` and `vllm:request_prompt_tokens`, both observed as a request
+   * finishes (vLLM v1 vllm/v1/metrics/loggers.py; llm-d-inference-sim v0.10.2 and kinfer-sim export both). Their
+   * deltas give one request's prefill speed (picker/scrape.ts).
+   */
+  readonly prefillSecondsTotal?: number;
+  readonly requestPromptTokensTotal?: number;
   readonly blockSize?: number;
   readonly numGpuBlocks?: number;
   readonly runningLoras?: readonly string[];
@@ -108,6 +116,8 @@ export function replicaMetrics(page: string, options: ReadOptions = {}): Replica
       preemptionsTotal: counter('vllm:num_preemptions'),
       ttftSeconds: histogram(byName, 'vllm:time_to_first_token_seconds'),
       itlSeconds: histogram(byName, ITL.vllm[0]) ?? histogram(byName, ITL.vllm[1]),
+      prefillSecondsTotal: sum('vllm:request_prefill_time_seconds_sum'),
+      requestPromptTokensTotal: sum('vllm:request_prompt_tokens_sum'),
       blockSize: numberLabel(cacheConfig?.block_size),
       numGpuBlocks: numberLabel(cacheConfig?.num_gpu_blocks),
       runningLoras: lora?.running,

@@ -49,3 +49,40 @@ export function ratePerSecond<T extends Timed>(points: readonly T[], value: (poi
   const seconds = (last.atMs - (points[first] as T).atMs) / 1000;
   return seconds > 0 ? (lastValue - firstValue) / seconds : undefined;
 }
+
+/** Cumulative prefill sums of one scrape (src/servers/metrics.ts ReplicaMetrics). */
+export interface PrefillPoint extends Timed {
+  readonly prefillSecondsTotal?: number;
+  readonly requestPromptTokensTotal?: number;
+  readonly prefixCacheQueriesTotal?: number;
+  readonly prefixCacheHitsTotal?: number;
+}
+
+/**
+ * Prompt tokens one request's prefill computes per second, over the requests that finished between the first and
+ * the last point: prompt tokens × (1 − prefix-cache hit rate) / seconds in prefill. The prefill seconds and prompt
+ * sums are observed together as a request finishes, but hits and queries are counted at admission, which on a slow
+ * replica comes tens of seconds earlier: their ratio over the same window (both counted at admission, so consistent)
+ * gives the share of the finished prompts that was not computed, where subtracting hits from prompt tokens would mix
+ * two sets of requests. Without prefix-cache counters the prompt tokens count whole (a speed too high where prefixes
+ * hit). Undefined when no request finished in between, a sum is absent at either end, a sum went down (a restart),
+ * or every queried token hit.
+ */
+export function prefillTokensPerSecond(points: readonly PrefillPoint[]): number | undefined {
+  const first = points[0];
+  const last = points.at(-1);
+  if (first === undefined || last === undefined || first === last) return undefined;
+  const delta = (value: (p: PrefillPoint) => number | undefined): number | undefined => {
+    const a = value(first);
+    const b = value(last);
+    return a === undefined || b === undefined || b < a ? undefined : b - a;
+  };
+  const seconds = delta((p) => p.prefillSecondsTotal);
+  const prompt = delta((p) => p.requestPromptTokensTotal);
+  if (seconds === undefined || prompt === undefined || !(seconds > 0) || !(prompt > 0)) return undefined;
+  const queries = delta((p) => p.prefixCacheQueriesTotal);
+  const hits = delta((p) => p.prefixCacheHitsTotal);
+  const hitRate = queries !== undefined && hits !== undefined && queries > 0 && hits <= queries ? hits / queries : 0;
+  const computed = prompt * (1 - hitRate);
+  return computed > 0 ? computed / seconds : undefined;
+}

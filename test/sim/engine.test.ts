@@ -127,6 +127,27 @@ describe('sim engine: prefix cache', () => {
   });
 });
 
+describe('sim engine: when a request is first scheduled (prefill time = first token − scheduled)', () => {
+  // One slot: the second request waits until the first finishes, then is scheduled.
+  const cases = [
+    { name: 'idle engine: scheduled on arrival', maxNumSeqs: 2, wantWaitMs: (_first: number) => 0 },
+    { name: 'no free slot: scheduled when the first request finishes', maxNumSeqs: 1, wantWaitMs: (firstFinishMs: number) => firstFinishMs },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const { engine, finished } = recordedEngine(engineConfig({ maxNumSeqs: c.maxNumSeqs }));
+      mustSubmit(engine, request('a', tokens(256, 'a'), 4));
+      mustSubmit(engine, request('b', tokens(256, 'b'), 4));
+      engine.runUntilIdle();
+      const a = finished.get('a');
+      const b = finished.get('b');
+      assert.equal(a?.scheduledMs, 0);
+      assert.equal((b?.scheduledMs ?? Number.NaN) - (b?.arrivalMs ?? 0), c.wantWaitMs(a?.finishMs ?? Number.NaN));
+      assert.ok((b?.firstTokenMs ?? 0) > (b?.scheduledMs ?? Number.POSITIVE_INFINITY), 'the first token comes after scheduling');
+    });
+  }
+});
+
 describe('sim engine: time', () => {
   /** A seeded open-loop trace: Poisson-ish arrivals, prompts sharing one of three prefixes, random lengths. */
   function replay(seed: number): string[] {

@@ -130,7 +130,7 @@ describe('kinfer-sim HTTP: /metrics follows the load', () => {
       ['vllm:prefix_cache_queries_total', 'counter'], ['vllm:prefix_cache_hits_total', 'counter'], ['vllm:prompt_tokens_total', 'counter'],
       ['vllm:generation_tokens_total', 'counter'], ['vllm:num_preemptions_total', 'counter'], ['vllm:request_success_total', 'counter'],
       ['vllm:time_to_first_token_seconds', 'histogram'], ['vllm:inter_token_latency_seconds', 'histogram'],
-      ['vllm:e2e_request_latency_seconds', 'histogram'], ['vllm:cache_config_info', 'gauge'],
+      ['vllm:e2e_request_latency_seconds', 'histogram'], ['vllm:request_prefill_time_seconds', 'histogram'], ['vllm:cache_config_info', 'gauge'],
     ];
     for (const [name, type] of expected) {
       assert.equal(types.get(name), type, `${name} is a ${type}`);
@@ -178,6 +178,12 @@ describe('kinfer-sim HTTP: /metrics follows the load', () => {
     assert.equal(end.samples.get(`vllm:request_success_total{model_name="${MODEL}",engine="0",finished_reason="length"}`), 8);
     assert.equal(end.samples.get(`vllm:time_to_first_token_seconds_count{model_name="${MODEL}",engine="0"}`), 8);
     assert.equal(end.samples.get(`vllm:inter_token_latency_seconds_count{model_name="${MODEL}",engine="0"}`), 8 * 149);
+    // Prefill time runs from admission to the first token: the two requests that waited for a slot spent part of
+    // their TTFT in the queue, which prefill time leaves out.
+    const sample = (name: string): number => end.samples.get(`${name}{model_name="${MODEL}",engine="0"}`) ?? Number.NaN;
+    assert.equal(sample('vllm:request_prefill_time_seconds_count'), 8);
+    assert.ok(sample('vllm:request_prefill_time_seconds_sum') > 0, 'prefill takes time');
+    assert.ok(sample('vllm:request_prefill_time_seconds_sum') < sample('vllm:time_to_first_token_seconds_sum'), 'queueing is not prefill');
   });
 
   it('shared prefixes count as prefix-cache hits', async () => {
