@@ -6,9 +6,10 @@
 // `complete -C LINE` from `kubectl inference completion fish`. zsh's script is only parsed (`zsh -n`): compsys
 // completes inside an interactive line editor only.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { complete, DIRECTIVE, formatCompletion, type CommandSpec, type FlagSpec } from '../../plugin/completion/complete.js';
 import { REPO_ROOT, runProcess } from '../run.js';
 
@@ -66,6 +67,10 @@ describe('complete', () => {
 const BIN = join(REPO_ROOT, 'bin');
 const KUBECTL = join(REPO_ROOT, '.kinfer', 'bin', 'kubectl');
 const PATH = `${BIN}:${dirname(process.execPath)}:/usr/bin:/bin`;
+// fish writes its config under HOME: a temporary one, never a shared path. KUBECONFIG names a file that is not there.
+const HOME = mkdtempSync(join(tmpdir(), 'kinfer-completion-'));
+after(() => rmSync(HOME, { recursive: true, force: true }));
+const MISSING = join(HOME, 'no-kubeconfig');
 
 /** Runs bash with the completion function sourced, the line typed up to the cursor, and prints COMPREPLY one a line. */
 async function bashComplete(setup: string, fn: string, line: string): Promise<string[]> {
@@ -75,7 +80,7 @@ read -r -a COMP_WORDS <<<"$COMP_LINE"; [[ "$COMP_LINE" == *' ' ]] && COMP_WORDS+
 COMP_CWORD=$(( \${#COMP_WORDS[@]} - 1 ))
 ${fn} "\${COMP_WORDS[0]}" "\${COMP_WORDS[COMP_CWORD]}" "\${COMP_WORDS[COMP_CWORD-1]}"
 printf '%s\\n' "\${COMPREPLY[@]}"`;
-  const run = await runProcess('bash', ['--norc', '-c', script, 'bash', line], { env: { PATH, HOME: '/nonexistent', KUBECONFIG: '/nonexistent' } });
+  const run = await runProcess('bash', ['--norc', '-c', script, 'bash', line], { env: { PATH, HOME, KUBECONFIG: MISSING } });
   assert.equal(run.code, 0, run.stderr);
   return run.stdout.split('\n').filter(Boolean);
 }
@@ -96,7 +101,7 @@ describe('bash: kubectl inference completion bash', { timeout: 60_000 }, () => {
   }
 
   it('completion with an unknown shell is a usage error', async () => {
-    const run = await runProcess(join(BIN, 'kubectl-inference'), ['completion', 'tcsh'], { env: { PATH, HOME: '/nonexistent' } });
+    const run = await runProcess(join(BIN, 'kubectl-inference'), ['completion', 'tcsh'], { env: { PATH, HOME } });
     assert.equal(run.code, 2);
     assert.match(run.stderr, /^error: .*tcsh.*bash, zsh, fish/);
   });
@@ -105,7 +110,7 @@ describe('bash: kubectl inference completion bash', { timeout: 60_000 }, () => {
 describe("kubectl's plugin completion runs kubectl_complete-inference from PATH", { timeout: 60_000 }, () => {
   it('kubectl is built (.kinfer/bin/kubectl, make controlplane)', () => assert.ok(existsSync(KUBECTL)));
 
-  const env = { PATH, HOME: '/nonexistent', KUBECONFIG: '/nonexistent' };
+  const env = { PATH, HOME, KUBECONFIG: MISSING };
   const cases: ReadonlyArray<[string[], RegExp]> = [
     [['inference', 'rec'], /^recommend\t.+\n:4\n$/],
     [['inference', 'deploy', 'meta-llama/Llama-3.1-40'], /^meta-llama\/Llama-3.1-405B-Instruct\n:4\n$/],
@@ -128,7 +133,7 @@ describe("kubectl's plugin completion runs kubectl_complete-inference from PATH"
 });
 
 describe('fish and zsh: kubectl inference completion fish|zsh', { timeout: 60_000 }, () => {
-  const env = { PATH, HOME: '/nonexistent', KUBECONFIG: '/nonexistent' };
+  const env = { PATH, HOME, KUBECONFIG: MISSING };
   const cases: ReadonlyArray<[string, string[]]> = [
     ['kubectl-inference rec', ['recommend']],
     ['kubectl-inference deploy x --server ', ['sglang', 'vllm']],
