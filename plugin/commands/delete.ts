@@ -18,6 +18,9 @@ const KINDS = [
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role' },
   { apiVersion: 'v1', kind: 'ServiceAccount' },
   { apiVersion: `${LEADER_WORKER_SET.group}/${LEADER_WORKER_SET.version}`, kind: LEADER_WORKER_SET.kind },
+  // The model cache's claim only when deploy created it (it carries the deployment's labels); a claim given as
+  // --model-cache pvc:NAME is the user's and has none, so it stays.
+  { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
 ] as const;
 
 export default class Delete extends KubeCommand {

@@ -8,6 +8,7 @@ import { planDeployment, type DeployPlan, type DeploySpec } from '../../src/depl
 import { describeChanges, fittingChanges, type FittingChange } from '../../src/deploy/suggest.js';
 import { DNS_1123, defaultName } from '../../src/manifests/labels.js';
 import { buildModelObjects, type ModelDeployment } from '../../src/manifests/model.js';
+import { explainModelCache, MODEL_CACHE_GRAMMAR, parseModelCache } from '../../src/manifests/model-cache.js';
 import { buildPickerObjects } from '../../src/manifests/picker.js';
 import { KINFER_CONFIG_YAML } from '../../src/routing/config.js';
 import { DTYPES, KV_DTYPES, type Dtype, type KvDtype } from '../../src/models/dtype.js';
@@ -68,6 +69,7 @@ the same HBM need.`;
     'no-pool': Flags.boolean({ default: false, summary: 'Do not create an InferencePool (nor its picker).' }),
     'no-picker': Flags.boolean({ default: false, summary: 'Create the InferencePool but not its kinfer-picker (see kubectl inference route install).' }),
     'picker-image': Flags.string({ summary: 'kinfer image for the picker (default: the release image).' }),
+    'model-cache': Flags.string({ default: 'none', summary: `Weights shared by the replicas: ${MODEL_CACHE_GRAMMAR} (docs/plugin.md#model-cache).` }),
     ...modelFlags,
     autoscale: Flags.boolean({ default: false, summary: "Create a HorizontalPodAutoscaler per Deployment on kinfer's replica demand (needs --target-*; see docs/autoscaling.md)." }),
     'min-replicas': Flags.integer({ min: 1, default: 1, summary: 'With --autoscale: the fewest replicas.' }),
@@ -95,6 +97,8 @@ the same HBM need.`;
     if (!(memoryUtilization > 0 && memoryUtilization <= 1)) throw new UsageError(`--memory-utilization ${flags['memory-utilization']}: must be a number in (0, 1]`);
     const name = flags.name ?? defaultName(model.id);
     if (!DNS_1123.test(name) || name.length > 50) throw new UsageError(`--name ${name}: must be a DNS-1123 label of at most 50 characters (lowercase letters, digits, -)`);
+    const modelCache = parseModelCache(flags['model-cache'], name, model);
+    if (!modelCache.ok) throw new UsageError(modelCache.error);
     const accelerators = flags.accelerator?.split(',').map((a) => a.trim()).filter((a) => a !== '');
     const spec: DeploySpec = {
       model,
@@ -149,7 +153,8 @@ the same HBM need.`;
       ...(schedulerName && schedulerName !== 'default-scheduler' ? { schedulerName } : {}),
       ...(hfToken ? { hfTokenSecret: { name: hfToken.split(':')[0]!, key: hfToken.split(':')[1] ?? 'token' } } : {}),
     };
-    const built = buildModelObjects(deployment);
+    if (flags.explain) this.log(explainModelCache(modelCache.value));
+    const built = buildModelObjects({ ...deployment, ...(modelCache.value ? { modelCache: modelCache.value } : {}) });
     // Without a LeaderWorkerSet, only what fits on one node helps.
     if (!built.ok) throw new KubeError(withChanges(built.error, fittingChanges(targeted.spec, nodes.inventory).filter((c) => !c.multiNode)));
     // The pool's endpoint picker comes with it (what `route install` applies), with kinfer's default profile.

@@ -6,6 +6,7 @@ import { inventory } from '../../../src/deploy/inventory.js';
 import { planDeployment, type DeploySpec } from '../../../src/deploy/plan.js';
 import { defaultName, modelLabelValue } from '../../../src/manifests/labels.js';
 import { buildModelObjects, type ModelDeployment } from '../../../src/manifests/model.js';
+import { parseModelCache, type ModelCache } from '../../../src/manifests/model-cache.js';
 import { ModelRegistry } from '../../../src/models/user.js';
 import { aNode } from '../../builders.js';
 
@@ -34,7 +35,14 @@ function deployment(id: string, over: Partial<DeploySpec> & Partial<Omit<ModelDe
     ...('schedulerName' in over ? (over.schedulerName ? { schedulerName: over.schedulerName } : {}) : { schedulerName: 'kinfer-scheduler' }),
     ...(over.hfTokenSecret ? { hfTokenSecret: over.hfTokenSecret } : {}),
     ...(over.image ? { image: over.image } : {}),
+    ...(over.modelCache ? { modelCache: over.modelCache } : {}),
   };
+}
+
+function cache(flag: string, name: string, id: string): ModelCache {
+  const parsed = parseModelCache(flag, name, models.get(id)!);
+  if (!parsed.ok || !parsed.value) throw new Error(`--model-cache ${flag}`);
+  return parsed.value;
 }
 
 const goldens: { file: string; d: ModelDeployment }[] = [
@@ -42,6 +50,8 @@ const goldens: { file: string; d: ModelDeployment }[] = [
   { file: 'gemma-mixed-l4-tpu.yaml', d: deployment('google/gemma-2-9b-it', { accelerators: ['nvidia-l4', 'tpu-v6e-slice'], replicas: 4, name: 'gemma' }) },
   { file: 'qwen-sglang-default-scheduler.yaml', d: deployment('Qwen/Qwen2.5-7B-Instruct', { server: 'sglang', schedulerName: undefined, pool: false, accelerators: ['nvidia-h100-80gb'], dtype: 'fp8' }) },
   { file: 'llama-405b-lws.yaml', d: deployment('meta-llama/Llama-3.1-405B-Instruct', { replicas: 1, leaderWorkerSet: true, name: 'llama-405b' }) },
+  { file: 'llama-8b-model-cache-pvc.yaml', d: deployment('meta-llama/Llama-3.1-8B-Instruct', { accelerators: ['nvidia-l4'], name: 'llama', modelCache: cache('pvc', 'llama', 'meta-llama/Llama-3.1-8B-Instruct') }) },
+  { file: 'qwen-model-cache-hostpath.yaml', d: deployment('Qwen/Qwen2.5-7B-Instruct', { accelerators: ['nvidia-h100-80gb'], pool: false, modelCache: cache('hostpath:/var/cache/kinfer', 'qwen', 'Qwen/Qwen2.5-7B-Instruct') }) },
 ];
 
 describe('buildModelObjects (golden)', () => {
