@@ -92,6 +92,8 @@ describe('bash: kubectl inference completion bash', { timeout: 60_000 }, () => {
     ['kubectl-inference route s', ['show', 'set']],
     ['kubectl-inference deploy meta-llama/Llama-3.1-7', ['meta-llama/Llama-3.1-70B-Instruct']],
     ['kubectl-inference deploy x --server ', ['vllm', 'sglang']],
+    // The binary rewrites a bare --dry-run to --dry-run=client when it runs a command, never when it completes one.
+    ['kubectl-inference delete x --dry-run ', ['none', 'client', 'server']],
     // readline replaces only the text after `=`: the candidate carries just that part.
     ['kubectl-inference deploy x --output=y', ['yaml']],
     ['kubectl-inference recommend x --accelerator nvidia-l4,nvidia-h200-1', ['nvidia-l4,nvidia-h200-141gb']],
