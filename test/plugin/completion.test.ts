@@ -3,8 +3,9 @@
 // COMP_WORDS, COMP_CWORD); kubectl (1.34, .kinfer/bin) runs kubectl_complete-inference from PATH for
 // `kubectl __complete inference …`, and its own bash script (`kubectl completion bash`) completes
 // `kubectl inference …` through it (with bash-completion, which kubectl's script needs); fish answers
-// `complete -C LINE` from `kubectl inference completion fish`. zsh's script is only parsed (`zsh -n`): compsys
-// completes inside an interactive line editor only.
+// `complete -C LINE` from `kubectl inference completion fish`; zsh completes inside its line editor only, so an
+// interactive zsh runs on a pseudo-terminal (zsh's own zpty module) with compinit and the script loaded, and is
+// sent the line and a Tab.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -146,6 +147,34 @@ describe('fish and zsh: kubectl inference completion fish|zsh', { timeout: 60_00
       const run = await runProcess('fish', ['--no-config', '-c', 'source (kubectl-inference completion fish | psub); complete -C $argv[1]', line], { env });
       assert.equal(run.code, 0, run.stderr);
       assert.deepEqual(run.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]).sort(), want);
+    });
+  }
+
+  // Types LINE and a Tab into an interactive zsh on a pseudo-terminal; prints the screen once WANT shows (10 s at most).
+  const ZPTY = `zmodload zsh/zpty
+zpty z 'zsh -f -i'
+zpty -w z 'PS1="> "; autoload -Uz compinit; compinit -u -D; source <(kubectl-inference completion zsh)'
+zpty -w -n z "$1"$'\\t'
+out=""; integer i=0
+while (( i++ < 100 )); do
+  if zpty -r -t z chunk; then out+="$chunk"; else sleep 0.1; fi
+  [[ "$out" == *"$2"* ]] && break
+done
+zpty -d z
+print -r -- "$out"`;
+  /** Terminal control sequences (ESC [ … letter). */
+  const CSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[a-zA-Z]`, 'g');
+  const zshCases: ReadonlyArray<[string, string]> = [
+    ['kubectl-inference rec', 'kubectl-inference recommend '],
+    ['kubectl-inference deploy x --server sg', 'kubectl-inference deploy x --server sglang '],
+    ['kubectl-inference route s', "show  -- Show a pool's picker"],
+  ];
+  for (const [line, want] of zshCases) {
+    it(`zsh: ${line}<TAB>`, async () => {
+      const run = await runProcess('zsh', ['-f', '-c', ZPTY, 'zsh', line, want], { env: { ...env, ZDOTDIR: HOME }, timeoutMs: 30_000 });
+      // The screen without colours, cursor moves and carriage returns.
+      const screen = run.stdout.replace(CSI, '').replace(/[\r\b]/g, '');
+      assert.ok(screen.includes(want), screen);
     });
   }
 
