@@ -1,4 +1,5 @@
 import Bench from './commands/bench.js';
+import Completion from './commands/completion.js';
 import Delete from './commands/delete.js';
 import Deploy from './commands/deploy.js';
 import List from './commands/list.js';
@@ -35,4 +36,5 @@ export const COMMANDS = {
   'profiles:export': ProfilesExport,
   'profiles:delete': ProfilesDelete,
   version: Version,
+  completion: Completion,
 };

@@ -29,6 +29,9 @@ const KINDS: readonly { apiVersion: string; kind: string; clusterScoped?: true }
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role' },
   { apiVersion: 'v1', kind: 'ServiceAccount' },
   { apiVersion: `${LEADER_WORKER_SET.group}/${LEADER_WORKER_SET.version}`, kind: LEADER_WORKER_SET.kind },
+  // The model cache's claim only when deploy created it (it carries the deployment's labels); a claim given as
+  // --model-cache pvc:NAME is the user's and has none, so it stays.
+  { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
 ];
 
 export default class Delete extends KubeCommand {

@@ -4,6 +4,7 @@ import { planDeploy } from '../../src/deploy/pipeline.js';
 import type { DeploySpec } from '../../src/deploy/plan.js';
 import { requestProblem, type AutoscaleRequest, type DeployRequest } from '../../src/deploy/request.js';
 import { defaultName } from '../../src/manifests/labels.js';
+import { explainModelCache, MODEL_CACHE_GRAMMAR, parseModelCache } from '../../src/manifests/model-cache.js';
 import { DTYPES, KV_DTYPES, type Dtype, type KvDtype } from '../../src/models/dtype.js';
 import { DEFAULT_MAX_MODEL_LEN, DEFAULT_KV_RESERVE_SEQS, DEFAULT_MEMORY_UTILIZATION } from '../../src/models/memory.js';
 import type { ModelSpec } from '../../src/models/spec.js';
@@ -63,6 +64,7 @@ the same HBM need.`;
     'no-pool': Flags.boolean({ default: false, summary: 'Do not create an InferencePool (nor its picker).' }),
     'no-picker': Flags.boolean({ default: false, summary: 'Create the InferencePool but not its kinfer-picker (see kubectl inference route install).' }),
     'picker-image': Flags.string({ summary: 'kinfer image for the picker (default: the release image).' }),
+    'model-cache': Flags.string({ default: 'none', summary: `Weights shared by the replicas: ${MODEL_CACHE_GRAMMAR} (docs/plugin.md#model-cache).` }),
     ...modelFlags,
     autoscale: Flags.boolean({ default: false, summary: "Create a HorizontalPodAutoscaler per Deployment on kinfer's replica demand (needs --target-*; see docs/autoscaling.md)." }),
     'min-replicas': Flags.integer({ min: 1, default: 1, summary: 'With --autoscale: the fewest replicas.' }),
@@ -98,7 +100,7 @@ the same HBM need.`;
       throw outcome.error.kind === 'usage' ? new UsageError(outcome.error.message) : new KubeError(outcome.error.message);
     }
     const { steps } = outcome.value;
-    if (flags.explain) this.log(explainDeploy(outcome.value, request.server).join('\n'));
+    if (flags.explain) this.log([...explainDeploy(outcome.value, request.server), explainModelCache(request.modelCache)].join('\n'));
     const output = flags.output as OutputFormat | undefined;
     if (!output) this.log(deploySummary(outcome.value).join('\n'));
     const { objects, notes } = await completeAutoscaling(outcome.value, request, cluster.client);
@@ -140,8 +142,11 @@ function deployRequest(flags: DeployFlags, model: ModelSpec, warn: (line: string
     ...(flags.tp !== undefined ? { tp: flags.tp } : {}),
   };
   const targets = flags['target-ttft-ms'] !== undefined || flags['target-ntpot-ms'] !== undefined;
+  const name = flags.name ?? defaultName(model.id);
+  const modelCache = parseModelCache(flags['model-cache'], name, model);
+  if (!modelCache.ok) throw new UsageError(modelCache.error);
   const request: DeployRequest = {
-    name: flags.name ?? defaultName(model.id),
+    name,
     server: flags.server as ServerKind,
     spec,
     dryRun: flags['dry-run'] ?? 'none',
@@ -152,6 +157,7 @@ function deployRequest(flags: DeployFlags, model: ModelSpec, warn: (line: string
     ...(flags.scheduler !== undefined ? { scheduler: flags.scheduler } : {}),
     ...(flags['hf-token-secret'] ? { hfTokenSecret: flags['hf-token-secret'] } : {}),
     ...(flags['picker-image'] ? { pickerImage: flags['picker-image'] } : {}),
+    ...(modelCache.value ? { modelCache: modelCache.value } : {}),
     ...(flags.autoscale ? { autoscale: autoscaleRequest(flags) } : {}),
     ...(targets ? { recommend: recommendSettings({ maxModelLen: spec.maxModelLen, flags, models, warn }) } : {}),
   };

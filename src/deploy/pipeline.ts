@@ -115,6 +115,7 @@ export function modelDeployment(request: DeployRequest, cluster: ClusterView, sp
     // The default scheduler is named by leaving schedulerName out (node affinity pins the accelerator).
     ...(schedulerName && schedulerName !== 'default-scheduler' ? { schedulerName } : {}),
     ...(request.hfTokenSecret ? { hfTokenSecret: hfTokenSecretRef(request.hfTokenSecret) } : {}),
+    ...(request.modelCache ? { modelCache: request.modelCache } : {}),
   };
 }
 

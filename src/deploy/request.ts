@@ -1,6 +1,7 @@
 import type { RecommendInput } from '../profiles/recommend.js';
 import type { AutoscaleWith } from '../autoscale/adapters.js';
 import { DNS_1123 } from '../manifests/labels.js';
+import type { ModelCache } from '../manifests/model-cache.js';
 import { servingShapeProblem } from '../models/memory.js';
 import type { ServerKind } from '../servers/templates.js';
 import type { DeploySpec } from './plan.js';
@@ -41,6 +42,8 @@ export interface DeployRequest {
   /** With the pool: its kinfer-picker too. */
   readonly picker: boolean;
   readonly pickerImage?: string;
+  /** `--model-cache`: where the replicas share downloaded weights (absent: each replica downloads its own). */
+  readonly modelCache?: ModelCache;
   readonly autoscale?: AutoscaleRequest;
   /** With latency targets: recommend chooses accelerator, TP and batch within them. */
   readonly recommend?: RecommendSettings;

@@ -6,6 +6,7 @@ import { err, ok, type Result } from '../result.js';
 import { containerSpec, defaultImage, SERVER_PORT, type ServerKind } from '../servers/templates.js';
 import { GiB } from '../units/quantity.js';
 import { LABELS, MANAGED_BY, modelLabelValue } from './labels.js';
+import { modelCacheClaim, modelCachePodParts, type ModelCache } from './model-cache.js';
 import { INFERENCE_POOL, LEADER_WORKER_SET, type KubeObject } from './objects.js';
 import { MODEL_SERVER_CONTAINER_SECURITY, MODEL_SERVER_POD_SECURITY, modelServerNetworkPolicy } from './security.js';
 import { platformOf } from '../accelerators/resources.js';
@@ -26,6 +27,8 @@ export interface ModelDeployment {
   readonly pool: boolean;
   /** The LeaderWorkerSet CRD is installed (needed for multi-host replicas). */
   readonly leaderWorkerSet: boolean;
+  /** Weights shared by the replicas (--model-cache); absent: each replica downloads its own. */
+  readonly modelCache?: ModelCache;
 }
 
 /** The picker Service an InferencePool points at (created by `kubectl inference route install`). */
@@ -119,6 +122,8 @@ function podTemplate(d: ModelDeployment, target: DeployTarget, role?: 'leader' |
   const probe = (path: string, extra: object) => ({ httpGet: { path, port: 'http' }, ...extra });
   const env: object[] = [];
   if (d.hfTokenSecret) env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: d.hfTokenSecret.name, key: d.hfTokenSecret.key } } });
+  const cache = d.modelCache ? modelCachePodParts(d.modelCache) : undefined;
+  if (cache) env.push(cache.env);
   const serving = role !== 'worker';
   return ok({
     metadata: {
@@ -149,16 +154,19 @@ function podTemplate(d: ModelDeployment, target: DeployTarget, role?: 'leader' |
           readinessProbe: probe(container.healthPath, { periodSeconds: 5, failureThreshold: 3 }),
           livenessProbe: probe(container.healthPath, { periodSeconds: 10, failureThreshold: 6 }),
         } : {}),
-        volumeMounts: [{ name: 'dshm', mountPath: '/dev/shm' }],
+        volumeMounts: [{ name: 'dshm', mountPath: '/dev/shm' }, ...(cache ? [cache.mount] : [])],
         securityContext: MODEL_SERVER_CONTAINER_SECURITY,
       }],
       // Tensor-parallel workers exchange activations through shared memory; the container default (64 MiB) is far too small.
-      volumes: [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '16Gi' } }],
+      volumes: [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '16Gi' } }, ...(cache ? [cache.volume] : [])],
     },
   });
 }
 
-/** The objects one `deploy` applies, in apply order: workloads, Service, and with a pool its NetworkPolicy and the InferencePool. */
+/**
+ * The objects one `deploy` applies, in apply order: the model cache's claim when deploy creates one, workloads,
+ * Service, and with a pool its NetworkPolicy and the InferencePool.
+ */
 export function buildModelObjects(d: ModelDeployment): Result<KubeObject[]> {
   const objects: KubeObject[] = [];
   const metadata = (name: string, extra: Record<string, string> = {}) => ({
@@ -167,6 +175,8 @@ export function buildModelObjects(d: ModelDeployment): Result<KubeObject[]> {
     labels: { ...commonLabels(d), ...extra },
     annotations: { [ANNOTATIONS.model]: d.spec.model.id },
   });
+  const claim = d.modelCache ? modelCacheClaim(d.modelCache, metadata(d.name, { [LABELS.component]: 'model-cache' })) : undefined;
+  if (claim) objects.push(claim);
   for (const target of d.targets) {
     const name = workloadName(d, target);
     const selector = { [LABELS.deployment]: d.name, [LABELS.accelerator]: target.option.inventory.type };

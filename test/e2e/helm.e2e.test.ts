@@ -4,7 +4,7 @@
 // field validation and the CRD's own schema run on the server), then helm install / uninstall for real, and the
 // picker chart's pool read back by `kubectl inference route show`.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -92,6 +92,25 @@ describe('Helm charts with the real helm on the local control plane', { timeout:
       for (const line of lines) assert.match(line, /serverside-applied \(server dry run\)$/);
     });
   }
+
+  test('grafanaDashboards.enabled renders one ConfigMap per dashboard for the Grafana sidecar (off by default); the server accepts them', async () => {
+    const plain = await helm('template', POOL, PICKER, '-n', NS, ...POOL_VALUES);
+    assert.doesNotMatch(plain.stdout, /grafana_dashboard/);
+    const rendered = await helm('template', POOL, PICKER, '-n', NS, ...POOL_VALUES, '--set', 'grafanaDashboards.enabled=true', '--set', 'grafanaDashboards.annotations.grafana_folder=kinfer');
+    assert.equal(rendered.code, 0, rendered.stderr);
+    const maps = parseAllDocuments(rendered.stdout).map((d) => d.toJS() as (Manifest & { metadata: { labels?: Record<string, string>; annotations?: Record<string, string> }; data?: Record<string, string> }) | null)
+      .filter((o) => o?.metadata.labels?.grafana_dashboard === '1');
+    const files = readdirSync(join(ROOT, PICKER, 'dashboards')).sort();
+    assert.deepEqual(maps.map((m) => Object.keys(m!.data ?? {})[0]).sort(), files);
+    for (const m of maps) {
+      const [file, json] = Object.entries(m!.data!)[0]!;
+      assert.deepEqual(JSON.parse(json), JSON.parse(readFileSync(join(ROOT, PICKER, 'dashboards', file), 'utf8')), file);
+      assert.equal(m!.metadata.annotations?.grafana_folder, 'kinfer');
+    }
+    const applied = await kubectl(['apply', '--server-side', '--dry-run=server', '--field-manager=kinfer-e2e', '-f', '-'], rendered.stdout);
+    assert.equal(applied.code, 0, `server-side dry run failed:\n${applied.stderr}`);
+    assert.match(applied.stdout, /configmap\/llama-dashboard-kinfer-picker serverside-applied \(server dry run\)/);
+  });
 
   test('helm install of the picker chart creates the pool and its picker; route show reads its config; uninstall removes them', async () => {
     const installed = await helm('install', POOL, PICKER, '-n', NS, ...POOL_VALUES, '--set', 'inferenceExtension.flags.refresh-interval=250ms');

@@ -127,6 +127,44 @@ describe('kubectl inference on a real control plane', { timeout: 420_000 }, () =
     assert.match(list.stderr, /No models deployed by kubectl inference in namespace ml\./);
   });
 
+  test('--model-cache: deploy creates a ReadWriteMany claim sized from the weights, mounted as HF_HOME; delete removes it, never a claim the user made', async () => {
+    // The user's own claim, given as pvc:NAME. Neither claim binds here (no provisioner): pods stay Pending, which
+    // is all this test needs; what the API server accepted and what delete removes are the point.
+    await cluster.core.createNamespacedPersistentVolumeClaim({ namespace: NS, body: { metadata: { name: 'shared-weights' }, spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '100Gi' } } } } });
+    const made = await inference(['deploy', 'meta-llama/Llama-3.1-8B-Instruct', '-n', NS, '--name', 'cached', '--model-cache', 'pvc', '--explain']);
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(made.stdout, /^model cache: +PersistentVolumeClaim cached-model-cache \(created by deploy, ReadWriteMany, 19Gi \(meta-llama\/Llama-3\.1-8B-Instruct weights \(bf16\) × 1\.25\); delete removes it\)/m);
+    assert.match(made.stdout, /^persistentvolumeclaim\/cached-model-cache serverside-applied$/m);
+    const claim = await cluster.core.readNamespacedPersistentVolumeClaim({ name: 'cached-model-cache', namespace: NS });
+    assert.deepEqual([claim.spec?.accessModes, claim.spec?.resources?.requests?.storage], [['ReadWriteMany'], '19Gi']);
+    const pod = (await cluster.apps.readNamespacedDeployment({ name: 'cached', namespace: NS })).spec?.template.spec;
+    assert.equal(pod?.volumes?.find((v) => v.name === 'model-cache')?.persistentVolumeClaim?.claimName, 'cached-model-cache');
+    assert.equal(pod?.containers[0]?.env?.find((e) => e.name === 'HF_HOME')?.value, '/model-cache');
+    assert.equal(pod?.containers[0]?.volumeMounts?.find((m) => m.name === 'model-cache')?.mountPath, '/model-cache');
+
+    const theirs = await inference(['deploy', 'Qwen/Qwen2.5-7B-Instruct', '-n', NS, '--name', 'theirs', '--model-cache', 'pvc:shared-weights']);
+    assert.equal(theirs.code, 0, theirs.stderr);
+    assert.doesNotMatch(theirs.stdout, /persistentvolumeclaim/);
+    const server = await inference(['deploy', 'Qwen/Qwen2.5-7B-Instruct', '-n', NS, '--name', 'node-cache', '--model-cache', 'hostpath:/var/cache/kinfer', '--dry-run=server']);
+    assert.equal(server.code, 0, server.stderr);
+    const bad = await inference(['deploy', 'Qwen/Qwen2.5-7B-Instruct', '-n', NS, '--model-cache', 'nfs:/x']);
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stderr, 'error: --model-cache nfs:/x: not a cache this understands (none | pvc | pvc:SIZE | pvc:NAME | pvc:NAME:SIZE | hostpath:/ABSOLUTE/PATH) (see --help)\n');
+
+    const deleted = await inference(['delete', 'cached', '-n', NS]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.match(deleted.stdout, /^persistentvolumeclaim\/cached-model-cache deleted$/m);
+    const kept = await inference(['delete', 'theirs', '-n', NS]);
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.doesNotMatch(kept.stdout, /persistentvolumeclaim/);
+    const claims = (await cluster.core.listNamespacedPersistentVolumeClaim({ namespace: NS })).items;
+    // pvc-protection holds a claim a pod still uses until the pod is gone: deleted means marked for deletion.
+    assert.deepEqual(claims.filter((c) => !c.metadata?.deletionTimestamp).map((c) => c.metadata?.name), ['shared-weights']);
+    await cluster.core.deleteNamespacedPersistentVolumeClaim({ name: 'shared-weights', namespace: NS });
+    await waitFor(async () => (await cluster.core.listNamespacedPod({ namespace: NS, labelSelector: 'kinfer.dev/deployment in (cached,theirs)' })).items.length === 0 || undefined,
+      { what: 'the pods to go', timeoutMs: 60_000 });
+  });
+
   const errors: { name: string; args: string[]; env?: NodeJS.ProcessEnv; code: number; line: RegExp }[] = [
     { name: 'no cluster reachable', args: ['list'], env: { KUBECONFIG: join(ROOT, 'test', 'e2e', 'fixtures', 'unreachable.kubeconfig') }, code: 1, line: /^error: listing Deployments: cannot reach the cluster at https:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\); check --kubeconfig/ },
     { name: 'unknown model', args: ['deploy', 'acme/not-a-model', '-n', NS], code: 2, line: /^error: unknown model "acme\/not-a-model": not in kinfer's catalog \(kubectl inference models lists it\)\. Add it with --hf-config/ },

@@ -6,7 +6,7 @@
 // would for a user, so this takes minutes. dist/ is already built by `make build`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT, runProcess } from '../run.js';
@@ -48,8 +48,11 @@ describe('installed from the tarball', { timeout: 40 * 60_000 }, () => {
 
   after(() => rmSync(out, { recursive: true, force: true }));
 
-  test('npm i -g puts every binary on PATH, each answering --version', async () => {
-    for (const name of Object.keys(pkg.bin)) {
+  test('npm i -g puts every binary on PATH, each answering --version (the completion helper: a completion)', async () => {
+    // kubectl_complete-inference answers kubectl's __complete request, whose words may well be `--version`.
+    const helper = await runProcess('kubectl_complete-inference', ['rec'], { env });
+    assert.match(helper.stdout, /^recommend\t.+\n:4\n$/, helper.stderr);
+    for (const name of Object.keys(pkg.bin).filter((n) => !n.startsWith('kubectl_complete-'))) {
       const run = await runProcess(name, ['--version'], { env });
       assert.equal(run.code, 0, `${name} --version: ${run.stderr}`);
       assert.match(run.stdout, versionPattern, name);
@@ -89,5 +92,9 @@ describe('installed from the tarball', { timeout: 40 * 60_000 }, () => {
     assert.match(version.stdout, versionPattern);
     const plugins = await runProcess(KUBECTL, ['plugin', 'list'], { env: krewEnv });
     assert.match(plugins.stdout, new RegExp(`${join(krewRoot, 'bin', 'kubectl-inference').replaceAll('/', '\\/')}`));
+    // krew links one binary per plugin (krew issue 812): the completion helper is linked by hand, as docs/install.md says.
+    symlinkSync(join(krewRoot, 'store', 'inference', `v${pkg.version}`, 'bin', 'kubectl_complete-inference'), join(krewRoot, 'bin', 'kubectl_complete-inference'));
+    const completion = await runProcess(KUBECTL, ['__complete', 'inference', 'deploy', '--server', ''], { env: krewEnv });
+    assert.equal(completion.stdout, 'vllm\nsglang\n:4\n', completion.stderr);
   });
 });

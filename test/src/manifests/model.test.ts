@@ -6,6 +6,7 @@ import { inventory } from '../../../src/deploy/inventory.js';
 import { planDeployment, type DeploySpec } from '../../../src/deploy/plan.js';
 import { defaultName, modelLabelValue } from '../../../src/manifests/labels.js';
 import { buildModelObjects, type ModelDeployment } from '../../../src/manifests/model.js';
+import { parseModelCache, type ModelCache } from '../../../src/manifests/model-cache.js';
 import { ModelRegistry } from '../../../src/models/user.js';
 import { aNode } from '../../builders.js';
 
@@ -39,7 +40,14 @@ function deployment(id: string, over: Partial<DeploySpec> & Partial<Omit<ModelDe
     ...('schedulerName' in over ? (over.schedulerName ? { schedulerName: over.schedulerName } : {}) : { schedulerName: 'kinfer-scheduler' }),
     ...(over.hfTokenSecret ? { hfTokenSecret: over.hfTokenSecret } : {}),
     ...(over.image ? { image: over.image } : {}),
+    ...(over.modelCache ? { modelCache: over.modelCache } : {}),
   };
+}
+
+function cache(flag: string, name: string, id: string): ModelCache {
+  const parsed = parseModelCache(flag, name, models.get(id)!);
+  if (!parsed.ok || !parsed.value) throw new Error(`--model-cache ${flag}`);
+  return parsed.value;
 }
 
 const goldens: { file: string; d: ModelDeployment }[] = [
@@ -49,6 +57,8 @@ const goldens: { file: string; d: ModelDeployment }[] = [
   { file: 'llama-405b-lws.yaml', d: deployment('meta-llama/Llama-3.1-405B-Instruct', { replicas: 1, leaderWorkerSet: true, name: 'llama-405b' }) },
   // A 70B in bf16 (141 GB) outgrows a 4-chip v6e host (128 GiB): one 4x4 slice, four hosts, one LWS group.
   { file: 'llama-70b-tpu-4x4-lws.yaml', d: deployment('meta-llama/Llama-3.1-70B-Instruct', { replicas: 1, leaderWorkerSet: true, name: 'llama-70b' }, tpuCluster) },
+  { file: 'llama-8b-model-cache-pvc.yaml', d: deployment('meta-llama/Llama-3.1-8B-Instruct', { accelerators: ['nvidia-l4'], name: 'llama', modelCache: cache('pvc', 'llama', 'meta-llama/Llama-3.1-8B-Instruct') }) },
+  { file: 'qwen-model-cache-hostpath.yaml', d: deployment('Qwen/Qwen2.5-7B-Instruct', { accelerators: ['nvidia-h100-80gb'], pool: false, modelCache: cache('hostpath:/var/cache/kinfer', 'qwen', 'Qwen/Qwen2.5-7B-Instruct') }) },
 ];
 
 describe('buildModelObjects (golden)', () => {
