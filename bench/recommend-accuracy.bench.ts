@@ -17,7 +17,7 @@ import { acceleratorByName } from '../src/accelerators/catalog.js';
 import { modelById } from '../src/models/catalog.js';
 import { DEFAULT_MEMORY_UTILIZATION } from '../src/models/memory.js';
 import { pointFromRequests } from '../src/profiles/measure.js';
-import { lerpPoint, type ProfilePoint } from '../src/profiles/profile.js';
+import { lerpPoint, type PerfPoint } from '../src/profiles/profile.js';
 import { estimateProfile } from '../src/profiles/roofline.js';
 import { syntheticWorkload } from '../src/profiles/workload.js';
 import { mulberry32 } from '../src/random.js';
@@ -44,7 +44,7 @@ const CASES: readonly Case[] = [
 ];
 
 /** The estimated curve at a concurrency, interpolated between its points. */
-function atConcurrency(points: readonly ProfilePoint[], c: number): ProfilePoint {
+function atConcurrency(points: readonly PerfPoint[], c: number): PerfPoint {
   for (let i = 1; i < points.length; i++) {
     const [a, b] = [points[i - 1]!, points[i]!];
     if (c <= b.concurrency!) return lerpPoint(a, b, Math.max(0, (c - a.concurrency!) / (b.concurrency! - a.concurrency!)));
@@ -55,7 +55,7 @@ function atConcurrency(points: readonly ProfilePoint[], c: number): ProfilePoint
 const children: ChildProcess[] = [];
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 
-interface Row { readonly case: string; readonly concurrency: number; readonly measured: ProfilePoint; readonly estimated: ProfilePoint }
+interface Row { readonly case: string; readonly concurrency: number; readonly measured: PerfPoint; readonly estimated: PerfPoint }
 
 async function measure(c: Case, port: number): Promise<Row[]> {
   const sim = spawn(process.execPath, [join(ROOT, 'bin', 'kinfer-sim.js'), '--host', '127.0.0.1', '--port', String(port), '--model', c.model, '--accelerator', c.accelerator,

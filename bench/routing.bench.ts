@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { deriveProfile } from '../sim/engine/speed.js';
 import { DEFAULT_CONFIG_YAML, KINFER_CONFIG_YAML, parsePickerConfig } from '../src/routing/config.js';
-import { EndpointPicker } from '../src/routing/picker.js';
+import { RoutingScheduler } from '../src/routing/scheduler.js';
 import { DEFAULT_PREFIX_BLOCK_SIZE } from '../src/routing/prefix.js';
 import type { Endpoint, InferenceRequest } from '../src/routing/types.js';
 import { mulberry32 } from './lib/prng.js';
@@ -60,13 +60,13 @@ function run(policy: string, rate: number): RunFigures {
   return figuresOf(policy, rate, outcomes, promptTokens, replicas.length);
 }
 
-// Picker overhead: p99 of one EndpointPicker.pick at 64 endpoints in-process, prefix index warm. Measured before
+// Picker overhead: p99 of one RoutingScheduler.pick at 64 endpoints in-process, prefix index warm. Measured before
 // the simulations, whose heap (traces, engines) would add its garbage collection pauses to a picker's figures.
 function overhead(configYaml: string): { p50Us: number; p99Us: number } {
   const config = parsePickerConfig(configYaml);
   if (!config.ok) throw new Error(config.error);
   const rng = mulberry32(3);
-  const picker = new EndpointPicker(config.value, { random: rng, nowMs: () => 1000 });
+  const picker = new RoutingScheduler(config.value, { random: rng, nowMs: () => 1000 });
   const endpoints: Endpoint[] = Array.from({ length: 64 }, (_, i) => ({
     address: `10.0.${i >> 8}.${i & 255}:8000`, sentSinceScrape: Math.floor(rng() * 3), inFlight: Math.floor(rng() * 40),
     metrics: { scrapedAtMs: 950, kvCacheUsage: rng(), waiting: Math.floor(rng() * 5), running: Math.floor(rng() * 40), blockSize: 16, numGpuBlocks: 2240, prefillTokensPerSecond: 7500, decodeTokensPerSecond: 30 },
@@ -181,7 +181,7 @@ for (const t of targets) say(`| ${t.target} | ${t.value} | ${t.met ? 'yes' : '**
 say();
 say('### The herding trap: the same profiles with sentSinceScrape hidden from the picker');
 say();
-say('At these rates an endpoint gets about one request per 100 ms scrape interval, so hiding the counts changes little (and at some rates the noise favours hiding them); the trap needs bursts, which test/src/routing/picker.test.ts shows (10 picks in one interval all land on one endpoint without the counts). kinfer\'s predicted-latency scorer also keeps its own prefill backlog per endpoint, learned in onRouted, a second line of in-flight accounting.');
+say('At these rates an endpoint gets about one request per 100 ms scrape interval, so hiding the counts changes little (and at some rates the noise favours hiding them); the trap needs bursts, which test/src/routing/scheduler.test.ts shows (10 picks in one interval all land on one endpoint without the counts). kinfer\'s predicted-latency scorer also keeps its own prefill backlog per endpoint, learned in onRouted, a second line of in-flight accounting.');
 say();
 say('| rate (req/s) | profile | p99 TTFT with / without (ms) | output tokens/s with / without | requests per replica without |');
 say('|---:|---|---:|---:|---|');
@@ -191,7 +191,7 @@ for (const h of herding) {
   say(`| ${h.rate} | ${base} | ${f0(k.ttftP99Ms)} / ${f0(h.ttftP99Ms)} | ${f0(k.outputTokensPerSecond)} / ${f0(h.outputTokensPerSecond)} | ${h.perReplica.join('/')} |`);
 }
 say();
-say('### Picker overhead (EndpointPicker.pick, 64 endpoints, in-process, prefix index warm; target p99 < 200 µs)');
+say('### Picker overhead (RoutingScheduler.pick, 64 endpoints, in-process, prefix index warm; target p99 < 200 µs)');
 say();
 say('| profile | p50 (µs) | p99 (µs) |');
 say('|---|---:|---:|');

@@ -1,7 +1,7 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { Logger } from '../src/log.js';
 import { KINFER_CONFIG_YAML, parsePickerConfig } from '../src/routing/config.js';
-import { EndpointPicker } from '../src/routing/picker.js';
+import { RoutingScheduler } from '../src/routing/scheduler.js';
 import { UsageError } from './flags.js';
 import type { PickerMetrics } from './metrics.js';
 import type { Router } from './router.js';
@@ -18,11 +18,11 @@ export function readText(path: string): string {
 }
 
 /** The routing run loop of `file`, or of kinfer's built-in config when no --config was given. */
-export function loadConfig(file: string | undefined): EndpointPicker {
+export function loadConfig(file: string | undefined): RoutingScheduler {
   const text = file === undefined ? KINFER_CONFIG_YAML : readText(file);
   const parsed = parsePickerConfig(text);
   if (!parsed.ok) throw new UsageError(`${file ?? 'built-in config'}: ${parsed.error}`);
-  return new EndpointPicker(parsed.value);
+  return new RoutingScheduler(parsed.value);
 }
 
 /** Reloads `file` into `router` whenever it changes; returns the function that stops watching. */

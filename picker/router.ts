@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { EndpointPicker } from '../src/routing/picker.js';
+import type { RoutingScheduler } from '../src/routing/scheduler.js';
 import type { InferenceRequest } from '../src/routing/types.js';
 import { ArrivalMeter } from './arrivals.js';
 import type { EndpointTable } from './endpoints.js';
@@ -13,18 +13,18 @@ export type Decision = { readonly address: string } | { readonly address?: undef
  */
 export class Router {
   constructor(
-    private picker: EndpointPicker,
+    private picker: RoutingScheduler,
     readonly table: EndpointTable,
     private readonly metrics: PickerMetrics,
     /** Arrivals for the autoscaling metric (picker/autoscale.ts); 30 s unless the caller sets a window. */
     readonly arrivals: ArrivalMeter = new ArrivalMeter(30),
   ) {}
 
-  use(picker: EndpointPicker): void {
+  use(picker: RoutingScheduler): void {
     this.picker = picker;
   }
 
-  get current(): EndpointPicker {
+  get current(): RoutingScheduler {
     return this.picker;
   }
 

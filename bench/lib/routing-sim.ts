@@ -1,7 +1,7 @@
 import { Engine, type EngineConfig, type FinishEvent } from '../../sim/engine/engine.js';
 import type { Profile } from '../../sim/engine/speed.js';
 import { parsePickerConfig } from '../../src/routing/config.js';
-import { EndpointPicker } from '../../src/routing/picker.js';
+import { RoutingScheduler } from '../../src/routing/scheduler.js';
 import type { Endpoint, EndpointMetrics, InferenceRequest } from '../../src/routing/types.js';
 import { mulberry32, type Rng } from './prng.js';
 import type { TraceRequest } from './routing-workload.js';
@@ -49,15 +49,15 @@ export class LeastRequests implements Router {
   }
 }
 
-/** kinfer's EndpointPicker with a config; `inFlightAccounting: false` hides sentSinceScrape (the herding trap). */
+/** kinfer's RoutingScheduler with a config; `inFlightAccounting: false` hides sentSinceScrape (the herding trap). */
 export class PickerRouter implements Router {
-  private readonly picker: EndpointPicker;
+  private readonly picker: RoutingScheduler;
   private now = 0;
 
   constructor(readonly name: string, configYaml: string, rng: Rng, private readonly inFlightAccounting = true) {
     const config = parsePickerConfig(configYaml);
     if (!config.ok) throw new Error(config.error);
-    this.picker = new EndpointPicker(config.value, { random: rng, nowMs: () => this.now });
+    this.picker = new RoutingScheduler(config.value, { random: rng, nowMs: () => this.now });
   }
 
   choose(request: InferenceRequest, endpoints: readonly Endpoint[], nowMs: number): number {

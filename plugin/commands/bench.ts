@@ -4,7 +4,7 @@ import { LABELS } from '../../src/manifests/labels.js';
 import { podDeviceRequests } from '../../src/placement/pod.js';
 import { ANNOTATIONS } from '../../src/placement/request.js';
 import { measuredProfile, type BenchSubject } from '../../src/profiles/bench.js';
-import { describeKey, type Profile } from '../../src/profiles/profile.js';
+import { describeKey, type PerfProfile } from '../../src/profiles/profile.js';
 import { parsePromptsFile, sharedPrefixWorkload, syntheticWorkload, type BenchRequest } from '../../src/profiles/workload.js';
 import { mulberry32 } from '../../src/random.js';
 import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
@@ -105,7 +105,7 @@ by the number of ready replicas, written to the profile store as a measured prof
     }
   }
 
-  private save(profile: Profile, path: string | undefined): void {
+  private save(profile: PerfProfile, path: string | undefined): void {
     const store = openStore(path, 'write');
     store.put([profile]);
     store.close();
@@ -160,7 +160,7 @@ function subjectOf(name: string, flags: { model?: string | undefined; accelerato
 }
 
 /** The stages as sent, then the profile per replica. */
-function benchReport(profile: Profile, rows: readonly SweepRow[]): string {
+function benchReport(profile: PerfProfile, rows: readonly SweepRow[]): string {
   return [
     table(['STAGE', 'SENT', 'FAILED', 'ABORTED', 'FIRST ERROR'], rows.map((r) => [r.stage, String(r.sent), String(r.failed), String(r.aborted), r.firstError ?? ''])),
     '',

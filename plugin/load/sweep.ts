@@ -1,7 +1,7 @@
 import { MIN_COMPLETED_REQUESTS } from '../../src/profiles/judgement.js';
 import { rampMs, stageLabel, type BenchStage } from '../../src/profiles/bench.js';
 import { pointFromRequests, type TimedRequest } from '../../src/profiles/measure.js';
-import type { ProfilePoint } from '../../src/profiles/profile.js';
+import type { PerfPoint } from '../../src/profiles/profile.js';
 import type { BenchRequest } from '../../src/profiles/workload.js';
 import { runStage, timedRequest, type LoadClient, type StageSpec } from './load.js';
 import { ProgressBar } from './progress.js';
@@ -12,13 +12,13 @@ export interface SweepRow {
   readonly sent: number;
   readonly failed: number;
   readonly aborted: number;
-  readonly point?: ProfilePoint;
+  readonly point?: PerfPoint;
   readonly firstError?: string;
 }
 
 export interface Sweep {
   /** One per stage that finished something (per replica). */
-  readonly points: ProfilePoint[];
+  readonly points: PerfPoint[];
   /** Every finished request, for the workload shape the profile is keyed by. */
   readonly timed: TimedRequest[];
   readonly rows: SweepRow[];
@@ -46,7 +46,7 @@ export interface SweepOptions {
  * ends the running stage at once: it is left out, and what the finished stages measured is returned.
  */
 export async function sweep(client: LoadClient, o: SweepOptions): Promise<Sweep> {
-  const result: { points: ProfilePoint[]; timed: TimedRequest[]; rows: SweepRow[]; stoppedBy?: string } = { points: [], timed: [], rows: [] };
+  const result: { points: PerfPoint[]; timed: TimedRequest[]; rows: SweepRow[]; stoppedBy?: string } = { points: [], timed: [], rows: [] };
   const interactive = process.stderr.isTTY === true;
   const interrupt = new AbortController();
   const onSignal = () => interrupt.abort();

@@ -1,4 +1,4 @@
-import type { ProfilePoint } from '../../src/profiles/profile.js';
+import type { PerfPoint } from '../../src/profiles/profile.js';
 import { table } from '../render.js';
 
 /** A number for a table: 3 significant figures below 100, whole above. */
@@ -9,7 +9,7 @@ export function figure(x: number | undefined): string {
 }
 
 /** A profile's points as a table, lightest load first. */
-export function profileTable(points: readonly ProfilePoint[]): string {
+export function profileTable(points: readonly PerfPoint[]): string {
   return table(
     ['CONCURRENCY', 'REQ/S', 'OUTPUT TOK/S', 'TTFT P50 MS', 'TTFT P99 MS', 'NTPOT P50 MS', 'NTPOT P99 MS', 'ITL P50 MS'],
     points.map((p) => [figure(p.concurrency), figure(p.requestRate), figure(p.outputTokensPerSecond), figure(p.ttftP50Ms), figure(p.ttftP99Ms), figure(p.ntpotP50Ms), figure(p.ntpotP99Ms), figure(p.itlP50Ms)]),

@@ -1,7 +1,7 @@
 import { ACCELERATORS, acceleratorByName } from '../../src/accelerators/catalog.js';
 import { catalogInventory, catalogSliceInventory, type AcceleratorInventory } from '../../src/deploy/inventory.js';
 import { defaultPriceTable, mergePriceTables, parsePriceTable, type CloudChoice, type PriceTable } from '../../src/profiles/pricing.js';
-import type { Profile } from '../../src/profiles/profile.js';
+import type { PerfProfile } from '../../src/profiles/profile.js';
 import { UsageError } from '../base.js';
 import { KubeError } from '../cluster.js';
 import { readFlagFile } from '../files.js';
@@ -46,7 +46,7 @@ export function loadPrices(file: string | undefined, cloud: CloudChoice = 'gcp')
 }
 
 /** Measured profiles of the store (rows that do not parse become warnings). */
-export function loadMeasured(path: string | undefined, warn: (line: string) => void): Profile[] {
+export function loadMeasured(path: string | undefined, warn: (line: string) => void): PerfProfile[] {
   const store = openStore(path, 'read');
   const { profiles, skipped } = store.list({ source: 'measured' });
   store.close();

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { keyId, profileSchema, sortPoints, type Profile, type ProfileSource } from '../../src/profiles/profile.js';
+import { keyId, profileSchema, sortPoints, type PerfProfile, type PerfSource } from '../../src/profiles/profile.js';
 
 // The local profile store: one SQLite file (better-sqlite3: transactions and locking, so two `bench` runs never
 // lose each other's writes) under the user's config directory. One row per (key, source): a new measurement of
@@ -51,7 +51,7 @@ interface Row {
 export interface ProfileFilter {
   readonly model?: string;
   readonly accelerator?: string;
-  readonly source?: ProfileSource;
+  readonly source?: PerfSource;
 }
 
 export class ProfileStore {
@@ -99,12 +99,12 @@ export class ProfileStore {
   }
 
   /** Every profile matching the filter; rows that do not parse are reported in `skipped`, not thrown. */
-  list(filter: ProfileFilter = {}): { profiles: Profile[]; skipped: string[] } {
+  list(filter: ProfileFilter = {}): { profiles: PerfProfile[]; skipped: string[] } {
     if (!this.db) return { profiles: [], skipped: [] };
     const { where, params } = whereOf(filter);
     const sql = `SELECT * FROM profiles${where} ORDER BY model, accelerator, tp, input_tokens, output_tokens, source`;
     const rows = this.run(() => this.db!.prepare(sql).all(params) as Row[]);
-    const profiles: Profile[] = [];
+    const profiles: PerfProfile[] = [];
     const skipped: string[] = [];
     for (const row of rows) {
       const parsed = parseRow(row);
@@ -115,7 +115,7 @@ export class ProfileStore {
   }
 
   /** Adds or replaces profiles, all in one transaction. */
-  put(profiles: readonly Profile[]): void {
+  put(profiles: readonly PerfProfile[]): void {
     const db = this.writable();
     const insert = db.prepare(`INSERT OR REPLACE INTO profiles
       (id, model, server, accelerator, tp, input_tokens, output_tokens, source, origin, created_at, points)
@@ -188,7 +188,7 @@ function whereOf(filter: ProfileFilter): { where: string; params: Record<string,
   return { where: clauses.length > 0 ? ` WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
-function parseRow(row: Row): { ok: true; profile: Profile } | { ok: false; error: string } {
+function parseRow(row: Row): { ok: true; profile: PerfProfile } | { ok: false; error: string } {
   let points: unknown;
   try {
     points = JSON.parse(row.points);

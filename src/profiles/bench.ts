@@ -1,5 +1,5 @@
 import { meanShape, type TimedRequest } from './measure.js';
-import { sortPoints, type Profile, type ProfileKey, type ProfilePoint, type WorkloadShape } from './profile.js';
+import { sortPoints, type PerfProfile, type PerfProfileKey, type PerfPoint, type WorkloadShape } from './profile.js';
 
 // `bench`'s core: from what a sweep measured to the profile it stores. Pure: the sweep (I/O) is plugin/load/sweep.ts.
 
@@ -26,7 +26,7 @@ export function rampMs(stageMs: number, timed: readonly TimedRequest[]): number 
 /** What was benched: the serving side of the profile key and the replicas the figures are divided over. */
 export interface BenchSubject {
   readonly model: string;
-  readonly server: ProfileKey['server'];
+  readonly server: PerfProfileKey['server'];
   readonly accelerator: string;
   readonly tp: number;
   readonly replicas: number;
@@ -36,8 +36,8 @@ export interface BenchSubject {
  * The measured profile: the points sorted, the workload shape the requests actually had (the server's prompt token
  * counts), or the asked-for shape when the server reported none.
  */
-export function measuredProfile(subject: BenchSubject, points: readonly ProfilePoint[], timed: readonly TimedRequest[], asked: WorkloadShape, origin: string, createdAt: string): Profile {
+export function measuredProfile(subject: BenchSubject, points: readonly PerfPoint[], timed: readonly TimedRequest[], asked: WorkloadShape, origin: string, createdAt: string): PerfProfile {
   const shape = meanShape(timed) ?? asked;
-  const key: ProfileKey = { model: subject.model, server: subject.server, accelerator: subject.accelerator, tp: subject.tp, ...shape };
+  const key: PerfProfileKey = { model: subject.model, server: subject.server, accelerator: subject.accelerator, tp: subject.tp, ...shape };
   return { key, source: 'measured', points: sortPoints(points), origin, createdAt };
 }

@@ -1,5 +1,5 @@
 import { err, ok, type Result } from '../result.js';
-import { sortPoints, type ProfilePoint, type WorkloadShape } from './profile.js';
+import { sortPoints, type PerfPoint, type WorkloadShape } from './profile.js';
 
 // Imports an inference-perf report (github.com/kubernetes-sigs/inference-perf, the Kubernetes benchmarking tool
 // for LLM serving) as profile points.
@@ -34,7 +34,7 @@ export interface InferencePerfFile {
 
 export interface InferencePerfImport {
   /** Per replica, sorted by request rate. */
-  readonly points: ProfilePoint[];
+  readonly points: PerfPoint[];
   /** Mean prompt and output lengths of the successful requests, rounded to whole tokens. */
   readonly workload: WorkloadShape;
   /** Stage files the points come from; 0 when the only file was the summary. */
@@ -111,7 +111,7 @@ export function importInferencePerf(files: readonly InferencePerfFile[], options
   if (workload.inputTokens < 1) return err(`${names}: successes.prompt_tokens.mean: the mean prompt is under half a token; a profile needs at least 1`);
   if (workload.outputTokens < 1) return err(`${names}: successes.output_len.mean: the mean output is under half a token; a profile needs at least 1`);
 
-  const points = readings.map(({ pool, successes: completed }): ProfilePoint => ({
+  const points = readings.map(({ pool, successes: completed }): PerfPoint => ({
     requestRate: pool.requestRate / replicas,
     ...(pool.concurrency === undefined ? {} : { concurrency: round(pool.concurrency / replicas, 3) }),
     outputTokensPerSecond: pool.outputTokensPerSecond / replicas,
@@ -127,7 +127,7 @@ export function importInferencePerf(files: readonly InferencePerfFile[], options
 
 /** What one report says, for the whole pool (rates not yet divided by the replicas). */
 interface Reading {
-  readonly pool: ProfilePoint;
+  readonly pool: PerfPoint;
   readonly successes: number;
   readonly promptTokens: number;
   readonly outputTokens: number;

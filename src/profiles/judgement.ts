@@ -1,4 +1,4 @@
-import type { Profile, ProfilePoint } from './profile.js';
+import type { PerfProfile, PerfPoint } from './profile.js';
 import { DEFAULT_EFFICIENCY, impliedEfficiency, type Efficiency } from './roofline.js';
 
 // Which measured profiles to trust for calibration. A measured curve calibrates the estimates of every other
@@ -33,7 +33,7 @@ const pct = (x: number) => `${Math.round(x * 100)}%`;
  * and efficiencies outside PLAUSIBLE_EFFICIENCY when compared with `estimated` (the roofline's curve for the same
  * model, accelerator, TP and workload at `base`); without an estimate only the counts are judged.
  */
-export function profileDoubts(profile: Profile, estimated: readonly ProfilePoint[] | undefined, base: Efficiency = DEFAULT_EFFICIENCY): string[] {
+export function profileDoubts(profile: PerfProfile, estimated: readonly PerfPoint[] | undefined, base: Efficiency = DEFAULT_EFFICIENCY): string[] {
   const doubts: string[] = [];
   const thin = profile.points.filter((p) => p.completedRequests !== undefined && p.completedRequests < MIN_COMPLETED_REQUESTS);
   if (thin.length > 0) {

@@ -1,4 +1,4 @@
-import type { ProfilePoint } from './profile.js';
+import type { PerfPoint } from './profile.js';
 
 // From what a load generator timed to one profile point. Definitions follow inference-perf and vLLM's
 // benchmark_serving: TTFT from send to the first token; NTPOT per request = end-to-end latency ÷ output tokens
@@ -26,7 +26,7 @@ const ascending = (values: number[]) => values.sort((a, b) => a - b);
  * One point from a stage's finished requests over `seconds`, divided over `replicas` (the curve is per replica).
  * Undefined when nothing finished.
  */
-export function pointFromRequests(requests: readonly TimedRequest[], seconds: number, replicas: number, concurrency?: number): ProfilePoint | undefined {
+export function pointFromRequests(requests: readonly TimedRequest[], seconds: number, replicas: number, concurrency?: number): PerfPoint | undefined {
   if (requests.length === 0 || !(seconds > 0)) return undefined;
   const ttft = ascending(requests.map((r) => r.ttftMs));
   const ntpot = ascending(requests.filter((r) => r.outputTokens > 0).map((r) => r.latencyMs / r.outputTokens));

@@ -7,7 +7,7 @@ import { err, ok, type Result } from '../result.js';
 // of N replicas is divided by N.
 
 /** Where a profile's figures come from. Measured always wins over estimated. */
-export type ProfileSource = 'estimated' | 'measured';
+export type PerfSource = 'estimated' | 'measured';
 
 /** The workload a profile is for: mean prompt and output lengths in tokens. */
 export interface WorkloadShape {
@@ -15,7 +15,7 @@ export interface WorkloadShape {
   readonly outputTokens: number;
 }
 
-export interface ProfileKey extends WorkloadShape {
+export interface PerfProfileKey extends WorkloadShape {
   /** Hugging Face id, as in the model catalog. */
   readonly model: string;
   readonly server: ServerKind;
@@ -26,7 +26,7 @@ export interface ProfileKey extends WorkloadShape {
 }
 
 /** One load level. Latencies in milliseconds; rates per replica. */
-export interface ProfilePoint {
+export interface PerfPoint {
   /** Requests per second one replica completes at this load. */
   readonly requestRate: number;
   /** Requests in flight at once (mean), when known. */
@@ -46,11 +46,11 @@ export interface ProfilePoint {
   readonly completedRequests?: number;
 }
 
-export interface Profile {
-  readonly key: ProfileKey;
-  readonly source: ProfileSource;
+export interface PerfProfile {
+  readonly key: PerfProfileKey;
+  readonly source: PerfSource;
   /** Sorted by request rate, lightest first. */
-  readonly points: readonly ProfilePoint[];
+  readonly points: readonly PerfPoint[];
   /** One line on where it came from: "kubectl inference bench llama on 2 replicas", "inference-perf report …". */
   readonly origin: string;
   /** ISO 8601 time the measurement (or estimate) was made. */
@@ -97,12 +97,12 @@ export const profilesDocumentSchema = z.strictObject({
   profiles: z.array(profileSchema),
 });
 
-export function profilesDocument(profiles: readonly Profile[]): z.infer<typeof profilesDocumentSchema> {
+export function profilesDocument(profiles: readonly PerfProfile[]): z.infer<typeof profilesDocumentSchema> {
   return { kind: PROFILES_KIND, version: 1, profiles: profiles.map((p) => ({ ...p, points: [...p.points] })) as z.infer<typeof profileSchema>[] };
 }
 
 /** Parses a profiles document; the error names the first bad field by its path. */
-export function parseProfilesDocument(value: unknown, what: string): Result<Profile[]> {
+export function parseProfilesDocument(value: unknown, what: string): Result<PerfProfile[]> {
   const parsed = profilesDocumentSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -112,21 +112,21 @@ export function parseProfilesDocument(value: unknown, what: string): Result<Prof
   return ok(parsed.data.profiles.map((p) => ({ ...p, points: sortPoints(p.points) })));
 }
 
-export function sortPoints(points: readonly ProfilePoint[]): ProfilePoint[] {
+export function sortPoints(points: readonly PerfPoint[]): PerfPoint[] {
   return [...points].sort((a, b) => a.requestRate - b.requestRate || a.outputTokensPerSecond - b.outputTokensPerSecond);
 }
 
 /** A stable string for a key: the store's primary key and the map key of lookups. */
-export function keyId(key: ProfileKey): string {
+export function keyId(key: PerfProfileKey): string {
   return `${key.model}|${key.server}|${key.accelerator}|${key.tp}|${key.inputTokens}|${key.outputTokens}`;
 }
 
-export function describeKey(key: ProfileKey): string {
+export function describeKey(key: PerfProfileKey): string {
   return `${key.model} on ${key.tp} × ${key.accelerator} (${key.server}), ${key.inputTokens} in / ${key.outputTokens} out tokens`;
 }
 
 /** `a + (b − a) × f` for every figure of two points (optional ones only when both have them). */
-export function lerpPoint(a: ProfilePoint, b: ProfilePoint, f: number): ProfilePoint {
+export function lerpPoint(a: PerfPoint, b: PerfPoint, f: number): PerfPoint {
   const mix = (x: number, y: number) => x + (y - x) * f;
   return {
     requestRate: mix(a.requestRate, b.requestRate),
@@ -141,7 +141,7 @@ export function lerpPoint(a: ProfilePoint, b: ProfilePoint, f: number): ProfileP
 }
 
 /** The curve's figures at a request rate, interpolated between the two points around it (clamped at the ends). */
-export function pointAtRate(points: readonly ProfilePoint[], rate: number): ProfilePoint {
+export function pointAtRate(points: readonly PerfPoint[], rate: number): PerfPoint {
   const first = points[0]!;
   if (rate <= first.requestRate) return first;
   for (let i = 1; i < points.length; i++) {

@@ -7,7 +7,7 @@ import type { ModelSpec } from '../models/spec.js';
 import type { ServerKind } from '../servers/templates.js';
 import { costPerMillionTokens, pricePerDeviceHour, type PriceTable, type Pricing } from './pricing.js';
 import { profileDoubts } from './judgement.js';
-import { describeKey, keyId, lerpPoint, type Profile, type ProfilePoint, type WorkloadShape } from './profile.js';
+import { describeKey, keyId, lerpPoint, type PerfProfile, type PerfPoint, type WorkloadShape } from './profile.js';
 import { estimateMultiNodeProfile, estimateSliceProfile, ICI_BYTES_PER_SECOND, INTER_NODE_BYTES_PER_SECOND, INTER_NODE_HOP_MS } from './multinode.js';
 import { calibrate, DEFAULT_EFFICIENCY, estimateProfile, type Efficiency } from './roofline.js';
 import { isTpu } from '../accelerators/resources.js';
@@ -35,7 +35,7 @@ export interface RecommendInput {
   readonly prices: PriceTable;
   readonly pricing: Pricing;
   /** Measured profiles from the store (any model): exact matches are used as they are, the rest calibrate. */
-  readonly measured: readonly Profile[];
+  readonly measured: readonly PerfProfile[];
   /** Models of measured profiles, to re-estimate them for calibration; absent ones do not calibrate. */
   readonly modelOf: (id: string) => ModelSpec | undefined;
   /** Total requests per second to serve: sizes the replica count. */
@@ -56,9 +56,9 @@ export interface RecommendOption {
   readonly source: FigureSource;
   /** Where the curve comes from, in a few words. */
   readonly origin: string;
-  readonly curve: readonly ProfilePoint[];
+  readonly curve: readonly PerfPoint[];
   /** The highest-throughput point within the targets. */
-  readonly operating: ProfilePoint;
+  readonly operating: PerfPoint;
   readonly pricePerHour?: number;
   readonly costPerMillionTokens?: number;
   /** Replicas needed for `requestRate`. */
@@ -105,8 +105,8 @@ function close(a: number, b: number): boolean {
 }
 
 /** The measured profile for this model, server, accelerator and TP whose workload is nearest the asked one. */
-export function matchingProfile(measured: readonly Profile[], model: string, server: ServerKind, accelerator: string, tp: number, workload: WorkloadShape): Profile | undefined {
-  const distance = (p: Profile) => Math.abs(Math.log(p.key.inputTokens / workload.inputTokens)) + Math.abs(Math.log(p.key.outputTokens / workload.outputTokens));
+export function matchingProfile(measured: readonly PerfProfile[], model: string, server: ServerKind, accelerator: string, tp: number, workload: WorkloadShape): PerfProfile | undefined {
+  const distance = (p: PerfProfile) => Math.abs(Math.log(p.key.inputTokens / workload.inputTokens)) + Math.abs(Math.log(p.key.outputTokens / workload.outputTokens));
   return measured
     .filter((p) => p.source === 'measured' && p.key.model === model && p.key.server === server && p.key.accelerator === accelerator && p.key.tp === tp
       && close(p.key.inputTokens, workload.inputTokens) && close(p.key.outputTokens, workload.outputTokens))
@@ -129,7 +129,7 @@ export function tensorParallelSizes(inventory: AcceleratorInventory): number[] {
 }
 
 /** Where the targets are first missed along the curve: the fraction of the way from `a` to `b`. */
-function crossing(a: ProfilePoint, b: ProfilePoint, targets: Targets): number {
+function crossing(a: PerfPoint, b: PerfPoint, targets: Targets): number {
   let f = 1;
   const cut = (ya: number, yb: number, target: number | undefined) => {
     if (target === undefined || yb <= target) return;
@@ -140,7 +140,7 @@ function crossing(a: ProfilePoint, b: ProfilePoint, targets: Targets): number {
   return f;
 }
 
-export function meets(point: ProfilePoint, targets: Targets): boolean {
+export function meets(point: PerfPoint, targets: Targets): boolean {
   return (targets.ttftMs === undefined || point.ttftP99Ms <= targets.ttftMs) && (targets.ntpotMs === undefined || point.ntpotP99Ms <= targets.ntpotMs);
 }
 
@@ -148,7 +148,7 @@ export function meets(point: ProfilePoint, targets: Targets): boolean {
  * The highest-throughput point of a curve within the targets, interpolated where the curve crosses one; or why
  * there is none (the lightest load already misses a target).
  */
-export function operatingPoint(curve: readonly ProfilePoint[], targets: Targets): { point: ProfilePoint } | { miss: string } {
+export function operatingPoint(curve: readonly PerfPoint[], targets: Targets): { point: PerfPoint } | { miss: string } {
   const first = curve[0];
   if (!first) return { miss: 'the profile has no points' };
   if (!meets(first, targets)) {
@@ -182,7 +182,7 @@ function round(x: number, digits = 0): number {
  * src/profiles/judgement.ts does not doubt; the doubted ones, with why, keyed by profile.
  */
 function calibrations(input: RecommendInput): { byType: Map<string, Efficiency & { profiles: number }>; doubts: Map<string, string[]> } {
-  const byType = new Map<string, { measured: readonly ProfilePoint[]; estimated: readonly ProfilePoint[] }[]>();
+  const byType = new Map<string, { measured: readonly PerfPoint[]; estimated: readonly PerfPoint[] }[]>();
   const doubts = new Map<string, string[]>();
   for (const profile of input.measured) {
     if (profile.source !== 'measured') continue;
@@ -288,7 +288,7 @@ function evaluate(
   const memory = { needBytes: placement.need!.totalBytes, usableBytes: placement.usableBytes, headroom: placement.headroom, kvCapacityTokens: placement.kvCapacityTokens };
   const nodes = placement.hosts;
   const measured = matchingProfile(input.measured, input.model.id, input.server, accelerator.name, tp, input.workload);
-  let curve: readonly ProfilePoint[];
+  let curve: readonly PerfPoint[];
   let source: FigureSource;
   let origin: string;
   const doubted = measured ? doubts.get(keyId(measured.key)) : undefined;

@@ -3,7 +3,7 @@ import type { Dtype, KvDtype } from '../models/dtype.js';
 import { expertWeightsBytes, kvBytesPerToken, kvCapacityTokens, kvReplication, tensorParallelProblem, vllmDefaultMaxNumSeqs, weightsBytes } from '../models/memory.js';
 import type { ModelSpec } from '../models/spec.js';
 import { err, ok, type Result } from '../result.js';
-import { pointAtRate, type ProfilePoint, type WorkloadShape } from './profile.js';
+import { pointAtRate, type PerfPoint, type WorkloadShape } from './profile.js';
 
 // The estimated profile: a roofline model of one replica from the catalogs' peak figures.
 //
@@ -176,7 +176,7 @@ export interface EstimateInput {
 
 export interface Estimate {
   /** By concurrency: 1, 2, 4, … up to the largest batch the KV cache holds. */
-  readonly points: ProfilePoint[];
+  readonly points: PerfPoint[];
   /** Sequences of the workload's full length the KV cache holds at once (capped by the max batch). */
   readonly maxBatch: number;
   readonly kvCapacityTokens: number;
@@ -230,7 +230,7 @@ export function estimateProfile(input: EstimateInput): Result<Estimate> {
 }
 
 /** One point of the curve: concurrency `batch` on a replica with these step costs (see estimateProfile). */
-export function pointAt(costs: StepCosts, workload: WorkloadShape, batch: number): ProfilePoint {
+export function pointAt(costs: StepCosts, workload: WorkloadShape, batch: number): PerfPoint {
   const { inputTokens: input, outputTokens: output } = workload;
   const step = decodeStepMs(costs, batch, input + output / 2);
   const prefill = prefillMs(costs, input);
@@ -329,8 +329,8 @@ const EFFICIENCY_BOUNDS = { min: 0.05, max: 1 } as const;
 
 /** A measured curve and the estimate made, at the default efficiencies, for the same model, accelerator and TP. */
 export interface CalibrationPair {
-  readonly measured: readonly ProfilePoint[];
-  readonly estimated: readonly ProfilePoint[];
+  readonly measured: readonly PerfPoint[];
+  readonly estimated: readonly PerfPoint[];
 }
 
 /**

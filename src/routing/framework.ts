@@ -58,7 +58,7 @@ export type Plugin = FilterPlugin | ScorerPlugin | PickerPlugin | ProfileHandler
 
 /**
  * A plugin keeping a prefix index that another plugin's may equal (prefix-cache-scorer, predicted-latency-scorer).
- * EndpointPicker gives plugins with the same `prefixIndexKey` one index: the first keeps its own and learns into it,
+ * RoutingScheduler gives plugins with the same `prefixIndexKey` one index: the first keeps its own and learns into it,
  * the others adopt it and stop learning. The picker runs the learner's onRouted after theirs, so that they still see
  * the index as it was before the request, as they would see their own.
  */

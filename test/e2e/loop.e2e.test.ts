@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { operatingPoint } from '../../src/profiles/recommend.js';
-import type { ProfilePoint } from '../../src/profiles/profile.js';
+import type { PerfPoint } from '../../src/profiles/profile.js';
 import { SimFleet } from '../demo/sim-args.js';
 import { Cluster, KUBECTL, ROOT } from './harness/cluster.js';
 import { FakeKubelet } from './harness/kubelet.js';
@@ -88,7 +88,7 @@ describe('closed loop: deploy --target-* → kinfer-sim from the pod spec → be
     // recommend's promise for this option, as a request rate (the figure bench measures per replica).
     const rec = await run(['recommend', MODEL, '--in-cluster', '--max-model-len', '4096', '--target-ttft-ms', String(TARGETS.ttftMs), '--target-ntpot-ms', String(TARGETS.ntpotMs), ...WORKLOAD, '-o', 'json']);
     assert.equal(rec.code, 0, rec.stderr);
-    const option = (JSON.parse(rec.stdout) as { options: { accelerator: string; tp: number; operating: ProfilePoint }[] }).options
+    const option = (JSON.parse(rec.stdout) as { options: { accelerator: string; tp: number; operating: PerfPoint }[] }).options
       .find((o) => o.accelerator === 'nvidia-h100-80gb' && o.tp === TP)!;
     assert.ok(Math.abs(option.operating.outputTokensPerSecond - Number(promised[1])) <= 1, 'deploy and recommend agree');
     const rate = option.operating.requestRate;
@@ -99,7 +99,7 @@ describe('closed loop: deploy --target-* → kinfer-sim from the pod spec → be
     const rates = [0.5, 0.7, 0.85, 1, 1.15].map((f) => (f * rate).toFixed(2));
     const bench = await run(['bench', name, '--endpoint', `http://127.0.0.1:${PICKER_PORT}`, '--rates', rates.join(','), '--stage-duration', '12s', ...WORKLOAD, '-o', 'json'], 240_000);
     assert.equal(bench.code, 0, bench.stderr);
-    const measured = JSON.parse(bench.stdout) as { key: { accelerator: string; tp: number }; points: ProfilePoint[] };
+    const measured = JSON.parse(bench.stdout) as { key: { accelerator: string; tp: number }; points: PerfPoint[] };
     assert.deepEqual([measured.key.accelerator, measured.key.tp], ['nvidia-h100-80gb', TP]);
     const served = operatingPoint(measured.points, TARGETS);
     assert.ok('point' in served, `the lightest stage already misses the targets: ${JSON.stringify(measured.points)}`);

@@ -9,7 +9,7 @@ import { createProxy } from '../../picker/proxy.js';
 import { Router } from '../../picker/router.js';
 import { Scraper } from '../../picker/scrape.js';
 import { KINFER_CONFIG_YAML, parsePickerConfig } from '../../src/routing/config.js';
-import { EndpointPicker, type EndpointPickerOptions } from '../../src/routing/picker.js';
+import { RoutingScheduler, type RoutingSchedulerOptions } from '../../src/routing/scheduler.js';
 import type { RecentRequests } from '../../src/routing/recent-requests.js';
 
 export interface StackOptions {
@@ -18,7 +18,7 @@ export interface StackOptions {
   readonly scrape?: boolean;
   readonly intervalMs?: number;
   readonly timeoutMs?: number;
-  readonly picker?: EndpointPickerOptions;
+  readonly picker?: RoutingSchedulerOptions;
 }
 
 export interface Stack {
@@ -36,7 +36,7 @@ export function pickerStack(addresses: readonly string[], options: StackOptions 
   const metrics = new PickerMetrics();
   const table = new EndpointTable();
   table.replace(addresses);
-  const router = new Router(new EndpointPicker(parsed.value, options.picker ?? {}), table, metrics);
+  const router = new Router(new RoutingScheduler(parsed.value, options.picker ?? {}), table, metrics);
   const scraper = new Scraper(table, { intervalMs: options.intervalMs ?? 50, timeoutMs: options.timeoutMs ?? 500 }, metrics);
   if (options.scrape ?? true) scraper.start();
   return { metrics, table, router, scraper, blockSize: () => router.current.prefixBlockSize, close: async () => scraper.stop() };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { defaultStorePath, ProfileStore, StoreError } from '../../plugin/profiles/store.js';
-import { sortPoints, type Profile, type ProfilePoint } from '../../src/profiles/profile.js';
+import { sortPoints, type PerfProfile, type PerfPoint } from '../../src/profiles/profile.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kinfer-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,16 +24,16 @@ function freshFile(name: string): string {
   return path;
 }
 
-const LIGHT: ProfilePoint = { requestRate: 0.5, outputTokensPerSecond: 64, ttftP50Ms: 40, ttftP99Ms: 90, ntpotP50Ms: 12, ntpotP99Ms: 20 };
-const HEAVY: ProfilePoint = {
+const LIGHT: PerfPoint = { requestRate: 0.5, outputTokensPerSecond: 64, ttftP50Ms: 40, ttftP99Ms: 90, ntpotP50Ms: 12, ntpotP99Ms: 20 };
+const HEAVY: PerfPoint = {
   requestRate: 4.25, concurrency: 16, outputTokensPerSecond: 1024.5, ttftP50Ms: 180.125, ttftP99Ms: 950, ntpotP50Ms: 31.7, ntpotP99Ms: 77.3, itlP50Ms: 28.4,
 };
 
-interface Overrides extends Partial<Omit<Profile, 'key'>> {
-  readonly key?: Partial<Profile['key']>;
+interface Overrides extends Partial<Omit<PerfProfile, 'key'>> {
+  readonly key?: Partial<PerfProfile['key']>;
 }
 
-function profile(overrides: Overrides = {}): Profile {
+function profile(overrides: Overrides = {}): PerfProfile {
   const { key, ...rest } = overrides;
   return {
     key: { model: 'meta-llama/Llama-3.1-8B-Instruct', server: 'vllm', accelerator: 'nvidia-l4', tp: 1, inputTokens: 512, outputTokens: 128, ...key },
@@ -47,7 +47,7 @@ function profile(overrides: Overrides = {}): Profile {
 }
 
 /** What list() should give back for a profile: the same, points lightest first. */
-function stored(p: Profile): Profile {
+function stored(p: PerfProfile): PerfProfile {
   return { ...p, points: sortPoints(p.points) };
 }
 
@@ -156,7 +156,7 @@ describe('ProfileStore filters', () => {
     profile({ key: { model: 'a', accelerator: 'nvidia-h100-80gb', tp: 2 } }),
     profile({ key: { model: 'b', accelerator: 'nvidia-l4' }, source: 'estimated' }),
   ];
-  const ids = (ps: readonly Profile[]) => ps.map((p) => `${p.key.model}/${p.key.accelerator}/${p.source}`);
+  const ids = (ps: readonly PerfProfile[]) => ps.map((p) => `${p.key.model}/${p.key.accelerator}/${p.source}`);
 
   const cases: ReadonlyArray<[string, Parameters<ProfileStore['list']>[0], string[]]> = [
     ['none', {}, ['a/nvidia-h100-80gb/measured', 'a/nvidia-l4/estimated', 'a/nvidia-l4/measured', 'b/nvidia-l4/estimated']],

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { acceleratorByName } from '../../../src/accelerators/catalog.js';
 import { importInferencePerf, inferencePerfFileKind, type InferencePerfFile } from '../../../src/profiles/inference-perf.js';
-import { describeKey, parseProfilesDocument, PROFILES_KIND, type Profile } from '../../../src/profiles/profile.js';
+import { describeKey, parseProfilesDocument, PROFILES_KIND, type PerfProfile } from '../../../src/profiles/profile.js';
 import { SERVERS, type ServerKind } from '../../../src/servers/templates.js';
 import { LocalCommand, UsageError } from '../../base.js';
 import { readFlagFile } from '../../files.js';
@@ -42,7 +42,7 @@ profile, a point per stage; inference-perf does not record what served the reque
     const jsons = files.map((file) => ({ file, json: readJson(file) }));
     const exports = jsons.filter((j) => (j.json as { kind?: unknown } | null)?.kind === PROFILES_KIND);
     const reports = jsons.filter((j) => !exports.includes(j));
-    const profiles: Profile[] = [];
+    const profiles: PerfProfile[] = [];
     for (const { file, json } of exports) {
       const parsed = parseProfilesDocument(json, file);
       if (!parsed.ok) throw new UsageError(parsed.error);
@@ -56,7 +56,7 @@ profile, a point per stage; inference-perf does not record what served the reque
     this.note(`${profiles.length} profile${profiles.length === 1 ? '' : 's'} in ${store.path}`);
   }
 
-  private fromInferencePerf(reports: { file: string; json: unknown }[], flags: { model?: string | undefined; accelerator?: string | undefined; tp?: number | undefined; server: string; replicas: number }): Profile {
+  private fromInferencePerf(reports: { file: string; json: unknown }[], flags: { model?: string | undefined; accelerator?: string | undefined; tp?: number | undefined; server: string; replicas: number }): PerfProfile {
     const unknown = reports.filter((r) => !inferencePerfFileKind(basename(r.file)));
     if (unknown.length > 0) {
       throw new UsageError(`${unknown[0]!.file}: neither a kinfer profiles export nor an inference-perf lifecycle report (summary_lifecycle_metrics.json, stage_N_lifecycle_metrics.json)`);

@@ -3,7 +3,7 @@ import { acceleratorByName } from '../../../src/accelerators/catalog.js';
 import { DEFAULT_MEMORY_UTILIZATION } from '../../../src/models/memory.js';
 import type { ModelSpec } from '../../../src/models/spec.js';
 import { profileDoubts } from '../../../src/profiles/judgement.js';
-import { profilesDocument, type Profile } from '../../../src/profiles/profile.js';
+import { profilesDocument, type PerfProfile } from '../../../src/profiles/profile.js';
 import { estimateProfile } from '../../../src/profiles/roofline.js';
 import { LocalCommand, UsageError } from '../../base.js';
 import { figure } from '../../profiles/format.js';
@@ -58,7 +58,7 @@ flagged in DOUBTS: recommend does not calibrate with it.`;
 }
 
 /** What src/profiles/judgement.ts doubts about a measured profile, estimated against the catalog's figures. */
-function doubtsOf(profile: Profile, model: ModelSpec | undefined): string[] {
+function doubtsOf(profile: PerfProfile, model: ModelSpec | undefined): string[] {
   if (profile.source !== 'measured') return [];
   const accelerator = acceleratorByName(profile.key.accelerator);
   const estimate = model && accelerator

@@ -30,7 +30,7 @@ export const parameters = z.strictObject({
    * since) is longer than this many times its running batch scores 0. vLLM queues only when KV blocks or sequence
    * slots run out; a queue longer than the batch means waiting more than a whole request's duration for a prefix
    * that saves a prefill of milliseconds, while another replica admits at once. Without it a hot prefix keeps every
-   * request on one replica beside free slots (the graded case in test/src/routing/picker.test.ts). Absent
+   * request on one replica beside free slots (the graded case in test/src/routing/scheduler.test.ts). Absent
    * (upstream's scorer): load is not read.
    */
   maxQueuePerRunning: z.number().min(0).optional(),

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { measuredProfile, rampMs, stageLabel, type BenchSubject } from '../../../src/profiles/bench.js';
 import type { TimedRequest } from '../../../src/profiles/measure.js';
-import type { ProfilePoint } from '../../../src/profiles/profile.js';
+import type { PerfPoint } from '../../../src/profiles/profile.js';
 
 const timed = (latencyMs: number, promptTokens?: number): TimedRequest => ({ ttftMs: 10, latencyMs, outputTokens: 4, gapsMs: [], ...(promptTokens !== undefined ? { promptTokens } : {}) });
-const point = (requestRate: number): ProfilePoint => ({ requestRate, outputTokensPerSecond: requestRate * 4, ttftP50Ms: 10, ttftP99Ms: 20, ntpotP50Ms: 5, ntpotP99Ms: 9 });
+const point = (requestRate: number): PerfPoint => ({ requestRate, outputTokensPerSecond: requestRate * 4, ttftP50Ms: 10, ttftP99Ms: 20, ntpotP50Ms: 5, ntpotP99Ms: 9 });
 const SUBJECT: BenchSubject = { model: 'm', server: 'vllm', accelerator: 'nvidia-l4', tp: 1, replicas: 2 };
 const ASKED = { inputTokens: 1000, outputTokens: 200 };
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { importInferencePerf, inferencePerfFileKind, type InferencePerfFile, type InferencePerfImport } from '../../../src/profiles/inference-perf.js';
-import type { ProfilePoint } from '../../../src/profiles/profile.js';
+import type { PerfPoint } from '../../../src/profiles/profile.js';
 import type { Result } from '../../../src/result.js';
 
 // dist/test/src/profiles/ -> test/fixtures/inference-perf/ in the repository (fixtures are not compiled).
@@ -50,7 +50,7 @@ const POOL = [
 ];
 
 /** The three points of the fixture run for a pool of two replicas: rates halved, seconds to milliseconds. */
-const TWO_REPLICA_POINTS: ProfilePoint[] = [
+const TWO_REPLICA_POINTS: PerfPoint[] = [
   { requestRate: POOL[0]!.rps / 2, concurrency: 1.974, outputTokensPerSecond: POOL[0]!.otps / 2,
     ttftP50Ms: 38.17, ttftP99Ms: 71.22, ntpotP50Ms: 7.96, ntpotP99Ms: 9.31, itlP50Ms: 7.74, completedRequests: 120 },
   { requestRate: POOL[1]!.rps / 2, concurrency: 5.973, outputTokensPerSecond: POOL[1]!.otps / 2,

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { acceleratorByName } from '../../../src/accelerators/catalog.js';
 import { modelById } from '../../../src/models/catalog.js';
 import { MIN_COMPLETED_REQUESTS, profileDoubts } from '../../../src/profiles/judgement.js';
-import type { Profile, ProfilePoint } from '../../../src/profiles/profile.js';
+import type { PerfProfile, PerfPoint } from '../../../src/profiles/profile.js';
 import { estimateProfile } from '../../../src/profiles/roofline.js';
 
 // Which measured profiles may calibrate others: enough finished requests per stage, plausible efficiencies.
@@ -16,19 +16,19 @@ const estimated = estimate.value.points;
 const light = estimated[0]!;
 
 /** A measured point like the estimate's lightest, scaled: `decode` × its ITL and NTPOT, `prefill` × its TTFT. */
-function aPoint(decode: number, prefill: number, completedRequests?: number): ProfilePoint {
+function aPoint(decode: number, prefill: number, completedRequests?: number): PerfPoint {
   return {
     ...light, itlP50Ms: light.itlP50Ms! * decode, ntpotP50Ms: light.ntpotP50Ms * decode, ttftP50Ms: light.ttftP50Ms * prefill,
     ...(completedRequests !== undefined ? { completedRequests } : {}),
   };
 }
 
-function aProfile(points: ProfilePoint[]): Profile {
+function aProfile(points: PerfPoint[]): PerfProfile {
   return { key: { model: LLAMA_8B.id, server: 'vllm', accelerator: 'nvidia-h100-80gb', tp: 1, ...WORKLOAD }, source: 'measured', points, origin: 'test', createdAt: '2026-12-01T00:00:00Z' };
 }
 
 describe('profileDoubts', () => {
-  const cases: ReadonlyArray<[string, ProfilePoint[], RegExp[]]> = [
+  const cases: ReadonlyArray<[string, PerfPoint[], RegExp[]]> = [
     ['as estimated, enough requests', [aPoint(1, 1, 200)], []],
     ['20% slower decode, 30% slower prefill: plausible', [aPoint(1.2, 1.3, 50)], []],
     ['no request counts (an old import): judged on efficiencies only', [aPoint(1, 1)], []],

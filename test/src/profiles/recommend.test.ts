@@ -5,7 +5,7 @@ import { catalogInventory, catalogSliceInventory, inventory } from '../../../src
 import { modelById } from '../../../src/models/catalog.js';
 import type { ModelSpec } from '../../../src/models/spec.js';
 import type { PriceTable } from '../../../src/profiles/pricing.js';
-import type { Profile, ProfilePoint } from '../../../src/profiles/profile.js';
+import type { PerfProfile, PerfPoint } from '../../../src/profiles/profile.js';
 import { aNode } from '../../builders.js';
 import { matchingProfile, operatingPoint, recommend, type RecommendInput } from '../../../src/profiles/recommend.js';
 
@@ -13,11 +13,11 @@ const LLAMA_8B = modelById('meta-llama/Llama-3.1-8B-Instruct')!;
 const LLAMA_70B = modelById('meta-llama/Llama-3.1-70B-Instruct')!;
 const LLAMA_405B = modelById('meta-llama/Llama-3.1-405B-Instruct')!;
 
-function point(rate: number, ttftP99: number, ntpotP99: number, concurrency?: number): ProfilePoint {
+function point(rate: number, ttftP99: number, ntpotP99: number, concurrency?: number): PerfPoint {
   return { requestRate: rate, outputTokensPerSecond: rate * 100, ttftP50Ms: ttftP99 / 2, ttftP99Ms: ttftP99, ntpotP50Ms: ntpotP99 / 2, ntpotP99Ms: ntpotP99, ...(concurrency !== undefined ? { concurrency } : {}) };
 }
 
-function measured(overrides: Partial<Profile['key']> = {}, points: ProfilePoint[] = [point(1, 100, 16, 1), point(4, 180, 20, 4)], createdAt = '2026-11-01T00:00:00Z'): Profile {
+function measured(overrides: Partial<PerfProfile['key']> = {}, points: PerfPoint[] = [point(1, 100, 16, 1), point(4, 180, 20, 4)], createdAt = '2026-11-01T00:00:00Z'): PerfProfile {
   return {
     key: { model: LLAMA_8B.id, server: 'vllm', accelerator: 'nvidia-h100-80gb', tp: 1, inputTokens: 1000, outputTokens: 200, ...overrides },
     source: 'measured', points, origin: 'kubectl inference bench test', createdAt,
@@ -71,7 +71,7 @@ describe('operating point: the most throughput within the targets', () => {
 
 describe('matching a measured profile to the question', () => {
   const workload = { inputTokens: 1000, outputTokens: 200 };
-  const cases: ReadonlyArray<[string, Profile[], string | undefined]> = [
+  const cases: ReadonlyArray<[string, PerfProfile[], string | undefined]> = [
     ['the same key', [measured()], 'kubectl inference bench test'],
     ['a workload within 10%', [measured({ inputTokens: 1080, outputTokens: 190 })], 'kubectl inference bench test'],
     ['a workload 20% off', [measured({ inputTokens: 1200 })], undefined],

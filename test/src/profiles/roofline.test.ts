@@ -5,7 +5,7 @@ import { modelById } from '../../../src/models/catalog.js';
 import { expertWeightsBytes, weightsBytes } from '../../../src/models/memory.js';
 import { mulberry32 } from '../../../src/random.js';
 import type { ModelSpec } from '../../../src/models/spec.js';
-import type { ProfilePoint } from '../../../src/profiles/profile.js';
+import type { PerfPoint } from '../../../src/profiles/profile.js';
 import {
   ALL_REDUCE_MS, ALL_REDUCE_PCIE_MS, ALL_REDUCE_PER_DOUBLING_MS, calibrate, DECODE_BANDWIDTH_EFFICIENCY, decodeStepMs, decodeWeightsReadMs, DEFAULT_EFFICIENCY,
   estimateProfile, md1WaitQuantileMs, moeShare, prefillMs, PREFILL_FLOPS_EFFICIENCY, stepCosts, type EstimateInput,
@@ -19,7 +19,7 @@ function input(model: ModelSpec, type: string, tp: number, overrides: Partial<Es
   return { model, accelerator: accelerator(type), tp, dtype: model.nativeDtype, kvCacheDtype: 'bf16', memoryUtilization: 0.9, workload: { inputTokens: 1000, outputTokens: 200 }, ...overrides };
 }
 
-function curve(i: EstimateInput): ProfilePoint[] {
+function curve(i: EstimateInput): PerfPoint[] {
   const e = estimateProfile(i);
   assert.ok(e.ok, e.ok ? '' : e.error);
   return e.value.points;

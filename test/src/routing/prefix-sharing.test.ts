@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KINFER_CONFIG_YAML, parsePickerConfig } from '../../../src/routing/config.js';
 import { sharesPrefixIndex, type Plugin, type ScorerPlugin } from '../../../src/routing/framework.js';
-import { sharePrefixIndexes } from '../../../src/routing/picker.js';
+import { sharePrefixIndexes } from '../../../src/routing/scheduler.js';
 import { blockHashes } from '../../../src/routing/prefix.js';
 import { pluginType } from '../../../src/routing/registry.js';
 import { mulberry32 } from '../../../src/random.js';
 import type { InferenceRequest } from '../../../src/routing/types.js';
 import { anEndpoint, aRequest, contextFor, NOW_MS } from './fixtures.js';
 
-// EndpointPicker gives prefix plugins whose indexes would be equal one index (picker.ts, sharePrefixIndexes). Shared
+// RoutingScheduler gives prefix plugins whose indexes would be equal one index (picker.ts, sharePrefixIndexes). Shared
 // or not, every plugin must score exactly as with an index of its own.
 
 const HEADER = 'apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: EndpointPickerConfig\n';

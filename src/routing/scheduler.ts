@@ -18,7 +18,7 @@ import type { Endpoint, InferenceRequest, PickResult } from './types.js';
  */
 export const DEFAULT_METRICS_STALENESS_MS = 500;
 
-export interface EndpointPickerOptions {
+export interface RoutingSchedulerOptions {
   /** Uniform in [0,1); seed it for tests and benchmarks. Default Math.random. */
   readonly random?: () => number;
   /** The clock metrics' `scrapedAtMs` is on. Default Date.now. */
@@ -28,7 +28,7 @@ export interface EndpointPickerOptions {
   readonly profile?: string;
 }
 
-interface Profile {
+interface ResolvedSchedulingProfile {
   readonly name: string;
   readonly filters: readonly FilterPlugin[];
   readonly scorers: readonly { readonly plugin: ScorerPlugin; readonly weight: number }[];
@@ -40,19 +40,19 @@ interface Profile {
  * its weight, summed: the only place scores are combined), then the picker. Pure apart from the injected random
  * and clock; stateful plugins (prefix indexes) learn through `onRouted`.
  */
-export class EndpointPicker {
+export class RoutingScheduler {
   readonly profile: string;
   /** Characters per block the caller must hash prompts with (`blockHashes(text, picker.prefixBlockSize, model)`). */
   readonly prefixBlockSize: number;
   /** Every plugin of the config, in the order their onRouted runs (see sharePrefixIndexes). */
   private readonly plugins: readonly Plugin[];
-  private readonly run: Profile;
+  private readonly run: ResolvedSchedulingProfile;
   private readonly random: () => number;
   private readonly nowMs: () => number;
   private readonly metricsStalenessMs: number;
 
   /** `config` must come from parsePickerConfig / validatePickerConfig; an unknown `options.profile` throws. */
-  constructor(config: PickerConfig, options: EndpointPickerOptions = {}) {
+  constructor(config: PickerConfig, options: RoutingSchedulerOptions = {}) {
     this.random = options.random ?? Math.random;
     this.nowMs = options.nowMs ?? Date.now;
     this.metricsStalenessMs = options.metricsStalenessMs ?? DEFAULT_METRICS_STALENESS_MS;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mulberry32 } from '../../../bench/lib/prng.js';
 import { DEFAULT_CONFIG_YAML, KINFER_CONFIG_YAML, parsePickerConfig, type PickerConfig } from '../../../src/routing/config.js';
-import { EndpointPicker } from '../../../src/routing/picker.js';
+import { RoutingScheduler } from '../../../src/routing/scheduler.js';
 import { blockHashes } from '../../../src/routing/prefix.js';
 import type { Endpoint } from '../../../src/routing/types.js';
 import { anEndpoint, aRequest, NOW_MS } from './fixtures.js';
@@ -13,9 +13,9 @@ function config(yaml: string): PickerConfig {
   return result.value;
 }
 
-const picker = (yaml: string, seed = 1): EndpointPicker => new EndpointPicker(config(yaml), { random: mulberry32(seed), nowMs: () => NOW_MS });
+const picker = (yaml: string, seed = 1): RoutingScheduler => new RoutingScheduler(config(yaml), { random: mulberry32(seed), nowMs: () => NOW_MS });
 
-describe('EndpointPicker', () => {
+describe('RoutingScheduler', () => {
   it('weights clamped scores and returns them by address', () => {
     const result = picker(DEFAULT_CONFIG_YAML).pick(aRequest(), [anEndpoint('a').waiting(0).kv(0.5).build(), anEndpoint('b').waiting(4).kv(0).build()]);
     assert.equal(result.endpoint?.address, 'a');
@@ -129,11 +129,11 @@ schedulingProfiles:
   plugins: [{pluginRef: kv-cache-utilization-scorer}]
 `;
     const endpoints = [anEndpoint('short-queue').waiting(0).kv(0.9).build(), anEndpoint('free-kv').waiting(5).kv(0.1).build()];
-    assert.equal(new EndpointPicker(config(yaml), { nowMs: () => NOW_MS }).pick(aRequest(), endpoints).endpoint?.address, 'short-queue');
-    const byKv = new EndpointPicker(config(yaml), { nowMs: () => NOW_MS, profile: 'by-kv' });
+    assert.equal(new RoutingScheduler(config(yaml), { nowMs: () => NOW_MS }).pick(aRequest(), endpoints).endpoint?.address, 'short-queue');
+    const byKv = new RoutingScheduler(config(yaml), { nowMs: () => NOW_MS, profile: 'by-kv' });
     assert.equal(byKv.profile, 'by-kv');
     assert.equal(byKv.pick(aRequest(), endpoints).endpoint?.address, 'free-kv');
-    assert.throws(() => new EndpointPicker(config(yaml), { profile: 'nope' }), RangeError);
+    assert.throws(() => new RoutingScheduler(config(yaml), { profile: 'nope' }), RangeError);
   });
 
   it('a filter that leaves nothing is a reason, not an exception', () => {
@@ -145,7 +145,7 @@ schedulingProfiles:
 - name: p
   plugins: [{pluginRef: saturation-filter}]
 `;
-    const result = new EndpointPicker(config(yaml), { nowMs: () => NOW_MS }).pick(aRequest(), [anEndpoint('a').waiting(99).build()]);
+    const result = new RoutingScheduler(config(yaml), { nowMs: () => NOW_MS }).pick(aRequest(), [anEndpoint('a').waiting(99).build()]);
     assert.equal(result.endpoint?.address, 'a'); // all saturated: kept
   });
 });
