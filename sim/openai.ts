@@ -1,54 +1,25 @@
 import { z } from 'zod';
+import { chatRequestSchema as chatRequestFields, completionRequestSchema as completionRequestFields, promptShapes } from '../src/servers/openai.js';
 
-// Request bodies of the OpenAI-compatible endpoints, as vLLM accepts them. Fields kinfer-sim acts on are typed
-// and validated; other OpenAI sampling fields (temperature, top_p, stop, ...) are accepted and ignored, as vLLM
-// accepts fields it does not use (it logs them). A wrong type on a field we act on is a 400, never a default.
+// The request bodies as kinfer-sim validates them: the shared definitions (src/servers/openai.ts, vLLM's fields)
+// with the sim's own limits. A wrong type on a field we act on is a 400, never a default.
 
-const positiveInt = z.number().int().min(1);
+const ONE_PROMPT = 'kinfer-sim serves one prompt per request';
+/** kinfer-sim generates one choice per request. */
+const oneChoice = z.number().int().refine((n) => n === 1, 'kinfer-sim generates one choice per request (n = 1)').nullish();
 
-const streamOptions = z.looseObject({
-  include_usage: z.boolean().nullish(),
-  continuous_usage_stats: z.boolean().nullish(),
-}).nullish();
-
-const common = {
-  model: z.string().min(1).nullish(),
-  max_tokens: positiveInt.nullish(),
-  /** vLLM sampling parameter: at least this many tokens before EOS may end the output. */
-  min_tokens: z.number().int().min(0).nullish(),
-  /** vLLM sampling parameter: never stop at EOS, always produce max_tokens. */
-  ignore_eos: z.boolean().nullish(),
-  stream: z.boolean().nullish(),
-  stream_options: streamOptions,
-  n: z.number().int().refine((n) => n === 1, 'kinfer-sim generates one choice per request (n = 1)').nullish(),
-  temperature: z.number().min(0).nullish(),
-  top_p: z.number().gt(0).max(1).nullish(),
-  seed: z.number().int().nullish(),
-  stop: z.union([z.string(), z.array(z.string())]).nullish(),
-  user: z.string().nullish(),
-};
-
-export const completionRequestSchema = z.looseObject({
-  ...common,
+export const completionRequestSchema = completionRequestFields.extend({
+  n: oneChoice,
   prompt: z.union([
-    z.string(),
-    z.array(z.string()).length(1, 'kinfer-sim serves one prompt per request'),
-    z.array(z.number().int().min(0)).min(1),
-    z.array(z.array(z.number().int().min(0)).min(1)).length(1, 'kinfer-sim serves one prompt per request'),
+    promptShapes.text,
+    promptShapes.texts.length(1, ONE_PROMPT),
+    promptShapes.tokens,
+    promptShapes.tokenLists.length(1, ONE_PROMPT),
   ], { error: 'expected a string, an array of one string, or an array of token ids' }),
 });
 export type CompletionRequest = z.infer<typeof completionRequestSchema>;
 
-const contentPart = z.looseObject({ type: z.string(), text: z.string().optional() });
-
-export const chatRequestSchema = z.looseObject({
-  ...common,
-  max_completion_tokens: positiveInt.nullish(),
-  messages: z.array(z.looseObject({
-    role: z.string().min(1),
-    content: z.union([z.string(), z.array(contentPart), z.null()], { error: 'expected a string or an array of content parts' }).optional(),
-  })).min(1, 'messages must hold at least one message'),
-});
+export const chatRequestSchema = chatRequestFields.extend({ n: oneChoice });
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
 
 /** The first issue of a failed parse as one sentence, and the request field it concerns. */
