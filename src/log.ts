@@ -2,10 +2,6 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-export function isLogLevel(text: string): text is LogLevel {
-  return (LOG_LEVELS as readonly string[]).includes(text);
-}
-
 /**
  * JSON-lines logger (one object per line), the shape log collectors in clusters expect. The caller gives the
  * sink (the services pass stderr), so this stays free of I/O.
