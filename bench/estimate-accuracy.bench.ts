@@ -4,10 +4,11 @@
 // docs/recommend.md. Pure arithmetic: no servers, no timing.
 //   node dist/bench/estimate-accuracy.bench.js
 import { readFileSync } from 'node:fs';
-import { acceleratorByName, frameworkBytesPerDevice } from '../src/accelerators/catalog.js';
+import { acceleratorByName } from '../src/accelerators/catalog.js';
 import { modelById } from '../src/models/catalog.js';
 import type { KvDtype } from '../src/models/dtype.js';
-import { kvBytesPerToken, kvCapacityTokens, kvReplication, vllmDefaultMaxNumSeqs } from '../src/models/memory.js';
+import { kvBytesPerToken, kvReplication } from '../src/models/memory.js';
+import { vllmKvBudget } from '../src/profiles/roofline.js';
 import { estimateMeasured, loadMeasurements, timeRatio, tolerance } from '../test/src/profiles/measurements.js';
 
 const fixed = (x: number, digits: number) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -30,7 +31,6 @@ for (const p of kv) {
   const model = modelById(p.model)!;
   const accelerator = acceleratorByName(p.accelerator)!;
   const logged = (p.kvCacheGiBPerDevice * 2 ** 30) / ((kvBytesPerToken(model, p.kvCacheDtype) * kvReplication(model, p.tp)) / p.tp);
-  const deviceBytes = frameworkBytesPerDevice(accelerator);
-  const estimate = kvCapacityTokens(model, p.dtype, p.kvCacheDtype, p.tp, deviceBytes, p.memoryUtilization, vllmDefaultMaxNumSeqs(accelerator.name, deviceBytes));
+  const estimate = vllmKvBudget({ model, accelerator, dtype: p.dtype, kvCacheDtype: p.kvCacheDtype, memoryUtilization: p.memoryUtilization }, p.tp).kvTokens;
   console.log(`| ${p.id} | ${p.servedModel ?? p.model} | ${p.tp} × ${p.accelerator} | ${p.memoryUtilization} | ${p.kvCacheGiBPerDevice}${p.derived ? ' (sum of the logged parts)' : ''} | ${Math.round(logged).toLocaleString('en-US')} | ${estimate.toLocaleString('en-US')} | ${(estimate / logged).toFixed(3)} | [source](${p.url}) |`);
 }

@@ -1,8 +1,8 @@
 import type { Dtype, KvDtype } from '../../src/models/dtype.js';
-import { acceleratorByName, frameworkBytesPerDevice, type AcceleratorType } from '../../src/accelerators/catalog.js';
+import { acceleratorByName, type AcceleratorType } from '../../src/accelerators/catalog.js';
 import { modelById } from '../../src/models/catalog.js';
-import { DEFAULT_MEMORY_UTILIZATION, kvCapacityTokens, tensorParallelProblem, vllmDefaultMaxNumSeqs } from '../../src/models/memory.js';
-import { stepCosts } from '../../src/profiles/roofline.js';
+import { DEFAULT_MEMORY_UTILIZATION, tensorParallelProblem } from '../../src/models/memory.js';
+import { stepCosts, vllmKvBudget } from '../../src/profiles/roofline.js';
 import type { ModelSpec } from '../../src/models/spec.js';
 import { err, ok, type Result } from '../../src/result.js';
 
@@ -97,9 +97,9 @@ export function deriveProfile(request: ProfileRequest): Result<Profile> {
   const utilization = request.memoryUtilization ?? DEFAULT_MEMORY_UTILIZATION;
   const dtype = request.dtype ?? model.nativeDtype;
   const kvDtype = request.kvCacheDtype ?? 'bf16';
-  // As vLLM budgets: from the memory the framework sees, with the sampler's activation at its default max_num_seqs.
-  const deviceBytes = frameworkBytesPerDevice(accelerator);
-  const kvTokens = kvCapacityTokens(model, dtype, kvDtype, tp, deviceBytes, utilization, vllmDefaultMaxNumSeqs(accelerator.name, deviceBytes));
+  // As vLLM budgets: from the memory the framework sees, with the sampler's activation at its default max_num_seqs
+  // (the roofline's one vllmKvBudget, as recommend estimates it).
+  const { kvTokens } = vllmKvBudget({ model, accelerator, dtype, kvCacheDtype: kvDtype, memoryUtilization: utilization }, tp);
   const numGpuBlocks = Math.floor(kvTokens / blockSize);
   if (numGpuBlocks < 1) return err(`${model.id} does not fit on ${tp} x ${accelerator.name} with room for KV cache; raise --tensor-parallel-size`);
   const costs = stepCosts(model, accelerator, tp, dtype, kvDtype);
