@@ -56,12 +56,11 @@ function lingerThenClose(req: IncomingMessage): void {
 
 function serveVerb(deps: AppDependencies, bodies: BodyReader, pods: ValidatedPods, verb: Verb, req: IncomingMessage, res: ServerResponse): void {
   const stop = deps.metrics.duration.startTimer({ verb });
-  const send = (code: number, answer: string | readonly (string | Buffer)[], close = false): void => {
+  const send = (code: number, answer: string | readonly (string | Buffer)[]): void => {
     const chunks = typeof answer === 'string' ? [answer] : answer;
     let length = 0;
     for (const c of chunks) length += typeof c === 'string' ? Buffer.byteLength(c) : c.length;
     const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': length };
-    if (close) headers.connection = 'close';
     res.writeHead(code, headers);
     if (chunks.length === 1) res.end(chunks[0]);
     else {
@@ -73,7 +72,7 @@ function serveVerb(deps: AppDependencies, bodies: BodyReader, pods: ValidatedPod
     deps.metrics.requests.inc({ verb, code: String(code) });
     stop();
   };
-  const fail = (code: number, what: string, close = false): void => send(code, JSON.stringify({ Error: `bad ${verb} request: ${what}` }), close);
+  const fail = (code: number, what: string): void => send(code, JSON.stringify({ Error: `bad ${verb} request: ${what}` }));
 
   bodies.read(req, (outcome) => {
     if (!outcome.ok) {

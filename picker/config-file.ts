@@ -2,7 +2,7 @@ import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { Logger } from '../src/log.js';
 import { KINFER_CONFIG_YAML, parsePickerConfig } from '../src/routing/config.js';
 import { RoutingScheduler } from '../src/routing/scheduler.js';
-import { UsageError } from './flags.js';
+import { UsageError } from '../src/usage.js';
 import type { PickerMetrics } from './metrics.js';
 import type { Router } from './router.js';
 

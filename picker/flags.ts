@@ -6,7 +6,6 @@ import type { AutoscaleConfig } from './autoscale.js';
 import { DEFAULT_MAX_BODY_BYTES } from './extproc.js';
 import { DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS } from './proxy.js';
 import { UsageError } from '../src/usage.js';
-export { UsageError } from '../src/usage.js';
 
 // kinfer-picker's command line: one flag table (src/flags.ts) gives the help text and argv to a typed PickerFlags
 // or one UsageError naming the flag.

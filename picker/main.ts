@@ -11,7 +11,8 @@ import { externalMetricsHandler, poolLoad, type LoadSource } from './autoscale.j
 import { loadConfig, readText, watchConfig } from './config-file.js';
 import { EndpointTable } from './endpoints.js';
 import { createExtProcServer } from './extproc.js';
-import { HELP, parsePickerFlags, UsageError, type PickerFlags } from './flags.js';
+import { HELP, parsePickerFlags, type PickerFlags } from './flags.js';
+import { UsageError } from '../src/usage.js';
 import { createHealthServer, Readiness } from './health.js';
 import { PickerMetrics } from './metrics.js';
 import { PoolSource } from './pool.js';

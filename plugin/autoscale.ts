@@ -205,7 +205,7 @@ async function frontProxyCa(cluster: Cluster): Promise<string | undefined> {
  * KEDA / prometheus-adapter outputs), replacing the planned HPAs. Nothing changes without autoscale plans.
  */
 export async function completeAutoscaling(
-  outcome: { readonly objects: readonly KubeObject[]; readonly autoscale: DeployOutcomeAutoscale; readonly deployment: { readonly namespace: string } },
+  outcome: { readonly objects: readonly KubeObject[]; readonly autoscale: AutoscaleRequest['plans']; readonly deployment: { readonly namespace: string } },
   request: { readonly name: string; readonly autoscale?: { readonly with: AutoscaleWith; readonly prometheusUrl?: string } },
   cluster: Cluster | undefined,
 ): Promise<AutoscaleObjects> {
@@ -220,5 +220,3 @@ export async function completeAutoscaling(
   const rest = outcome.objects.filter((o) => !isPicker(o) && o.kind !== 'HorizontalPodAutoscaler');
   return { objects: [...rest, ...scaling.objects], notes: scaling.notes };
 }
-
-type DeployOutcomeAutoscale = AutoscaleRequest['plans'];

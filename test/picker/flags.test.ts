@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parsePickerFlags, UsageError } from '../../picker/flags.js';
+import { parsePickerFlags } from '../../picker/flags.js';
+import { UsageError } from '../../src/usage.js';
 
 describe('parsePickerFlags: argv to typed flags, or one usage error naming the flag', () => {
   const ok: { name: string; argv: string[]; want: Record<string, unknown> }[] = [
