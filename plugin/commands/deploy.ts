@@ -12,7 +12,6 @@ import type { ModelRegistry } from '../../src/models/user.js';
 import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
 import { KubeCommand, UsageError } from '../base.js';
 import { KubeError } from '../cluster.js';
-import { completeAutoscaling } from '../autoscale.js';
 import { readDeployCluster } from '../deploy/cluster-view.js';
 import { deploySummary, explainDeploy } from '../deploy/view.js';
 import { durationFlag } from '../durations.js';
@@ -99,12 +98,10 @@ the same HBM need.`;
       if (flags.explain && outcome.error.planned) this.log(explainDeploy(outcome.error.planned, request.server).join('\n'));
       throw outcome.error.kind === 'usage' ? new UsageError(outcome.error.message) : new KubeError(outcome.error.message);
     }
-    const { steps } = outcome.value;
+    const { steps, objects } = outcome.value;
     if (flags.explain) this.log([...explainDeploy(outcome.value, request.server), explainModelCache(request.modelCache)].join('\n'));
     const output = flags.output as OutputFormat | undefined;
     if (!output) this.log(deploySummary(outcome.value).join('\n'));
-    const { objects, notes } = await completeAutoscaling(outcome.value, request, cluster.client);
-    if (!output) for (const line of notes) this.log(line);
     if (!steps.apply) {
       this.log(output ? formatObjects(objects, output) : objects.map((o) => `${resourceName(o)} created (dry run)`).join('\n'));
       return;

@@ -17,7 +17,7 @@ export function explainDeploy(outcome: Pick<DeployOutcome, 'plan' | 'targeted'> 
   ];
 }
 
-/** The summary without -o: where the replicas go, how they scale, which scheduler places them. */
+/** The summary without -o: where the replicas go, how they scale, which scheduler places them, what autoscaling wrote. */
 export function deploySummary(outcome: DeployOutcome): string[] {
   const { deployment, autoscale } = outcome;
   const lines = deployment.targets.map((t) =>
@@ -26,7 +26,7 @@ export function deploySummary(outcome: DeployOutcome): string[] {
     lines.push(`autoscale: ${autoscale.map((p) => `${p.workload} ${p.minReplicas}..${p.maxReplicas} replicas at ${p.capacityRps.toFixed(2)} req/s each`).join(', ')}; the pool's kinfer-picker serves the metric with ${pickerAutoscaleArgs(autoscale).join(' ')} (docs/autoscaling.md)`);
   }
   lines.push(`scheduler: ${outcome.scheduler ?? 'default-scheduler (pinned to the accelerator by node affinity; kinfer-scheduler not found)'}`);
-  return lines;
+  return [...lines, ...outcome.autoscaleNotes];
 }
 
 /** The two settings people confuse, one line each: the KV reservation (placement) and the server's batch cap. */

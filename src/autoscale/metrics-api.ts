@@ -2,7 +2,8 @@
 // adapters install themselves (prometheus-adapter's deploy/manifests, KEDA's config/metrics-server): a Service in
 // front of the picker's metrics port, the `v1beta1.external.metrics.k8s.io` APIService with the caBundle of the
 // serving certificate, that certificate in a Secret the picker mounts, and the HPA controller's read access.
-// Pure: the certificate and the front-proxy CA come in as PEM; plugin/autoscale.ts reads the cluster.
+// Pure: the certificate and the front-proxy CA come in as PEM; plugin/deploy/cluster-view.ts reads the cluster and
+// src/deploy/autoscaling.ts puts these objects together with the picker and the HPAs.
 import { LABELS, MANAGED_BY } from '../manifests/labels.js';
 import { pickerServiceName } from '../manifests/model.js';
 import type { KubeObject } from '../manifests/objects.js';

@@ -1,3 +1,4 @@
+import type { MetricsApiReads } from './autoscaling.js';
 import type { AcceleratorInventory } from './inventory.js';
 
 /** The scheduler kinfer installs (manifests/scheduler, the Helm chart): a kube-scheduler with kinfer's extender. */
@@ -28,4 +29,6 @@ export interface ClusterView {
   readonly namespace: string;
   readonly inventory: readonly AcceleratorInventory[];
   readonly capabilities: Capabilities;
+  /** With --autoscale-with kinfer and a reachable cluster: who holds the external metrics API, the certificate to keep, the front-proxy CA. */
+  readonly metricsApi?: MetricsApiReads;
 }

@@ -5,7 +5,8 @@ import { DEFAULT_BEHAVIOR } from '../autoscale/hpa.js';
 import { buildModelObjects, type ModelDeployment } from '../manifests/model.js';
 import { LEADER_WORKER_SET, type KubeObject } from '../manifests/objects.js';
 import { err, ok, type Result } from '../result.js';
-import { OBJECT_BUILDERS, type BuildContext, type LabelledAutoscalePlan } from './builders.js';
+import { autoscaling } from './autoscaling.js';
+import { pickerObjects, type BuildContext, type LabelledAutoscalePlan } from './builders.js';
 import { KINFER_SCHEDULER, type ClusterView } from './capabilities.js';
 import { catalogInventory, type AcceleratorInventory } from './inventory.js';
 import { planDeployment, type DeployPlan, type DeploySpec } from './plan.js';
@@ -20,7 +21,7 @@ export interface DeployFailure {
   /** Notes made before the failure (an offline plan, recommend's choice): printed before the error. */
   readonly notes: readonly string[];
   /** When the plan was made before the failure: the plan and spec, for --explain (why it needs what it lacks). */
-  readonly planned?: Pick<DeployOutcome, 'plan' | 'targeted'>;
+  readonly planned?: Pick<DeployOutcome, 'plan' | 'targeted'> & Partial<Pick<DeployOutcome, 'autoscale'>>;
 }
 
 /** What the command does after the core: apply (or not), then wait (or not). */
@@ -40,11 +41,13 @@ export interface DeployOutcome {
   readonly deployment: ModelDeployment;
   /** The pods' scheduler as chosen (--scheduler, else kinfer-scheduler when it runs); absent: the default scheduler. */
   readonly scheduler: string | undefined;
-  /** In apply order: workloads, Service, pool, then each OBJECT_BUILDERS entry's objects. */
+  /** In apply order: workloads, Service, pool, then the picker and the autoscaling objects (autoscaling.ts). */
   readonly objects: readonly KubeObject[];
   readonly autoscale: readonly LabelledAutoscalePlan[];
   /** Lines for stderr, in order: notes and warnings the user should read. */
   readonly notes: readonly string[];
+  /** Lines for the summary: what --autoscale wrote and what the user still does. */
+  readonly autoscaleNotes: readonly string[];
   readonly steps: DeploySteps;
 }
 
@@ -74,9 +77,11 @@ export function planDeploy(request: DeployRequest, cluster: ClusterView): Result
   notes.push(...plan.value.warnings.map((w) => `warning: ${w}`));
   const autoscale = autoscalePlans(request, chosen.value.capacity, workloads.value);
   const context: BuildContext = { request, plan: plan.value, capabilities: cluster.capabilities, deployment, workloads: workloads.value, autoscale };
+  const after = autoscaling(context, pickerObjects(context), cluster.metricsApi);
+  if (!after.ok) return err({ kind: 'cluster', message: after.error, notes, planned: { plan: plan.value, targeted: chosen.value, autoscale } });
   return ok({
-    plan: plan.value, targeted: chosen.value, deployment, scheduler: schedulerFor(request, cluster), autoscale, notes,
-    objects: [...workloads.value, ...OBJECT_BUILDERS.flatMap((build) => build(context))],
+    plan: plan.value, targeted: chosen.value, deployment, scheduler: schedulerFor(request, cluster), autoscale, notes, autoscaleNotes: after.value.notes,
+    objects: [...workloads.value, ...after.value.objects],
     steps: { apply: request.dryRun !== 'client', serverDryRun: request.dryRun === 'server', wait: request.wait && request.dryRun === 'none' },
   });
 }

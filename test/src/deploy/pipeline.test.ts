@@ -7,7 +7,8 @@ import { unreachable, type Capabilities, type ClusterView } from '../../../src/d
 import { inventory } from '../../../src/deploy/inventory.js';
 import { planDeploy, type DeployOutcome } from '../../../src/deploy/pipeline.js';
 import type { DeploySpec } from '../../../src/deploy/plan.js';
-import type { DeployRequest, RecommendSettings } from '../../../src/deploy/request.js';
+import type { AutoscaleWith } from '../../../src/autoscale/adapters.js';
+import type { AutoscaleRequest, DeployRequest, RecommendSettings } from '../../../src/deploy/request.js';
 import { requestProblem } from '../../../src/deploy/request.js';
 import type { KubeObject } from '../../../src/manifests/objects.js';
 import { ModelRegistry } from '../../../src/models/user.js';
@@ -40,6 +41,12 @@ const h100 = (i: number) => aNode(`h100-${i}`).gfdGpu('NVIDIA-H100-80GB-HBM3', 8
 const MODEL_L4 = ['Deployment/llama', 'Service/llama'];
 const POOL = ['NetworkPolicy/llama-model-servers', 'InferencePool/llama'];
 const PICKER = ['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Deployment', 'PodDisruptionBudget', 'NetworkPolicy', 'Service'].map((k) => `${k}/llama-picker`);
+const METRICS_API = ['Secret/llama-picker-metrics-api', 'Service/llama-picker-metrics', 'APIService/v1beta1.external.metrics.k8s.io',
+  'ClusterRole/kinfer:external-metrics-reader', 'ClusterRoleBinding/kinfer:external-metrics-reader'];
+const CLUSTER_SCOPED = new Set(['APIService', 'ClusterRole', 'ClusterRoleBinding']);
+const autoscale = (w: AutoscaleWith): AutoscaleRequest => ({ minReplicas: 1, maxReplicas: 4, scaleDownSeconds: 120, with: w });
+/** A certificate pair as the picker's metrics Secret keeps it (the text is not parsed on the way through). */
+const KEPT = { certPem: 'KEPT CERT PEM', keyPem: 'KEPT KEY PEM' };
 
 interface Case {
   name: string;
@@ -48,6 +55,8 @@ interface Case {
   /** `Kind/name` of every object, in apply order. */
   objects?: string[];
   notes?: RegExp[];
+  /** The summary's autoscaling lines. */
+  autoscaleNotes?: RegExp[];
   scheduler?: string;
   steps?: DeployOutcome['steps'];
   /** What else to check on the outcome. */
@@ -57,6 +66,10 @@ interface Case {
 
 const env = (o: DeployOutcome) => ((o.objects[0]!.spec as { template: { spec: { containers: { env?: unknown[] }[] } } }).template.spec.containers[0]!.env ?? []);
 const podSpec = (o: KubeObject) => (o.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+const pickerArgs = (o: DeployOutcome): string[] =>
+  (podSpec(o.objects.find((x) => x.kind === 'Deployment' && x.metadata.name === 'llama-picker')!) as { containers: { args: string[] }[] }).containers[0]!.args;
+const ingressPorts = (o: DeployOutcome, name: string): number[][] =>
+  (o.objects.find((x) => x.kind === 'NetworkPolicy' && x.metadata.name === name)!.spec as { ingress: { ports: { port: number }[] }[] }).ingress.map((i) => i.ports.map((p) => p.port));
 
 const cases: Case[] = [
   {
@@ -137,14 +150,59 @@ const cases: Case[] = [
     error: { kind: 'cluster', message: /^no accelerator in the cluster serves meta-llama\/Llama-3\.1-8B-Instruct within the targets: / },
   },
   {
-    name: '--autoscale: one HPA per Deployment, after the picker, labelled as its Deployment',
-    request: request({ recommend: targets(1000, 50), autoscale: { minReplicas: 1, maxReplicas: 4, scaleDownSeconds: 120, with: 'kinfer' } }), cluster: view([h100(0)]),
-    objects: [...MODEL_L4, ...POOL, ...PICKER, 'HorizontalPodAutoscaler/llama'],
+    name: '--autoscale (kinfer, no cluster read): the metrics API before the picker it serves from, then one HPA per Deployment, labelled as it',
+    request: request({ recommend: targets(1000, 50), autoscale: autoscale('kinfer') }), cluster: view([h100(0)]),
+    objects: [...MODEL_L4, ...POOL, ...METRICS_API, ...PICKER, 'HorizontalPodAutoscaler/llama'],
+    autoscaleNotes: [/^autoscale: the picker serves v1beta1\.external\.metrics\.k8s\.io \(Service llama-picker-metrics, certificate in Secret llama-picker-metrics-api\); no cluster to read the front-proxy CA from/],
     check: (o) => {
       assert.equal(o.autoscale.length, 1);
       assert.equal(o.autoscale[0]!.behavior.scaleDownStabilizationSeconds, 120);
       assert.deepEqual(o.objects.at(-1)!.metadata.labels, o.objects[0]!.metadata.labels);
+      const picker = pickerArgs(o);
+      assert.deepEqual(picker.slice(picker.indexOf('--autoscale'), picker.indexOf('--autoscale') + 2), ['--autoscale', `llama=${o.autoscale[0]!.capacityRps.toFixed(3)}`]);
+      assert.ok(picker.includes('--autoscale-port') && !picker.includes('--autoscale-client-ca'), picker.join(' '));
+      // The picker's NetworkPolicy opens the metrics API port to the API server (no pod, so any source).
+      assert.deepEqual(ingressPorts(o, 'llama-picker'), [[9002], [9003], [6443]]);
     },
+  },
+  {
+    name: '--autoscale (kinfer) read from the cluster: the kept pair and the front-proxy CA go into the Secret; the picker asks for client certificates',
+    request: request({ recommend: targets(1000, 50), autoscale: autoscale('kinfer') }), cluster: { ...view([h100(0)]), metricsApi: { kept: KEPT, frontProxyCaPem: 'CA PEM' } },
+    autoscaleNotes: [/^autoscale: the picker serves v1beta1\.external\.metrics\.k8s\.io \(Service llama-picker-metrics, certificate in Secret llama-picker-metrics-api\)$/],
+    check: (o) => {
+      const secret = o.objects.find((x) => x.kind === 'Secret') as KubeObject & { stringData: Record<string, string> };
+      assert.deepEqual(secret.stringData, { 'tls.crt': KEPT.certPem, 'tls.key': KEPT.keyPem, 'client-ca.crt': 'CA PEM' });
+      assert.ok(pickerArgs(o).includes('--autoscale-client-ca'));
+    },
+  },
+  {
+    name: '--autoscale (kinfer) a reachable cluster whose front-proxy CA was not readable: the note says the picker accepts any TLS client',
+    request: request({ recommend: targets(1000, 50), autoscale: autoscale('kinfer') }), cluster: { ...view([h100(0)]), metricsApi: {} },
+    autoscaleNotes: [/; the front-proxy CA \(kube-system\/extension-apiserver-authentication\) was not readable, so the picker accepts any TLS client$/],
+  },
+  {
+    name: '--autoscale (kinfer) while KEDA holds the external metrics API: refused, naming the holder, with the plan for --explain',
+    request: request({ recommend: targets(1000, 50), autoscale: autoscale('kinfer') }),
+    cluster: { ...view([h100(0)]), metricsApi: { holder: { metadata: { labels: { 'app.kubernetes.io/name': 'keda-operator-metrics-apiserver' } }, spec: { service: { name: 'keda-operator-metrics-apiserver', namespace: 'keda' } } } } },
+    error: { kind: 'cluster', message: /^the external metrics API .* held by KEDA \(keda-operator-metrics-apiserver\); a cluster has one\. Keep it and use --autoscale-with keda/, planned: true },
+  },
+  {
+    name: '--autoscale-with keda: the picker exports the gauge for Prometheus; a ScaledObject per Deployment instead of the HPA',
+    request: request({ recommend: targets(1000, 50), autoscale: { ...autoscale('keda'), prometheusUrl: 'http://prometheus:9090' } }), cluster: view([h100(0)]),
+    objects: [...MODEL_L4, ...POOL, ...PICKER, 'ScaledObject/llama'],
+    autoscaleNotes: [/^autoscale with KEDA: a ScaledObject per workload on http:\/\/prometheus:9090; Prometheus must scrape the picker's \/metrics/],
+    check: (o) => assert.ok(!pickerArgs(o).includes('--autoscale-port')),
+  },
+  {
+    name: '--autoscale-with prometheus-adapter: the HPA selects on the gauge\'s label, and the adapter\'s rules in a ConfigMap',
+    request: request({ recommend: targets(1000, 50), autoscale: autoscale('prometheus-adapter') }), cluster: view([h100(0)]),
+    objects: [...MODEL_L4, ...POOL, ...PICKER, 'HorizontalPodAutoscaler/llama', 'ConfigMap/llama-picker-adapter-rules'],
+    autoscaleNotes: [/^autoscale with prometheus-adapter: add the externalRules of ConfigMap llama-picker-adapter-rules/],
+  },
+  {
+    name: '--autoscale without the InferencePool CRD: no picker to compute the demand, refused',
+    request: request({ recommend: targets(1000, 50), autoscale: autoscale('kinfer') }), cluster: view([h100(0)], { inferencePool: false }),
+    error: { kind: 'cluster', message: /^--autoscale needs the pool's kinfer-picker, which computes the demand, and this cluster has no InferencePool CRD/, planned: true },
   },
   { name: 'no dry run with --wait: apply, then wait', request: request({ wait: true }), cluster: view([l4(0)]), steps: { apply: true, serverDryRun: false, wait: true } },
   { name: 'server dry run: apply as a dry run, never wait', request: request({ dryRun: 'server', wait: true }), cluster: view([l4(0)]), steps: { apply: true, serverDryRun: true, wait: false } },
@@ -166,10 +224,11 @@ describe('planDeploy: request and cluster view in, objects and notes out', () =>
       assert.ok(got.ok, got.ok ? '' : got.error.message);
       const o = got.value;
       if (c.objects) assert.deepEqual(o.objects.map((x) => `${x.kind}/${x.metadata.name}`), c.objects);
-      assert.ok(o.objects.every((x) => x.metadata.namespace === 'ml'), 'every object in the view\'s namespace');
-      if (c.notes) {
-        assert.equal(o.notes.length, c.notes.length, o.notes.join('\n'));
-        c.notes.forEach((n, i) => assert.match(o.notes[i]!, n));
+      assert.ok(o.objects.every((x) => x.metadata.namespace === (CLUSTER_SCOPED.has(x.kind) ? undefined : 'ml')), 'every object in the view\'s namespace');
+      for (const [got, want] of [[o.notes, c.notes], [o.autoscaleNotes, c.autoscaleNotes ?? (c.request.autoscale ? undefined : [])]] as const) {
+        if (!want) continue;
+        assert.equal(got.length, want.length, got.join('\n'));
+        want.forEach((n, i) => assert.match(got[i]!, n));
       }
       if ('scheduler' in c) assert.equal(o.scheduler, c.scheduler);
       if (c.steps) assert.deepEqual(o.steps, c.steps);
