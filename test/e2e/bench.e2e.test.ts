@@ -5,18 +5,14 @@
 // what deploy and the test write passes their schemas. The Gateway's status is written by the test through the
 // status subresource, since no gateway controller runs here; its address is the picker's.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { SimFleet } from '../demo/sim-args.js';
-import { Cluster, KUBECTL, ROOT } from './harness/cluster.js';
-import { FakeKubelet } from './harness/kubelet.js';
 import { startProxyPicker } from './harness/picker.js';
-import { createNodes } from './harness/nodes.js';
-import { runProcess, type Run } from '../run.js';
+import { startStand, type Stand } from './harness/stand.js';
+import type { Run } from '../run.js';
 
 const NODES = `
 - { name: h100, count: 2, scheme: gke, type: nvidia-h100-80gb, devices: 8, zone: us-central1-a, cpu: 96, memory: 1Ti }
@@ -28,42 +24,26 @@ const BASE_PORT = 31170;
 const PICKER_PORT = BASE_PORT + 20;
 
 describe('kubectl inference bench and recommend against kinfer-sim replicas', { timeout: 420_000 }, () => {
-  const cluster = new Cluster({ suite: 'bench', basePort: BASE_PORT, crds: true });
   const dir = mkdtempSync(join(tmpdir(), 'kinfer-bench-'));
   const store = join(dir, 'profiles.db');
-  const children: ChildProcess[] = [];
-  let sims: SimFleet | undefined;
-  let kubelet: FakeKubelet | undefined;
+  let stand: Stand;
 
   // `profiles` is local: it takes no cluster flags.
-  const run = (args: readonly string[], timeoutMs = 120_000): Promise<Run> => runProcess(KUBECTL, ['inference', ...args, ...(args[0] === 'profiles' ? [] : ['-n', NS])], {
-    env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfigPath, KINFER_PROFILES: store },
-    timeoutMs,
-  });
+  const run = (args: readonly string[], timeoutMs = 120_000): Promise<Run> =>
+    stand.inference(args, { ...(args[0] === 'profiles' ? {} : { namespace: NS }), timeoutMs, env: { KINFER_PROFILES: store } });
 
   before(async () => {
-    await cluster.start();
-    await createNodes(cluster.core, NODES);
-    await cluster.waitExtenderNodes(2);
-    await cluster.core.createNamespace({ body: { metadata: { name: NS } } });
-    sims = new SimFleet(cluster.kubeConfig);
-    kubelet = new FakeKubelet(cluster.kubeConfig, { hooks: sims.hooks });
-    await kubelet.start();
+    stand = await startStand({ suite: 'bench', basePort: BASE_PORT, crds: true, nodes: NODES, namespace: NS, kubelet: { sims: {} } });
   }, { timeout: 300_000 });
 
-  after(async () => {
-    for (const child of children) child.kill('SIGKILL');
-    await kubelet?.stop();
-    sims?.stopAll('SIGKILL');
-    await cluster.stop();
-  });
+  after(() => stand?.close());
 
   test('deploy two replicas on H100s and put a picker and a Gateway in front of them', async () => {
     const deployed = await run(['deploy', MODEL, '--accelerator', 'nvidia-h100-80gb', '--tp', '1', '--replicas', '2', '--max-model-len', '4096', '--kv-reserve-seqs', '8', '--no-picker', '--wait', '--timeout', '90s']);
     assert.equal(deployed.code, 0, deployed.stderr);
-    children.push(await startProxyPicker(cluster, { deployment: NAME, namespace: NS, port: PICKER_PORT, replicas: 2 }));
+    stand.children.push(await startProxyPicker(stand.cluster, { deployment: NAME, namespace: NS, port: PICKER_PORT, replicas: 2 }));
 
-    const custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
+    const custom = stand.cluster.kubeConfig.makeApiClient(CustomObjectsApi);
     await custom.createNamespacedCustomObject({
       group: 'gateway.networking.k8s.io', version: 'v1', namespace: NS, plural: 'gateways',
       body: {

@@ -3,9 +3,7 @@
 // scheduler's binds; this checks the two together never overcommit).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Cluster } from './harness/cluster.js';
-import { FakeKubelet } from './harness/kubelet.js';
-import { createNodes } from './harness/nodes.js';
+import { startStand, type Stand } from './harness/stand.js';
 import { createPods, modelPod, requestsByNode, waitBound, waitFailedScheduling } from './harness/pods.js';
 
 const NS = 'default';
@@ -19,36 +17,28 @@ const NODE_COUNT = 10;
 const POD_COUNT = NODE_COUNT * GPUS_PER_NODE;
 
 describe('concurrency: 40 model pods at once on room for exactly 40', { timeout: 360_000 }, () => {
-  const cluster = new Cluster({ suite: 'concurrency', basePort: 31020 });
-  let kubelet: FakeKubelet | undefined;
+  let stand: Stand;
   const names = Array.from({ length: POD_COUNT }, (_, i) => `llama-8b-${i}`);
   let bound = new Map<string, string>();
 
   before(async () => {
-    await cluster.start();
-    await createNodes(cluster.core, NODES);
-    await cluster.waitExtenderNodes(NODE_COUNT);
-    kubelet = new FakeKubelet(cluster.kubeConfig, { namespace: NS });
-    await kubelet.start();
+    stand = await startStand({ suite: 'concurrency', basePort: 31020, nodes: NODES, nodeCount: NODE_COUNT, kubelet: 'pods' });
   }, { timeout: 300_000 });
 
-  after(async () => {
-    await kubelet?.stop();
-    await cluster.stop();
-  }, { timeout: 120_000 });
+  after(() => stand?.close(), { timeout: 120_000 });
 
   test('all 40 are bound', async () => {
     const pods = names.map((name) => modelPod({ name, kinfer: { model: 'meta-llama/Llama-3.1-8B-Instruct' }, devices: { 'nvidia.com/gpu': 1 } }));
     // All in flight together: the scheduler's queue fills faster than it binds.
-    await createPods(cluster.core, pods, POD_COUNT);
-    bound = await waitBound(cluster.core, NS, names, 180_000);
+    await createPods(stand.cluster.core, pods, POD_COUNT);
+    bound = await waitBound(stand.cluster.core, NS, names, 180_000);
     assert.equal(bound.size, POD_COUNT);
   });
 
   test('no node holds more GPUs than it has; every node is full', async () => {
     assert.equal(bound.size, POD_COUNT, 'needs the previous test');
-    const used = await requestsByNode(cluster.core, 'nvidia.com/gpu');
-    const nodes = await cluster.core.listNode();
+    const used = await requestsByNode(stand.cluster.core, 'nvidia.com/gpu');
+    const nodes = await stand.cluster.core.listNode();
     assert.equal(nodes.items.length, NODE_COUNT);
     for (const node of nodes.items) {
       const name = node.metadata!.name!;
@@ -65,10 +55,10 @@ describe('concurrency: 40 model pods at once on room for exactly 40', { timeout:
 
   test('a 41st pod stays Pending (no GPU left)', async () => {
     assert.equal(bound.size, POD_COUNT, 'needs the first test');
-    await createPods(cluster.core, [modelPod({ name: 'one-too-many', kinfer: { model: 'meta-llama/Llama-3.1-8B-Instruct' }, devices: { 'nvidia.com/gpu': 1 } })]);
-    const message = await waitFailedScheduling(cluster.core, NS, 'one-too-many', (m) => /Insufficient nvidia\.com\/gpu/.test(m), 60_000);
+    await createPods(stand.cluster.core, [modelPod({ name: 'one-too-many', kinfer: { model: 'meta-llama/Llama-3.1-8B-Instruct' }, devices: { 'nvidia.com/gpu': 1 } })]);
+    const message = await waitFailedScheduling(stand.cluster.core, NS, 'one-too-many', (m) => /Insufficient nvidia\.com\/gpu/.test(m), 60_000);
     assert.match(message, /0\/10 nodes are available/);
-    const pod = await cluster.core.readNamespacedPod({ name: 'one-too-many', namespace: NS });
+    const pod = await stand.cluster.core.readNamespacedPod({ name: 'one-too-many', namespace: NS });
     assert.equal(pod.spec?.nodeName, undefined);
   });
 });

@@ -4,11 +4,8 @@
 // FailedScheduling event; a multi-host group lands in one block, then in one sub-block of it (GKE topology labels).
 // Label keys and values are the providers' (see test/src/accelerators/provider-labels.test.ts for each source).
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runProcess } from '../run.js';
-import { Cluster, KUBECTL, ROOT } from './harness/cluster.js';
-import { createNodes } from './harness/nodes.js';
+import { startStand, type Stand } from './harness/stand.js';
 import { createPods, modelPod, placements, waitBound, waitFailedScheduling } from './harness/pods.js';
 
 const NODES = `
@@ -51,21 +48,16 @@ const PODS = [
 ];
 
 describe('discovery: EKS/Karpenter, AKS+GFD, GKE time-sharing and topology labels through kube-scheduler', { timeout: 420_000 }, () => {
-  const cluster = new Cluster({ suite: 'discovery', basePort: 31110 });
+  let stand: Stand;
   let bound = new Map<string, string>();
 
   before(async () => {
-    await cluster.start();
-    const names = await createNodes(cluster.core, NODES);
-    assert.equal(names.length, NODE_COUNT);
-    await cluster.waitExtenderNodes(NODE_COUNT);
-    await createPods(cluster.core, PODS);
-    bound = await waitBound(cluster.core, NS, PODS.map((p) => p.metadata!.name!).filter((n) => n !== 'tp-over-shares'), 120_000);
+    stand = await startStand({ suite: 'discovery', basePort: 31110, nodes: NODES, nodeCount: NODE_COUNT });
+    await createPods(stand.cluster.core, PODS);
+    bound = await waitBound(stand.cluster.core, NS, PODS.map((p) => p.metadata!.name!).filter((n) => n !== 'tp-over-shares'), 120_000);
   }, { timeout: 360_000 });
 
-  after(async () => {
-    await cluster.stop();
-  }, { timeout: 120_000 });
+  after(() => stand?.close(), { timeout: 120_000 });
 
   const WHERE: readonly [string, string, string][] = [
     ['Karpenter instance-gpu-name=l4 is an nvidia-l4', 'on-karpenter-l4', 'kar-l4'],
@@ -81,16 +73,15 @@ describe('discovery: EKS/Karpenter, AKS+GFD, GKE time-sharing and topology label
   }
 
   test('TP across shares stays Pending; FailedScheduling says why', async (t) => {
-    const message = await waitFailedScheduling(cluster.core, NS, 'tp-over-shares', (m) => m.includes('shares'), 90_000);
+    const message = await waitFailedScheduling(stand.cluster.core, NS, 'tp-over-shares', (m) => m.includes('shares'), 90_000);
     t.diagnostic(`FailedScheduling: ${message}`);
     assert.match(message, /nvidia-l4 GPUs here are shared \(time-slicing, 4 shares per GPU\): 2 shares may be one GPU, so tensor parallelism across shares is refused/);
     assert.match(message, /insufficient HBM: needs 45\.0 GiB, nvidia-l4 x2 gives 41\.\d GiB usable/);
-    assert.equal((await placements(cluster.core, NS)).get('tp-over-shares'), undefined);
+    assert.equal((await placements(stand.cluster.core, NS)).get('tp-over-shares'), undefined);
   });
 
   test('kubectl inference list nodes: what kinfer sees per node, and the types missing from the catalog', async () => {
-    const env = { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfigPath };
-    const text = await runProcess(KUBECTL, ['inference', 'list', 'nodes'], { env, timeoutMs: 120_000 });
+    const text = await stand.inference(['list', 'nodes']);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /^NAME\s+TYPE\s+SPEED DATA\s+DEVICES\s+TOPOLOGY\s+WHY/);
     assert.match(text.stdout, /gke-ts\s+nvidia-l4\s+yes\s+4 shares × 5\.6 GiB \(time-slicing, 4 per GPU of 22\.5 GiB\)/);
@@ -99,7 +90,7 @@ describe('discovery: EKS/Karpenter, AKS+GFD, GKE time-sharing and topology label
     assert.doesNotMatch(text.stdout, /^cpu /m);
     assert.match(text.stderr, /1 node\(s\) without accelerators not shown/);
     assert.match(text.stderr, /Found but not in kinfer's catalog .*nvidia-a10g \(1 node\)/);
-    const json = await runProcess(KUBECTL, ['inference', 'list', 'nodes', '-o', 'json'], { env, timeoutMs: 120_000 });
+    const json = await stand.inference(['list', 'nodes', '-o', 'json']);
     assert.equal(json.code, 0, json.stderr);
     const data = JSON.parse(json.stdout) as { items: { name: string; type?: string; source?: string }[]; missingFromCatalog: { type: string }[] };
     assert.equal(data.items.length, NODE_COUNT);

@@ -6,7 +6,6 @@
 // the plumbing (flags, annotations, kubelet, picker), not physics: a server capped at 1 sequence, as deploy
 // once wrote, serves a fraction of the promise and fails (checked: with --max-batch 1 an 8B served 143 tokens/s).
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +13,9 @@ import { after, before, describe, test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { operatingPoint } from '../../src/profiles/recommend.js';
 import type { PerfPoint } from '../../src/profiles/profile.js';
-import { SimFleet } from '../demo/sim-args.js';
-import { Cluster, KUBECTL, ROOT } from './harness/cluster.js';
-import { FakeKubelet } from './harness/kubelet.js';
 import { startProxyPicker } from './harness/picker.js';
-import { createNodes } from './harness/nodes.js';
-import { runProcess, type Run } from '../run.js';
+import { startStand, type Stand } from './harness/stand.js';
+import type { Run } from '../run.js';
 
 const NODES = `
 - { name: h100, count: 1, scheme: gke, type: nvidia-h100-80gb, devices: 8, zone: us-central1-a, cpu: 96, memory: 1Ti }
@@ -37,35 +33,18 @@ const TARGETS = { ttftMs: 2000, ntpotMs: 30 };
 const WORKLOAD = ['--input-tokens', '500', '--output-tokens', '100'];
 
 describe('closed loop: deploy --target-* → kinfer-sim from the pod spec → bench through the picker', { timeout: 420_000 }, () => {
-  const cluster = new Cluster({ suite: 'loop', basePort: BASE_PORT });
   const store = join(mkdtempSync(join(tmpdir(), 'kinfer-loop-')), 'profiles.db');
-  const children: ChildProcess[] = [];
-  let sims: SimFleet | undefined;
-  let kubelet: FakeKubelet | undefined;
+  let stand: Stand;
 
-  const run = (args: readonly string[], timeoutMs = 120_000): Promise<Run> => runProcess(KUBECTL, ['inference', ...args, '-n', NS], {
-    env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfigPath, KINFER_PROFILES: store },
-    timeoutMs,
-  });
+  const run = (args: readonly string[], timeoutMs = 120_000): Promise<Run> => stand.inference(args, { namespace: NS, timeoutMs, env: { KINFER_PROFILES: store } });
   const podsOf = async (name: string): Promise<V1Pod[]> =>
-    (await cluster.core.listNamespacedPod({ namespace: NS, labelSelector: `kinfer.dev/deployment=${name}` })).items;
+    (await stand.cluster.core.listNamespacedPod({ namespace: NS, labelSelector: `kinfer.dev/deployment=${name}` })).items;
 
   before(async () => {
-    await cluster.start();
-    await createNodes(cluster.core, NODES);
-    await cluster.waitExtenderNodes(1);
-    await cluster.core.createNamespace({ body: { metadata: { name: NS } } });
-    sims = new SimFleet(cluster.kubeConfig, { logLevel: 'info', output: 'keep' });
-    kubelet = new FakeKubelet(cluster.kubeConfig, { hooks: sims.hooks });
-    await kubelet.start();
+    stand = await startStand({ suite: 'loop', basePort: BASE_PORT, nodes: NODES, namespace: NS, kubelet: { sims: { logLevel: 'info', output: 'keep' } } });
   }, { timeout: 300_000 });
 
-  after(async () => {
-    for (const child of children) child.kill('SIGKILL');
-    await kubelet?.stop();
-    sims?.stopAll('SIGKILL');
-    await cluster.stop();
-  });
+  after(() => stand?.close());
 
   test('with targets: the server runs at the concurrency recommend chose and serves ≥ 0.8× the rate it promised', async (t) => {
     const name = 'targeted';
@@ -83,7 +62,7 @@ describe('closed loop: deploy --target-* → kinfer-sim from the pod spec → be
     const [pod] = await podsOf(name);
     const args = pod!.spec!.containers[0]!.args!;
     assert.equal(args[args.indexOf('--max-num-seqs') + 1], String(batch));
-    assert.match(sims!.logs(pod!), new RegExp(`"maxNumSeqs":${batch},"maxNumSeqsFrom":"flag"`));
+    assert.match(stand.sims!.logs(pod!), new RegExp(`"maxNumSeqs":${batch},"maxNumSeqsFrom":"flag"`));
 
     // recommend's promise for this option, as a request rate (the figure bench measures per replica).
     const rec = await run(['recommend', MODEL, '--in-cluster', '--max-model-len', '4096', '--target-ttft-ms', String(TARGETS.ttftMs), '--target-ntpot-ms', String(TARGETS.ntpotMs), ...WORKLOAD, '-o', 'json']);
@@ -93,7 +72,7 @@ describe('closed loop: deploy --target-* → kinfer-sim from the pod spec → be
     assert.ok(Math.abs(option.operating.outputTokensPerSecond - Number(promised[1])) <= 1, 'deploy and recommend agree');
     const rate = option.operating.requestRate;
 
-    children.push(await startProxyPicker(cluster, { deployment: name, namespace: NS, port: PICKER_PORT, replicas: 1 }));
+    stand.children.push(await startProxyPicker(stand.cluster, { deployment: name, namespace: NS, port: PICKER_PORT, replicas: 1 }));
 
     // Poisson arrivals around the promise, as recommend's estimate assumes.
     const rates = [0.5, 0.7, 0.85, 1, 1.15].map((f) => (f * rate).toFixed(2));
@@ -115,6 +94,6 @@ describe('closed loop: deploy --target-* → kinfer-sim from the pod spec → be
     assert.match(deployed.stdout, /^server batch: no --max-num-seqs flag: the server's default on nvidia-h100-80gb is 1024, vLLM's default/m);
     const [pod] = await podsOf(name);
     assert.ok(!pod!.spec!.containers[0]!.args!.includes('--max-num-seqs'), pod!.spec!.containers[0]!.args!.join(' '));
-    assert.match(sims!.logs(pod!), /"maxNumSeqs":1024,"maxNumSeqsFrom":"vLLM's default on a GPU of 70 GiB or more that is not an A100 .*, for nvidia-h100-80gb"/);
+    assert.match(stand.sims!.logs(pod!), /"maxNumSeqs":1024,"maxNumSeqsFrom":"vLLM's default on a GPU of 70 GiB or more that is not an A100 .*, for nvidia-h100-80gb"/);
   });
 });

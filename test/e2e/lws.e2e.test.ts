@@ -6,13 +6,12 @@
 // slices (4 hosts of 4 chips, one GKE node pool per slice, labelled as GKE labels ct6e-standard-4t nodes): "pool-a"
 // whole, "pool-b" with two hosts only; deploy plans the TPU replica on the 4x4 shape they report.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
-import { Cluster, KUBECTL, ROOT } from './harness/cluster.js';
-import { FakeKubelet } from './harness/kubelet.js';
-import { createNodes } from './harness/nodes.js';
+import { startStand, type Stand } from './harness/stand.js';
+import { KUBECTL, ROOT } from './harness/cluster.js';
 import { sleep, waitFor } from './harness/wait.js';
 import { runProcess, type Run } from '../run.js';
 
@@ -36,37 +35,23 @@ const PICKER_PORT = BASE_PORT + 12;
 const LWS = { group: 'leaderworkerset.x-k8s.io', version: 'v1', plural: 'leaderworkersets' } as const;
 
 describe('multi-host replicas: LeaderWorkerSet with the upstream controller', { timeout: 600_000 }, () => {
-  const cluster = new Cluster({ suite: 'lws', basePort: BASE_PORT, lws: true });
-  let kubelet: FakeKubelet | undefined;
-  const children: ChildProcess[] = [];
+  let stand: Stand;
 
-  const inference = (args: readonly string[]): Promise<Run> => runProcess(KUBECTL, ['inference', ...args, '-n', NS], {
-    env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfigPath },
-    timeoutMs: 180_000,
-  });
+  const inference = (args: readonly string[]): Promise<Run> => stand.inference(args, { namespace: NS, timeoutMs: 180_000 });
   const podsOf = async (name: string): Promise<V1Pod[]> =>
-    (await cluster.core.listNamespacedPod({ namespace: NS, labelSelector: `kinfer.dev/deployment=${name},app.kubernetes.io/component in (model-server,model-worker)` })).items
+    (await stand.cluster.core.listNamespacedPod({ namespace: NS, labelSelector: `kinfer.dev/deployment=${name},app.kubernetes.io/component in (model-server,model-worker)` })).items
       .filter((p) => !p.metadata?.deletionTimestamp);
-  const blockOf = async (nodeName: string): Promise<string> => (await cluster.core.readNode({ name: nodeName })).metadata?.labels?.[BLOCK] ?? '';
+  const blockOf = async (nodeName: string): Promise<string> => (await stand.cluster.core.readNode({ name: nodeName })).metadata?.labels?.[BLOCK] ?? '';
 
   before(async () => {
-    await cluster.start();
-    await createNodes(cluster.core, NODES);
-    await cluster.waitExtenderNodes(9);
-    await cluster.core.createNamespace({ body: { metadata: { name: NS } } });
-    kubelet = new FakeKubelet(cluster.kubeConfig, { namespace: NS });
-    await kubelet.start();
+    stand = await startStand({ suite: 'lws', basePort: BASE_PORT, lws: true, nodes: NODES, namespace: NS, kubelet: 'pods' });
   }, { timeout: 480_000 });
 
-  after(async () => {
-    for (const child of children) child.kill('SIGKILL');
-    await kubelet?.stop();
-    await cluster.stop();
-  });
+  after(() => stand?.close());
 
   test('deploy writes a LeaderWorkerSet the real CRD accepts; the LWS controller makes the group and it lands in one block', async () => {
     const deployed = await inference(['deploy', MODEL, '--name', FIRST, '--accelerator', 'nvidia-h100-80gb', '--wait', '--timeout', '150s']);
-    assert.equal(deployed.code, 0, `${deployed.stdout}\n${deployed.stderr}\n${cluster.logTail('lws-controller')}`);
+    assert.equal(deployed.code, 0, `${deployed.stdout}\n${deployed.stderr}\n${stand.cluster.logTail('lws-controller')}`);
     assert.match(deployed.stdout, /1 replica\(s\) on nvidia-h100-80gb, 16 device\(s\) each over 2 nodes/);
     assert.match(deployed.stdout, new RegExp(`^leaderworkerset\\.leaderworkerset\\.x-k8s\\.io/${FIRST} serverside-applied$`, 'm'));
     assert.match(deployed.stdout, new RegExp(`^inferencepool\\.inference\\.networking\\.k8s\\.io/${FIRST} serverside-applied$`, 'm'));
@@ -89,7 +74,7 @@ describe('multi-host replicas: LeaderWorkerSet with the upstream controller', { 
     const blocks = new Set(await Promise.all(pods.map((p) => blockOf(p.spec!.nodeName!))));
     assert.deepEqual([...blocks], ['block-a'], 'the whole group in one block');
 
-    const custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
+    const custom = stand.cluster.kubeConfig.makeApiClient(CustomObjectsApi);
     await waitFor(async () => {
       const lws = await custom.getNamespacedCustomObject({ ...LWS, namespace: NS, name: FIRST }) as { status?: { readyReplicas?: number } };
       return lws.status?.readyReplicas === 1 || undefined;
@@ -97,10 +82,10 @@ describe('multi-host replicas: LeaderWorkerSet with the upstream controller', { 
   });
 
   test('deploy plans a v6e 4x4 slice; with the slice partly taken the group stays Pending whole, then lands in that slice; list, top and delete see one replica', async () => {
-    const tpuPods = async (): Promise<V1Pod[]> => (await cluster.core.listNamespacedPod({ namespace: NS, labelSelector: `leaderworkerset.sigs.k8s.io/name=${TPU_NAME}` })).items
+    const tpuPods = async (): Promise<V1Pod[]> => (await stand.cluster.core.listNamespacedPod({ namespace: NS, labelSelector: `leaderworkerset.sigs.k8s.io/name=${TPU_NAME}` })).items
       .filter((p) => !p.metadata?.deletionTimestamp);
     // Something else holds one host of the only whole slice (pool-a): bound there directly, as a kubelet would run it.
-    await cluster.core.createNamespacedPod({ namespace: NS, body: {
+    await stand.cluster.core.createNamespacedPod({ namespace: NS, body: {
       metadata: { name: 'tpu-blocker' },
       spec: { nodeName: 'v6e-a-0', tolerations: [{ key: 'google.com/tpu', operator: 'Exists' }], containers: [{ name: 'c', image: 'busybox', resources: { requests: { 'google.com/tpu': '4' }, limits: { 'google.com/tpu': '4' } } }] },
     } });
@@ -125,11 +110,11 @@ describe('multi-host replicas: LeaderWorkerSet with the upstream controller', { 
     await sleep(8_000);
     pods = await tpuPods();
     assert.deepEqual(pods.map((p) => p.spec?.nodeName ?? null), [null, null, null, null], 'no member takes a host while no slice can hold the whole group');
-    const events = (await cluster.core.listNamespacedEvent({ namespace: NS, fieldSelector: 'reason=FailedScheduling' })).items
+    const events = (await stand.cluster.core.listNamespacedEvent({ namespace: NS, fieldSelector: 'reason=FailedScheduling' })).items
       .filter((e) => e.involvedObject?.name?.startsWith(`${TPU_NAME}-`)).map((e) => e.message ?? '');
     assert.ok(events.some((m) => /nodePool pool-a can take 3 more member\(s\) of group/.test(m)), events.join('\n'));
 
-    await cluster.core.deleteNamespacedPod({ namespace: NS, name: 'tpu-blocker', gracePeriodSeconds: 0 });
+    await stand.cluster.core.deleteNamespacedPod({ namespace: NS, name: 'tpu-blocker', gracePeriodSeconds: 0 });
     await waitFor(async () => {
       pods = await tpuPods();
       return pods.length === 4 && pods.every((p) => p.spec?.nodeName) || undefined;
@@ -158,8 +143,8 @@ describe('multi-host replicas: LeaderWorkerSet with the upstream controller', { 
     assert.match(list.stdout, new RegExp(`^${FIRST}\\s+${MODEL.replace(/[./]/g, '\\$&')}\\s+vllm\\s+nvidia-h100-80gb x16\\s+1/1\\s+${FIRST}\\s+\\d+[sm]$`, 'm'));
 
     const picker = spawn(process.execPath, [join(ROOT, 'bin', 'kinfer-picker.js'), '--mode', 'proxy', '--host', '127.0.0.1', '--port', String(PICKER_PORT),
-      '--health-port', String(PICKER_PORT + 1), '--pool', FIRST, '-n', NS, '--kubeconfig', cluster.kubeconfigPath, '--log-level', 'warn'], { stdio: 'ignore' });
-    children.push(picker);
+      '--health-port', String(PICKER_PORT + 1), '--pool', FIRST, '-n', NS, '--kubeconfig', stand.cluster.kubeconfigPath, '--log-level', 'warn'], { stdio: 'ignore' });
+    stand.children.push(picker);
     const leaderIp = (await podsOf(FIRST)).find((p) => p.metadata?.labels?.['app.kubernetes.io/component'] === 'model-server')!.status!.podIP!;
     let seen: string[] = [];
     await waitFor(async () => {
@@ -184,7 +169,7 @@ describe('multi-host replicas: LeaderWorkerSet with the upstream controller', { 
     await sleep(8_000);
     const pending = await podsOf(SECOND);
     assert.deepEqual(pending.map((p) => p.spec?.nodeName ?? null), [null, null], 'neither member takes the one free node (h100-b-0)');
-    const events = (await cluster.core.listNamespacedEvent({ namespace: NS, fieldSelector: 'reason=FailedScheduling' })).items
+    const events = (await stand.cluster.core.listNamespacedEvent({ namespace: NS, fieldSelector: 'reason=FailedScheduling' })).items
       .filter((e) => e.involvedObject?.name?.startsWith(`${SECOND}-`)).map((e) => e.message ?? '');
     assert.ok(events.some((m) => /block block-b holds at most 1 member\(s\) of group/.test(m)), events.join('\n'));
 
@@ -204,9 +189,9 @@ describe('multi-host replicas: LeaderWorkerSet with the upstream controller', { 
     const deleted = await inference(['delete', SECOND]);
     assert.equal(deleted.code, 0, deleted.stderr);
     await waitFor(async () => (await podsOf(SECOND)).length === 0 || undefined, { what: `the pods of ${SECOND} to go`, timeoutMs: 90_000 });
-    const sets = await cluster.apps.listNamespacedStatefulSet({ namespace: NS });
-    await waitFor(async () => (await cluster.apps.listNamespacedStatefulSet({ namespace: NS })).items.length === 0 || undefined, { what: 'the StatefulSets to go', timeoutMs: 60_000, describe: () => sets.items.map((s) => s.metadata?.name).join(', ') });
-    const left = await runProcess(KUBECTL, ['--kubeconfig', cluster.kubeconfigPath, 'get', 'leaderworkersets,inferencepools', '-n', NS, '-o', 'name'], {});
+    const sets = await stand.cluster.apps.listNamespacedStatefulSet({ namespace: NS });
+    await waitFor(async () => (await stand.cluster.apps.listNamespacedStatefulSet({ namespace: NS })).items.length === 0 || undefined, { what: 'the StatefulSets to go', timeoutMs: 60_000, describe: () => sets.items.map((s) => s.metadata?.name).join(', ') });
+    const left = await runProcess(KUBECTL, ['--kubeconfig', stand.cluster.kubeconfigPath, 'get', 'leaderworkersets,inferencepools', '-n', NS, '-o', 'name'], {});
     assert.equal(left.stdout.trim(), '');
   });
 });

@@ -3,9 +3,7 @@
 // extender's reason, figures included, in its FailedScheduling event.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Cluster } from './harness/cluster.js';
-import { FakeKubelet } from './harness/kubelet.js';
-import { createNodes } from './harness/nodes.js';
+import { startStand, type Stand } from './harness/stand.js';
 import { createPods, modelPod, placements, waitBound, waitFailedScheduling } from './harness/pods.js';
 import { sleep, waitFor } from './harness/wait.js';
 
@@ -41,25 +39,16 @@ const PODS = [
 ];
 
 describe('placement: kube-scheduler + kinfer-extender on a heterogeneous cluster', { timeout: 420_000 }, () => {
-  const cluster = new Cluster({ suite: 'placement', basePort: 31010 });
-  let kubelet: FakeKubelet | undefined;
+  let stand: Stand;
   let bound = new Map<string, string>();
 
   before(async () => {
-    await cluster.start();
-    const names = await createNodes(cluster.core, NODES);
-    assert.equal(names.length, NODE_COUNT);
-    await cluster.waitExtenderNodes(NODE_COUNT);
-    kubelet = new FakeKubelet(cluster.kubeConfig, { namespace: NS });
-    await kubelet.start();
-    await createPods(cluster.core, PODS);
-    bound = await waitBound(cluster.core, NS, PODS.map((p) => p.metadata!.name!).filter((n) => n !== 'llama-405b'), 120_000);
+    stand = await startStand({ suite: 'placement', basePort: 31010, nodes: NODES, nodeCount: NODE_COUNT, kubelet: 'pods' });
+    await createPods(stand.cluster.core, PODS);
+    bound = await waitBound(stand.cluster.core, NS, PODS.map((p) => p.metadata!.name!).filter((n) => n !== 'llama-405b'), 120_000);
   }, { timeout: 360_000 });
 
-  after(async () => {
-    await kubelet?.stop();
-    await cluster.stop();
-  }, { timeout: 120_000 });
+  after(() => stand?.close(), { timeout: 120_000 });
 
   test('Llama-3.1-8B on 1 GPU goes to an L4 (best fit by HBM), not to H100/H200', () => {
     assert.match(bound.get('llama-8b')!, /^l4-\d$/);
@@ -82,7 +71,7 @@ describe('placement: kube-scheduler + kinfer-extender on a heterogeneous cluster
   });
 
   test('405B bf16 on 8 x 80 GB stays Pending; FailedScheduling carries the extender reason with figures', async (t) => {
-    const message = await waitFailedScheduling(cluster.core, NS, 'llama-405b', (m) => m.includes('insufficient HBM'), 90_000);
+    const message = await waitFailedScheduling(stand.cluster.core, NS, 'llama-405b', (m) => m.includes('insufficient HBM'), 90_000);
     t.diagnostic(`FailedScheduling: ${message}`);
     // 81559 MiB (the GFD label) × 8 × 0.92 = 586.2 GiB usable; the need is derived from the model catalog.
     assert.match(message, /insufficient HBM: needs \d+\.\d GiB, nvidia-h100-80gb x8 gives 586\.2 GiB usable/, message);
@@ -90,8 +79,8 @@ describe('placement: kube-scheduler + kinfer-extender on a heterogeneous cluster
     assert.ok(needed > 700 && needed < 900, `405B bf16 need ${needed} GiB should be ~800 GiB`);
     // Still unbound a while later (the scheduler keeps retrying and keeps failing).
     await sleep(2_000);
-    assert.equal((await placements(cluster.core, NS)).get('llama-405b'), undefined);
-    const pod = await cluster.core.readNamespacedPod({ name: 'llama-405b', namespace: NS });
+    assert.equal((await placements(stand.cluster.core, NS)).get('llama-405b'), undefined);
+    const pod = await stand.cluster.core.readNamespacedPod({ name: 'llama-405b', namespace: NS });
     const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     assert.equal(scheduled?.status, 'False');
     assert.equal(scheduled?.reason, 'Unschedulable');
@@ -100,10 +89,10 @@ describe('placement: kube-scheduler + kinfer-extender on a heterogeneous cluster
   test('the fake kubelet marks bound pods Running and Ready with unique loopback IPs', async () => {
     const want = [...bound.keys()];
     const pods = await waitFor(async () => {
-      const list = await cluster.core.listNamespacedPod({ namespace: NS });
+      const list = await stand.cluster.core.listNamespacedPod({ namespace: NS });
       const running = list.items.filter((p) => want.includes(p.metadata!.name!) && p.status?.phase === 'Running');
       return running.length === want.length ? running : undefined;
-    }, { timeoutMs: 60_000, what: `${want.length} pods Running`, describe: () => `kubelet errors: ${kubelet?.errors.join('; ')}` });
+    }, { timeoutMs: 60_000, what: `${want.length} pods Running`, describe: () => `kubelet errors: ${stand.kubelet?.errors.join('; ')}` });
     const ips = pods.map((p) => p.status?.podIP ?? '');
     for (const ip of ips) assert.match(ip, /^127\.0\.\d{1,3}\.\d{1,3}$/);
     assert.equal(new Set(ips).size, ips.length, `pod IPs are unique: ${ips.join(', ')}`);

@@ -4,9 +4,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Cluster, KUBECTL, ROOT } from './harness/cluster.js';
-import { FakeKubelet } from './harness/kubelet.js';
-import { createNodes } from './harness/nodes.js';
+import { startStand, type Stand } from './harness/stand.js';
+import { KUBECTL, ROOT } from './harness/cluster.js';
 import { waitFor } from './harness/wait.js';
 import { runProcess, type Run } from '../run.js';
 
@@ -18,30 +17,21 @@ const NODES = `
 const NS = 'ml';
 
 describe('kubectl inference on a real control plane', { timeout: 420_000 }, () => {
-  const cluster = new Cluster({ suite: 'plugin', basePort: 31060 });
-  let kubelet: FakeKubelet | undefined;
+  let stand: Stand;
 
   /** Runs `kubectl ARGS` with the plugin on PATH and the suite's kubeconfig in KUBECONFIG. */
   const kubectl = (args: readonly string[], input?: string, env: NodeJS.ProcessEnv = {}): Promise<Run> => runProcess(KUBECTL, args, {
-    env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfigPath, ...env },
+    env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH ?? ''}`, KUBECONFIG: stand.cluster.kubeconfigPath, ...env },
     ...(input !== undefined ? { input } : {}),
     timeoutMs: 120_000,
   });
   const inference = (args: readonly string[], env?: NodeJS.ProcessEnv) => kubectl(['inference', ...args], undefined, env);
 
   before(async () => {
-    await cluster.start();
-    await createNodes(cluster.core, NODES);
-    await cluster.waitExtenderNodes(4);
-    await cluster.core.createNamespace({ body: { metadata: { name: NS } } });
-    kubelet = new FakeKubelet(cluster.kubeConfig, { namespace: NS });
-    await kubelet.start();
+    stand = await startStand({ suite: 'plugin', basePort: 31060, nodes: NODES, namespace: NS, kubelet: 'pods' });
   }, { timeout: 360_000 });
 
-  after(async () => {
-    await kubelet?.stop();
-    await cluster.stop();
-  });
+  after(() => stand?.close());
 
   test('deploy with no flags: the planner picks one L4 each (vLLM budgets 1.6 GiB of overhead there) and kinfer-scheduler binds the pods there', async () => {
     const run = await inference(['deploy', 'meta-llama/Llama-3.1-8B-Instruct', '-n', NS, '--replicas', '2', '--wait', '--timeout', '120s']);
@@ -52,7 +42,7 @@ describe('kubectl inference on a real control plane', { timeout: 420_000 }, () =
     assert.match(run.stdout, /^service\/llama-3-1-8b-instruct serverside-applied$/m);
     assert.match(run.stderr, /InferencePool CRD .* is not installed; deploying without a pool/);
     assert.match(run.stderr, /llama-3-1-8b-instruct: 2\/2 scheduled, 2\/2 running, 2\/2 ready/);
-    const pods = (await cluster.core.listNamespacedPod({ namespace: NS, labelSelector: 'kinfer.dev/deployment=llama-3-1-8b-instruct' })).items;
+    const pods = (await stand.cluster.core.listNamespacedPod({ namespace: NS, labelSelector: 'kinfer.dev/deployment=llama-3-1-8b-instruct' })).items;
     assert.equal(pods.length, 2);
     for (const pod of pods) {
       assert.equal(pod.spec?.schedulerName, 'kinfer-scheduler');
@@ -94,7 +84,7 @@ describe('kubectl inference on a real control plane', { timeout: 420_000 }, () =
     assert.match(run.stdout, /^kind: Deployment$/m);
     assert.match(run.stdout, /^kind: Service$/m);
     assert.doesNotMatch(run.stdout, /serverside-applied|replica\(s\) on/, 'stdout is only the objects');
-    const deployments = await cluster.apps.listNamespacedDeployment({ namespace: NS, labelSelector: 'kinfer.dev/deployment=qwen2-5-7b-instruct' });
+    const deployments = await stand.cluster.apps.listNamespacedDeployment({ namespace: NS, labelSelector: 'kinfer.dev/deployment=qwen2-5-7b-instruct' });
     assert.equal(deployments.items.length, 0, 'a client dry run writes nothing');
     const check = await kubectl(['apply', '--server-side', '--dry-run=server', '-f', '-'], run.stdout);
     assert.equal(check.code, 0, check.stderr);
@@ -105,7 +95,7 @@ describe('kubectl inference on a real control plane', { timeout: 420_000 }, () =
     const run = await inference(['deploy', 'Qwen/Qwen2.5-7B-Instruct', '-n', NS, '--dry-run=server']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /deployment\.apps\/qwen2-5-7b-instruct serverside-applied \(server dry run\)/);
-    const deployments = await cluster.apps.listNamespacedDeployment({ namespace: NS, labelSelector: 'kinfer.dev/deployment=qwen2-5-7b-instruct' });
+    const deployments = await stand.cluster.apps.listNamespacedDeployment({ namespace: NS, labelSelector: 'kinfer.dev/deployment=qwen2-5-7b-instruct' });
     assert.equal(deployments.items.length, 0);
   });
 
@@ -117,12 +107,12 @@ describe('kubectl inference on a real control plane', { timeout: 420_000 }, () =
     const server = await inference(['delete', 'llama-3-1-8b-instruct', '-n', NS, '--dry-run=server']);
     assert.equal(server.code, 0, server.stderr);
     assert.deepEqual(server.stdout.trim().split('\n'), ['service/llama-3-1-8b-instruct deleted (server dry run)', 'deployment.apps/llama-3-1-8b-instruct deleted (server dry run)']);
-    assert.equal((await cluster.apps.listNamespacedDeployment({ namespace: NS })).items.length, 1, 'a dry run deletes nothing');
+    assert.equal((await stand.cluster.apps.listNamespacedDeployment({ namespace: NS })).items.length, 1, 'a dry run deletes nothing');
     const run = await inference(['delete', 'llama-3-1-8b-instruct', '-n', NS]);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(run.stdout.trim().split('\n'), ['service/llama-3-1-8b-instruct deleted', 'deployment.apps/llama-3-1-8b-instruct deleted']);
-    await waitFor(async () => (await cluster.core.listNamespacedPod({ namespace: NS })).items.length === 0 || undefined, { what: 'the pods to go', timeoutMs: 60_000 });
-    assert.equal((await cluster.core.listNamespacedService({ namespace: NS })).items.length, 0);
+    await waitFor(async () => (await stand.cluster.core.listNamespacedPod({ namespace: NS })).items.length === 0 || undefined, { what: 'the pods to go', timeoutMs: 60_000 });
+    assert.equal((await stand.cluster.core.listNamespacedService({ namespace: NS })).items.length, 0);
     const list = await inference(['list', '-n', NS]);
     assert.match(list.stderr, /No models deployed by kubectl inference in namespace ml\./);
   });
@@ -130,14 +120,14 @@ describe('kubectl inference on a real control plane', { timeout: 420_000 }, () =
   test('--model-cache: deploy creates a ReadWriteMany claim sized from the weights, mounted as HF_HOME; delete removes it, never a claim the user made', async () => {
     // The user's own claim, given as pvc:NAME. Neither claim binds here (no provisioner): pods stay Pending, which
     // is all this test needs; what the API server accepted and what delete removes are the point.
-    await cluster.core.createNamespacedPersistentVolumeClaim({ namespace: NS, body: { metadata: { name: 'shared-weights' }, spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '100Gi' } } } } });
+    await stand.cluster.core.createNamespacedPersistentVolumeClaim({ namespace: NS, body: { metadata: { name: 'shared-weights' }, spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '100Gi' } } } } });
     const made = await inference(['deploy', 'meta-llama/Llama-3.1-8B-Instruct', '-n', NS, '--name', 'cached', '--model-cache', 'pvc', '--explain']);
     assert.equal(made.code, 0, made.stderr);
     assert.match(made.stdout, /^model cache: +PersistentVolumeClaim cached-model-cache \(created by deploy, ReadWriteMany, 19Gi \(meta-llama\/Llama-3\.1-8B-Instruct weights \(bf16\) × 1\.25\); delete removes it\)/m);
     assert.match(made.stdout, /^persistentvolumeclaim\/cached-model-cache serverside-applied$/m);
-    const claim = await cluster.core.readNamespacedPersistentVolumeClaim({ name: 'cached-model-cache', namespace: NS });
+    const claim = await stand.cluster.core.readNamespacedPersistentVolumeClaim({ name: 'cached-model-cache', namespace: NS });
     assert.deepEqual([claim.spec?.accessModes, claim.spec?.resources?.requests?.storage], [['ReadWriteMany'], '19Gi']);
-    const pod = (await cluster.apps.readNamespacedDeployment({ name: 'cached', namespace: NS })).spec?.template.spec;
+    const pod = (await stand.cluster.apps.readNamespacedDeployment({ name: 'cached', namespace: NS })).spec?.template.spec;
     assert.equal(pod?.volumes?.find((v) => v.name === 'model-cache')?.persistentVolumeClaim?.claimName, 'cached-model-cache');
     assert.equal(pod?.containers[0]?.env?.find((e) => e.name === 'HF_HOME')?.value, '/model-cache');
     assert.equal(pod?.containers[0]?.volumeMounts?.find((m) => m.name === 'model-cache')?.mountPath, '/model-cache');
@@ -157,11 +147,11 @@ describe('kubectl inference on a real control plane', { timeout: 420_000 }, () =
     const kept = await inference(['delete', 'theirs', '-n', NS]);
     assert.equal(kept.code, 0, kept.stderr);
     assert.doesNotMatch(kept.stdout, /persistentvolumeclaim/);
-    const claims = (await cluster.core.listNamespacedPersistentVolumeClaim({ namespace: NS })).items;
+    const claims = (await stand.cluster.core.listNamespacedPersistentVolumeClaim({ namespace: NS })).items;
     // pvc-protection holds a claim a pod still uses until the pod is gone: deleted means marked for deletion.
     assert.deepEqual(claims.filter((c) => !c.metadata?.deletionTimestamp).map((c) => c.metadata?.name), ['shared-weights']);
-    await cluster.core.deleteNamespacedPersistentVolumeClaim({ name: 'shared-weights', namespace: NS });
-    await waitFor(async () => (await cluster.core.listNamespacedPod({ namespace: NS, labelSelector: 'kinfer.dev/deployment in (cached,theirs)' })).items.length === 0 || undefined,
+    await stand.cluster.core.deleteNamespacedPersistentVolumeClaim({ name: 'shared-weights', namespace: NS });
+    await waitFor(async () => (await stand.cluster.core.listNamespacedPod({ namespace: NS, labelSelector: 'kinfer.dev/deployment in (cached,theirs)' })).items.length === 0 || undefined,
       { what: 'the pods to go', timeoutMs: 60_000 });
   });
 
