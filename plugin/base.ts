@@ -4,8 +4,6 @@ import { loadKubeConfig } from '../src/kube/kubeconfig.js';
 import { UsageError } from '../src/usage.js';
 import { Cluster, KubeError } from './cluster.js';
 
-export { UsageError };
-
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof KubeCommand)['baseFlags'] & T['flags']>;
 
 /**

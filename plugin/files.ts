@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { UsageError } from './base.js';
+import { UsageError } from '../src/usage.js';
 
 /** A file a flag names, as text; a usage error that says which flag and why (ENOENT, EACCES, ...) otherwise. */
 export function readFlagFile(what: string, path: string): string {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { ModelRegistry, parseModelSource } from '../src/models/user.js';
 import type { ModelSpec } from '../src/models/spec.js';
-import { UsageError } from './base.js';
+import { UsageError } from '../src/usage.js';
 import { readFlagFile } from './files.js';
 
 /** The flags that add models beside the catalog (deploy, recommend, models). */

@@ -4,7 +4,7 @@ import { INFERENCE_POOL, type KubeObject } from '../src/manifests/objects.js';
 import { PICKER_CONFIG_KEY } from '../src/manifests/picker.js';
 import { parsePickerConfig, pickerConfigToYaml, singleProfileConfigYaml, type PickerConfig, type ScorerWeight } from '../src/routing/config.js';
 import { PICKER_SHORT_NAMES, SCORER_SHORT_NAMES } from '../src/routing/registry.js';
-import { UsageError } from './base.js';
+import { UsageError } from '../src/usage.js';
 import { KubeError, type Cluster } from './cluster.js';
 import { lineDiff } from './diff.js';
 import { dryRunSuffix, type DryRun } from './dry-run.js';

@@ -10,7 +10,8 @@ import { DEFAULT_MAX_MODEL_LEN, DEFAULT_KV_RESERVE_SEQS, DEFAULT_MEMORY_UTILIZAT
 import type { ModelSpec } from '../../src/models/spec.js';
 import type { ModelRegistry } from '../../src/models/user.js';
 import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
-import { KubeCommand, UsageError } from '../base.js';
+import { UsageError } from '../../src/usage.js';
+import { KubeCommand } from '../base.js';
 import { KubeError } from '../cluster.js';
 import { readDeployCluster } from '../deploy/cluster-view.js';
 import { deploySummary, explainDeploy } from '../deploy/view.js';

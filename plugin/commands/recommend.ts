@@ -12,7 +12,8 @@ import { operatingBatch, type Recommendation, type RecommendInput, type Recommen
 import { BATCH_FLAG } from '../../src/servers/batch.js';
 import { SERVERS, type ServerKind } from '../../src/servers/templates.js';
 import { formatGiB } from '../../src/units/quantity.js';
-import { KubeCommand, UsageError } from '../base.js';
+import { UsageError } from '../../src/usage.js';
+import { KubeCommand } from '../base.js';
 import type { Cluster } from '../cluster.js';
 import { loadModels, modelFlags, modelSourceArgs, requireModel } from '../models.js';
 import { figure } from '../profiles/format.js';

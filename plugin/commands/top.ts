@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
+import { UsageError } from '../../src/usage.js';
 import { autoscaleStatus, type Autoscaler } from '../autoscale.js';
-import { KubeCommand, UsageError } from '../base.js';
+import { KubeCommand } from '../base.js';
 import { durationFlag } from '../durations.js';
 import { jsonReport, plainReport } from '../top/format.js';
 import { Refresher, type RefresherOptions } from '../top/refresher.js';

@@ -2,7 +2,7 @@ import { ACCELERATORS, acceleratorByName } from '../../src/accelerators/catalog.
 import { catalogInventory, catalogSliceInventory, type AcceleratorInventory } from '../../src/deploy/inventory.js';
 import { defaultPriceTable, mergePriceTables, parsePriceTable, type CloudChoice, type PriceTable } from '../../src/profiles/pricing.js';
 import type { PerfProfile } from '../../src/profiles/profile.js';
-import { UsageError } from '../base.js';
+import { UsageError } from '../../src/usage.js';
 import { KubeError } from '../cluster.js';
 import { readFlagFile } from '../files.js';
 import { openStore } from './open.js';

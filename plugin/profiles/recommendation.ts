@@ -5,7 +5,7 @@ import { CLOUDS, PRICINGS, type CloudChoice, type Pricing } from '../../src/prof
 import { recommend, type Recommendation, type RecommendInput, type Targets } from '../../src/profiles/recommend.js';
 import type { RecommendSettings } from '../../src/deploy/request.js';
 import type { ServerKind } from '../../src/servers/templates.js';
-import { UsageError } from '../base.js';
+import { UsageError } from '../../src/usage.js';
 import { loadMeasured, loadPrices } from './inputs.js';
 import { profilesFlag } from '../flags.js';
 

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { profilesDocument } from '../../../src/profiles/profile.js';
-import { LocalCommand, UsageError } from '../../base.js';
+import { UsageError } from '../../../src/usage.js';
+import { LocalCommand } from '../../base.js';
 import { openStore } from '../../profiles/open.js';
 import { profilesFlag } from '../../flags.js';
 
