@@ -8,24 +8,25 @@ import type { PickerMetrics } from './metrics.js';
 export type Decision = { readonly address: string } | { readonly address?: undefined; readonly reason: string };
 
 /**
- * The data path's one entry: pick an endpoint for a request with the current picker (swapped whole on a config
- * reload), account the request against that endpoint, and count the decision.
+ * The data path's one entry: pick an endpoint for a request with the current RoutingScheduler (swapped whole on a
+ * config reload), account the request against that endpoint, and count the decision.
  */
 export class Router {
   constructor(
-    private picker: RoutingScheduler,
+    private scheduler: RoutingScheduler,
     readonly table: EndpointTable,
     private readonly metrics: PickerMetrics,
     /** Arrivals for the autoscaling metric (picker/autoscale.ts); 30 s unless the caller sets a window. */
     readonly arrivals: ArrivalMeter = new ArrivalMeter(30),
   ) {}
 
-  use(picker: RoutingScheduler): void {
-    this.picker = picker;
+  /** Routes with `scheduler` from the next request on (a reloaded EndpointPickerConfig). */
+  use(scheduler: RoutingScheduler): void {
+    this.scheduler = scheduler;
   }
 
   get current(): RoutingScheduler {
-    return this.picker;
+    return this.scheduler;
   }
 
   decide(request: InferenceRequest): Decision {
@@ -36,7 +37,7 @@ export class Router {
       this.metrics.decisions.inc({ endpoint: 'none' });
       return { reason: 'the pool has no endpoints' };
     }
-    const result = this.picker.pick(request, endpoints);
+    const result = this.scheduler.pick(request, endpoints);
     this.metrics.decisionSeconds.observe((performance.now() - started) / 1000);
     const address = result.endpoint?.address;
     if (address === undefined) {
@@ -44,7 +45,7 @@ export class Router {
       return { reason: result.reason ?? 'no endpoint can take the request' };
     }
     this.table.sent(address);
-    this.picker.onRouted?.(request, address);
+    this.scheduler.onRouted(request, address);
     this.metrics.decisions.inc({ endpoint: address });
     return { address };
   }

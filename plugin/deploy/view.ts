@@ -1,3 +1,4 @@
+import { isTpu } from '../../src/accelerators/resources.js';
 import { explainAutoscale, pickerAutoscaleArgs } from '../../src/autoscale/explain.js';
 import { explainSlices, type DeployPlan } from '../../src/deploy/plan.js';
 import type { DeployOutcome } from '../../src/deploy/pipeline.js';
@@ -40,7 +41,7 @@ function explainBatch(plan: DeployPlan, targeted: Targeted, server: ServerKind):
   for (const t of plan.targets) {
     const inv = t.option.inventory;
     const fallback = serverDefaultBatch(server, {
-      accelerator: inv.type, kind: inv.resourceName === 'google.com/tpu' ? 'tpu' : 'gpu', hbmBytesPerDevice: inv.hbmBytesPerDevice,
+      accelerator: inv.type, kind: isTpu(inv) ? 'tpu' : 'gpu', hbmBytesPerDevice: inv.hbmBytesPerDevice,
       kvCapacityTokens: t.option.kvCapacityTokens, maxModelLen: spec.maxModelLen,
     });
     lines.push(`server batch: no ${BATCH_FLAG[server]} flag: the server's default on ${inv.type} is ${fallback.maxBatch}, ${fallback.rule}`);
