@@ -1,5 +1,6 @@
-// deploy's core: (request, cluster view) in; plan, objects and notes out. Pure and synchronous: the command reads
-// the cluster and the profile store before, and applies and renders after (docs/layers.md).
+// deploy's core: (request, cluster view) in; plan, objects and notes out. Pure and synchronous (the one exception: a
+// fresh key for kinfer's metrics API when the cluster keeps none, autoscaling.ts): the command reads the cluster and
+// the profile store before, and applies and renders after (docs/layers.md).
 import { acceleratorByName } from '../accelerators/catalog.js';
 import { DEFAULT_BEHAVIOR } from '../autoscale/hpa.js';
 import { buildModelObjects, type ModelDeployment } from '../manifests/model.js';
