@@ -291,6 +291,8 @@ export function scaleSuite(NODE_COUNT: number, basePort: number, options: { null
     };
     test('managedResources: a CPU-only pod is bound by the kinfer scheduler without calling the extender; a GPU pod calls it', async () => {
       const namespace = 'managed-resources';
+      cluster.useSchedulerExtender(undefined);
+      await cluster.up(); // a no-op unless an earlier failure left the scheduler pointed at the null extender
       await createNamespace(cluster.core, namespace);
       const bindOne = async (pod: ReturnType<typeof modelPod>): Promise<number> => {
         const before = await calls();
