@@ -113,7 +113,7 @@ export function scaleSuite(NODE_COUNT: number, basePort: number, options: { null
       const watch = await watchBindings(cluster.kubeConfig, namespace, count, BIND_TIMEOUT_MS);
       const scheduler: Component = schedulerName === KINFER_SCHEDULER ? 'kube-scheduler' : 'default-scheduler';
       const cpu = queued
-        ? new CpuSampler(() => ({ scheduler: cluster.pid(scheduler), ...Object.fromEntries(CPU_COMPONENTS.map((c) => [c, cluster.pid(c)])), 'null extender': nullExtender?.pid }))
+        ? new CpuSampler(() => ({ scheduler: cluster.pid(scheduler), ...Object.fromEntries(CPU_COMPONENTS.map((c) => [c, cluster.pid(c)])), ...(nullExtender ? { 'null extender': nullExtender.pid } : {}) }))
         : undefined;
       try {
         if (queued) await cluster.kill(scheduler);
@@ -337,7 +337,10 @@ export function scaleSuite(NODE_COUNT: number, basePort: number, options: { null
 function medianCpu(runs: readonly Run[]): Record<string, number> {
   const names = [...new Set(runs.flatMap((r) => Object.keys(r.cpuMsPerPod ?? {})))];
   const out: Record<string, number> = {};
-  for (const name of names) out[name] = round(median(runs.map((r) => r.cpuMsPerPod?.[name] ?? Number.NaN).filter(Number.isFinite)), 3);
+  for (const name of names) {
+    const values = runs.map((r) => r.cpuMsPerPod?.[name] ?? Number.NaN).filter(Number.isFinite);
+    if (values.length > 0) out[name] = round(median(values), 3);
+  }
   out.total = round(median(runs.map((r) => Object.values(r.cpuMsPerPod ?? {}).filter(Number.isFinite).reduce((a, b) => a + b, 0))), 3);
   return out;
 }
