@@ -16,6 +16,10 @@
 // beside this one at each size, pairs alternating between the two: the before/after rows;
 // BENCH_NODE_FLAGS="--max-semi-space-size=64" to try V8 flags on this build's server (with BENCH_BASELINE set
 // to this same dist, the flags' effect side by side).
+//
+// In nodeCacheCapable mode the null extender (bench/lib/null-extender.ts: passes every node, scores 0, keeps
+// nothing), in its two variants, runs beside kinfer's server with the same requests, pairs alternating: the
+// floor of an HTTP extender on this runtime, and what kinfer adds above it. BENCH_NULL=0 leaves it out.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -55,7 +59,7 @@ interface KindFigures {
 }
 
 interface HttpRun {
-  /** 'this build', or 'baseline' (BENCH_BASELINE). */
+  /** 'this build', 'baseline' (BENCH_BASELINE), or a null extender variant (the floor). */
   readonly build: Build;
   readonly size: number;
   readonly mode: Mode;
@@ -72,7 +76,9 @@ interface HttpRun {
   readonly memoryAfter: Memory;
 }
 
-type Build = 'this build' | 'baseline';
+type Build = 'this build' | 'baseline' | 'null (parse)' | 'null (raw)';
+const NULL_BUILDS: readonly Build[] = process.env.BENCH_NULL === '0' ? [] : ['null (parse)', 'null (raw)'];
+const isNull = (build: Build): boolean => build.startsWith('null');
 const BASELINE_DIST = process.env.BENCH_BASELINE;
 
 interface SizeResult {
@@ -108,14 +114,16 @@ class Server {
   }
 
   static start(size: number, build: Build): Server {
-    const script = build === 'baseline' ? `${BASELINE_DIST}/bench/lib/extender-server.js` : fileURLToPath(new URL('./lib/extender-server.js', import.meta.url));
+    const script = build === 'baseline' ? `${BASELINE_DIST}/bench/lib/extender-server.js`
+      : fileURLToPath(new URL(isNull(build) ? './lib/null-extender-server.js' : './lib/extender-server.js', import.meta.url));
+    const args = isNull(build) ? [build === 'null (raw)' ? 'raw' : 'parse'] : [String(size), String(PODS_PER_NODE)];
     const probe = ['--import', new URL('./lib/gc-probe.js', import.meta.url).href];
     // V8 flags for this build's server only, so a baseline of the same build measures what they change.
     const nodeFlags = build === 'this build' ? process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [] : [];
     // BENCH_CPU_PROF=<dir>: gc-probe.ts writes a V8 CPU profile of each timed loop there (open in Chrome DevTools),
     // named <size>-<build>-<n> (n counts the modes in order).
-    const env = { ...process.env, BENCH_CPU_PROF_NAME: `${size}-${build === 'baseline' ? 'baseline' : 'this'}` };
-    return new Server(fork(script, [String(size), String(PODS_PER_NODE)], { env, execArgv: ['--expose-gc', ...probe, ...nodeFlags], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    const env = { ...process.env, BENCH_CPU_PROF_NAME: `${size}-${build === 'this build' ? 'this' : build.replace(/[^a-z]+/g, '-')}` };
+    return new Server(fork(script, args, { env, execArgv: ['--expose-gc', ...probe, ...nodeFlags], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   }
 
   send(message: ToServer): void {
@@ -174,9 +182,9 @@ async function load(targets: readonly Target[], size: number, mode: Mode, budget
   const itemsJson = mode === 'no-cache' ? JSON.stringify(specs.map(makeNode)) : undefined;
   const kinds = requestPods().map(({ kind, pod }) => ({ kind, pod, filter: Buffer.from(filterBody(pod, mode, names, itemsJson)), prioritize: Buffer.alloc(0), passed: 0, answerBytes: 0 }));
 
-  // The first round learns each pod's filter answer: the prioritize body carries the nodes that passed, as
-  // kube-scheduler's does. The state does not change during the run (nothing binds), so it stays valid.
-  const first = targets[0]!.client;
+  // The first round learns each pod's filter answer from a kinfer build (a null extender passes every node):
+  // the prioritize body carries the nodes that passed, as kube-scheduler's does, the same for every target.
+  const first = (targets.find((t) => !isNull(t.build)) ?? targets[0]!).client;
   for (const k of kinds) {
     const answer = await first.post('/filter', k.filter);
     if (answer.status !== 200) throw new Error(`filter ${k.kind} at ${size} nodes (${mode}): HTTP ${answer.status} ${answer.body.toString().slice(0, 300)}`);
@@ -253,21 +261,24 @@ async function runSize(plan: (typeof PLAN)[number]): Promise<SizeResult> {
     if (BASELINE_DIST !== undefined) servers.push({ build: 'baseline', server: Server.start(plan.size, 'baseline') });
     const server = Server.start(plan.size, 'this build');
     servers.push({ build: 'this build', server });
+    if (MODES.includes('cache')) for (const build of NULL_BUILDS) servers.push({ build, server: Server.start(plan.size, build) });
     const readies = await Promise.all(servers.map((s) => s.server.next('ready', 240_000)));
     const targets: Target[] = servers.map((s, i) => ({ ...s, client: new Client(readies[i]!.port) }));
     const http: HttpRun[] = [];
     try {
       for (const mode of MODES) {
-        const runs = await load(targets, plan.size, mode, plan.budget[mode]);
-        for (let t = 0; t < targets.length; t++) {
-          targets[t]!.server.send({ type: 'memory' });
-          http.push({ ...runs[t]!, memoryAfter: (await targets[t]!.server.next('memory', 30_000)).memory });
+        // The null extenders run in nodeCacheCapable mode only (the mode of the targets and the e2e).
+        const modeTargets = targets.filter((t) => mode === 'cache' || !isNull(t.build));
+        const runs = await load(modeTargets, plan.size, mode, plan.budget[mode]);
+        for (let t = 0; t < modeTargets.length; t++) {
+          modeTargets[t]!.server.send({ type: 'memory' });
+          http.push({ ...runs[t]!, memoryAfter: (await modeTargets[t]!.server.next('memory', 30_000)).memory });
         }
       }
     } finally {
       for (const t of targets) t.client.close();
     }
-    const ready = readies[readies.length - 1]!;
+    const ready = readies[servers.findIndex((s) => s.build === 'this build')]!;
     server.send({ type: 'core', modes: MODES, pairs: plan.corePairs, maxMs: 8_000, breakdownRuns: plan.size === BREAKDOWN_SIZE ? 7 : 0 });
     const core = await server.next('core', 180_000);
     return { size: plan.size, nodes: ready.nodes, podsFed: ready.podsFed, slimPods: ready.slimPods, fillMs: ready.fillMs, memoryFilled: ready.memory, http, core: core.timings, breakdowns: core.breakdowns };
@@ -299,6 +310,7 @@ function report(results: readonly SizeResult[], wallMs: number): string {
       lines.push(`| ${r.size.toLocaleString('en-US')} | ${r.podsFed.toLocaleString('en-US')} / ${r.slimPods.toLocaleString('en-US')} | ${modeLabel(h.mode)} | ${h.build} | ${h.pair.n} | ${ms(h.pair.p50)} | ${ms(h.pair.p99)} | ${ms(h.pair.max)} | ${ms(h.serverPair.p50)} / ${ms(h.serverPair.p99)} | ${ms(h.servicePair.p50)} / ${ms(h.servicePair.p99)} | ${ms(h.filter.p50)} | ${ms(h.prioritize.p50)} | ${ms(h.gc.cpuMs / Math.max(1, h.pair.n))} | ${kb(h.gc.allocatedBytes / Math.max(1, h.pair.n))} | ${(gcs / Math.max(1, h.pair.n)).toFixed(2)} | ${ms(h.gc.pauseMs / Math.max(1, h.pair.n))} (${gcShare(h)}) | ${c ? `${ms(c.core.p50)} / ${ms(c.core.p99)}` : '–'} | ${c ? ms(c.coreReusedNames.p50) : '–'} | ${c ? `${ms(c.service.p50)} / ${ms(c.service.p99)}` : '–'} | ${h.memoryAfter.rssMB} | ${h.memoryAfter.heapUsedMB} |`);
     }
   }
+  lines.push('', ...floor(results));
   lines.push('', '### Server memory (separate process per size, after full GC)', '');
   lines.push('| nodes | fill time ms | RSS filled MB | heap filled MB | peak RSS during fill MB | RSS after cache-mode load MB | peak RSS through cache-mode load MB | RSS after no-cache load MB | peak RSS through no-cache load MB |');
   lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
@@ -326,6 +338,28 @@ function report(results: readonly SizeResult[], wallMs: number): string {
   lines.push('', '### What dominates', '', dominance(results), '');
   lines.push(`Whole run: ${(wallMs / 1000).toFixed(0)} s.`);
   return lines.join('\n');
+}
+
+/** kinfer beside the null extender (same requests, pairs alternating): the floor, and what kinfer adds above it. */
+function floor(results: readonly SizeResult[]): string[] {
+  const rows: string[] = [];
+  for (const r of results) {
+    const kinfer = r.http.find((h) => h.build === 'this build' && h.mode === 'cache');
+    if (!kinfer) continue;
+    const cpu = (h: HttpRun): number => h.gc.cpuMs / Math.max(1, h.pair.n);
+    for (const h of r.http.filter((x) => isNull(x.build))) {
+      rows.push(`| ${r.size.toLocaleString('en-US')} | ${h.build} | ${ms(h.pair.p50)} / ${ms(h.pair.p99)} | ${ms(h.serverPair.p50)} / ${ms(h.serverPair.p99)} | ${ms(cpu(h))} | ${kb(h.gc.allocatedBytes / Math.max(1, h.pair.n))} `
+        + `| ${ms(kinfer.pair.p50 - h.pair.p50)} / ${ms(kinfer.pair.p99 - h.pair.p99)} | ${ms(kinfer.serverPair.p50 - h.serverPair.p50)} | ${ms(cpu(kinfer) - cpu(h))} | ${(kinfer.pair.p50 / h.pair.p50).toFixed(2)} |`);
+    }
+  }
+  if (rows.length === 0) return [];
+  return [
+    '### The floor: a null extender beside kinfer (nodeCacheCapable, same requests, pairs alternating)', '',
+    'bench/lib/null-extender.ts passes every node and scores 0 (parse: JSON.parse + JSON.stringify; raw: no JSON parse). "kinfer adds" = this build minus the null extender, same run.', '',
+    '| names | null extender | HTTP p50 / p99 ms | server-side p50 / p99 ms | server CPU per pair ms | heap alloc per pair | kinfer adds: HTTP p50 / p99 ms | server-side p50 ms | CPU per pair ms | kinfer ÷ null HTTP p50 |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+  ];
 }
 
 /** A paragraph, from the figures, saying where the time of a 5,000-node pair goes. */

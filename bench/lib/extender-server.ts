@@ -14,7 +14,7 @@ import { ClusterState } from '../../src/placement/state.js';
 import { Churn } from './churn.js';
 import { makeNode, nodeSpecs, podsForNode, requestPods } from './cluster.js';
 import { breakdown, timeCore, type Breakdown, type CoreDeps, type CoreTiming } from './core.js';
-import type { FromServer, ToServer } from './protocol.js';
+import { commonReply, type FromServer, type ToServer } from './protocol.js';
 import { memoryAfterGc, round1 } from './stats.js';
 
 const size = Number(process.argv[2] ?? '100');
@@ -82,13 +82,12 @@ async function main(): Promise<void> {
 
   const deps: CoreDeps = { state, placer, service, models, churn };
   process.on('message', (message: ToServer) => {
+    const reply = commonReply(message, { ...times, serviceFilter: serviceTimes.filter, servicePrioritize: serviceTimes.prioritize });
+    if (reply) {
+      send(reply);
+      return;
+    }
     switch (message.type) {
-      case 'memory':
-        send({ type: 'memory', memory: memoryAfterGc() });
-        break;
-      case 'server-times':
-        send({ type: 'server-times', filter: times.filter.splice(0), prioritize: times.prioritize.splice(0), serviceFilter: serviceTimes.filter.splice(0), servicePrioritize: serviceTimes.prioritize.splice(0) });
-        break;
       case 'core': {
         const names = specs.map((s) => s.name);
         const pods = requestPods();

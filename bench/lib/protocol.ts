@@ -1,6 +1,6 @@
 // Messages between the benchmark (parent) and the extender server process (child), over the fork IPC channel.
 import type { Breakdown, CoreTiming, Mode } from './core.js';
-import type { Memory } from './stats.js';
+import { memoryAfterGc, type Memory } from './stats.js';
 
 export type ToServer =
   | { readonly type: 'memory' }
@@ -39,3 +39,21 @@ export type FromServer =
   }
   | { readonly type: 'core'; readonly timings: readonly CoreTiming[]; readonly breakdowns: readonly Breakdown[] }
   | { readonly type: 'gc'; readonly figures: GcFigures };
+
+/** Server-side times per verb, and (kinfer's server only) ExtenderService's share of them, ms. */
+export interface ServedTimes {
+  readonly filter: number[];
+  readonly prioritize: number[];
+  readonly serviceFilter?: number[];
+  readonly servicePrioritize?: number[];
+}
+
+/** The answer every benchmark server gives to 'memory' and 'server-times' (which hands over and forgets the times); undefined for other messages. */
+export function commonReply(message: ToServer, times: ServedTimes): FromServer | undefined {
+  if (message.type === 'memory') return { type: 'memory', memory: memoryAfterGc() };
+  if (message.type !== 'server-times') return undefined;
+  return {
+    type: 'server-times', filter: times.filter.splice(0), prioritize: times.prioritize.splice(0),
+    serviceFilter: times.serviceFilter?.splice(0) ?? [], servicePrioritize: times.servicePrioritize?.splice(0) ?? [],
+  };
+}

@@ -25,6 +25,9 @@
 #   KINFER_SCHEDULER_EXTENDER [on]         "off": the kinfer scheduler runs without the extenders block
 #   KINFER_EXTENDER_PORT [28090]           where the scheduler calls the extender
 #   KINFER_EXTENDER_IGNORABLE [false]      extender "ignorable" (true: scheduling goes on if it is down)
+#   KINFER_SCHEDULER_EXTENDER_URL [http://127.0.0.1:$KINFER_EXTENDER_PORT]
+#                                          the kinfer scheduler's extender urlPrefix (another extender's, e.g.
+#                                          the scale e2e's null extender, while kinfer-extender keeps running)
 #   KINFER_EXTENDER_CMD []                 if set, started (from the repo root) after the apiserver and
 #                                          before the scheduler; must serve GET /readyz on KINFER_EXTENDER_PORT
 #   KINFER_DEFAULT_SCHEDULER [off]         "on": also run a baseline scheduler, profile "default-scheduler",
@@ -70,6 +73,7 @@ SCHED_EXTENDER="${KINFER_SCHEDULER_EXTENDER:-on}"
 EXT_PORT="${KINFER_EXTENDER_PORT:-28090}"
 EXT_IGNORABLE="${KINFER_EXTENDER_IGNORABLE:-false}"
 EXT_CMD="${KINFER_EXTENDER_CMD:-}"
+EXT_URL="${KINFER_SCHEDULER_EXTENDER_URL:-http://127.0.0.1:$EXT_PORT}"
 DEFSCHED="${KINFER_DEFAULT_SCHEDULER:-off}"
 DEFSCHED_PORT="${KINFER_DEFAULT_SCHEDULER_PORT:-26260}"
 SCHED_QPS="${KINFER_SCHEDULER_QPS:-}"
@@ -358,6 +362,12 @@ write_kubeconfigs() {
     "$(cut -d, -f1 <(grep ',kinfer-lws-controller,' "$PKI/tokens.csv"))"
 }
 
+# The extender's managedResources: whole devices and the MIG slices of kinfer's catalog (src/accelerators/mig.ts).
+MANAGED_RESOURCES=(nvidia.com/gpu amd.com/gpu google.com/tpu
+  nvidia.com/mig-1g.5gb nvidia.com/mig-2g.10gb nvidia.com/mig-3g.20gb nvidia.com/mig-4g.20gb nvidia.com/mig-7g.40gb nvidia.com/mig-1g.10gb
+  nvidia.com/mig-1g.20gb nvidia.com/mig-2g.20gb nvidia.com/mig-3g.40gb nvidia.com/mig-4g.40gb nvidia.com/mig-7g.80gb nvidia.com/mig-1g.18gb
+  nvidia.com/mig-1g.35gb nvidia.com/mig-2g.35gb nvidia.com/mig-3g.71gb nvidia.com/mig-4g.71gb nvidia.com/mig-7g.141gb)
+
 # scheduler_config FILE PROFILE WITH_EXTENDER [LEADER_ELECT]
 scheduler_config() {
   local file="$1" profile="$2" ext="$3" elect="${4:-off}"
@@ -401,7 +411,7 @@ EOF
     if [[ "$ext" == on ]]; then
       cat <<EOF
 extenders:
-- urlPrefix: http://127.0.0.1:$EXT_PORT
+- urlPrefix: $EXT_URL
   filterVerb: filter
   prioritizeVerb: prioritize
   weight: 5
@@ -410,13 +420,11 @@ extenders:
   ignorable: $EXT_IGNORABLE
   httpTimeout: 5s
   managedResources:
-  - name: nvidia.com/gpu
-    ignoredByScheduler: false
-  - name: amd.com/gpu
-    ignoredByScheduler: false
-  - name: google.com/tpu
-    ignoredByScheduler: false
 EOF
+      # As manifests/scheduler ships it (test/install/managed-resources.test.ts keeps the lists equal).
+      for r in "${MANAGED_RESOURCES[@]}"; do
+        echo "  - { name: $r, ignoredByScheduler: false }"
+      done
     fi
   } >"$file.tmp"
   mv -f "$file.tmp" "$file"
@@ -712,7 +720,7 @@ cmd_up() {
   echo
   echo "kubeconfig: $KUBECONFIG_ADMIN"
   echo "  export KUBECONFIG=$KUBECONFIG_ADMIN; $BIN/kubectl get nodes"
-  echo "scheduler: pods with spec.schedulerName: $SCHED_NAME$(is_on "$SCHED_EXTENDER" && echo " (extender http://127.0.0.1:$EXT_PORT, ignorable=$EXT_IGNORABLE)" || echo " (no extender)")"
+  echo "scheduler: pods with spec.schedulerName: $SCHED_NAME$(is_on "$SCHED_EXTENDER" && echo " (extender $EXT_URL, ignorable=$EXT_IGNORABLE)" || echo " (no extender)")"
   wanted default-scheduler && echo "baseline scheduler: spec.schedulerName: default-scheduler (no extender)"
   wanted lws-controller && echo "LeaderWorkerSet controller: webhooks https://127.0.0.1:$LWS_WEBHOOK_PORT"
   return 0

@@ -39,13 +39,16 @@ describe('manifests/scheduler: kube-scheduler accepts the shipped configuration'
     return { ...run, written };
   };
 
-  test('percentageOfNodesToScore: 100 and the extender block survive validation and defaulting', async () => {
+  test('percentageOfNodesToScore: 100 and the extender block (managedResources included) survive validation and defaulting', async () => {
     const { code, stderr, written } = await check(shipped());
     assert.equal(code, 0, stderr);
     assert.equal(written?.percentageOfNodesToScore, 100);
-    const extenders = written?.extenders as { urlPrefix: string; nodeCacheCapable: boolean }[];
+    const extenders = written?.extenders as { urlPrefix: string; nodeCacheCapable: boolean; managedResources: { name: string }[] }[];
     assert.equal(extenders[0]?.urlPrefix, 'http://127.0.0.1:8090');
     assert.equal(extenders[0]?.nodeCacheCapable, true);
+    // Whole devices and the catalog's MIG slices (test/install/managed-resources.test.ts checks the list itself).
+    assert.ok(extenders[0]?.managedResources.some((r) => r.name === 'nvidia.com/mig-3g.40gb'), 'MIG slices are managed resources');
+    assert.ok(extenders[0]?.managedResources.some((r) => r.name === 'nvidia.com/gpu'));
   });
 
   test('the same check fails a value out of range (the test can fail)', async () => {

@@ -136,6 +136,8 @@ export class Cluster {
   private ignorable: boolean;
   private readonly defaultScheduler: boolean;
   private schedulerQps: number | undefined;
+  /** The kinfer scheduler's extender urlPrefix when not kinfer-extender's (the scale e2e's null extender). */
+  private schedulerExtenderUrl: string | undefined;
   private kc: KubeConfig | undefined;
   private readonly onExit = (): void => {
     // The test process is going away without its `after` hooks: stop what we started anyway (the
@@ -171,7 +173,10 @@ export class Cluster {
 
   /** The environment cluster.sh runs with, for the current settings. */
   env(): NodeJS.ProcessEnv {
-    const extenderCmd = [process.execPath, EXTENDER_MAIN, '--port', String(this.ports.extender), '--address', '127.0.0.1',
+    // KINFER_E2E_EXTENDER_NODE_FLAGS: Node flags for kinfer-extender, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
+    // to profile it through a suite (the profile is written when cluster.sh stops it).
+    const nodeFlags = process.env.KINFER_E2E_EXTENDER_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+    const extenderCmd = [process.execPath, ...nodeFlags, EXTENDER_MAIN, '--port', String(this.ports.extender), '--address', '127.0.0.1',
       '--kubeconfig', this.kubeconfigPath, '--log-level', 'warn'].join(' ');
     return {
       ...process.env,
@@ -190,6 +195,7 @@ export class Cluster {
       KINFER_DEFAULT_SCHEDULER: this.defaultScheduler ? 'on' : 'off',
       KINFER_SCHEDULER_QPS: this.schedulerQps === undefined ? '' : String(this.schedulerQps),
       KINFER_SCHEDULER_BURST: '',
+      KINFER_SCHEDULER_EXTENDER_URL: this.schedulerExtenderUrl ?? this.extenderUrl,
       KINFER_CRDS: this.crds ? 'on' : 'off',
       KINFER_CRD_DIR: CRD_DIR,
       KINFER_LWS: this.options.lws ? 'on' : 'off',
@@ -299,6 +305,21 @@ export class Cluster {
     await this.up();
   }
 
+  /**
+   * Points the kinfer scheduler at another extender (`undefined`: kinfer-extender again) from its next start
+   * (`up()` after a `kill('kube-scheduler')`, or any `up()`, which restarts it when the URL changed).
+   * kinfer-extender itself keeps running.
+   */
+  useSchedulerExtender(url: string | undefined): void {
+    this.schedulerExtenderUrl = url;
+  }
+
+  /** CPU time (user + system, all threads) a component's process has used so far, seconds; from /proc. */
+  cpuSeconds(component: Component): number {
+    const pid = this.pid(component);
+    return pid === undefined ? Number.NaN : processCpuSeconds(pid);
+  }
+
   /** Stops the API server (SIGTERM) and starts it again; `downMs` keeps it down a while first. */
   async restartApiServer(downMs = 0): Promise<void> {
     await this.kill('kube-apiserver', 'SIGTERM');
@@ -330,6 +351,20 @@ export class Cluster {
     const file = join(this.dir, 'logs', `${component}.log`);
     if (!existsSync(file)) return `(no ${file})`;
     return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  }
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on Linux, proc(5)). */
+const USER_HZ = 100;
+
+/** CPU time (user + system, all threads) a process has used so far, seconds (proc(5): fields 14 and 15). */
+export function processCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+  } catch {
+    return Number.NaN;
   }
 }
 

@@ -8,12 +8,19 @@
 // 1000), where the ratio shows what the extender's two HTTP calls per pod cost.
 // The node mix is the same at every size (counts scale with N); figures go to bench/results/e2e-scale.json
 // (1,000) or e2e-scale-<N>.json.
+//
+// The floor: each round also drains the queue with the kinfer scheduler pointed at a null extender
+// (bench/lib/null-extender.ts, `raw`: passes every node, scores 0, never parses JSON; its own process, as
+// kinfer-extender is), so the with ÷ without ratio has beside it what any HTTP extender called twice per pod
+// gets here. Every queue drain also records the CPU each process used from first to last bind (cpu.ts).
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Cluster, metricSum, ROOT } from './cluster.js';
+import { Cluster, metricSum, ROOT, type Component } from './cluster.js';
+import { CpuSampler } from './cpu.js';
 import { createNodes } from './nodes.js';
 import { createNamespace, createPods, KINFER_SCHEDULER, modelPod, watchBindings } from './pods.js';
 import { waitFor } from './wait.js';
@@ -43,6 +50,14 @@ function pods(namespace: string, count: number, schedulerName: string, prefix = 
     : modelPod({ name: `${prefix}-8b-${i}`, namespace, schedulerName, kinfer: { model: 'meta-llama/Llama-3.1-8B-Instruct' }, devices: { 'nvidia.com/gpu': 1 } }));
 }
 
+/** The null extender's process (bench/lib/null-extender-server.ts), from dist/test/e2e/harness/. */
+const NULL_EXTENDER = join(ROOT, 'dist', 'bench', 'lib', 'null-extender-server.js');
+
+/** The processes whose CPU a queue drain records; the scheduler in use is `scheduler`, the other idles. */
+const CPU_COMPONENTS: readonly Component[] = ['kube-apiserver', 'etcd', 'extender', 'kube-controller-manager'];
+
+type NullVerb = 'filter' | 'prioritize' | 'bodyArrival';
+
 interface Run {
   readonly seconds: number;
   /** How long the creates alone took (a floor under `seconds`). */
@@ -51,19 +66,29 @@ interface Run {
   readonly placement: Map<string, string>;
   /** Times the binding watch had to be restarted (its figures are then less exact). */
   readonly watchRestarts: string[];
+  /** Queue drains: CPU ms per pod of each process from first to last bind (`scheduler` = the one draining). */
+  readonly cpuMsPerPod?: Readonly<Record<string, number>>;
 }
 
 /** The suite at `NODE_COUNT` nodes (a multiple of 1,000), on its own control plane from `basePort`. */
-export function scaleSuite(NODE_COUNT: number, basePort: number): void {
+export function scaleSuite(NODE_COUNT: number, basePort: number, options: { nullExtender?: boolean } = {}): void {
+  /** The null extender's drains add about a minute: on at 1,000 nodes, off at 5,000 unless asked. */
+  const WITH_NULL = options.nullExtender ?? true;
   const NODES = nodeMix(NODE_COUNT);
   /** Node creation and caching take longer at 5,000 nodes: the suite's bounds grow with the count. */
   const SETUP_TIMEOUT_MS = 300_000 * (NODE_COUNT / 1000);
   const LOAD_AT_START = load();
+  const nullUrl = `http://127.0.0.1:${basePort + 9}`;
   describe(`scale: ${NODE_COUNT.toLocaleString('en-US')} nodes, 300 model pods, with and without the extender`, { timeout: SETUP_TIMEOUT_MS + 600_000 }, () => {
     const cluster = new Cluster({ suite: NODE_COUNT === 1000 ? 'scale' : `scale-${NODE_COUNT}`, basePort, defaultScheduler: true });
+    let nullExtender: ChildProcess | undefined;
 
     before(async () => {
       await cluster.start();
+      if (WITH_NULL) {
+        nullExtender = spawn(process.execPath, [NULL_EXTENDER, 'raw', String(basePort + 9)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+        await waitFor(async () => (await fetch(`${nullUrl}/healthz`).catch(() => undefined))?.ok === true, { timeoutMs: 10_000, what: 'the null extender to listen' });
+      }
       const t0 = Date.now();
       const names = await createNodes(cluster.core, NODES, 20);
       assert.equal(names.length, NODE_COUNT);
@@ -71,7 +96,10 @@ export function scaleSuite(NODE_COUNT: number, basePort: number): void {
       console.log(`E2E-SCALE: created ${NODE_COUNT} nodes in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     }, { timeout: SETUP_TIMEOUT_MS });
 
-    after(() => cluster.stop(), { timeout: 120_000 });
+    after(async () => {
+      nullExtender?.kill();
+      await cluster.stop();
+    }, { timeout: 120_000 });
 
     /** Creates the pods (20 requests in flight) and times first create → last bound. */
     /**
@@ -83,8 +111,12 @@ export function scaleSuite(NODE_COUNT: number, basePort: number): void {
       await createNamespace(cluster.core, namespace);
       const batch = pods(namespace, count, schedulerName, prefix);
       const watch = await watchBindings(cluster.kubeConfig, namespace, count, BIND_TIMEOUT_MS);
+      const scheduler: Component = schedulerName === KINFER_SCHEDULER ? 'kube-scheduler' : 'default-scheduler';
+      const cpu = queued
+        ? new CpuSampler(() => ({ scheduler: cluster.pid(scheduler), ...Object.fromEntries(CPU_COMPONENTS.map((c) => [c, cluster.pid(c)])), ...(nullExtender ? { 'null extender': nullExtender.pid } : {}) }))
+        : undefined;
       try {
-        if (queued) await cluster.kill(schedulerName === KINFER_SCHEDULER ? 'kube-scheduler' : 'default-scheduler');
+        if (queued) await cluster.kill(scheduler);
         const start = Date.now();
         await createPods(cluster.core, batch, 20);
         const createSeconds = (Date.now() - start) / 1000;
@@ -92,11 +124,14 @@ export function scaleSuite(NODE_COUNT: number, basePort: number): void {
         const boundAt = await watch.done;
         const times = [...boundAt.values()];
         const seconds = queued ? (Math.max(...times) - Math.min(...times)) / 1000 : (Math.max(...times) - start) / 1000;
+        cpu?.stop();
+        const cpuMsPerPod = cpu ? Object.fromEntries(Object.entries(cpu.between(Math.min(...times), Math.max(...times))).map(([k, v]) => [k, round((1000 * v) / (count - 1), 3)])) : undefined;
         const list = await cluster.core.listNamespacedPod({ namespace });
         const placement = new Map(list.items.map((p) => [p.metadata!.name!, p.spec?.nodeName ?? '']));
         assert.equal([...placement.values()].filter(Boolean).length, count, 'all bound');
-        return { seconds, createSeconds, podsPerSecond: (queued ? count - 1 : count) / seconds, placement, watchRestarts: watch.restarts() };
+        return { seconds, createSeconds, podsPerSecond: (queued ? count - 1 : count) / seconds, placement, watchRestarts: watch.restarts(), cpuMsPerPod };
       } finally {
+        cpu?.stop();
         watch.stop();
       }
     }
@@ -105,6 +140,12 @@ export function scaleSuite(NODE_COUNT: number, basePort: number): void {
     async function clear(namespace: string): Promise<void> {
       await cluster.core.deleteCollectionNamespacedPod({ namespace, gracePeriodSeconds: 0 });
       await waitFor(async () => (await cluster.core.listNamespacedPod({ namespace })).items.length === 0, { timeoutMs: 60_000, what: `pods of ${namespace} deleted` });
+    }
+
+    /** Calls the null extender has served so far, and their summed server-side seconds, per verb. */
+    async function nullStats(): Promise<Record<NullVerb, { calls: number; seconds: number }>> {
+      const response = await fetch(`${nullUrl}/stats`, { signal: AbortSignal.timeout(5_000) });
+      return await response.json() as Record<NullVerb, { calls: number; seconds: number }>;
     }
 
     /** Two settings of the schedulers' client rate limiter: upstream's default, and one high enough not to cap. */
@@ -119,8 +160,12 @@ export function scaleSuite(NODE_COUNT: number, basePort: number): void {
       const without: Run[] = [];
       const withQueued: Run[] = [];
       const withoutQueued: Run[] = [];
+      /** Queue drains of the kinfer scheduler calling the null extender instead. */
+      const nullQueued: Run[] = [];
       const extenderCalls: Record<string, number> = {};
       const extenderSeconds: Record<string, number> = {};
+      const nullCalls: Record<string, number> = {};
+      const nullSeconds: Record<string, number> = {};
       const ns = (what: string) => `${what}-${setting.key.toLowerCase()}`;
 
       test(`${setting.label}: warm-up, both schedulers bind a few pods`, async () => {
@@ -157,10 +202,28 @@ export function scaleSuite(NODE_COUNT: number, basePort: number): void {
             }
             withExt.push(run);
             await clear(ns(`kinfer-${r}`));
+            // The null extender's drain, beside kinfer's: the scheduler restarts pointed at it for this drain,
+            // and the kinfer drain's restart points it back (cluster.useSchedulerExtender).
+            if (WITH_NULL) {
+              const nullBefore = await nullStats();
+              cluster.useSchedulerExtender(nullUrl);
+              try {
+                nullQueued.push(await measure(ns(`null-q${r}`), KINFER_SCHEDULER, POD_COUNT, 'n', true));
+              } finally {
+                cluster.useSchedulerExtender(undefined);
+              }
+              const nullAfter = await nullStats();
+              for (const verb of ['filter', 'prioritize', 'bodyArrival'] as const) {
+                nullCalls[verb] = (nullCalls[verb] ?? 0) + nullAfter[verb].calls - nullBefore[verb].calls;
+                nullSeconds[verb] = (nullSeconds[verb] ?? 0) + nullAfter[verb].seconds - nullBefore[verb].seconds;
+              }
+              await clear(ns(`null-q${r}`));
+            }
             withQueued.push(await measure(ns(`kinfer-q${r}`), KINFER_SCHEDULER, POD_COUNT, 'q', true));
             await clear(ns(`kinfer-q${r}`));
           }
-          t.diagnostic(`round ${r + 1}: create→bound with ${withExt[r]!.podsPerSecond.toFixed(1)} pods/s, without ${without[r]!.podsPerSecond.toFixed(1)}; queue drain with ${withQueued[r]!.podsPerSecond.toFixed(1)}, without ${withoutQueued[r]!.podsPerSecond.toFixed(1)}; load average ${load()}`);
+          t.diagnostic(`round ${r + 1}: create→bound with ${withExt[r]!.podsPerSecond.toFixed(1)} pods/s, without ${without[r]!.podsPerSecond.toFixed(1)}; queue drain with ${withQueued[r]!.podsPerSecond.toFixed(1)}, `
+            + `null extender ${nullQueued[r]?.podsPerSecond.toFixed(1) ?? '–'}, without ${withoutQueued[r]!.podsPerSecond.toFixed(1)}; load average ${load()}`);
         }
       });
 
@@ -176,7 +239,7 @@ export function scaleSuite(NODE_COUNT: number, basePort: number): void {
           createSeconds: runs.map((r) => round(r.createSeconds, 2)),
         });
         const calls = (extenderCalls.filter ?? 0) + (extenderCalls.prioritize ?? 0);
-        const meanMs = (verb: string) => ((extenderCalls[verb] ?? 0) > 0 ? round(((extenderSeconds[verb] ?? 0) / extenderCalls[verb]!) * 1000, 2) : 0);
+        const meanMs = (verb: string) => meanOf(extenderCalls, extenderSeconds, verb);
         const result = {
           schedulerClient: setting.label,
           rounds: ROUNDS,
@@ -186,10 +249,18 @@ export function scaleSuite(NODE_COUNT: number, basePort: number): void {
           roundRatios: withExt.map((r, i) => round(r.podsPerSecond / without[i]!.podsPerSecond, 2)),
           queueDrain: {
             measured: 'pods created while the scheduler is stopped, then it starts: first bind -> last bind',
-            withExtender: side(withQueued),
-            withoutExtender: side(withoutQueued),
+            withExtender: { ...side(withQueued), cpuMsPerPod: medianCpu(withQueued) },
+            withoutExtender: { ...side(withoutQueued), cpuMsPerPod: medianCpu(withoutQueued) },
             ratio: round(median(withQueued.map((r) => r.podsPerSecond)) / median(withoutQueued.map((r) => r.podsPerSecond)), 2),
             roundRatios: withQueued.map((r, i) => round(r.podsPerSecond / withoutQueued[i]!.podsPerSecond, 2)),
+            nullExtender: !WITH_NULL ? undefined : {
+              ...side(nullQueued),
+              cpuMsPerPod: medianCpu(nullQueued),
+              meanMs: { filter: meanOf(nullCalls, nullSeconds, 'filter'), prioritize: meanOf(nullCalls, nullSeconds, 'prioritize'), bodyArrival: meanOf(nullCalls, nullSeconds, 'bodyArrival') },
+              ratio: round(median(nullQueued.map((r) => r.podsPerSecond)) / median(withoutQueued.map((r) => r.podsPerSecond)), 2),
+              roundRatios: nullQueued.map((r, i) => round(r.podsPerSecond / withoutQueued[i]!.podsPerSecond, 2)),
+              kinferOverNullRoundRatios: withQueued.map((r, i) => round(r.podsPerSecond / nullQueued[i]!.podsPerSecond, 2)),
+            },
           },
         };
         results[setting.key] = result;
@@ -200,8 +271,42 @@ export function scaleSuite(NODE_COUNT: number, basePort: number): void {
           `queue drain (scheduler stopped while the pods are created): with ${result.queueDrain.withExtender.podsPerSecond} pods/s (rounds ${result.queueDrain.withExtender.roundsPodsPerSecond.join(', ')}), ` +
           `without ${result.queueDrain.withoutExtender.podsPerSecond} pods/s (rounds ${result.queueDrain.withoutExtender.roundsPodsPerSecond.join(', ')}), ratio ${result.queueDrain.ratio} (per round ${result.queueDrain.roundRatios.join(', ')}); ` +
           `without the extender ${bad70b} of ${POD_COUNT / 3} Llama-70B pods landed on L4 nodes; load average ${load()}`);
+        const q = result.queueDrain;
+        const cpuText = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ');
+        const floor = q.nullExtender === undefined ? '' : `the floor: null extender ${q.nullExtender.podsPerSecond} pods/s (rounds ${q.nullExtender.roundsPodsPerSecond.join(', ')}), `
+          + `null ÷ without ${q.nullExtender.ratio} (per round ${q.nullExtender.roundRatios.join(', ')}), kinfer ÷ null per round ${q.nullExtender.kinferOverNullRoundRatios.join(', ')}; `
+          + `null extender mean filter ${q.nullExtender.meanMs.filter} ms, prioritize ${q.nullExtender.meanMs.prioritize} ms (server-side, headers in → answer written; of which ${q.nullExtender.meanMs.bodyArrival} ms per call waiting for the rest of the body); `;
+        console.log(`E2E-SCALE: [${setting.label}] ${NODE_COUNT} nodes, queue drain: ${floor}`
+          + `CPU ms per pod (median of rounds, first to last bind): with kinfer-extender {${cpuText(q.withExtender.cpuMsPerPod)}}; `
+          + `${q.nullExtender === undefined ? '' : `with the null extender {${cpuText(q.nullExtender.cpuMsPerPod)}}; `}without {${cpuText(q.withoutExtender.cpuMsPerPod)}}; load average ${load()}`);
       });
     }
+
+    // managedResources (test/controlplane/cluster.sh, as manifests/scheduler ships it): kube-scheduler calls the
+    // extender only for pods that request one of the listed device resources (HTTPExtender.IsInterested), so a
+    // CPU-only pod costs nothing; a GPU pod beside it shows the count does move.
+    const calls = async (): Promise<number> => {
+      const text = await cluster.extenderMetrics();
+      return metricSum(text, 'kinfer_extender_requests_total', { verb: 'filter' }) + metricSum(text, 'kinfer_extender_requests_total', { verb: 'prioritize' });
+    };
+    test('managedResources: a CPU-only pod is bound by the kinfer scheduler without calling the extender; a GPU pod calls it', async () => {
+      const namespace = 'managed-resources';
+      cluster.useSchedulerExtender(undefined);
+      await cluster.up(); // a no-op unless an earlier failure left the scheduler pointed at the null extender
+      await createNamespace(cluster.core, namespace);
+      const bindOne = async (pod: ReturnType<typeof modelPod>): Promise<number> => {
+        const before = await calls();
+        await createPods(cluster.core, [pod], 1);
+        await waitFor(async () => (await cluster.core.readNamespacedPod({ namespace, name: pod.metadata!.name! })).spec?.nodeName !== undefined, { timeoutMs: 60_000, what: `${pod.metadata!.name} bound` });
+        return (await calls()) - before;
+      };
+      const cpuOnly = await bindOne(modelPod({ name: 'cpu-only', namespace }));
+      const gpu = await bindOne(modelPod({ name: 'gpu', namespace, kinfer: { model: 'meta-llama/Llama-3.1-8B-Instruct' }, devices: { 'nvidia.com/gpu': 1 } }));
+      console.log(`E2E-SCALE: managedResources: extender calls for a CPU-only pod ${cpuOnly}, for a 1-GPU pod ${gpu}`);
+      assert.equal(cpuOnly, 0, 'a pod requesting no managed resource is not sent to the extender');
+      assert.ok(gpu >= 2, `a GPU pod is filtered and prioritized by the extender (${gpu} calls)`);
+      await clear(namespace);
+    });
 
     test('write bench/results/e2e-scale.json', () => {
       assert.equal(Object.keys(results).length, SETTINGS.length, 'every setting reported');
@@ -226,6 +331,23 @@ export function scaleSuite(NODE_COUNT: number, basePort: number): void {
     });
   });
 
+}
+
+/** Median over rounds of each process's CPU ms per pod, and their total. */
+function medianCpu(runs: readonly Run[]): Record<string, number> {
+  const names = [...new Set(runs.flatMap((r) => Object.keys(r.cpuMsPerPod ?? {})))];
+  const out: Record<string, number> = {};
+  for (const name of names) {
+    const values = runs.map((r) => r.cpuMsPerPod?.[name] ?? Number.NaN).filter(Number.isFinite);
+    if (values.length > 0) out[name] = round(median(values), 3);
+  }
+  out.total = round(median(runs.map((r) => Object.values(r.cpuMsPerPod ?? {}).filter(Number.isFinite).reduce((a, b) => a + b, 0))), 3);
+  return out;
+}
+
+/** Mean ms per call of one verb from call counts and summed seconds. */
+function meanOf(calls: Record<string, number>, seconds: Record<string, number>, verb: string): number {
+  return (calls[verb] ?? 0) > 0 ? round(((seconds[verb] ?? 0) / calls[verb]!) * 1000, 2) : 0;
 }
 
 function median(values: readonly number[]): number {
