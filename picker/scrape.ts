@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { replicaMetrics, type ReplicaMetrics } from '../src/servers/metrics.js';
-import { prefillFit, ratePerSecond, TOKEN_RATE_WINDOW_MS, trimToWindow, type PrefillFit, type PrefillPoint } from '../src/servers/rate.js';
+import { prefillFit, PREFILL_WINDOW_MS, ratePerSecond, TOKEN_RATE_WINDOW_MS, trimToWindow, type PrefillFit, type PrefillPoint } from '../src/servers/rate.js';
 import type { EndpointMetrics } from '../src/routing/types.js';
 import type { EndpointState, EndpointTable } from './endpoints.js';
 import type { PickerMetrics } from './metrics.js';
@@ -11,13 +11,6 @@ export interface ScraperOptions {
   readonly timeoutMs: number;
   readonly path?: string;
 }
-
-/**
- * How far back the prefill fit reaches: 60 s. Its sums move once per finished request, and a slow replica at 4
- * sequences finishes a few requests in 10 s; the fit needs requests of different computed sizes (src/servers/rate.ts
- * prefillFit), and prefix hits counted at admission line up with the sums counted at finish only over many requests.
- */
-const PREFILL_WINDOW_MS = 60_000;
 
 /** Largest /metrics page read: vLLM's with every LoRA and histogram is well under 1 MiB; 8 MiB is a guard. */
 const MAX_PAGE_CHARS = 8 * 1024 * 1024;

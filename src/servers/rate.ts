@@ -10,6 +10,13 @@
 /** How far back a token rate reaches (top's tokens/s, the picker's decode speed): 10 s, five of top's 2 s refreshes. */
 export const TOKEN_RATE_WINDOW_MS = 10_000;
 
+/**
+ * How far back the prefill fit reaches (prefillFit): 60 s. Its sums move once per finished request, and a slow
+ * replica at 4 sequences finishes a few requests in 10 s; the fit needs requests of different prompt lengths, and
+ * prefix hits counted at admission line up with the sums counted at finish only over many requests.
+ */
+export const PREFILL_WINDOW_MS = 60_000;
+
 export interface Timed {
   readonly atMs: number;
 }
@@ -74,6 +81,8 @@ export interface PrefillFit {
  */
 export const PREFILL_FIT_MIN_TOKENS = 2000;
 export const PREFILL_FIT_MIN_REQUESTS = 4;
+/** How many standard errors the per-token slope must stand above zero (about 95% one-sided at 3). */
+const SLOPE_STANDARD_ERRORS = 3;
 /** Refits over the intervals on or above the line, until none drops out or too few are left. */
 const ENVELOPE_ROUNDS = 6;
 /** Below this the per-request cost and the per-token cost cannot be told apart (every request computed about as many tokens). */
@@ -128,7 +137,7 @@ export function prefillFit(points: readonly PrefillPoint[]): PrefillFit | undefi
     line = next;
     kept = upper;
   }
-  if (line === undefined || !(line.perToken > 0)) return undefined;
+  if (line === undefined || !(line.perToken > 0) || !significant(kept, line)) return undefined;
   const first = points[start] as PrefillPoint;
   const last = points.at(-1) as PrefillPoint;
   const queries = (last.prefixCacheQueriesTotal ?? 0) - (first.prefixCacheQueriesTotal ?? 0);
@@ -136,6 +145,24 @@ export function prefillFit(points: readonly PrefillPoint[]): PrefillFit | undefi
   const hitShare = queries > 0 && hits >= 0 && hits <= queries ? hits / queries : 0;
   const meanPrompt = intervals.reduce((a, o) => a + o.p, 0) / intervals.reduce((a, o) => a + o.n, 0);
   return { tokensPerSecond: 1 / line.perToken, fixedSeconds: Math.max(0, line.alpha + hitShare * meanPrompt * line.perToken) };
+}
+
+/**
+ * The per-token slope stands out from the scatter: at least SLOPE_STANDARD_ERRORS standard errors above zero. A
+ * few requests of a fast replica, whose prefill seconds are mostly its engine steps, otherwise give any slope
+ * (millions of tokens per second were read from four H100 requests).
+ */
+function significant(intervals: readonly { n: number; p: number; y: number }[], line: { alpha: number; perToken: number }): boolean {
+  if (intervals.length <= 2) return false;
+  let snn = 0, snp = 0, spp = 0, rss = 0;
+  for (const { n, p, y } of intervals) {
+    snn += n * n; snp += n * p; spp += p * p;
+    rss += (y - line.alpha * n - line.perToken * p) ** 2;
+  }
+  const det = snn * spp - snp * snp;
+  if (!(det > 0)) return true; // the ratio of the sums: nothing to separate
+  const standardError = Math.sqrt(((rss / (intervals.length - 2)) * snn) / det);
+  return line.perToken >= SLOPE_STANDARD_ERRORS * standardError;
 }
 
 /** Least squares of `y = alpha·n + perToken·p` (no intercept); undefined below the guards. */
