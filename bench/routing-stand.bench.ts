@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { deriveProfile, type Profile } from '../sim/engine/speed.js';
 import { DEFAULT_CONFIG_YAML, KINFER_CONFIG_YAML } from '../src/routing/config.js';
 import { DEFAULT_PREFIX_BLOCK_SIZE } from '../src/routing/prefix.js';
@@ -10,7 +11,7 @@ import { makeStandTrace } from './lib/routing-workload.js';
 // The EPP stand (bench/routing-epp.bench.ts) in virtual time: the same six replicas, the same 4 sequence slots and
 // 32,768 KV tokens each, the same workload and seeds, without Envoy, processes or a shared machine's noise, so a
 // scoring change is measured on many more requests and seeds in a minute before it goes to the real stand. Past
-// capacity is where kinfer's profile lost to the EPP on seed 7 there (docs/benchmarks.md). Prints markdown.
+// capacity is where kinfer's profile lost to the EPP on seed 7 there (docs/benchmarks.md). Prints markdown; writes bench/results/routing-stand.json.
 //   node dist/bench/routing-stand.bench.js     (STAND_REQUESTS, STAND_RATES, STAND_SEEDS override; STAND_POLICIES=a;b picks; STAND_VARIANTS=1 adds the options tried)
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
@@ -144,3 +145,6 @@ for (const rate of RATES) {
 say();
 say(`Simulated in ${((Date.now() - started) / 1000).toFixed(0)} s of wall time. Command: \`npx tsc -p tsconfig.json && node dist/bench/routing-stand.bench.js\``);
 console.log(lines.join('\n'));
+
+mkdirSync('bench/results', { recursive: true });
+writeFileSync('bench/results/routing-stand.json', `${JSON.stringify({ model: MODEL, requests: REQUESTS, seeds: SEEDS, rates: RATES, sloTtftP99Ms: SLO_TTFT_P99_MS, results }, null, 2)}\n`);
