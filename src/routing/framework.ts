@@ -109,15 +109,17 @@ export function effectiveKvUsage(metrics: EndpointMetrics, endpoint: Endpoint, b
 
 /**
  * KV use below which a queue means slots ran short, not blocks: half the cache free. A KV-bound vLLM queues the
- * next prompt once its blocks do not fit, which happens well below a full cache when prompts are long (0.8 let
- * bench/routing.bench.ts's KV-bound replicas teach false slot counts; 0.5 did not).
+ * next prompt once its blocks do not fit, which happens well below a full cache when prompts are long.
  */
 export const SLOT_KV_ROOM = 0.5;
 
 /**
  * Evidence that the most requests ever seen running is the slot count: a queue formed there this many separate
- * times, or one lasted SLOT_EVIDENCE_MS. 5 s outlasts one long engine step (an 8,192-token prefill chunk: ~2.2 s for
- * an 8B model on an L4, ~3.4 s for a 32B on an A100 at half their bf16 peak), during which arrivals wait at any batch.
+ * times, or one lasted SLOT_EVIDENCE_MS. Arrivals during one long engine step wait at any batch, so a single short
+ * queue is no evidence. 2 s measured: in bench/routing.bench.ts's KV-bound fleet (Qwen3-32B on H100s and A100s) no
+ * count was learned at 2 s (at 1 s one was, and a figure moved), while on bench/routing-stand.bench.ts's
+ * slot-bound replicas 5 s left half the gain unmade. An engine step longer than 2 s at the largest batch with the
+ * cache under half full (an 8,192-token chunk of a 32B model on an A100 takes ~3.4 s) could still teach a false count.
  */
 export const SLOT_EVIDENCE_QUEUES = 3;
 export const SLOT_EVIDENCE_MS = 2000;

@@ -52,10 +52,9 @@ export const parameters = z.strictObject({
    */
   scaleMs: z.number().positive().default(4000),
   /**
-   * Learn each endpoint's sequence slots (the most requests seen running while others waited: vLLM's
-   * --max-num-seqs, or what its KV holds) and count a replica whose slots the scrape and the requests sent since
-   * fill as blocked, though it reports no queue yet. No server exports its slot count (vLLM's cache_config_info has
-   * none).
+   * Learn each endpoint's sequence slots (framework.ts SlotTracker: vLLM's --max-num-seqs, read from where queues
+   * form while KV has room) and count a replica whose slots the scrape and the requests sent since fill as blocked,
+   * though it reports no queue yet. No server exports its slot count (vLLM's cache_config_info has none).
    */
   learnSlots: z.boolean().default(false),
 });
