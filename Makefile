@@ -28,6 +28,7 @@ bench: build ## benchmarks; they print figures (markdown) and write bench/result
 	node dist/bench/placement-quality.bench.js
 	node dist/bench/top.bench.js
 	node dist/bench/routing.bench.js
+	node dist/bench/routing-stand.bench.js
 	node dist/bench/routing-live.bench.js
 	node dist/bench/recommend-accuracy.bench.js
 	node dist/bench/autoscale.bench.js

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { replicaMetrics, type ReplicaMetrics } from '../src/servers/metrics.js';
-import { prefillTokensPerSecond, ratePerSecond, TOKEN_RATE_WINDOW_MS, trimToWindow, type PrefillPoint } from '../src/servers/rate.js';
+import { prefillFit, PREFILL_WINDOW_MS, ratePerSecond, TOKEN_RATE_WINDOW_MS, trimToWindow, type PrefillFit, type PrefillPoint } from '../src/servers/rate.js';
 import type { EndpointMetrics } from '../src/routing/types.js';
 import type { EndpointState, EndpointTable } from './endpoints.js';
 import type { PickerMetrics } from './metrics.js';
@@ -11,13 +11,6 @@ export interface ScraperOptions {
   readonly timeoutMs: number;
   readonly path?: string;
 }
-
-/**
- * How far back the prefill speed reaches: 30 s. Its sums move once per finished request, and a replica at 4
- * sequences finishes a few requests in 10 s, so over the token-rate window one request's prompt (and its share
- * of prefix hits) would set the speed; over 30 s a dozen do.
- */
-const PREFILL_WINDOW_MS = 30_000;
 
 /** Largest /metrics page read: vLLM's with every LoRA and histogram is well under 1 MiB; 8 MiB is a guard. */
 const MAX_PAGE_CHARS = 8 * 1024 * 1024;
@@ -40,7 +33,7 @@ export class Scraper {
    * Per endpoint, the last prefill speed measured: a property of the replica (its accelerator, model, chunking),
    * so it holds through windows in which no request finished.
    */
-  private readonly prefillSpeed = new Map<string, number>();
+  private readonly prefillSpeed = new Map<string, PrefillFit>();
 
   constructor(
     private readonly table: EndpointTable,
@@ -137,7 +130,7 @@ export class Scraper {
   private toEndpointMetrics(address: string, m: ReplicaMetrics, at: number): EndpointMetrics {
     const point = {
       atMs: at, generationTokensTotal: m.generationTokensTotal,
-      prefillSecondsTotal: m.prefillSecondsTotal, requestPromptTokensTotal: m.requestPromptTokensTotal,
+      prefillSecondsTotal: m.prefillSecondsTotal, prefillRequestsTotal: m.prefillRequestsTotal, requestPromptTokensTotal: m.requestPromptTokensTotal,
       prefixCacheQueriesTotal: m.prefixCacheQueriesTotal, prefixCacheHitsTotal: m.prefixCacheHitsTotal,
     };
     const history = trimToWindow([...(this.previous.get(address) ?? []), point], PREFILL_WINDOW_MS);
@@ -145,9 +138,9 @@ export class Scraper {
     const window = trimToWindow(history, TOKEN_RATE_WINDOW_MS);
     // Without it the predicted-latency scorer prefills every replica at one default speed, and a replica that
     // prefills 8x slower (an L4 beside an H100) looks as good for a long prompt.
-    const measuredPrefill = prefillTokensPerSecond(history);
+    const measuredPrefill = prefillFit(history);
     if (measuredPrefill !== undefined) this.prefillSpeed.set(address, measuredPrefill);
-    const prefillPerSecond = this.prefillSpeed.get(address);
+    const prefill = this.prefillSpeed.get(address);
     // Output tokens per second one running request receives: the replica's rate shared by its batch. Over a window,
     // not the last interval: a server that counts a request's tokens when it finishes moves the counter in steps.
     const tokensPerSecond = ratePerSecond(window, (p) => p.generationTokensTotal);
@@ -163,7 +156,7 @@ export class Scraper {
       ...(m.runningLoras !== undefined ? { activeLoras: m.runningLoras } : {}),
       ...(m.maxLoras !== undefined ? { maxLoras: m.maxLoras } : {}),
       ...(decodeTokensPerSecond !== undefined ? { decodeTokensPerSecond } : {}),
-      ...(prefillPerSecond !== undefined ? { prefillTokensPerSecond: prefillPerSecond } : {}),
+      ...(prefill !== undefined ? { prefillTokensPerSecond: prefill.tokensPerSecond, prefillFixedMs: prefill.fixedSeconds * 1000 } : {}),
     };
   }
 

@@ -3,6 +3,7 @@ import type { Profile } from '../../sim/engine/speed.js';
 import { parsePickerConfig } from '../../src/routing/config.js';
 import { RoutingScheduler } from '../../src/routing/scheduler.js';
 import type { Endpoint, EndpointMetrics, InferenceRequest } from '../../src/routing/types.js';
+import { PREFILL_WINDOW_MS, trimToWindow, type PrefillFit, type PrefillPoint } from '../../src/servers/rate.js';
 import { mulberry32, type Rng } from './prng.js';
 import type { TraceRequest } from './routing-workload.js';
 
@@ -93,6 +94,13 @@ export interface RunOptions {
   readonly rate: number;
   readonly router: Router;
   readonly scrapeIntervalMs: number;
+  /**
+   * How the picker learns each replica's prefill speed. Absent: it is told the truth (the replica's compute-bound
+   * speed). Given: from the sums a real scrape reads (vllm:request_prefill_time_seconds and
+   * vllm:request_prompt_tokens observed at finish, prefix-cache counters at admission) over the scraper's window,
+   * through this estimator, holding its last figure as picker/scrape.ts does.
+   */
+  readonly measurePrefill?: (history: readonly PrefillPoint[]) => PrefillFit | undefined;
 }
 
 interface EndpointState {
@@ -103,6 +111,11 @@ interface EndpointState {
   itlSumMs: number;
   itlCount: number;
   decodeTokensPerSecond: number | undefined;
+  prefillSecondsTotal: number;
+  prefillRequestsTotal: number;
+  requestPromptTokensTotal: number;
+  prefillHistory: PrefillPoint[];
+  prefill: PrefillFit | undefined;
 }
 
 /** Replays the trace at `rate` through the router; returns every request's outcome (in finish order). */
@@ -110,6 +123,7 @@ export function runScenario(options: RunOptions): RequestOutcome[] {
   const { replicas, trace, rate, router, scrapeIntervalMs } = options;
   const states: EndpointState[] = replicas.map((r) => ({
     address: r.address, metrics: undefined, sentSinceScrape: 0, inFlight: 0, itlSumMs: 0, itlCount: 0, decodeTokensPerSecond: undefined,
+    prefillSecondsTotal: 0, prefillRequestsTotal: 0, requestPromptTokensTotal: 0, prefillHistory: [], prefill: undefined,
   }));
   const outcomes: RequestOutcome[] = [];
   const engines = replicas.map((r, index) => {
@@ -123,6 +137,11 @@ export function runScenario(options: RunOptions): RequestOutcome[] {
       },
       onFinish(event: FinishEvent) {
         state.inFlight--;
+        if (event.firstTokenMs !== undefined && event.scheduledMs !== undefined) {
+          state.prefillSecondsTotal += (event.firstTokenMs - event.scheduledMs) / 1000;
+          state.prefillRequestsTotal++;
+          state.requestPromptTokensTotal += event.promptTokens;
+        }
         outcomes.push({
           ttftMs: (event.firstTokenMs ?? event.finishMs) - event.arrivalMs,
           e2eMs: event.finishMs - event.arrivalMs,
@@ -147,14 +166,23 @@ export function runScenario(options: RunOptions): RequestOutcome[] {
       if (s.itlCount > 0) s.decodeTokensPerSecond = 1000 / (s.itlSumMs / s.itlCount);
       s.itlSumMs = 0;
       s.itlCount = 0;
+      const prefillTokensPerSecond = (replicas[i] as Replica).profile.speed.prefillTokensPerSecond;
+      if (options.measurePrefill !== undefined) {
+        s.prefillHistory = trimToWindow([...s.prefillHistory, {
+          atMs: t, prefillSecondsTotal: s.prefillSecondsTotal, prefillRequestsTotal: s.prefillRequestsTotal, requestPromptTokensTotal: s.requestPromptTokensTotal,
+          prefixCacheQueriesTotal: snap.prefixCacheQueriesTotal, prefixCacheHitsTotal: snap.prefixCacheHitsTotal,
+        }], PREFILL_WINDOW_MS);
+        s.prefill = options.measurePrefill(s.prefillHistory) ?? s.prefill;
+      }
       s.metrics = {
         kvCacheUsage: snap.kvCacheUsage,
         waiting: snap.waiting,
         running: snap.running,
         blockSize: engine.config.blockSize,
         numGpuBlocks: snap.numGpuBlocks,
-        // What a prefill-time histogram reads: the replica's compute-bound prefill speed.
-        prefillTokensPerSecond: (replicas[i] as Replica).profile.speed.prefillTokensPerSecond,
+        ...(options.measurePrefill === undefined
+          ? { prefillTokensPerSecond }
+          : s.prefill === undefined ? {} : { prefillTokensPerSecond: s.prefill.tokensPerSecond, prefillFixedMs: s.prefill.fixedSeconds * 1000 }),
         ...(s.decodeTokensPerSecond === undefined ? {} : { decodeTokensPerSecond: s.decodeTokensPerSecond }),
         scrapedAtMs: t,
       };

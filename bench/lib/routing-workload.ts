@@ -114,3 +114,28 @@ export function makeTrace(options: TraceOptions): TraceRequest[] {
   }
   return trace;
 }
+
+/**
+ * The EPP stand's workload (bench/routing-epp.bench.ts `workload`, the same draws in the same order, so a seed gives
+ * the same lengths and arrivals for its first requests): 8 shared system prompts, then a question of long-tailed
+ * length (median 300 words, at most 3,000) and a long-tailed output (median 120 tokens, at most 500), with the
+ * same salted system-prompt tag so prompts tokenize alike.
+ */
+export function makeStandTrace(options: { readonly requests: number; readonly seed: number; readonly model: string; readonly prefixBlockSize: number }): TraceRequest[] {
+  const random = mulberry32(options.seed);
+  const tag = '[run 0000] ';
+  const systems = Array.from({ length: 8 }, (_, i) => tag + `System ${i}: you are assistant number ${i}; answer in detail. `.repeat(25));
+  const longTail = (median: number, max: number): number => Math.min(max, Math.max(1, Math.round(median * Math.exp((random() - 0.5) * 2.6))));
+  return Array.from({ length: options.requests }, (_, i) => {
+    const outputTokens = longTail(120, 500);
+    const text = `${systems[Math.floor(random() * systems.length)] as string}Question: ${'word '.repeat(longTail(300, 3000))}`;
+    return {
+      id: `s${i}`,
+      gapAtUnitRate: -Math.log(1 - random()),
+      promptTokenIds: tokenize(text),
+      promptTokens: estimateTokens(text),
+      outputTokens,
+      prefixHashes: blockHashes(text, options.prefixBlockSize, options.model),
+    };
+  });
+}

@@ -189,7 +189,11 @@ schedulingProfiles:
  * kinfer's profile: predicted time to first token, free KV (the decode batch's room to grow without preemption) and
  * prefix affinity. Weights and parameters measured in bench/routing.bench.ts (virtual time): predicted latency
  * alone keeps too many requests on the fastest replicas until their KV fills and vLLM preempts; with free KV and
- * prefix affinity beside it, the profile beat the reference at every load measured.
+ * prefix affinity beside it, the profile beat the reference at every load measured. learnSlots and
+ * yieldWhenSlotsTaken (bench/routing-stand.bench.ts: replicas of 4 sequence slots, some 8× slower): a replica whose
+ * learned slots are all taken counts as queued, and its prefix affinity yields while another replica has a slot
+ * free; without them the prefix weight kept each system prompt on the slow replica that first served it. On
+ * KV-bound replicas no slots are learned and bench/routing.bench.ts's figures did not move.
  */
 export const KINFER_CONFIG_YAML = `apiVersion: ${API_VERSION}
 kind: ${KIND}
@@ -198,10 +202,12 @@ plugins:
   parameters:
     kvHeadroom: 0.8
     scaleMs: 4000
+    learnSlots: true
 - type: kv-cache-utilization-scorer
 - type: prefix-cache-scorer
   parameters:
     maxQueuePerRunning: 2
+    yieldWhenSlotsTaken: true
 - type: max-score-picker
 - type: single-profile-handler
 schedulingProfiles:

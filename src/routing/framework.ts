@@ -106,3 +106,74 @@ export function effectiveKvUsage(metrics: EndpointMetrics, endpoint: Endpoint, b
   if (blocks === undefined || !(blocks > 0)) return used;
   return used + (Math.max(0, endpoint.sentSinceScrape) * Math.max(0, blocksPerRequest)) / blocks;
 }
+
+/**
+ * KV use below which a queue means slots ran short, not blocks: half the cache free. A KV-bound vLLM queues the
+ * next prompt once its blocks do not fit, which happens well below a full cache when prompts are long.
+ */
+export const SLOT_KV_ROOM = 0.5;
+
+/**
+ * Evidence that the most requests ever seen running is the slot count: a queue formed there this many separate
+ * times, or one lasted SLOT_EVIDENCE_MS. Arrivals during one long engine step wait at any batch, so a single short
+ * queue is no evidence. 2 s measured: in bench/routing.bench.ts's KV-bound fleet (Qwen3-32B on H100s and A100s) no
+ * count was learned at 2 s (at 1 s one was, and a figure moved), while on bench/routing-stand.bench.ts's
+ * slot-bound replicas 5 s left half the gain unmade. An engine step longer than 2 s at the largest batch with the
+ * cache under half full (an 8,192-token chunk of a 32B model on an A100 takes ~3.4 s) could still teach a false count.
+ */
+export const SLOT_EVIDENCE_QUEUES = 3;
+export const SLOT_EVIDENCE_MS = 2000;
+
+/**
+ * Each endpoint's sequence slots, learned: the most requests ever seen running, once queues at that count (see
+ * SLOT_EVIDENCE_QUEUES) formed while the KV cache had room (below `kvRoom`), so it was slots (vLLM's
+ * --max-num-seqs), not blocks, that ran short. No server exports its slot count (vLLM's cache_config_info carries
+ * none). A queue also shows whenever requests arrive during a long engine step, at any batch; it lasts one step, and
+ * a KV-bound replica never teaches slots, so neither is read as a cap. A larger batch seen later unlearns it.
+ */
+export class SlotTracker {
+  private readonly seen = new Map<string, { maxRunning: number; queuedAtMax: number; lastScrapeMs: number; queuedSinceMs: number | undefined; learned: boolean }>();
+
+  constructor(private readonly kvRoom = SLOT_KV_ROOM) {}
+
+  /** Learns from the endpoint's metrics, then returns its slots (undefined while none was learned). */
+  observe(metrics: EndpointMetrics, address: string): number | undefined {
+    const running = metrics.running ?? 0;
+    let s = this.seen.get(address);
+    if (s === undefined || running > s.maxRunning) {
+      s = { maxRunning: running, queuedAtMax: 0, lastScrapeMs: Number.NaN, queuedSinceMs: undefined, learned: false };
+      this.seen.set(address, s);
+    }
+    // Once per scrape (every pick between two scrapes reads the same metrics), and once per queue: a queue that
+    // forms, drains and forms again at the same batch is a cap; one that lasts through a long engine step is not.
+    if (s.lastScrapeMs !== metrics.scrapedAtMs) {
+      const queued = running === s.maxRunning && running > 0 && (metrics.waiting ?? 0) > 0 && (metrics.kvCacheUsage ?? 0) < this.kvRoom;
+      if (queued && s.queuedSinceMs === undefined) {
+        s.queuedAtMax++;
+        s.queuedSinceMs = metrics.scrapedAtMs;
+      }
+      if (!queued) s.queuedSinceMs = undefined;
+      s.learned ||= s.queuedAtMax >= SLOT_EVIDENCE_QUEUES || (s.queuedSinceMs !== undefined && metrics.scrapedAtMs - s.queuedSinceMs >= SLOT_EVIDENCE_MS);
+      s.lastScrapeMs = metrics.scrapedAtMs;
+    }
+    return s.learned ? s.maxRunning : undefined;
+  }
+
+  /** A slot count was learned for this address. */
+  learned(address: string): boolean {
+    return this.seen.get(address)?.learned ?? false;
+  }
+
+  /** Requests that will wait before a new one sent now: the scraped queue, plus what was sent since beyond the free slots. */
+  ahead(metrics: EndpointMetrics, endpoint: Endpoint): number | undefined {
+    const slots = this.observe(metrics, endpoint.address);
+    if (slots === undefined) return undefined;
+    return (metrics.waiting ?? 0) + Math.max(0, (metrics.running ?? 0) + Math.max(0, endpoint.sentSinceScrape) - slots);
+  }
+
+  /** Slots were learned and the scrape and the requests sent since take them all: a new request waits for one to finish. */
+  taken(metrics: EndpointMetrics, endpoint: Endpoint): boolean {
+    const slots = this.observe(metrics, endpoint.address);
+    return slots !== undefined && (metrics.running ?? 0) + Math.max(0, endpoint.sentSinceScrape) >= slots;
+  }
+}

@@ -18,10 +18,13 @@ export interface EndpointMetrics {
   /** LoRA adapters the replica can hold at once (`vllm:lora_requests_info{max_lora}`). */
   readonly maxLoras?: number;
   /**
-   * Prompt tokens one request's prefill computes per second on this replica, as measured (e.g. prompt tokens over
-   * `vllm:request_prefill_time_seconds` deltas). A per-request speed, not the replica's current throughput.
+   * Prompt tokens one request's prefill computes per second on this replica, as measured (src/servers/rate.ts
+   * prefillFit over `vllm:request_prefill_time_seconds` and `vllm:request_prompt_tokens`). A per-request speed, not
+   * the replica's current throughput.
    */
   readonly prefillTokensPerSecond?: number;
+  /** What one request's prefill costs on top of its tokens (measured with the speed): an engine step, a server's set overhead. */
+  readonly prefillFixedMs?: number;
   /** Output tokens per second one running request receives (1 / mean inter-token latency over the last interval). */
   readonly decodeTokensPerSecond?: number;
   /** When these numbers were read (the picker's clock, ms). */

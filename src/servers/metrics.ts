@@ -28,6 +28,8 @@ export interface ReplicaMetrics {
    * deltas give one request's prefill speed (picker/scrape.ts).
    */
   readonly prefillSecondsTotal?: number;
+  /** Requests the prefill-time histogram observed (its `_count`): the fixed per-request cost needs it (src/servers/rate.ts prefillFit). */
+  readonly prefillRequestsTotal?: number;
   readonly requestPromptTokensTotal?: number;
   readonly blockSize?: number;
   readonly numGpuBlocks?: number;
@@ -117,6 +119,7 @@ export function replicaMetrics(page: string, options: ReadOptions = {}): Replica
       ttftSeconds: histogram(byName, 'vllm:time_to_first_token_seconds'),
       itlSeconds: histogram(byName, ITL.vllm[0]) ?? histogram(byName, ITL.vllm[1]),
       prefillSecondsTotal: sum('vllm:request_prefill_time_seconds_sum'),
+      prefillRequestsTotal: sum('vllm:request_prefill_time_seconds_count'),
       requestPromptTokensTotal: sum('vllm:request_prompt_tokens_sum'),
       blockSize: numberLabel(cacheConfig?.block_size),
       numGpuBlocks: numberLabel(cacheConfig?.num_gpu_blocks),

@@ -10,6 +10,13 @@
 /** How far back a token rate reaches (top's tokens/s, the picker's decode speed): 10 s, five of top's 2 s refreshes. */
 export const TOKEN_RATE_WINDOW_MS = 10_000;
 
+/**
+ * How far back the prefill fit reaches (prefillFit): 60 s. Its sums move once per finished request, and a slow
+ * replica at 4 sequences finishes a few requests in 10 s; the fit needs requests of different prompt lengths, and
+ * prefix hits counted at admission line up with the sums counted at finish only over many requests.
+ */
+export const PREFILL_WINDOW_MS = 60_000;
+
 export interface Timed {
   readonly atMs: number;
 }
@@ -53,36 +60,120 @@ export function ratePerSecond<T extends Timed>(points: readonly T[], value: (poi
 /** Cumulative prefill sums of one scrape (src/servers/metrics.ts ReplicaMetrics). */
 export interface PrefillPoint extends Timed {
   readonly prefillSecondsTotal?: number;
+  /** Requests observed by the prefill-time histogram (its `_count`). */
+  readonly prefillRequestsTotal?: number;
   readonly requestPromptTokensTotal?: number;
   readonly prefixCacheQueriesTotal?: number;
   readonly prefixCacheHitsTotal?: number;
 }
 
+/** A replica's prefill time as a line: `fixedSeconds + computed prompt tokens / tokensPerSecond` per request. */
+export interface PrefillFit {
+  readonly tokensPerSecond: number;
+  /** What a request costs whatever its computed tokens: one engine step (kinfer-sim, vLLM), a set overhead (llm-d-inference-sim). */
+  readonly fixedSeconds: number;
+}
+
 /**
- * Prompt tokens one request's prefill computes per second, over the requests that finished between the first and
- * the last point: prompt tokens × (1 − prefix-cache hit rate) / seconds in prefill. The prefill seconds and prompt
- * sums are observed together as a request finishes, but hits and queries are counted at admission, which on a slow
- * replica comes tens of seconds earlier: their ratio over the same window (both counted at admission, so consistent)
- * gives the share of the finished prompts that was not computed, where subtracting hits from prompt tokens would mix
- * two sets of requests. Without prefix-cache counters the prompt tokens count whole (a speed too high where prefixes
- * hit). Undefined when no request finished in between, a sum is absent at either end, a sum went down (a restart),
- * or every queried token hit.
+ * Fewest computed prompt tokens and finished requests before a fit is trusted: with less, one request's prompt
+ * and its share of prefix hits set the figure (the 29 and 170,879 tokens/s read in docs/benchmarks.md came from
+ * windows of a few mostly cached requests).
  */
-export function prefillTokensPerSecond(points: readonly PrefillPoint[]): number | undefined {
-  const first = points[0];
-  const last = points.at(-1);
-  if (first === undefined || last === undefined || first === last) return undefined;
-  const delta = (value: (p: PrefillPoint) => number | undefined): number | undefined => {
-    const a = value(first);
-    const b = value(last);
-    return a === undefined || b === undefined || b < a ? undefined : b - a;
-  };
-  const seconds = delta((p) => p.prefillSecondsTotal);
-  const prompt = delta((p) => p.requestPromptTokensTotal);
-  if (seconds === undefined || prompt === undefined || !(seconds > 0) || !(prompt > 0)) return undefined;
-  const queries = delta((p) => p.prefixCacheQueriesTotal);
-  const hits = delta((p) => p.prefixCacheHitsTotal);
-  const hitRate = queries !== undefined && hits !== undefined && queries > 0 && hits <= queries ? hits / queries : 0;
-  const computed = prompt * (1 - hitRate);
-  return computed > 0 ? computed / seconds : undefined;
+export const PREFILL_FIT_MIN_TOKENS = 2000;
+export const PREFILL_FIT_MIN_REQUESTS = 4;
+/** How many standard errors the per-token slope must stand above zero (about 95% one-sided at 3). */
+const SLOPE_STANDARD_ERRORS = 3;
+/** Refits over the intervals on or above the line, until none drops out or too few are left. */
+const ENVELOPE_ROUNDS = 6;
+/** Below this the per-request cost and the per-token cost cannot be told apart (every request computed about as many tokens). */
+const MIN_RELATIVE_DETERMINANT = 0.02;
+
+/**
+ * A replica's prefill speed, with the fixed cost of a request kept apart from the per-token work, fitted over the
+ * requests that finished between the first and the last point (oldest first).
+ *
+ * Each scrape interval in which requests finished is one observation: its prefill seconds (y), the requests counted
+ * (n) and their prompt tokens (p). A sum over whole requests divides both costs by the tokens: a mostly cached
+ * prompt that costs one engine step for twenty computed tokens then reads as a very slow replica. Which share of
+ * each prompt was computed is not on the page: prefix-cache hits are counted at admission, tens of seconds before
+ * the sums on a slow replica, and a follow-up turn computes twenty tokens of a 3,000-token prompt where a new
+ * question computes all but the system prompt, so one hit share spread over the intervals is wrong both ways. But
+ * a cached prompt only ever takes less time than its length says: the least cached requests lie on the upper edge
+ * of (p, y), on the line `y = α·n + p / speed` (α: the fixed cost less the shared prefix's prefill). So a least
+ * squares line, then again over the intervals on or above it while enough remain (an upper envelope); the fixed cost is α plus
+ * the prefill of the mean cached prompt share (hits ÷ queries over the span, counted alike).
+ *
+ * Guards: at least PREFILL_FIT_MIN_TOKENS prompt tokens and PREFILL_FIT_MIN_REQUESTS finished in the envelope;
+ * intervals whose prompts were all alike (no spread to separate the two costs) give the ratio of the sums; no time
+ * per token gives no speed. A sum that goes down (a restart) restarts the span. Undefined: not enough data, or no
+ * `_count`/sums.
+ */
+export function prefillFit(points: readonly PrefillPoint[]): PrefillFit | undefined {
+  // The usable span: the longest run at the end whose sums are present and never go down.
+  const sums = (p: PrefillPoint): [number, number, number] | undefined =>
+    p.prefillSecondsTotal === undefined || p.prefillRequestsTotal === undefined || p.requestPromptTokensTotal === undefined
+      ? undefined : [p.prefillSecondsTotal, p.prefillRequestsTotal, p.requestPromptTokensTotal];
+  let start = points.length - 1;
+  if (start < 1 || sums(points[start] as PrefillPoint) === undefined) return undefined;
+  while (start > 0) {
+    const a = sums(points[start - 1] as PrefillPoint);
+    const b = sums(points[start] as PrefillPoint) as [number, number, number];
+    if (a === undefined || a[0] > b[0] || a[1] > b[1] || a[2] > b[2]) break;
+    start--;
+  }
+  const intervals: { n: number; p: number; y: number }[] = [];
+  for (let i = start + 1; i < points.length; i++) {
+    const [s0, n0, p0] = sums(points[i - 1] as PrefillPoint) as [number, number, number];
+    const [s1, n1, p1] = sums(points[i] as PrefillPoint) as [number, number, number];
+    if (n1 > n0) intervals.push({ n: n1 - n0, p: p1 - p0, y: s1 - s0 });
+  }
+  let line = fitLine(intervals);
+  let kept = intervals;
+  for (let round = 0; round < ENVELOPE_ROUNDS && line !== undefined; round++) {
+    const { alpha, perToken } = line;
+    const upper = kept.filter((o) => o.y >= alpha * o.n + perToken * o.p);
+    const next = upper.length < kept.length ? fitLine(upper) : undefined;
+    if (next === undefined) break;
+    line = next;
+    kept = upper;
+  }
+  if (line === undefined || !(line.perToken > 0) || !significant(kept, line)) return undefined;
+  const first = points[start] as PrefillPoint;
+  const last = points.at(-1) as PrefillPoint;
+  const queries = (last.prefixCacheQueriesTotal ?? 0) - (first.prefixCacheQueriesTotal ?? 0);
+  const hits = (last.prefixCacheHitsTotal ?? 0) - (first.prefixCacheHitsTotal ?? 0);
+  const hitShare = queries > 0 && hits >= 0 && hits <= queries ? hits / queries : 0;
+  const meanPrompt = intervals.reduce((a, o) => a + o.p, 0) / intervals.reduce((a, o) => a + o.n, 0);
+  return { tokensPerSecond: 1 / line.perToken, fixedSeconds: Math.max(0, line.alpha + hitShare * meanPrompt * line.perToken) };
+}
+
+/**
+ * The per-token slope stands out from the scatter: at least SLOPE_STANDARD_ERRORS standard errors above zero. A
+ * few requests of a fast replica, whose prefill seconds are mostly its engine steps, otherwise give any slope
+ * (millions of tokens per second were read from four H100 requests).
+ */
+function significant(intervals: readonly { n: number; p: number; y: number }[], line: { alpha: number; perToken: number }): boolean {
+  if (intervals.length <= 2) return false;
+  let snn = 0, snp = 0, spp = 0, rss = 0;
+  for (const { n, p, y } of intervals) {
+    snn += n * n; snp += n * p; spp += p * p;
+    rss += (y - line.alpha * n - line.perToken * p) ** 2;
+  }
+  const det = snn * spp - snp * snp;
+  if (!(det > 0)) return true; // the ratio of the sums: nothing to separate
+  const standardError = Math.sqrt(((rss / (intervals.length - 2)) * snn) / det);
+  return line.perToken >= SLOPE_STANDARD_ERRORS * standardError;
+}
+
+/** Least squares of `y = alpha·n + perToken·p` (no intercept); undefined below the guards. */
+function fitLine(intervals: readonly { n: number; p: number; y: number }[]): { alpha: number; perToken: number } | undefined {
+  let snn = 0, snp = 0, spp = 0, sny = 0, spy = 0, sn = 0, sp = 0, sy = 0;
+  for (const { n, p, y } of intervals) {
+    snn += n * n; snp += n * p; spp += p * p; sny += n * y; spy += p * y;
+    sn += n; sp += p; sy += y;
+  }
+  if (sn < PREFILL_FIT_MIN_REQUESTS || sp < PREFILL_FIT_MIN_TOKENS || !(sy > 0)) return undefined;
+  const det = snn * spp - snp * snp;
+  if (det <= MIN_RELATIVE_DETERMINANT * snn * spp) return { alpha: 0, perToken: sy / sp };
+  return { alpha: (sny * spp - spy * snp) / det, perToken: (spy * snn - sny * snp) / det };
 }

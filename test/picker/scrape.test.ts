@@ -8,6 +8,7 @@ import { Scraper } from '../../picker/scrape.js';
 /** One vLLM page: cumulative prefill seconds, prompt tokens of finished requests, prefix-cache hits. */
 interface Sums {
   readonly prefillSeconds?: number;
+  readonly requests?: number;
   readonly promptTokens?: number;
   readonly queries?: number;
   readonly hits?: number;
@@ -16,6 +17,7 @@ interface Sums {
 function page(s: Sums): string {
   const lines = ['vllm:num_requests_running{model_name="m"} 1', 'vllm:kv_cache_usage_perc{model_name="m"} 0.1'];
   if (s.prefillSeconds !== undefined) lines.push(`vllm:request_prefill_time_seconds_sum{model_name="m"} ${s.prefillSeconds}`);
+  if (s.requests !== undefined) lines.push(`vllm:request_prefill_time_seconds_count{model_name="m"} ${s.requests}`);
   if (s.promptTokens !== undefined) lines.push(`vllm:request_prompt_tokens_sum{model_name="m"} ${s.promptTokens}`);
   if (s.queries !== undefined) lines.push(`vllm:prefix_cache_queries_total{model_name="m"} ${s.queries}`);
   if (s.hits !== undefined) lines.push(`vllm:prefix_cache_hits_total{model_name="m"} ${s.hits}`);
@@ -33,22 +35,23 @@ describe('Scraper: per-replica prefill speed from the prefill-time and prompt-to
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  // Scrapes 1 s apart (the window is 10 s); `want` is prefillTokensPerSecond after each scrape.
-  const cases: { name: string; scrapes: Sums[]; want: (number | undefined)[] }[] = [
+  // Scrapes 1 s apart; `want` is prefillTokensPerSecond / prefillFixedMs after each scrape (rounded). An
+  // llm-d-like replica: 30 ms per request plus 250 µs per token (4,000 tokens/s), one request finishing per scrape.
+  const requests = [1000, 2000, 500, 3000, 1500];
+  const llmd = (k: number, extra: Partial<Sums> = {}): Sums => {
+    const done = requests.slice(0, k);
+    return { prefillSeconds: done.reduce((a, p) => a + 0.03 + p / 4000, 0), requests: k, promptTokens: done.reduce((a, p) => a + p, 0), ...extra };
+  };
+  const cases: { name: string; scrapes: Sums[]; want: ([number, number] | undefined)[] }[] = [
     {
-      name: 'an L4-like replica: 3,000 prompt tokens in 0.75 s of prefill',
-      scrapes: [{ prefillSeconds: 10, promptTokens: 40_000 }, { prefillSeconds: 10.75, promptTokens: 43_000 }],
-      want: [undefined, 4000],
+      name: 'the fixed cost per request and the speed per token apart, once 4 requests and 2,000 tokens finished',
+      scrapes: [0, 1, 2, 3, 4, 5].map((k) => llmd(k)),
+      want: [undefined, undefined, undefined, undefined, [4000, 30], [4000, 30]],
     },
     {
-      name: 'the speed holds through scrapes in which no request finished',
-      scrapes: [{ prefillSeconds: 0, promptTokens: 0 }, { prefillSeconds: 0.1, promptTokens: 3000 }, { prefillSeconds: 0.1, promptTokens: 3000 }],
-      want: [undefined, 30_000, 30_000],
-    },
-    {
-      name: 'the share of tokens found in the prefix cache is not prefilled',
-      scrapes: [{ prefillSeconds: 0, promptTokens: 0, queries: 0, hits: 0 }, { prefillSeconds: 0.5, promptTokens: 3000, queries: 4000, hits: 1000 }],
-      want: [undefined, 4500],
+      name: 'the figures hold through scrapes in which no request finished',
+      scrapes: [0, 1, 2, 3, 4, 4, 4].map((k) => llmd(k)),
+      want: [undefined, undefined, undefined, undefined, [4000, 30], [4000, 30], [4000, 30]],
     },
     {
       name: 'a server without the prefill histogram: no speed (the scorer uses its default)',
@@ -62,11 +65,12 @@ describe('Scraper: per-replica prefill speed from the prefill-time and prompt-to
       table.replace([address]);
       let nowMs = 1_000_000;
       const scraper = new Scraper(table, { intervalMs: 1000, timeoutMs: 500 }, undefined, () => nowMs);
-      const got: (number | undefined)[] = [];
+      const got: ([number, number] | undefined)[] = [];
       for (const sums of c.scrapes) {
         current = page(sums);
         await scraper.scrapeAll();
-        got.push(table.get(address)?.metrics?.prefillTokensPerSecond);
+        const m = table.get(address)?.metrics;
+        got.push(m?.prefillTokensPerSecond === undefined ? undefined : [Math.round(m.prefillTokensPerSecond), Math.round(m.prefillFixedMs ?? Number.NaN)]);
         nowMs += 1000;
       }
       scraper.stop();

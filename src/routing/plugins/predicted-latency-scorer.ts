@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { effectiveKvUsage, effectiveWaiting, freshMetrics, type PickContext, type ScorerPlugin } from '../framework.js';
+import { effectiveKvUsage, effectiveWaiting, freshMetrics, SlotTracker, type PickContext, type ScorerPlugin } from '../framework.js';
 import {
   CHARS_PER_TOKEN,
   DEFAULT_LRU_CAPACITY_PER_SERVER,
@@ -51,6 +51,12 @@ export const parameters = z.strictObject({
    * 1 s and 2 s over-weighted small differences against free KV there.
    */
   scaleMs: z.number().positive().default(4000),
+  /**
+   * Learn each endpoint's sequence slots (framework.ts SlotTracker: vLLM's --max-num-seqs, read from where queues
+   * form while KV has room) and count a replica whose slots the scrape and the requests sent since fill as blocked,
+   * though it reports no queue yet. No server exports its slot count (vLLM's cache_config_info has none).
+   */
+  learnSlots: z.boolean().default(false),
 });
 export type Parameters = z.infer<typeof parameters>;
 
@@ -70,9 +76,11 @@ export type Parameters = z.infer<typeof parameters>;
  *   backlog  = prefill tokens this picker sent to e, drained at P since         the prefill work ahead that the
  *                                                                              scrape shows as "running"
  *   queue    = max(q × meanPrefill, backlog) / P                               the queue's prefill work ahead
- *            + (waiting > 0 or kv ≥ kvHeadroom ? (q + 1) × meanOutputTokens / (max(1, running) × D) : 0)
- *                  a blocked queue (vLLM admits at once unless KV blocks are short) drains only as running
- *                  sequences finish: about running × D / meanOutputTokens of them per second
+ *            + (blocked ? (ahead + 1) × meanOutputTokens / (max(1, running) × D) : 0)
+ *                  a blocked queue (vLLM admits at once unless KV blocks or sequence slots are short) drains only
+ *                  as running sequences finish: about running × D / meanOutputTokens of them per second
+ *   blocked  = waiting > 0 or kv ≥ kvHeadroom, or (learnSlots) running + sentSinceScrape ≥ the slots learned for e
+ *   ahead    = q; with slots learned, waiting + the requests sent since beyond the free slots (framework.ts SlotTracker)
  *   kv       = kvCacheUsage + sentSinceScrape × promptBlocks / numGpuBlocks
  *   need     = (prefill + outputTokens) / blockTokens / numGpuBlocks           KV this request will hold
  *   growth   = running × meanOutputTokens / 2 / blockTokens / numGpuBlocks     KV the running batch still grows into
@@ -104,6 +112,8 @@ export class PredictedLatencyScorer extends PrefixIndexPlugin<Parameters> implem
   private readonly backlog = new Map<string, { tokens: number; atMs: number }>();
   /** Per address: prefill speed last used (tokens/ms), to drain the backlog with. */
   private readonly prefillPerMs = new Map<string, number>();
+  /** Sequence slots per endpoint (learnSlots). */
+  private readonly slots = new SlotTracker();
 
   score(ctx: PickContext, endpoints: readonly Endpoint[]): number[] {
     const lengths = this.index.matchLengths(this.hashesOf(ctx.request));
@@ -134,7 +144,11 @@ export class PredictedLatencyScorer extends PrefixIndexPlugin<Parameters> implem
     let queueMs = Math.max(q * meanPrefill, backlog) / prefillPerMs;
     // vLLM admits a waiting request within a step unless blocks (or sequence slots) are short: a scraped queue
     // means the replica is blocked, and its queue, this request included, drains only as running sequences finish.
-    if ((m.waiting ?? 0) > 0 || kv >= p.kvHeadroom) queueMs += ((q + 1) * p.meanOutputTokens * stepMs) / Math.max(1, m.running ?? 0);
+    // With slots learned, a replica whose slots the scrape and the requests sent since fill is blocked too, and only
+    // the requests beyond its free slots wait ahead of this one.
+    const ahead = (p.learnSlots ? this.slots.ahead(m, endpoint) : undefined) ?? q;
+    const blocked = (m.waiting ?? 0) > 0 || kv >= p.kvHeadroom || (p.learnSlots && this.slots.taken(m, endpoint));
+    if (blocked) queueMs += ((ahead + 1) * p.meanOutputTokens * stepMs) / Math.max(1, m.running ?? 0);
 
     let penaltyMs = 0;
     if (m.numGpuBlocks !== undefined && m.numGpuBlocks > 0) {

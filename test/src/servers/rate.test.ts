@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { prefillTokensPerSecond, ratePerSecond, trimToWindow, type PrefillPoint } from '../../../src/servers/rate.js';
+import { mulberry32 } from '../../../src/random.js';
+import { prefillFit, ratePerSecond, trimToWindow, type PrefillFit, type PrefillPoint } from '../../../src/servers/rate.js';
 
 const at = (atMs: number, value?: number) => ({ atMs, ...(value !== undefined ? { value } : {}) });
 type Point = ReturnType<typeof at>;
@@ -29,28 +30,131 @@ describe('ratePerSecond', () => {
   for (const c of cases) it(c.name, () => assert.equal(ratePerSecond(c.points, value), c.want));
 });
 
-describe('prefillTokensPerSecond', () => {
-  const p = (atMs: number, prefillSecondsTotal?: number, requestPromptTokensTotal?: number, cache?: { queries: number; hits: number }): PrefillPoint => ({
-    atMs,
-    ...(prefillSecondsTotal !== undefined ? { prefillSecondsTotal } : {}),
-    ...(requestPromptTokensTotal !== undefined ? { requestPromptTokensTotal } : {}),
-    ...(cache !== undefined ? { prefixCacheQueriesTotal: cache.queries, prefixCacheHitsTotal: cache.hits } : {}),
+/** A replica's true prefill cost: `fixed + c / speed` (llm-d-inference-sim) or `max(fixed, c / speed)` (one engine step bound by memory or compute: kinfer-sim, vLLM). */
+interface Truth {
+  readonly fixedMs: number;
+  readonly tokensPerSecond: number;
+  readonly shape: 'sum' | 'max';
+}
+interface FinishedRequest {
+  readonly promptTokens: number;
+  readonly cachedTokens: number;
+  readonly admitMs: number;
+  readonly finishMs: number;
+}
+const prefillSeconds = (t: Truth, computed: number): number =>
+  (t.shape === 'sum' ? t.fixedMs / 1000 + computed / t.tokensPerSecond : Math.max(t.fixedMs / 1000, computed / t.tokensPerSecond));
+
+/** The cumulative sums a scraper reads every `everyMs`: prefill sums at each request's finish, prefix-cache counters at its admission. */
+function scrapes(truth: Truth, requests: readonly FinishedRequest[], everyMs = 100): PrefillPoint[] {
+  const endMs = Math.max(...requests.map((r) => r.finishMs)) + everyMs;
+  const out: PrefillPoint[] = [];
+  for (let t = 0; t <= endMs; t += everyMs) {
+    const done = requests.filter((r) => r.finishMs <= t);
+    const admitted = requests.filter((r) => r.admitMs <= t);
+    out.push({
+      atMs: t,
+      prefillSecondsTotal: done.reduce((a, r) => a + prefillSeconds(truth, r.promptTokens - r.cachedTokens), 0),
+      prefillRequestsTotal: done.length,
+      requestPromptTokensTotal: done.reduce((a, r) => a + r.promptTokens, 0),
+      prefixCacheQueriesTotal: admitted.reduce((a, r) => a + r.promptTokens, 0),
+      prefixCacheHitsTotal: admitted.reduce((a, r) => a + r.cachedTokens, 0),
+    });
+  }
+  return out;
+}
+
+/**
+ * `count` requests, one admitted every `gapMs`, finishing `lagMs` later: a shared system prompt of `systemTokens`
+ * (cached but for the first) and a question drawn from `questionTokens`; `cachedTurnShare` of them are follow-up
+ * turns whose whole prompt but `turnTokens` is cached.
+ */
+function workload(o: { seed: number; count: number; gapMs: number; lagMs: number; systemTokens: number; questionTokens: [number, number]; cachedTurnShare: number; turnTokens: number }): FinishedRequest[] {
+  const random = mulberry32(o.seed);
+  return Array.from({ length: o.count }, (_, i) => {
+    const question = Math.round(o.questionTokens[0] + random() * (o.questionTokens[1] - o.questionTokens[0]));
+    const promptTokens = o.systemTokens + question;
+    const turn = random() < o.cachedTurnShare;
+    const cachedTokens = i === 0 ? 0 : turn ? promptTokens - o.turnTokens : o.systemTokens;
+    return { promptTokens, cachedTokens, admitMs: i * o.gapMs, finishMs: i * o.gapMs + o.lagMs + random() * o.lagMs };
   });
-  const cases: { name: string; points: PrefillPoint[]; want: number | undefined }[] = [
-    { name: 'prompt tokens over prefill seconds, first to last point', points: [p(0, 1, 1000), p(5000, 1.5, 3000), p(10000, 2, 5000)], want: 4000 },
-    { name: 'the hit share of the queried tokens is not computed', points: [p(0, 0, 0, { queries: 0, hits: 0 }), p(10000, 0.5, 3000, { queries: 4000, hits: 1000 })], want: 4500 },
+}
+
+/** The old figure: prompt tokens × (1 − hit share) ÷ prefill seconds over the whole span, one fixed cost per request folded in. */
+function ratioOfSums(points: readonly PrefillPoint[]): number {
+  const a = points[0] as PrefillPoint;
+  const b = points.at(-1) as PrefillPoint;
+  const d = (f: (p: PrefillPoint) => number | undefined) => (f(b) ?? 0) - (f(a) ?? 0);
+  return (d((p) => p.requestPromptTokensTotal) * (1 - d((p) => p.prefixCacheHitsTotal) / d((p) => p.prefixCacheQueriesTotal))) / d((p) => p.prefillSecondsTotal);
+}
+
+describe('prefillFit: a fixed cost per request and a per-token speed, from windows built from known truths', () => {
+  // Truths (docs/benchmarks.md, "Beside the upstream EPP"): kinfer-sim H100 (Llama 3.1 8B) ~30,000 tokens/s with a
+  // ~7 ms step (16 GB of weights at 3.35 TB/s × 0.7); kinfer-sim L4 ~3,770 tokens/s with a ~76 ms step (300 GB/s);
+  // llm-d-inference-sim's 8b-h100-balanced-per-token profile, 250 µs per token after a fixed prefill overhead.
+  const h100: Truth = { fixedMs: 7, tokensPerSecond: 30_000, shape: 'max' };
+  const l4: Truth = { fixedMs: 76, tokensPerSecond: 3770, shape: 'max' };
+  const llmd: Truth = { fixedMs: 30, tokensPerSecond: 4000, shape: 'sum' };
+  const chat = { seed: 1, count: 40, gapMs: 700, lagMs: 3000, systemTokens: 300, questionTokens: [20, 3000] as [number, number], cachedTurnShare: 0.3, turnTokens: 20 };
+  // Each case replays the scrapes every 100 ms and holds the last fit over the scraper's 60 s window, as
+  // picker/scrape.ts does; every figure held after the first fit must be within `within` of the truth. Cases marked
+  // `oldWasOffBy` also check that the old figure (the ratio of the sums over a 30 s window) was that far off.
+  const cases: { name: string; truth: Truth; requests: FinishedRequest[]; oldWasOffBy?: number }[] = [
+    { name: 'kinfer-sim H100, questions over shared system prompts', truth: h100, requests: workload(chat) },
+    { name: 'kinfer-sim L4, questions over shared system prompts', truth: l4, requests: workload({ ...chat, seed: 2 }), oldWasOffBy: 1.9 },
+    { name: 'llm-d-inference-sim, questions over shared system prompts', truth: llmd, requests: workload({ ...chat, seed: 3 }), oldWasOffBy: 1.9 },
     {
-      name: 'hits of requests admitted but not finished weigh as a share, not as tokens',
-      points: [p(0, 0, 0, { queries: 0, hits: 0 }), p(10000, 0.5, 1000, { queries: 4000, hits: 3000 })], want: 500,
+      // The 29–244 tokens/s read for the L4s: most requests are follow-up turns costing one 76 ms step for 20 tokens.
+      name: 'kinfer-sim L4, mostly cached follow-up turns', truth: l4, requests: workload({ ...chat, seed: 4, cachedTurnShare: 0.85 }), oldWasOffBy: 3,
     },
-    { name: 'no prefix-cache counters: the prompt tokens count whole', points: [p(0, 0, 0), p(10000, 0.5, 1000)], want: 2000 },
-    { name: 'no queries in the window: the prompt tokens count whole', points: [p(0, 0, 0, { queries: 10, hits: 5 }), p(10000, 0.5, 1000, { queries: 10, hits: 5 })], want: 2000 },
-    { name: 'every queried token hit: no speed', points: [p(0, 0, 0, { queries: 0, hits: 0 }), p(10000, 0.5, 1000, { queries: 1000, hits: 1000 })], want: undefined },
-    { name: 'no request finished in the window', points: [p(0, 2, 5000), p(10000, 2, 5000)], want: undefined },
-    { name: 'one point', points: [p(0, 2, 5000)], want: undefined },
-    { name: 'no points', points: [], want: undefined },
-    { name: 'the server exports no prefill histogram', points: [p(0, undefined, 1000), p(10000, undefined, 3000)], want: undefined },
-    { name: 'a restart (sums went down)', points: [p(0, 9, 90000), p(10000, 0.5, 2000)], want: undefined },
+    {
+      // The 94,498–170,879 tokens/s read for the H100s past capacity: hits are counted at admission, the sums at
+      // finish 20 s later; the requests finishing were admitted cold, those admitted since hit the cache.
+      name: 'kinfer-sim H100, hits counted at admission 20 s before the sums', truth: h100,
+      requests: [
+        ...workload({ ...chat, seed: 6, count: 20, cachedTurnShare: 0, systemTokens: 0, questionTokens: [600, 3000] }),
+        ...workload({ ...chat, seed: 7, count: 20, cachedTurnShare: 1, lagMs: 20_000 }).map((r) => ({ ...r, admitMs: r.admitMs + 1000, finishMs: r.finishMs + 1000 })),
+      ],
+      oldWasOffBy: 10,
+    },
   ];
-  for (const c of cases) it(c.name, () => assert.equal(prefillTokensPerSecond(c.points), c.want));
+  const within = 1.6;
+  for (const c of cases) {
+    it(c.name, () => {
+      const points = scrapes(c.truth, c.requests);
+      const held: number[] = [];
+      const heldOld: number[] = [];
+      for (let i = 1; i < points.length; i++) {
+        const fit = prefillFit(trimToWindow(points.slice(0, i + 1), 60_000));
+        if (fit !== undefined) held.push(fit.tokensPerSecond / c.truth.tokensPerSecond);
+        else if (held.length > 0) held.push(held.at(-1) as number);
+        const old = ratioOfSums(trimToWindow(points.slice(0, i + 1), 30_000)) / c.truth.tokensPerSecond;
+        if (Number.isFinite(old) && old > 0) heldOld.push(old);
+      }
+      assert.ok(held.length > 0, 'a fit');
+      const [low, high] = [Math.min(...held), Math.max(...held)];
+      assert.ok(low >= 1 / within && high <= within, `held figures ${low.toFixed(2)}–${high.toFixed(2)}× the truth`);
+      if (c.oldWasOffBy !== undefined) {
+        const [oldLow, oldHigh] = [Math.min(...heldOld), Math.max(...heldOld)];
+        assert.ok(oldLow <= 1 / c.oldWasOffBy || oldHigh >= c.oldWasOffBy, `the case reproduces the old failure: ${oldLow.toFixed(2)}–${oldHigh.toFixed(2)}×`);
+      }
+    });
+  }
+
+  const p = (atMs: number, seconds?: number, requests?: number, prompt?: number): PrefillPoint => ({
+    atMs,
+    ...(seconds !== undefined ? { prefillSecondsTotal: seconds } : {}),
+    ...(requests !== undefined ? { prefillRequestsTotal: requests } : {}),
+    ...(prompt !== undefined ? { requestPromptTokensTotal: prompt } : {}),
+  });
+  const edges: { name: string; points: PrefillPoint[]; want: PrefillFit | undefined }[] = [
+    { name: 'every request computed alike: the ratio of the sums, no fixed cost', points: [p(0, 0, 0, 0), p(100, 0.1, 1, 1000), p(200, 0.2, 2, 2000), p(300, 0.3, 3, 3000), p(400, 0.4, 4, 4000)], want: { tokensPerSecond: 10_000, fixedSeconds: 0 } },
+    { name: 'fewer than 4 requests: no fit', points: [p(0, 0, 0, 0), p(100, 0.5, 1, 5000), p(200, 1, 2, 8000), p(300, 1.5, 3, 9000)], want: undefined },
+    { name: 'fewer than 2,000 prompt tokens: no fit', points: [p(0, 0, 0, 0), p(100, 0.1, 2, 500), p(200, 0.2, 4, 1000), p(300, 0.3, 6, 1500)], want: undefined },
+    { name: 'no _count (a server without the histogram count): no fit', points: [p(0, 0, undefined, 0), p(100, 1, undefined, 9000)], want: undefined },
+    { name: 'a restart (sums went down): only what follows it', points: [p(0, 90, 400, 900_000), p(100, 0.1, 1, 1000), p(200, 0.2, 2, 2000)], want: undefined },
+    { name: 'one point', points: [p(0, 2, 4, 5000)], want: undefined },
+    { name: 'no points', points: [], want: undefined },
+  ];
+  for (const c of edges) it(c.name, () => assert.deepEqual(prefillFit(c.points), c.want));
 });
