@@ -19,6 +19,33 @@ function idle(): EndpointMetrics {
   return { scrapedAtMs: Date.now(), waiting: 0, running: 0, kvCacheUsage: 0.05, blockSize: 16, numGpuBlocks: 4096 };
 }
 
+interface ExtProcStand {
+  stack: Stack;
+  server: Awaited<ReturnType<typeof startExtProc>>;
+  client: ExtProcClient;
+}
+
+/**
+ * A picker stack behind a real ext_proc server and a gRPC client to it, made before the suite's tests and closed after
+ * them. Each endpoint's metrics are set by hand to idle and never go stale: these tests are about the protocol, not
+ * scraping.
+ */
+function extProcStand(endpoints: string[], options: Parameters<typeof startExtProc>[1] = {}): ExtProcStand {
+  const stand: Partial<ExtProcStand> = {};
+  before(async () => {
+    stand.stack = pickerStack(endpoints, { scrape: false, picker: { metricsStalenessMs: 3_600_000 } });
+    for (const s of stand.stack.table.all()) s.metrics = idle();
+    stand.server = await startExtProc(stand.stack, options);
+    stand.client = connect(stand.server.target);
+  });
+  after(async () => {
+    stand.client?.close();
+    stand.server?.close();
+    await stand.stack?.close();
+  });
+  return stand as ExtProcStand;
+}
+
 /**
  * A lean ext_proc client for the round-trip figure, closer to Envoy: one HTTP/2 connection, a stream per request,
  * gRPC frames encoded once, none of grpc-js's client call stack (interceptors, retries, resolver, load balancer).
@@ -82,24 +109,9 @@ class LeanExtProcClient {
 }
 
 describe('kinfer-picker ext_proc: the message sequence of a gateway (request body BUFFERED)', () => {
-  let stack: Stack | undefined;
-  let server: Awaited<ReturnType<typeof startExtProc>> | undefined;
-  let client: ExtProcClient | undefined;
+  const stand = extProcStand(ENDPOINTS);
 
-  before(async () => {
-    // Metrics set by hand and never stale: these tests are about the protocol, not scraping.
-    stack = pickerStack(ENDPOINTS, { scrape: false, picker: { metricsStalenessMs: 3_600_000 } });
-    for (const s of stack.table.all()) s.metrics = idle();
-    server = await startExtProc(stack);
-    client = connect(server.target);
-  });
-  after(async () => {
-    client?.close();
-    server?.close();
-    await stack?.close();
-  });
-
-  const inFlight = (): number => stack!.table.all().reduce((n, s) => n + s.inFlight, 0);
+  const inFlight = (): number => stand.stack.table.all().reduce((n, s) => n + s.inFlight, 0);
 
   const bodies = [
     { name: 'completion', path: '/v1/completions', chunks: [{ model: MODEL, prompt: 'Say hello', max_tokens: 8 }] },
@@ -109,7 +121,7 @@ describe('kinfer-picker ext_proc: the message sequence of a gateway (request bod
   ];
   for (const c of bodies) {
     it(`${c.name}: headers → continue; body → x-gateway-destination-endpoint + envoy.lb metadata; response headers → continue`, { timeout: 10_000 }, async () => {
-      const exchange = new Exchange(client!.Process());
+      const exchange = new Exchange(stand.client.Process());
       const first = await exchange.send(requestHeaders(c.path));
       assert.equal(first.response, 'requestHeaders', JSON.stringify(first));
       assert.equal(first.requestHeaders?.response?.headerMutation, undefined, 'headers go through untouched');
@@ -125,7 +137,7 @@ describe('kinfer-picker ext_proc: the message sequence of a gateway (request bod
       assert.ok(destination !== undefined && ENDPOINTS.includes(destination), `${DESTINATION_HEADER}: ${destination}`);
       assert.equal(lbAddress(picked), destination, 'envoy.lb / x-gateway-destination-endpoint names the same endpoint');
       assert.equal(picked.requestBody?.response?.clearRouteCache, true);
-      assert.equal(stack!.table.get(destination)?.inFlight, 1, 'in flight until the response ends');
+      assert.equal(stand.stack.table.get(destination)?.inFlight, 1, 'in flight until the response ends');
 
       const response = await exchange.send({ responseHeaders: { headers: { headers: [{ key: ':status', rawValue: Buffer.from('200') }] }, endOfStream: false } });
       assert.equal(response.response, 'responseHeaders');
@@ -136,7 +148,7 @@ describe('kinfer-picker ext_proc: the message sequence of a gateway (request bod
   }
 
   it('response body with end_of_stream finishes the request before the stream closes', { timeout: 10_000 }, async () => {
-    const exchange = new Exchange(client!.Process());
+    const exchange = new Exchange(stand.client.Process());
     await exchange.send(requestHeaders('/v1/completions'));
     const picked = await exchange.send(requestBody({ model: MODEL, prompt: 'x' }));
     assert.ok(ENDPOINTS.includes(lbAddress(picked) ?? ''));
@@ -149,7 +161,7 @@ describe('kinfer-picker ext_proc: the message sequence of a gateway (request bod
   });
 
   it('a stream the gateway resets mid-request frees the endpoint', { timeout: 10_000 }, async () => {
-    const exchange = new Exchange(client!.Process());
+    const exchange = new Exchange(stand.client.Process());
     await exchange.send(requestHeaders('/v1/completions'));
     await exchange.send(requestBody({ model: MODEL, prompt: 'will be cut' }));
     assert.equal(inFlight(), 1);
@@ -164,18 +176,18 @@ describe('kinfer-picker ext_proc: the message sequence of a gateway (request bod
   ];
   for (const c of refused) {
     it(`${c.name} → immediate response 400`, { timeout: 10_000 }, async () => {
-      const decisions = stack!.table.all().reduce((n, s) => n + s.decisions, 0);
-      const exchange = new Exchange(client!.Process());
+      const decisions = stand.stack.table.all().reduce((n, s) => n + s.decisions, 0);
+      const exchange = new Exchange(stand.client.Process());
       await exchange.send(requestHeaders('/v1/completions'));
       assertImmediate(await exchange.send(requestBody(c.body)), 400, c.message);
-      assert.equal(stack!.table.all().reduce((n, s) => n + s.decisions, 0), decisions, 'nothing routed');
+      assert.equal(stand.stack.table.all().reduce((n, s) => n + s.decisions, 0), decisions, 'nothing routed');
       await exchange.close();
     });
   }
 
   it('end_of_stream bodies sent again on one stream: routed once, in flight once, free at the end', { timeout: 10_000 }, async () => {
-    const decisions = stack!.table.all().reduce((n, s) => n + s.decisions, 0);
-    const exchange = new Exchange(client!.Process());
+    const decisions = stand.stack.table.all().reduce((n, s) => n + s.decisions, 0);
+    const exchange = new Exchange(stand.client.Process());
     await exchange.send(requestHeaders('/v1/completions'));
     const picked = await exchange.send(requestBody({ model: MODEL, prompt: 'once' }));
     assert.ok(ENDPOINTS.includes(lbAddress(picked) ?? ''));
@@ -185,13 +197,13 @@ describe('kinfer-picker ext_proc: the message sequence of a gateway (request bod
       assert.equal(setHeader(again.requestBody?.response?.headerMutation, DESTINATION_HEADER), undefined, 'no second pick');
     }
     assert.equal(inFlight(), 1);
-    assert.equal(stack!.table.all().reduce((n, s) => n + s.decisions, 0), decisions + 1);
+    assert.equal(stand.stack.table.all().reduce((n, s) => n + s.decisions, 0), decisions + 1);
     await exchange.close();
     await waitFor(() => inFlight() === 0, 'the stream end to finish the request', 2000);
   });
 
   it('a request without a body (GET, headers end the stream) → immediate response 400', { timeout: 10_000 }, async () => {
-    const exchange = new Exchange(client!.Process());
+    const exchange = new Exchange(stand.client.Process());
     const answer = await exchange.send(requestHeaders('/v1/models', true, 'GET'));
     assertImmediate(answer, 400, /JSON body naming a model/);
     await exchange.close();
@@ -199,7 +211,7 @@ describe('kinfer-picker ext_proc: the message sequence of a gateway (request bod
 
   it('gRPC health (grpc.health.v1.Health/Check) answers SERVING, overall and for the ext_proc service', { timeout: 10_000 }, async () => {
     const Health = grpc.makeGenericClientConstructor(healthService, 'Health');
-    const health = new Health(server!.target, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+    const health = new Health(stand.server.target, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
       Check(request: { service: string }, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: { status: string | number }) => void): void;
     };
     try {
@@ -222,7 +234,7 @@ describe('kinfer-picker ext_proc: the message sequence of a gateway (request bod
     const WARM_UP = 3000;
     const measure = async (cycle: () => Promise<number>): Promise<string> => {
       for (let i = 0; i < WARM_UP; i++) await cycle();
-      for (const s of stack!.table.all()) s.metrics = idle();
+      for (const s of stand.stack.table.all()) s.metrics = idle();
       const pauses: number[] = [];
       const gc = new PerformanceObserver((list) => {
         for (const entry of list.getEntries()) pauses.push(entry.duration);
@@ -232,7 +244,7 @@ describe('kinfer-picker ext_proc: the message sequence of a gateway (request bod
       for (let i = 0; i < 500; i++) {
         times.push(await cycle());
         // Keep the picture steady: a scrape would reset the sent counts; here nothing does, so reset them by hand.
-        for (const s of stack!.table.all()) s.sentSinceScrape = 0;
+        for (const s of stand.stack.table.all()) s.sentSinceScrape = 0;
       }
       await new Promise((resolve) => setImmediate(resolve)); // GC entries are delivered asynchronously
       gc.disconnect();
@@ -242,7 +254,7 @@ describe('kinfer-picker ext_proc: the message sequence of a gateway (request bod
     };
 
     // The figure: the lean client, so what is measured is the round trip and the picker more than the client.
-    const lean = new LeanExtProcClient(server!.target);
+    const lean = new LeanExtProcClient(stand.server.target);
     const frames = [lean.frame(headers), lean.frame(body)];
     let viaLean: string;
     try {
@@ -257,7 +269,7 @@ describe('kinfer-picker ext_proc: the message sequence of a gateway (request bod
     // For reference, through grpc-js's client: its per-call work and garbage add to the same event loop and heap.
     const viaGrpcJs = await measure(async () => {
       const started = performance.now();
-      const exchange = new Exchange(client!.Process());
+      const exchange = new Exchange(stand.client.Process());
       await exchange.send(headers);
       const picked = await exchange.send(body);
       const elapsed = performance.now() - started;
@@ -273,23 +285,10 @@ describe('kinfer-picker ext_proc: the message sequence of a gateway (request bod
 });
 
 describe('kinfer-picker ext_proc: no endpoints', () => {
-  let stack: Stack | undefined;
-  let server: Awaited<ReturnType<typeof startExtProc>> | undefined;
-  let client: ExtProcClient | undefined;
-
-  before(async () => {
-    stack = pickerStack([], { scrape: false });
-    server = await startExtProc(stack);
-    client = connect(server.target);
-  });
-  after(async () => {
-    client?.close();
-    server?.close();
-    await stack?.close();
-  });
+  const stand = extProcStand([]);
 
   it('the body → immediate response 503', { timeout: 10_000 }, async () => {
-    const exchange = new Exchange(client!.Process());
+    const exchange = new Exchange(stand.client.Process());
     const first = await exchange.send(requestHeaders('/v1/completions'));
     assert.equal(first.response, 'requestHeaders');
     assertImmediate(await exchange.send(requestBody({ model: MODEL, prompt: 'anyone?' })), 503, /the pool has no endpoints/);
@@ -299,22 +298,8 @@ describe('kinfer-picker ext_proc: no endpoints', () => {
 });
 
 describe('kinfer-picker ext_proc: a body over --max-body-bytes', () => {
-  let stack: Stack | undefined;
-  let server: Awaited<ReturnType<typeof startExtProc>> | undefined;
-  let client: ExtProcClient | undefined;
   const LIMIT = 1024;
-
-  before(async () => {
-    stack = pickerStack(ENDPOINTS, { scrape: false, picker: { metricsStalenessMs: 3_600_000 } });
-    for (const s of stack.table.all()) s.metrics = idle();
-    server = await startExtProc(stack, { maxBodyBytes: LIMIT });
-    client = connect(server.target);
-  });
-  after(async () => {
-    client?.close();
-    server?.close();
-    await stack?.close();
-  });
+  const stand = extProcStand(ENDPOINTS, { maxBodyBytes: LIMIT });
 
   const cases = [
     { name: 'exactly the limit, one piece → routed', pieces: [LIMIT], refused: false },
@@ -323,7 +308,7 @@ describe('kinfer-picker ext_proc: a body over --max-body-bytes', () => {
   ];
   for (const c of cases) {
     it(c.name, { timeout: 10_000 }, async () => {
-      const exchange = new Exchange(client!.Process());
+      const exchange = new Exchange(stand.client.Process());
       await exchange.send(requestHeaders('/v1/completions'));
       const total = c.pieces.reduce((a, b) => a + b, 0);
       const head = `{"model":"${MODEL}","prompt":"`;
@@ -340,27 +325,13 @@ describe('kinfer-picker ext_proc: a body over --max-body-bytes', () => {
         assert.equal(offset, Math.ceil((LIMIT + 1) / c.pieces[0]!) * c.pieces[0]!, 'refused at the piece that passed the limit');
       } else assert.ok(ENDPOINTS.includes(lbAddress(answer!) ?? ''), JSON.stringify(answer));
       await exchange.close();
-      await waitFor(() => stack!.table.all().every((s) => s.inFlight === 0), 'nothing in flight', 2000);
+      await waitFor(() => stand.stack.table.all().every((s) => s.inFlight === 0), 'nothing in flight', 2000);
     });
   }
 });
 
 describe('kinfer-picker ext_proc: one buffered body between gRPC\'s default 4 MiB and the 8 MiB default limit', () => {
-  let stack: Stack | undefined;
-  let server: Awaited<ReturnType<typeof startExtProc>> | undefined;
-  let client: ExtProcClient | undefined;
-
-  before(async () => {
-    stack = pickerStack(ENDPOINTS, { scrape: false, picker: { metricsStalenessMs: 3_600_000 } });
-    for (const s of stack.table.all()) s.metrics = idle();
-    server = await startExtProc(stack);
-    client = connect(server.target);
-  });
-  after(async () => {
-    client?.close();
-    server?.close();
-    await stack?.close();
-  });
+  const stand = extProcStand(ENDPOINTS);
 
   const MiB = 1024 * 1024;
   const cases = [
@@ -369,7 +340,7 @@ describe('kinfer-picker ext_proc: one buffered body between gRPC\'s default 4 Mi
   ];
   for (const c of cases) {
     it(c.name, { timeout: 20_000 }, async () => {
-      const exchange = new Exchange(client!.Process());
+      const exchange = new Exchange(stand.client.Process());
       await exchange.send(requestHeaders('/v1/completions'));
       const head = `{"model":"${MODEL}","prompt":"`;
       const answer = await exchange.send(requestBody(head + 'x'.repeat(c.bytes - head.length - 2) + '"}'));
