@@ -5,6 +5,7 @@ import type { AutoscaleStatus } from '../autoscale.js';
 import type { DetailHistory } from './detail.js';
 import type { PickerRequests } from './requests.js';
 import type { Scrape } from './scrape.js';
+import type { Target } from './targets.js';
 
 // The pure part of `top`: scrapes in, rows and pool summaries out. Rates and latencies cover the interval
 // between a replica's previous good scrape and this one (counter and histogram deltas), as Prometheus' rate()
@@ -16,12 +17,7 @@ import type { Scrape } from './scrape.js';
 export type ScrapeHistory = readonly Scrape[];
 
 /** One replica as the view shows it. Figures are absent when the server does not export them or no interval is known yet. */
-export interface ReplicaRow {
-  readonly id: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly node: string;
-  readonly accelerator: string;
+export interface ReplicaRow extends Pick<Target, 'id' | 'namespace' | 'name' | 'node' | 'accelerator'> {
   /** `namespace/deployment` for pods; the served model name for endpoints. */
   readonly pool: string;
   readonly dialect: ReplicaMetrics['dialect'];
