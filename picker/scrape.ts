@@ -131,6 +131,7 @@ export class Scraper {
     const point = {
       atMs: at, generationTokensTotal: m.generationTokensTotal,
       prefillSecondsTotal: m.prefillSecondsTotal, prefillRequestsTotal: m.prefillRequestsTotal, requestPromptTokensTotal: m.requestPromptTokensTotal,
+      requestPromptRequestsTotal: m.requestPromptRequestsTotal,
       prefixCacheQueriesTotal: m.prefixCacheQueriesTotal, prefixCacheHitsTotal: m.prefixCacheHitsTotal,
     };
     const history = trimToWindow([...(this.previous.get(address) ?? []), point], PREFILL_WINDOW_MS);
