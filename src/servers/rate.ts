@@ -37,6 +37,26 @@ export function trimToWindow<T extends Timed>(points: readonly T[], windowMs: nu
   return points.slice(base);
 }
 
+/** Spacing of the points kept older than the token-rate window: the prefill fit needs no finer intervals (its real scrapes in test/src/servers/fixtures were 1 s apart). */
+export const PREFILL_POINT_SPACING_MS = 1000;
+
+/**
+ * The points kept for the next scrape: every point of the last `keepAllMs`, and older ones at least `spacingMs`
+ * apart (oldest first), within `windowMs` as trimToWindow keeps it. A 300 s window of 100 ms scrapes is 3,000
+ * points per endpoint, copied and refitted at every scrape; thinned, about 400.
+ */
+export function thinHistory<T extends Timed>(points: readonly T[], windowMs: number, keepAllMs: number, spacingMs: number): T[] {
+  const trimmed = trimToWindow(points, windowMs);
+  const newest = trimmed.at(-1);
+  if (newest === undefined) return [];
+  const out: T[] = [];
+  for (const point of trimmed) {
+    const last = out.at(-1);
+    if (last === undefined || point.atMs > newest.atMs - keepAllMs || point.atMs - last.atMs >= spacingMs) out.push(point);
+  }
+  return out;
+}
+
 /**
  * Increase per second of a counter from the first to the last point (oldest first). A decrease means the server
  * restarted: the rate then starts at the point after it. Undefined when the counter is absent at either end, or

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mulberry32 } from '../../../src/random.js';
 import { KSIM_L4_SCRAPES, LLMD_SCRAPES, type Row } from './fixtures/prefill-scrapes.js';
-import { prefillFit, PREFILL_WINDOW_MS, ratePerSecond, trimToWindow, type PrefillFit, type PrefillPoint } from '../../../src/servers/rate.js';
+import { prefillFit, PREFILL_WINDOW_MS, ratePerSecond, thinHistory, trimToWindow, type PrefillFit, type PrefillPoint } from '../../../src/servers/rate.js';
 
 const at = (atMs: number, value?: number) => ({ atMs, ...(value !== undefined ? { value } : {}) });
 type Point = ReturnType<typeof at>;
@@ -15,6 +15,18 @@ describe('trimToWindow', () => {
     { name: 'a gap longer than the window keeps the point before it', points: [at(0), at(5000)], windowMs: 1000, want: [0, 5000] },
   ];
   for (const c of cases) it(c.name, () => assert.deepEqual(trimToWindow(c.points, c.windowMs).map((p) => p.atMs), c.want));
+});
+
+describe('thinHistory', () => {
+  const every = (fromMs: number, toMs: number, stepMs: number): Point[] => Array.from({ length: Math.floor((toMs - fromMs) / stepMs) + 1 }, (_, i) => at(fromMs + i * stepMs));
+  const cases: { name: string; points: Point[]; windowMs: number; keepAllMs: number; spacingMs: number; want: number[] }[] = [
+    { name: 'empty', points: [], windowMs: 10_000, keepAllMs: 1000, spacingMs: 500, want: [] },
+    { name: 'all within keepAllMs: all kept', points: every(0, 900, 100), windowMs: 10_000, keepAllMs: 1000, spacingMs: 500, want: [0, 100, 200, 300, 400, 500, 600, 700, 800, 900] },
+    { name: 'older points spacingMs apart, the last second whole', points: every(0, 2000, 250), windowMs: 10_000, keepAllMs: 1000, spacingMs: 500, want: [0, 500, 1000, 1250, 1500, 1750, 2000] },
+    { name: 'trimmed to the window first (its base point kept)', points: every(0, 4000, 500), windowMs: 2000, keepAllMs: 500, spacingMs: 1000, want: [2000, 3000, 4000] },
+    { name: 'thinning what was thinned keeps it', points: [at(0), at(500), at(1000), at(1250), at(1500), at(1750), at(2000)], windowMs: 10_000, keepAllMs: 1000, spacingMs: 500, want: [0, 500, 1000, 1250, 1500, 1750, 2000] },
+  ];
+  for (const c of cases) it(c.name, () => assert.deepEqual(thinHistory(c.points, c.windowMs, c.keepAllMs, c.spacingMs).map((p) => p.atMs), c.want));
 });
 
 describe('ratePerSecond', () => {
