@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mulberry32 } from '../../../src/random.js';
-import { KSIM_L4_SCRAPES, LLMD_SCRAPES, type Row } from './fixtures/prefill-scrapes.js';
-import { prefillFit, PREFILL_WINDOW_MS, ratePerSecond, thinHistory, trimToWindow, type PrefillFit, type PrefillPoint } from '../../../src/servers/rate.js';
+import { KSIM_H100_SCRAPES, KSIM_L4_SCRAPES, LLMD_8192_SCRAPES, LLMD_SCRAPES, type Row } from './fixtures/prefill-scrapes.js';
+import { prefillFit, PREFILL_POINT_SPACING_MS, PREFILL_WINDOW_MS, ratePerSecond, thinHistory, TOKEN_RATE_WINDOW_MS, trimToWindow, type PrefillFit, type PrefillPoint } from '../../../src/servers/rate.js';
 
 const at = (atMs: number, value?: number) => ({ atMs, ...(value !== undefined ? { value } : {}) });
 type Point = ReturnType<typeof at>;
@@ -184,18 +184,22 @@ describe('prefillFit on scrapes of real servers (fixtures/prefill-scrapes.ts), w
   });
   // Truths: llm-d-inference-sim's profile prefills at 250 µs per computed token, x1 idle to x2 at 4 running
   // (8b-h100-balanced-per-token.yaml, time-factor-under-load 2.0): 2,000-4,000 tokens/s. kinfer-sim L4: ~3,770
-  // tokens/s (the synthetic cases above).
+  // tokens/s, kinfer-sim H100 ~30,000 (the synthetic cases above).
   const cases: { name: string; rows: readonly Row[]; withPromptCount: boolean; minShare: number; low: number; high: number }[] = [
     { name: 'llm-d-inference-sim: computed tokens from the cache counters, most windows fit', rows: LLMD_SCRAPES, withPromptCount: true, minShare: 0.6, low: 2000 / 1.6, high: 4000 * 1.6 },
     { name: 'llm-d-inference-sim read without the prompt _count (the reading before): no window fits', rows: LLMD_SCRAPES, withPromptCount: false, minShare: 0, low: 0, high: 0 },
+    { name: 'llm-d-inference-sim serving all 90 (--max-model-len 8192): about half the windows fit, within its range', rows: LLMD_8192_SCRAPES, withPromptCount: true, minShare: 0.45, low: 2000 / 1.6, high: 4000 * 1.6 },
     { name: 'kinfer-sim L4: most windows fit, near its speed', rows: KSIM_L4_SCRAPES, withPromptCount: true, minShare: 0.9, low: 3770 / 1.25, high: 3770 * 1.25 },
+    { name: 'kinfer-sim H100: most windows fit, near its speed (no millions of tokens/s)', rows: KSIM_H100_SCRAPES, withPromptCount: true, minShare: 0.9, low: 30_000 / 1.25, high: 30_000 * 1.25 },
   ];
   for (const c of cases) {
     it(c.name, () => {
       const points = c.rows.map((r) => point(r, c.withPromptCount));
       const fits: number[] = [];
-      for (let i = 1; i <= points.length; i++) {
-        const fit = prefillFit(trimToWindow(points.slice(0, i), PREFILL_WINDOW_MS));
+      let history: PrefillPoint[] = [];
+      for (const p of points) {
+        history = thinHistory([...history, p], PREFILL_WINDOW_MS, TOKEN_RATE_WINDOW_MS, PREFILL_POINT_SPACING_MS);
+        const fit = prefillFit(history);
         if (fit !== undefined) fits.push(fit.tokensPerSecond);
       }
       if (c.minShare === 0) return assert.deepEqual(fits, []);
