@@ -161,7 +161,8 @@ export function prefillFit(points: readonly PrefillPoint[]): PrefillFit | undefi
   // known, and the line needs no envelope.
   const lead = (p: PrefillPoint): number => (p.prefillRequestsTotal as number) - (p.requestPromptRequestsTotal ?? (p.prefillRequestsTotal as number));
   const span = points.slice(start);
-  if (span.some((p) => lead(p) > 0)) {
+  // Two points at least: vLLM observes both in one loop, and a scrape between the two observations shows one lead.
+  if (span.filter((p) => lead(p) > 0).length >= 2) {
     const computed = firstTokenFit(span);
     if (computed !== 'no cache counters') return computed;
   }

@@ -167,6 +167,14 @@ describe('prefillFit: a fixed cost per request and a per-token speed, from windo
     { name: 'no _count (a server without the histogram count): no fit', points: [p(0, 0, undefined, 0), p(100, 1, undefined, 9000)], want: undefined },
     { name: 'a restart (sums went down): only what follows it', points: [p(0, 90, 400, 900_000), p(100, 0.1, 1, 1000), p(200, 0.2, 2, 2000)], want: undefined },
     { name: 'one point', points: [p(0, 2, 4, 5000)], want: undefined },
+    {
+      // A scrape between vLLM's two observations of one request: the prefill _count leads once; the sums are still read
+      // over aligned intervals, not against the cache counters (still at 0 here: read against them, no fit).
+      name: 'a prefill _count that leads at one point only: the finish-time reading',
+      points: [p(0, 0, 0, 0), p(100, 0.1, 1, 1000), { ...p(200, 0.2, 2, 1000), requestPromptRequestsTotal: 1 }, p(300, 0.3, 3, 3000), p(400, 0.4, 4, 4000), p(500, 0.5, 5, 5000)]
+        .map((point) => ({ ...point, prefixCacheQueriesTotal: 0, prefixCacheHitsTotal: 0 })),
+      want: { tokensPerSecond: 10_000, fixedSeconds: 0 },
+    },
     { name: 'no points', points: [], want: undefined },
   ];
   for (const c of edges) it(c.name, () => assert.deepEqual(prefillFit(c.points), c.want));
