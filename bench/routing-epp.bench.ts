@@ -46,9 +46,11 @@ const KSIM = (accelerator: string): string[] => ['--accelerator', accelerator, '
  * llm-d-inference-sim's flags (pkg/common/parser.go): its latency profile, the batch cap, and its KV cache on. Without
  * --enable-kvcache v0.10.2 never moves vllm:kv_cache_usage_perc (only the KV-cache helper feeds it:
  * pkg/llm-d-inference-sim/context.go), so a picker reading KV sees it idle forever. It needs POD_IP (the stand sets it).
+ * --max-model-len as kinfer-sim's: v0.10.2 defaults to 1024 (pkg/common/config.go) and answers a longer prompt +
+ * max_tokens with an error event in a 200 stream, at once (seen 2026-12-07: 27 of this workload's 90 requests).
  */
 const LLMD = (profile: string): string[] => [
-  '--config', profile, '--max-num-seqs', MAX_NUM_SEQS,
+  '--config', profile, '--max-num-seqs', MAX_NUM_SEQS, '--max-model-len', '8192',
   '--enable-kvcache', '--kv-cache-size', String(KV_CACHE_TOKENS / KV_BLOCK_TOKENS), '--block-size', String(KV_BLOCK_TOKENS),
 ];
 function llmdProfile(): string {

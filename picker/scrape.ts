@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { replicaMetrics, type ReplicaMetrics } from '../src/servers/metrics.js';
-import { prefillFit, PREFILL_WINDOW_MS, ratePerSecond, TOKEN_RATE_WINDOW_MS, trimToWindow, type PrefillFit, type PrefillPoint } from '../src/servers/rate.js';
+import { prefillFit, PREFILL_POINT_SPACING_MS, PREFILL_WINDOW_MS, ratePerSecond, thinHistory, TOKEN_RATE_WINDOW_MS, trimToWindow, type PrefillFit, type PrefillPoint } from '../src/servers/rate.js';
 import type { EndpointMetrics } from '../src/routing/types.js';
 import type { EndpointState, EndpointTable } from './endpoints.js';
 import type { PickerMetrics } from './metrics.js';
@@ -131,9 +131,10 @@ export class Scraper {
     const point = {
       atMs: at, generationTokensTotal: m.generationTokensTotal,
       prefillSecondsTotal: m.prefillSecondsTotal, prefillRequestsTotal: m.prefillRequestsTotal, requestPromptTokensTotal: m.requestPromptTokensTotal,
+      requestPromptRequestsTotal: m.requestPromptRequestsTotal,
       prefixCacheQueriesTotal: m.prefixCacheQueriesTotal, prefixCacheHitsTotal: m.prefixCacheHitsTotal,
     };
-    const history = trimToWindow([...(this.previous.get(address) ?? []), point], PREFILL_WINDOW_MS);
+    const history = thinHistory([...(this.previous.get(address) ?? []), point], PREFILL_WINDOW_MS, TOKEN_RATE_WINDOW_MS, PREFILL_POINT_SPACING_MS);
     this.previous.set(address, history);
     const window = trimToWindow(history, TOKEN_RATE_WINDOW_MS);
     // Without it the predicted-latency scorer prefills every replica at one default speed, and a replica that

@@ -3,7 +3,7 @@ import type { Profile } from '../../sim/engine/speed.js';
 import { parsePickerConfig } from '../../src/routing/config.js';
 import { RoutingScheduler } from '../../src/routing/scheduler.js';
 import type { Endpoint, EndpointMetrics, InferenceRequest } from '../../src/routing/types.js';
-import { PREFILL_WINDOW_MS, trimToWindow, type PrefillFit, type PrefillPoint } from '../../src/servers/rate.js';
+import { PREFILL_POINT_SPACING_MS, PREFILL_WINDOW_MS, thinHistory, TOKEN_RATE_WINDOW_MS, type PrefillFit, type PrefillPoint } from '../../src/servers/rate.js';
 import { mulberry32, type Rng } from './prng.js';
 import type { TraceRequest } from './routing-workload.js';
 
@@ -168,10 +168,10 @@ export function runScenario(options: RunOptions): RequestOutcome[] {
       s.itlCount = 0;
       const prefillTokensPerSecond = (replicas[i] as Replica).profile.speed.prefillTokensPerSecond;
       if (options.measurePrefill !== undefined) {
-        s.prefillHistory = trimToWindow([...s.prefillHistory, {
+        s.prefillHistory = thinHistory([...s.prefillHistory, {
           atMs: t, prefillSecondsTotal: s.prefillSecondsTotal, prefillRequestsTotal: s.prefillRequestsTotal, requestPromptTokensTotal: s.requestPromptTokensTotal,
           prefixCacheQueriesTotal: snap.prefixCacheQueriesTotal, prefixCacheHitsTotal: snap.prefixCacheHitsTotal,
-        }], PREFILL_WINDOW_MS);
+        }], PREFILL_WINDOW_MS, TOKEN_RATE_WINDOW_MS, PREFILL_POINT_SPACING_MS);
         s.prefill = options.measurePrefill(s.prefillHistory) ?? s.prefill;
       }
       s.metrics = {

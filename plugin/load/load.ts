@@ -68,9 +68,12 @@ export class LoadClient {
       const gapsMs: number[] = [];
       let usage: { prompt_tokens?: number; completion_tokens?: number } | undefined;
       let settled = false;
-      const finish = (status: number, error?: string) => {
+      /** An error the server sent inside a 200 stream (llm-d-inference-sim v0.10.2 answers a prompt over its context so). */
+      let streamError: string | undefined;
+      const finish = (status: number, transportError?: string) => {
         if (settled) return;
         settled = true;
+        const error = transportError ?? streamError;
         const ok = error === undefined && status === 200 && ttftMs >= 0;
         resolve({
           ok, status, startMs, ttftMs, endMs: performance.now(), chunks, gapsMs,
@@ -95,6 +98,15 @@ export class LoadClient {
             buffer = buffer.slice(i + 2);
             if (!event.startsWith('data: ') || event.startsWith('data: [DONE]')) continue;
             const now = performance.now();
+            // An error event carries no token and fails the request: `{"error":{...}}` (llm-d-inference-sim, vLLM's
+            // OpenAI server) or `{"object":"error",...}` (vLLM before v0.6).
+            if (event.includes('"error"')) {
+              const message = streamErrorMessage(event.slice(6));
+              if (message !== undefined) {
+                streamError ??= `error in the stream: ${message}`;
+                continue;
+              }
+            }
             // Usage-only chunks (empty choices) carry no token.
             if (event.includes('"usage"') && event.includes('"choices":[]')) {
               try {
@@ -242,4 +254,19 @@ export async function runStage(
   }
   const end = samples.length > 0 ? samples.reduce((max, s) => Math.max(max, s.endMs), started) : performance.now();
   return { samples, seconds: (end - started) / 1000, aborted };
+}
+
+/** The message of an error event's JSON, or undefined when the event is not an error. */
+function streamErrorMessage(json: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const o = parsed as { error?: { message?: unknown } | string; object?: unknown; message?: unknown };
+  if (o.error !== undefined) return typeof o.error === 'string' ? o.error : String(o.error.message ?? 'error');
+  if (o.object === 'error') return String(o.message ?? 'error');
+  return undefined;
 }

@@ -23,14 +23,18 @@ export interface ReplicaMetrics {
   readonly itlSeconds?: Histogram;
   /**
    * Seconds all finished requests spent in prefill (first token − first scheduled) and their prompt tokens: the
-   * sums of `vllm:request_prefill_time_seconds` and `vllm:request_prompt_tokens`, both observed as a request
-   * finishes (vLLM v1 vllm/v1/metrics/loggers.py; llm-d-inference-sim v0.10.2 and kinfer-sim export both). Their
-   * deltas give one request's prefill speed (picker/scrape.ts).
+   * sums of `vllm:request_prefill_time_seconds` and `vllm:request_prompt_tokens`. vLLM v1 (vllm/v1/metrics/loggers.py)
+   * and kinfer-sim observe both as a request finishes; llm-d-inference-sim v0.10.2 observes the prefill time at the
+   * first token (pkg/llm-d-inference-sim/context.go) and the prompt tokens at the finish (metrics.go
+   * recordRequestMetricsOnSuccess), so its two `_count`s differ by the requests in decode. Their deltas give a
+   * replica's prefill speed (src/servers/rate.ts prefillFit).
    */
   readonly prefillSecondsTotal?: number;
   /** Requests the prefill-time histogram observed (its `_count`): the fixed per-request cost needs it (src/servers/rate.ts prefillFit). */
   readonly prefillRequestsTotal?: number;
   readonly requestPromptTokensTotal?: number;
+  /** Requests the prompt-token histogram observed (its `_count`): where it equals the prefill `_count`, both sums cover the same requests. */
+  readonly requestPromptRequestsTotal?: number;
   readonly blockSize?: number;
   readonly numGpuBlocks?: number;
   readonly runningLoras?: readonly string[];
@@ -121,6 +125,7 @@ export function replicaMetrics(page: string, options: ReadOptions = {}): Replica
       prefillSecondsTotal: sum('vllm:request_prefill_time_seconds_sum'),
       prefillRequestsTotal: sum('vllm:request_prefill_time_seconds_count'),
       requestPromptTokensTotal: sum('vllm:request_prompt_tokens_sum'),
+      requestPromptRequestsTotal: sum('vllm:request_prompt_tokens_count'),
       blockSize: numberLabel(cacheConfig?.block_size),
       numGpuBlocks: numberLabel(cacheConfig?.num_gpu_blocks),
       runningLoras: lora?.running,

@@ -11,11 +11,13 @@
 export const TOKEN_RATE_WINDOW_MS = 10_000;
 
 /**
- * How far back the prefill fit reaches (prefillFit): 60 s. Its sums move once per finished request, and a slow
+ * How far back the prefill fit reaches (prefillFit): 300 s. Its sums move once per finished request, and a slow
  * replica at 4 sequences finishes a few requests in 10 s; the fit needs requests of different prompt lengths, and
- * prefix hits counted at admission line up with the sums counted at finish only over many requests.
+ * prefix hits counted at admission line up with the sums counted at finish only over many requests: over 60 s a
+ * kinfer-sim L4's real scrapes fit in 136 of 270 windows (2,921–25,499 tokens/s), over 300 s in 258 (3,403–3,776;
+ * its speed ~3,770; test/src/servers/fixtures/prefill-scrapes.ts). A replica's speed does not change over minutes.
  */
-export const PREFILL_WINDOW_MS = 60_000;
+export const PREFILL_WINDOW_MS = 300_000;
 
 export interface Timed {
   readonly atMs: number;
@@ -33,6 +35,26 @@ export function trimToWindow<T extends Timed>(points: readonly T[], windowMs: nu
   let base = 0;
   for (let i = 0; i < points.length; i++) if ((points[i] as T).atMs <= start) base = i;
   return points.slice(base);
+}
+
+/** Spacing of the points kept older than the token-rate window: the prefill fit needs no finer intervals (its real scrapes in test/src/servers/fixtures were 1 s apart). */
+export const PREFILL_POINT_SPACING_MS = 1000;
+
+/**
+ * The points kept for the next scrape: every point of the last `keepAllMs`, and older ones at least `spacingMs`
+ * apart (oldest first), within `windowMs` as trimToWindow keeps it. A 300 s window of 100 ms scrapes is 3,000
+ * points per endpoint, copied and refitted at every scrape; thinned, about 400.
+ */
+export function thinHistory<T extends Timed>(points: readonly T[], windowMs: number, keepAllMs: number, spacingMs: number): T[] {
+  const trimmed = trimToWindow(points, windowMs);
+  const newest = trimmed.at(-1);
+  if (newest === undefined) return [];
+  const out: T[] = [];
+  for (const point of trimmed) {
+    const last = out.at(-1);
+    if (last === undefined || point.atMs > newest.atMs - keepAllMs || point.atMs - last.atMs >= spacingMs) out.push(point);
+  }
+  return out;
 }
 
 /**
@@ -63,6 +85,8 @@ export interface PrefillPoint extends Timed {
   /** Requests observed by the prefill-time histogram (its `_count`). */
   readonly prefillRequestsTotal?: number;
   readonly requestPromptTokensTotal?: number;
+  /** Requests observed by the prompt-token histogram (its `_count`); absent: taken as equal to prefillRequestsTotal. */
+  readonly requestPromptRequestsTotal?: number;
   readonly prefixCacheQueriesTotal?: number;
   readonly prefixCacheHitsTotal?: number;
 }
@@ -83,6 +107,13 @@ export const PREFILL_FIT_MIN_TOKENS = 2000;
 export const PREFILL_FIT_MIN_REQUESTS = 4;
 /** How many standard errors the per-token slope must stand above zero (about 95% one-sided at 3). */
 const SLOPE_STANDARD_ERRORS = 3;
+/**
+ * Least share of the mean request's predicted prefill time its prompt tokens must make: below it the fixed cost is
+ * nearly all of the time and the slope is whatever the scatter leaves (19,168,854 and 715,003 tokens/s were held for
+ * an H100 and an L4 at 0.75 req/s in docs/benchmarks.md, where one 7 ms or 76 ms engine step per request was all the
+ * prefill the window saw).
+ */
+export const PREFILL_FIT_MIN_TOKEN_SHARE = 0.1;
 /** Refits over the intervals on or above the line, until none drops out or too few are left. */
 const ENVELOPE_ROUNDS = 6;
 /** Below this the per-request cost and the per-token cost cannot be told apart (every request computed about as many tokens). */
@@ -121,10 +152,29 @@ export function prefillFit(points: readonly PrefillPoint[]): PrefillFit | undefi
     if (a === undefined || a[0] > b[0] || a[1] > b[1] || a[2] > b[2]) break;
     start--;
   }
+  // llm-d-inference-sim v0.10.2 observes the prefill time at the first token (pkg/llm-d-inference-sim/context.go) and
+  // the prompt tokens at the finish (metrics.go recordRequestMetricsOnSuccess): its prefill `_count` leads the prompt
+  // `_count` by the requests in decode, and between two scrapes its prefill sum and its prompt sum belong to
+  // different requests (intervals of 2 requests and 0 prompt tokens, read from a real one:
+  // test/src/servers/fixtures/prefill-scrapes.ts). Its prefix-cache queries and hits are counted at admission
+  // (pkg/kv-cache/kv_cache.go), a prefill before the first token: with those, each interval's computed tokens are
+  // known, and the line needs no envelope.
+  const lead = (p: PrefillPoint): number => (p.prefillRequestsTotal as number) - (p.requestPromptRequestsTotal ?? (p.prefillRequestsTotal as number));
+  const span = points.slice(start);
+  // Two points at least: vLLM observes both in one loop, and a scrape between the two observations shows one lead.
+  if (span.filter((p) => lead(p) > 0).length >= 2) {
+    const computed = firstTokenFit(span);
+    if (computed !== 'no cache counters') return computed;
+  }
+  // Otherwise intervals between aligned points only: where the prefill `_count` leads the prompt `_count` by no more
+  // than its least lead over the span, both sums cover the same requests (less any never finished: a lead that
+  // stays). A server that observes both at the finish (vLLM, kinfer-sim) is aligned at every point.
+  const leastLead = Math.min(...span.map(lead));
+  const aligned = span.flatMap((p, i) => (lead(p) === leastLead ? [start + i] : []));
   const intervals: { n: number; p: number; y: number }[] = [];
-  for (let i = start + 1; i < points.length; i++) {
-    const [s0, n0, p0] = sums(points[i - 1] as PrefillPoint) as [number, number, number];
-    const [s1, n1, p1] = sums(points[i] as PrefillPoint) as [number, number, number];
+  for (let k = 1; k < aligned.length; k++) {
+    const [s0, n0, p0] = sums(points[aligned[k - 1] as number] as PrefillPoint) as [number, number, number];
+    const [s1, n1, p1] = sums(points[aligned[k] as number] as PrefillPoint) as [number, number, number];
     if (n1 > n0) intervals.push({ n: n1 - n0, p: p1 - p0, y: s1 - s0 });
   }
   let line = fitLine(intervals);
@@ -138,6 +188,7 @@ export function prefillFit(points: readonly PrefillPoint[]): PrefillFit | undefi
     kept = upper;
   }
   if (line === undefined || !(line.perToken > 0) || !significant(kept, line)) return undefined;
+  if (!tokensCount(kept, line)) return undefined;
   const first = points[start] as PrefillPoint;
   const last = points.at(-1) as PrefillPoint;
   const queries = (last.prefixCacheQueriesTotal ?? 0) - (first.prefixCacheQueriesTotal ?? 0);
@@ -145,6 +196,36 @@ export function prefillFit(points: readonly PrefillPoint[]): PrefillFit | undefi
   const hitShare = queries > 0 && hits >= 0 && hits <= queries ? hits / queries : 0;
   const meanPrompt = intervals.reduce((a, o) => a + o.p, 0) / intervals.reduce((a, o) => a + o.n, 0);
   return { tokensPerSecond: 1 / line.perToken, fixedSeconds: Math.max(0, line.alpha + hitShare * meanPrompt * line.perToken) };
+}
+
+/**
+ * The fit of a server that observes the prefill time at the first token: over each run of scrapes up to one in
+ * which a prefill finished, `y = fixed·n + perToken·c`, c the prefix-cache queries less hits (the computed tokens)
+ * admitted over the same run. 'no cache counters' when the page has no queries or hits to count them with.
+ */
+function firstTokenFit(span: readonly PrefillPoint[]): PrefillFit | undefined | 'no cache counters' {
+  if (span.some((p) => p.prefixCacheQueriesTotal === undefined || p.prefixCacheHitsTotal === undefined)) return 'no cache counters';
+  const computedTokens = (p: PrefillPoint): number => (p.prefixCacheQueriesTotal as number) - (p.prefixCacheHitsTotal as number);
+  const intervals: { n: number; p: number; y: number }[] = [];
+  let base = span[0] as PrefillPoint;
+  for (const point of span.slice(1)) {
+    const n = (point.prefillRequestsTotal as number) - (base.prefillRequestsTotal as number);
+    if (n <= 0) continue;
+    const c = computedTokens(point) - computedTokens(base);
+    if (c < 0) return undefined; // the cache counters went down: a restart the sums did not show
+    intervals.push({ n, p: c, y: (point.prefillSecondsTotal as number) - (base.prefillSecondsTotal as number) });
+    base = point;
+  }
+  const line = fitLine(intervals);
+  if (line === undefined || !(line.perToken > 0) || !significant(intervals, line) || !tokensCount(intervals, line)) return undefined;
+  return { tokensPerSecond: 1 / line.perToken, fixedSeconds: Math.max(0, line.alpha) };
+}
+
+/** The mean request's tokens make at least PREFILL_FIT_MIN_TOKEN_SHARE of its predicted prefill time. */
+function tokensCount(intervals: readonly { n: number; p: number; y: number }[], line: { alpha: number; perToken: number }): boolean {
+  const requests = intervals.reduce((a, o) => a + o.n, 0);
+  const tokenSeconds = (line.perToken * intervals.reduce((a, o) => a + o.p, 0)) / requests;
+  return tokenSeconds >= PREFILL_FIT_MIN_TOKEN_SHARE * (Math.max(0, line.alpha) + tokenSeconds);
 }
 
 /**

@@ -7,7 +7,8 @@ import { mulberry32 } from '../../src/random.js';
 import { LoadClient, poissonGaps, runStage, type LoadRequest } from '../../plugin/load/load.js';
 
 // A stand-in OpenAI server. The route is the path before /v1/…: '' streams max_tokens chunks, then a usage
-// chunk and [DONE]; /fail answers 500; /hang never answers; /cut closes the socket mid-stream; /empty streams
+// chunk and [DONE]; /fail answers 500; /hang never answers; /cut closes the socket mid-stream; /stream-error
+// streams an error event in a 200 answer; /empty streams
 // no tokens; /split sends each event in two writes; /prefix streams like '' (for the base-path test).
 const server = {
   http: undefined as http.Server | undefined,
@@ -68,6 +69,12 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
       res.write(`data: ${JSON.stringify({ choices: [{ text: 'x' }] })}\n\n`);
       await sleep(5);
       req.socket.destroy();
+      return;
+    case '/stream-error':
+      // What llm-d-inference-sim v0.10.2 streamed for a prompt over its --max-model-len (captured 2026-12-07).
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).end(
+        `data: ${JSON.stringify({ error: { message: "This model's maximum context length is 1024 tokens. However, you requested 1250 tokens (1200 in the messages, 50 in the completion). Please reduce the length of the messages or completion", type: 'BadRequestError', param: null, code: 400 } })}\n\ndata: [DONE]\n\n`,
+      );
       return;
     case '/empty':
       res.writeHead(200, { 'content-type': 'text/event-stream' }).end('data: [DONE]\n\n');
@@ -151,6 +158,15 @@ describe('LoadClient.send', () => {
     assert.equal(s.error, 'HTTP 500');
     assert.equal(s.chunks, 0);
     assert.equal(s.ttftMs, -1);
+  });
+
+  it('an error event in a 200 stream is a failed sample, not a first token', async () => {
+    const s = await client('/stream-error').send(completion(3), 5000);
+    assert.equal(s.ok, false);
+    assert.equal(s.status, 200);
+    assert.equal(s.chunks, 0);
+    assert.equal(s.ttftMs, -1);
+    assert.match(s.error ?? '', /^error in the stream: This model's maximum context length is 1024 tokens/);
   });
 
   it('a stream without tokens is a failed sample', async () => {

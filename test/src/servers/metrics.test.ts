@@ -33,7 +33,7 @@ describe('replicaMetrics on recorded pages of each dialect', () => {
       want: {
         dialect: 'vllm', models: ['e2e-model'], skippedLines: 0, kvCacheUsage: 0, running: 0, waiting: 0,
         promptTokensTotal: 55, generationTokensTotal: 63, prefixCacheQueriesTotal: 55, prefixCacheHitsTotal: 32,
-        prefillSecondsTotal: 0.083028905, prefillRequestsTotal: 4, requestPromptTokensTotal: 55,
+        prefillSecondsTotal: 0.083028905, prefillRequestsTotal: 4, requestPromptTokensTotal: 55, requestPromptRequestsTotal: 4,
         blockSize: 16, numGpuBlocks: 1024, runningLoras: [], waitingLoras: [], maxLoras: 1,
       },
       ttftCount: 4,

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mulberry32 } from '../../../src/random.js';
-import { prefillFit, ratePerSecond, trimToWindow, type PrefillFit, type PrefillPoint } from '../../../src/servers/rate.js';
+import { KSIM_H100_SCRAPES, KSIM_L4_SCRAPES, LLMD_8192_SCRAPES, LLMD_SCRAPES, type Row } from './fixtures/prefill-scrapes.js';
+import { prefillFit, PREFILL_POINT_SPACING_MS, PREFILL_WINDOW_MS, ratePerSecond, thinHistory, TOKEN_RATE_WINDOW_MS, trimToWindow, type PrefillFit, type PrefillPoint } from '../../../src/servers/rate.js';
 
 const at = (atMs: number, value?: number) => ({ atMs, ...(value !== undefined ? { value } : {}) });
 type Point = ReturnType<typeof at>;
@@ -14,6 +15,18 @@ describe('trimToWindow', () => {
     { name: 'a gap longer than the window keeps the point before it', points: [at(0), at(5000)], windowMs: 1000, want: [0, 5000] },
   ];
   for (const c of cases) it(c.name, () => assert.deepEqual(trimToWindow(c.points, c.windowMs).map((p) => p.atMs), c.want));
+});
+
+describe('thinHistory', () => {
+  const every = (fromMs: number, toMs: number, stepMs: number): Point[] => Array.from({ length: Math.floor((toMs - fromMs) / stepMs) + 1 }, (_, i) => at(fromMs + i * stepMs));
+  const cases: { name: string; points: Point[]; windowMs: number; keepAllMs: number; spacingMs: number; want: number[] }[] = [
+    { name: 'empty', points: [], windowMs: 10_000, keepAllMs: 1000, spacingMs: 500, want: [] },
+    { name: 'all within keepAllMs: all kept', points: every(0, 900, 100), windowMs: 10_000, keepAllMs: 1000, spacingMs: 500, want: [0, 100, 200, 300, 400, 500, 600, 700, 800, 900] },
+    { name: 'older points spacingMs apart, the last second whole', points: every(0, 2000, 250), windowMs: 10_000, keepAllMs: 1000, spacingMs: 500, want: [0, 500, 1000, 1250, 1500, 1750, 2000] },
+    { name: 'trimmed to the window first (its base point kept)', points: every(0, 4000, 500), windowMs: 2000, keepAllMs: 500, spacingMs: 1000, want: [2000, 3000, 4000] },
+    { name: 'thinning what was thinned keeps it', points: [at(0), at(500), at(1000), at(1250), at(1500), at(1750), at(2000)], windowMs: 10_000, keepAllMs: 1000, spacingMs: 500, want: [0, 500, 1000, 1250, 1500, 1750, 2000] },
+  ];
+  for (const c of cases) it(c.name, () => assert.deepEqual(thinHistory(c.points, c.windowMs, c.keepAllMs, c.spacingMs).map((p) => p.atMs), c.want));
 });
 
 describe('ratePerSecond', () => {
@@ -125,7 +138,7 @@ describe('prefillFit: a fixed cost per request and a per-token speed, from windo
       const held: number[] = [];
       const heldOld: number[] = [];
       for (let i = 1; i < points.length; i++) {
-        const fit = prefillFit(trimToWindow(points.slice(0, i + 1), 60_000));
+        const fit = prefillFit(trimToWindow(points.slice(0, i + 1), PREFILL_WINDOW_MS));
         if (fit !== undefined) held.push(fit.tokensPerSecond / c.truth.tokensPerSecond);
         else if (held.length > 0) held.push(held.at(-1) as number);
         const old = ratioOfSums(trimToWindow(points.slice(0, i + 1), 30_000)) / c.truth.tokensPerSecond;
@@ -154,7 +167,74 @@ describe('prefillFit: a fixed cost per request and a per-token speed, from windo
     { name: 'no _count (a server without the histogram count): no fit', points: [p(0, 0, undefined, 0), p(100, 1, undefined, 9000)], want: undefined },
     { name: 'a restart (sums went down): only what follows it', points: [p(0, 90, 400, 900_000), p(100, 0.1, 1, 1000), p(200, 0.2, 2, 2000)], want: undefined },
     { name: 'one point', points: [p(0, 2, 4, 5000)], want: undefined },
+    {
+      // A scrape between vLLM's two observations of one request: the prefill _count leads once; the sums are still read
+      // over aligned intervals, not against the cache counters (still at 0 here: read against them, no fit).
+      name: 'a prefill _count that leads at one point only: the finish-time reading',
+      points: [p(0, 0, 0, 0), p(100, 0.1, 1, 1000), { ...p(200, 0.2, 2, 1000), requestPromptRequestsTotal: 1 }, p(300, 0.3, 3, 3000), p(400, 0.4, 4, 4000), p(500, 0.5, 5, 5000)]
+        .map((point) => ({ ...point, prefixCacheQueriesTotal: 0, prefixCacheHitsTotal: 0 })),
+      want: { tokensPerSecond: 10_000, fixedSeconds: 0 },
+    },
     { name: 'no points', points: [], want: undefined },
   ];
   for (const c of edges) it(c.name, () => assert.deepEqual(prefillFit(c.points), c.want));
+});
+
+describe('prefillFit on scrapes of real servers (fixtures/prefill-scrapes.ts), window by window as picker/scrape.ts holds it', () => {
+  const point = ([atMs, seconds, requests, prompt, promptRequests, queries, hits]: Row, withPromptCount: boolean): PrefillPoint => ({
+    atMs,
+    ...(seconds !== null ? { prefillSecondsTotal: seconds } : {}),
+    ...(requests !== null ? { prefillRequestsTotal: requests } : {}),
+    ...(prompt !== null ? { requestPromptTokensTotal: prompt } : {}),
+    ...(promptRequests !== null && withPromptCount ? { requestPromptRequestsTotal: promptRequests } : {}),
+    ...(queries !== null ? { prefixCacheQueriesTotal: queries } : {}),
+    ...(hits !== null ? { prefixCacheHitsTotal: hits } : {}),
+  });
+  // Truths: llm-d-inference-sim's profile prefills at 250 µs per computed token, x1 idle to x2 at 4 running
+  // (8b-h100-balanced-per-token.yaml, time-factor-under-load 2.0): 2,000-4,000 tokens/s. kinfer-sim L4: ~3,770
+  // tokens/s, kinfer-sim H100 ~30,000 (the synthetic cases above).
+  const cases: { name: string; rows: readonly Row[]; withPromptCount: boolean; minShare: number; low: number; high: number }[] = [
+    { name: 'llm-d-inference-sim: computed tokens from the cache counters, most windows fit', rows: LLMD_SCRAPES, withPromptCount: true, minShare: 0.6, low: 2000 / 1.6, high: 4000 * 1.6 },
+    { name: 'llm-d-inference-sim read without the prompt _count (the reading before): no window fits', rows: LLMD_SCRAPES, withPromptCount: false, minShare: 0, low: 0, high: 0 },
+    { name: 'llm-d-inference-sim serving all 90 (--max-model-len 8192): about half the windows fit, within its range', rows: LLMD_8192_SCRAPES, withPromptCount: true, minShare: 0.45, low: 2000 / 1.6, high: 4000 * 1.6 },
+    { name: 'kinfer-sim L4: most windows fit, near its speed', rows: KSIM_L4_SCRAPES, withPromptCount: true, minShare: 0.9, low: 3770 / 1.25, high: 3770 * 1.25 },
+    { name: 'kinfer-sim H100: most windows fit, near its speed (no millions of tokens/s)', rows: KSIM_H100_SCRAPES, withPromptCount: true, minShare: 0.9, low: 30_000 / 1.25, high: 30_000 * 1.25 },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const points = c.rows.map((r) => point(r, c.withPromptCount));
+      const fits: number[] = [];
+      let history: PrefillPoint[] = [];
+      for (const p of points) {
+        history = thinHistory([...history, p], PREFILL_WINDOW_MS, TOKEN_RATE_WINDOW_MS, PREFILL_POINT_SPACING_MS);
+        const fit = prefillFit(history);
+        if (fit !== undefined) fits.push(fit.tokensPerSecond);
+      }
+      if (c.minShare === 0) return assert.deepEqual(fits, []);
+      assert.ok(fits.length >= c.minShare * points.length, `${fits.length} of ${points.length} windows fit`);
+      const [low, high] = [Math.min(...fits), Math.max(...fits)];
+      assert.ok(low >= c.low && high <= c.high, `fits ${low.toFixed(0)}–${high.toFixed(0)} tokens/s, want ${c.low.toFixed(0)}–${c.high.toFixed(0)}`);
+    });
+  }
+});
+
+describe('prefillFit refuses a speed the scatter cannot carry', () => {
+  // One 76 ms engine step per request whatever its prompt (kinfer-sim L4 on mostly cached prompts), plus a
+  // microsecond of jitter that grows with the prompt: least squares reads millions of tokens per second.
+  const steps = (perTokenSeconds: number): PrefillPoint[] => {
+    const prompts = [400, 1800, 700, 2500, 900, 1200, 3000, 600];
+    let [seconds, requests, prompt] = [0, 0, 0];
+    return [{ atMs: 0, prefillSecondsTotal: 0, prefillRequestsTotal: 0, requestPromptTokensTotal: 0 }, ...prompts.map((p, i) => {
+      seconds += 0.076 + p * perTokenSeconds + (i % 2) * 1e-6;
+      requests += 1;
+      prompt += p;
+      return { atMs: (i + 1) * 1000, prefillSecondsTotal: seconds, prefillRequestsTotal: requests, requestPromptTokensTotal: prompt };
+    })];
+  };
+  const cases: { name: string; perTokenSeconds: number; want: 'fit' | 'none' }[] = [
+    { name: 'tokens make 0.1% of a request\'s prefill (19,000,000 tokens/s): refused', perTokenSeconds: 1 / 19_000_000, want: 'none' },
+    { name: 'tokens make 2% of it (715,000 tokens/s): refused', perTokenSeconds: 1 / 715_000, want: 'none' },
+    { name: 'tokens make a third of it (the L4\'s 3,770 tokens/s on computed prompts): kept', perTokenSeconds: 1 / 3770, want: 'fit' },
+  ];
+  for (const c of cases) it(c.name, () => assert.equal(prefillFit(steps(c.perTokenSeconds)) === undefined ? 'none' : 'fit', c.want));
 });
