@@ -15,6 +15,8 @@ export interface PickContext {
   readonly metricsStalenessMs: number;
   /** Uniform in [0,1); the only randomness a plugin may use (seeded in tests and benchmarks). */
   readonly random: () => number;
+  /** Sequence slots learned per endpoint: the scheduler's one SlotTracker, fed with every fresh scrape before a pick. */
+  readonly slots: SlotView;
 }
 
 export type PluginKind = 'filter' | 'scorer' | 'picker' | 'profile-handler';
@@ -124,19 +126,33 @@ export const SLOT_KV_ROOM = 0.5;
 export const SLOT_EVIDENCE_QUEUES = 3;
 export const SLOT_EVIDENCE_MS = 2000;
 
+/** The slots learned so far, as plugins read them; only RoutingScheduler feeds them (SlotTracker.observe). */
+export interface SlotView {
+  /** The endpoint's sequence slots; undefined while none was learned. */
+  slotsOf(address: string): number | undefined;
+  /** Requests that will wait before a new one sent now: the scraped queue, plus what was sent since beyond the free slots. */
+  ahead(metrics: EndpointMetrics, endpoint: Endpoint): number | undefined;
+  /** Slots were learned and the scrape and the requests sent since take them all: a new request waits for one to finish. */
+  taken(metrics: EndpointMetrics, endpoint: Endpoint): boolean;
+}
+
 /**
  * Each endpoint's sequence slots, learned: the most requests ever seen running, once queues at that count (see
  * SLOT_EVIDENCE_QUEUES) formed while the KV cache had room (below `kvRoom`), so it was slots (vLLM's
  * --max-num-seqs), not blocks, that ran short. No server exports its slot count (vLLM's cache_config_info carries
  * none). A queue also shows whenever requests arrive during a long engine step, at any batch; it lasts one step, and
  * a KV-bound replica never teaches slots, so neither is read as a cap. A larger batch seen later unlearns it.
+ * RoutingScheduler keeps one per scheduler, so every plugin reads the same counts, learned once.
  */
-export class SlotTracker {
+export class SlotTracker implements SlotView {
   private readonly seen = new Map<string, { maxRunning: number; queuedAtMax: number; lastScrapeMs: number; queuedSinceMs: number | undefined; learned: boolean }>();
 
   constructor(private readonly kvRoom = SLOT_KV_ROOM) {}
 
-  /** Learns from the endpoint's metrics, then returns its slots (undefined while none was learned). */
+  /**
+   * Learns from the endpoint's metrics, then returns its slots (undefined while none was learned). A scrape counts
+   * once however often it is observed: every pick between two scrapes reads the same metrics.
+   */
   observe(metrics: EndpointMetrics, address: string): number | undefined {
     const running = metrics.running ?? 0;
     let s = this.seen.get(address);
@@ -144,8 +160,8 @@ export class SlotTracker {
       s = { maxRunning: running, queuedAtMax: 0, lastScrapeMs: Number.NaN, queuedSinceMs: undefined, learned: false };
       this.seen.set(address, s);
     }
-    // Once per scrape (every pick between two scrapes reads the same metrics), and once per queue: a queue that
-    // forms, drains and forms again at the same batch is a cap; one that lasts through a long engine step is not.
+    // Once per scrape, and once per queue: a queue that forms, drains and forms again at the same batch is a cap;
+    // one that lasts through a long engine step is not.
     if (s.lastScrapeMs !== metrics.scrapedAtMs) {
       const queued = running === s.maxRunning && running > 0 && (metrics.waiting ?? 0) > 0 && (metrics.kvCacheUsage ?? 0) < this.kvRoom;
       if (queued && s.queuedSinceMs === undefined) {
@@ -156,24 +172,22 @@ export class SlotTracker {
       s.learned ||= s.queuedAtMax >= SLOT_EVIDENCE_QUEUES || (s.queuedSinceMs !== undefined && metrics.scrapedAtMs - s.queuedSinceMs >= SLOT_EVIDENCE_MS);
       s.lastScrapeMs = metrics.scrapedAtMs;
     }
-    return s.learned ? s.maxRunning : undefined;
+    return this.slotsOf(address);
   }
 
-  /** A slot count was learned for this address. */
-  learned(address: string): boolean {
-    return this.seen.get(address)?.learned ?? false;
+  slotsOf(address: string): number | undefined {
+    const s = this.seen.get(address);
+    return s?.learned === true ? s.maxRunning : undefined;
   }
 
-  /** Requests that will wait before a new one sent now: the scraped queue, plus what was sent since beyond the free slots. */
   ahead(metrics: EndpointMetrics, endpoint: Endpoint): number | undefined {
-    const slots = this.observe(metrics, endpoint.address);
+    const slots = this.slotsOf(endpoint.address);
     if (slots === undefined) return undefined;
     return (metrics.waiting ?? 0) + Math.max(0, (metrics.running ?? 0) + Math.max(0, endpoint.sentSinceScrape) - slots);
   }
 
-  /** Slots were learned and the scrape and the requests sent since take them all: a new request waits for one to finish. */
   taken(metrics: EndpointMetrics, endpoint: Endpoint): boolean {
-    const slots = this.observe(metrics, endpoint.address);
+    const slots = this.slotsOf(endpoint.address);
     return slots !== undefined && (metrics.running ?? 0) + Math.max(0, endpoint.sentSinceScrape) >= slots;
   }
 }

@@ -1,6 +1,6 @@
 // The picking core's public surface, for picker/, plugin/ and bench/.
 export type { Endpoint, EndpointMetrics, InferenceRequest, PickResult } from './types.js';
-export type { FilterPlugin, PickContext, PickerPlugin, Plugin, PluginKind, ScorerPlugin } from './framework.js';
+export type { FilterPlugin, PickContext, PickerPlugin, Plugin, PluginKind, ScorerPlugin, SlotView } from './framework.js';
 export { RoutingScheduler, DEFAULT_METRICS_STALENESS_MS, type RoutingSchedulerOptions } from './scheduler.js';
 export {
   API_VERSION,

@@ -1,13 +1,16 @@
 import { prefixBlockSizeOf, type PickerConfig } from './config.js';
 import {
   clamp01,
+  freshMetrics,
   sharesPrefixIndex,
+  SlotTracker,
   type FilterPlugin,
   type PickContext,
   type PickerPlugin,
   type Plugin,
   type PrefixIndexSharing,
   type ScorerPlugin,
+  type SlotView,
 } from './framework.js';
 import { DEFAULT_PICKER_TYPE, pluginType } from './registry.js';
 import type { Endpoint, InferenceRequest, PickResult } from './types.js';
@@ -38,7 +41,8 @@ interface ResolvedSchedulingProfile {
 /**
  * Runs one scheduling profile per request: filters, then weighted scorers (each score clamped to [0,1], times
  * its weight, summed: the only place scores are combined), then the picker. Pure apart from the injected random
- * and clock; stateful plugins (prefix indexes) learn through `onRouted`.
+ * and clock, the sequence slots it learns from the scrapes it is shown (PickContext.slots), and stateful plugins
+ * (prefix indexes), which learn through `onRouted`.
  */
 export class RoutingScheduler {
   readonly profile: string;
@@ -50,6 +54,8 @@ export class RoutingScheduler {
   private readonly random: () => number;
   private readonly nowMs: () => number;
   private readonly metricsStalenessMs: number;
+  /** Sequence slots learned per endpoint, read by every plugin through PickContext.slots. */
+  private readonly slotTracker = new SlotTracker();
 
   /** `config` must come from parsePickerConfig / validatePickerConfig; an unknown `options.profile` throws. */
   constructor(config: PickerConfig, options: RoutingSchedulerOptions = {}) {
@@ -81,10 +87,20 @@ export class RoutingScheduler {
     this.run = { name: profile.name, filters, scorers, picker };
   }
 
+  /** The sequence slots learned so far from the scrapes the picks were shown. */
+  get slots(): SlotView {
+    return this.slotTracker;
+  }
+
   pick(request: InferenceRequest, endpoints: readonly Endpoint[]): PickResult {
     const profile = this.profile;
     if (endpoints.length === 0) return { endpoint: undefined, scores: new Map(), profile, reason: 'the pool has no endpoints' };
-    const ctx: PickContext = { request, nowMs: this.nowMs(), metricsStalenessMs: this.metricsStalenessMs, random: this.random };
+    const ctx: PickContext = { request, nowMs: this.nowMs(), metricsStalenessMs: this.metricsStalenessMs, random: this.random, slots: this.slotTracker };
+    // Slots are learned from every fresh scrape, before any filter drops an endpoint (a scrape counts once).
+    for (const e of endpoints) {
+      const m = freshMetrics(ctx, e);
+      if (m !== undefined) this.slotTracker.observe(m, e.address);
+    }
     let candidates = endpoints;
     for (const filter of this.run.filters) {
       candidates = filter.filter(ctx, candidates);

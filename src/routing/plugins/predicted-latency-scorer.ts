@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { effectiveKvUsage, effectiveWaiting, freshMetrics, SlotTracker, type PickContext, type ScorerPlugin } from '../framework.js';
+import { effectiveKvUsage, effectiveWaiting, freshMetrics, type PickContext, type ScorerPlugin } from '../framework.js';
 import {
   CHARS_PER_TOKEN,
   DEFAULT_LRU_CAPACITY_PER_SERVER,
@@ -52,9 +52,9 @@ export const parameters = z.strictObject({
    */
   scaleMs: z.number().positive().default(4000),
   /**
-   * Learn each endpoint's sequence slots (framework.ts SlotTracker: vLLM's --max-num-seqs, read from where queues
-   * form while KV has room) and count a replica whose slots the scrape and the requests sent since fill as blocked,
-   * though it reports no queue yet. No server exports its slot count (vLLM's cache_config_info has none).
+   * Read each endpoint's sequence slots (PickContext.slots, which the scheduler learns: framework.ts SlotTracker,
+   * vLLM's --max-num-seqs, read from where queues form while KV has room) and count a replica whose slots the scrape
+   * and the requests sent since fill as blocked, though it reports no queue yet. No server exports its slot count (vLLM's cache_config_info has none).
    */
   learnSlots: z.boolean().default(false),
 });
@@ -112,8 +112,6 @@ export class PredictedLatencyScorer extends PrefixIndexPlugin<Parameters> implem
   private readonly backlog = new Map<string, { tokens: number; atMs: number }>();
   /** Per address: prefill speed last used (tokens/ms), to drain the backlog with. */
   private readonly prefillPerMs = new Map<string, number>();
-  /** Sequence slots per endpoint (learnSlots). */
-  private readonly slots = new SlotTracker();
 
   score(ctx: PickContext, endpoints: readonly Endpoint[]): number[] {
     const lengths = this.index.matchLengths(this.hashesOf(ctx.request));
@@ -146,8 +144,8 @@ export class PredictedLatencyScorer extends PrefixIndexPlugin<Parameters> implem
     // means the replica is blocked, and its queue, this request included, drains only as running sequences finish.
     // With slots learned, a replica whose slots the scrape and the requests sent since fill is blocked too, and only
     // the requests beyond its free slots wait ahead of this one.
-    const ahead = (p.learnSlots ? this.slots.ahead(m, endpoint) : undefined) ?? q;
-    const blocked = (m.waiting ?? 0) > 0 || kv >= p.kvHeadroom || (p.learnSlots && this.slots.taken(m, endpoint));
+    const ahead = (p.learnSlots ? ctx.slots.ahead(m, endpoint) : undefined) ?? q;
+    const blocked = (m.waiting ?? 0) > 0 || kv >= p.kvHeadroom || (p.learnSlots && ctx.slots.taken(m, endpoint));
     if (blocked) queueMs += ((ahead + 1) * p.meanOutputTokens * stepMs) / Math.max(1, m.running ?? 0);
 
     let penaltyMs = 0;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { effectiveWaiting, freshMetrics, SlotTracker, type PickContext, type ScorerPlugin } from '../framework.js';
+import { effectiveWaiting, freshMetrics, type PickContext, type ScorerPlugin } from '../framework.js';
 import {
   CHARS_PER_TOKEN,
   DEFAULT_LRU_CAPACITY_PER_SERVER,
@@ -36,7 +36,8 @@ export const parameters = z.strictObject({
   maxQueuePerRunning: z.number().min(0).optional(),
   /**
    * kinfer's: while some candidate has a free sequence slot, affinity to an endpoint whose learned slots are all
-   * taken (framework.ts SlotTracker: slots are learned only from a replica that queued with KV to spare) scores 0.
+   * taken (PickContext.slots, framework.ts SlotTracker: slots are learned only from a replica that queued with KV to
+   * spare) scores 0.
    * A request there waits for a whole request to finish, however much prefill its cached prefix saves; on a slow
    * replica that is seconds. A KV-bound replica never teaches slots, so there this changes nothing. Absent
    * (upstream's scorer): off.
@@ -60,8 +61,6 @@ export class PrefixCacheScorer extends PrefixIndexPlugin<Parameters> implements 
   readonly type = TYPE;
   /** Per address, LRU capacity in hashed blocks learned from metrics (autoTune). */
   private readonly capacity = new Map<string, number>();
-  /** Sequence slots per endpoint (yieldWhenSlotsTaken). */
-  private readonly slots = new SlotTracker();
 
   /** With autoTune each server's capacity follows its metrics: an index no other plugin's equals. */
   override get prefixIndexKey(): string | undefined {
@@ -71,7 +70,6 @@ export class PrefixCacheScorer extends PrefixIndexPlugin<Parameters> implements 
   score(ctx: PickContext, endpoints: readonly Endpoint[]): number[] {
     const hashes = this.hashesOf(ctx.request);
     if (this.params.autoTune) for (const e of endpoints) this.learnCapacity(ctx, e);
-    if (this.params.yieldWhenSlotsTaken) for (const e of endpoints) this.learnSlots(ctx, e);
     if (hashes.length === 0) return endpoints.map(() => 0);
     const lengths = this.index.matchLengths(hashes);
     const scores = endpoints.map((e) => (lengths.get(e.address) ?? 0) / hashes.length);
@@ -93,18 +91,12 @@ export class PrefixCacheScorer extends PrefixIndexPlugin<Parameters> implements 
   private yieldTakenSlots(ctx: PickContext, endpoints: readonly Endpoint[], scores: number[]): void {
     const taken = endpoints.map((e) => {
       const m = freshMetrics(ctx, e);
-      return m === undefined ? undefined : (m.waiting ?? 0) > 0 || this.slots.taken(m, e);
+      return m === undefined ? undefined : (m.waiting ?? 0) > 0 || ctx.slots.taken(m, e);
     });
     if (!taken.some((t) => t === false)) return;
     taken.forEach((t, i) => {
-      if (t === true && this.slots.learned(endpoints[i]?.address ?? '')) scores[i] = 0;
+      if (t === true && ctx.slots.slotsOf(endpoints[i]?.address ?? '') !== undefined) scores[i] = 0;
     });
-  }
-
-  /** Every pick reads every scrape, prompt or none: slots are learned from each (once per scrape). */
-  private learnSlots(ctx: PickContext, endpoint: Endpoint): void {
-    const m = freshMetrics(ctx, endpoint);
-    if (m !== undefined) this.slots.observe(m, endpoint.address);
   }
 
   onRouted(request: InferenceRequest, address: string, _nowMs: number): void {

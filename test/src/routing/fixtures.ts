@@ -1,5 +1,5 @@
 import type { Endpoint, EndpointMetrics, InferenceRequest } from '../../../src/routing/types.js';
-import type { PickContext } from '../../../src/routing/framework.js';
+import { SlotTracker, type PickContext } from '../../../src/routing/framework.js';
 
 // Builders for routing tests: endpoints with metrics, requests, and a pick context on a fixed clock.
 
@@ -55,8 +55,9 @@ export function aRequest(overrides: Partial<InferenceRequest> = {}): InferenceRe
   return { model: 'm', promptTokens: 160, prefixHashes: [], ...overrides };
 }
 
-export function contextFor(request: InferenceRequest = aRequest(), random: () => number = () => 0.5): PickContext {
-  return { request, nowMs: NOW_MS, metricsStalenessMs: 500, random };
+/** A pick context at NOW_MS; `slots` is the tracker the scheduler would have fed (none learned by default). */
+export function contextFor(request: InferenceRequest = aRequest(), random: () => number = () => 0.5, slots: SlotTracker = new SlotTracker()): PickContext {
+  return { request, nowMs: NOW_MS, metricsStalenessMs: 500, random, slots };
 }
 
 /** Scores rounded to 3 decimals, by address: easy to compare whole. */

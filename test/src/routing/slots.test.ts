@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { KINFER_CONFIG_YAML, parsePickerConfig, type PickerConfig } from '../../../src/routing/config.js';
 import { SLOT_EVIDENCE_MS, SlotTracker, type ScorerPlugin } from '../../../src/routing/framework.js';
 import { PredictedLatencyScorer } from '../../../src/routing/plugins/predicted-latency-scorer.js';
 import { pluginType } from '../../../src/routing/registry.js';
-import type { EndpointMetrics } from '../../../src/routing/types.js';
+import { RoutingScheduler } from '../../../src/routing/scheduler.js';
+import type { Endpoint, EndpointMetrics } from '../../../src/routing/types.js';
 import { anEndpoint, aRequest, contextFor, NOW_MS, scoreTable } from './fixtures.js';
 
 /** One scrape: at `atMs`, `running` admitted, `waiting` queued, KV use `kv`. */
@@ -36,9 +38,11 @@ describe('SlotTracker: sequence slots learned from scrapes', () => {
   }
 });
 
-/** The scorer after it read the given scrapes of `slow` (its slots learned from them), each in a pick of its own. */
-function afterScrapes(plugin: ScorerPlugin, history: readonly EndpointMetrics[]): void {
-  for (const m of history) plugin.score({ ...contextFor(), nowMs: m.scrapedAtMs }, [{ address: 'slow', metrics: m, sentSinceScrape: 0, inFlight: 0 }]);
+/** The tracker a scheduler would hold after picks that read the given scrapes of `slow`, one scrape per pick. */
+function afterScrapes(history: readonly EndpointMetrics[]): SlotTracker {
+  const tracker = new SlotTracker();
+  for (const m of history) tracker.observe(m, 'slow');
+  return tracker;
 }
 const learned = queue(NOW_MS - 3000 - SLOT_EVIDENCE_MS, SLOT_EVIDENCE_MS, 4);
 
@@ -55,13 +59,13 @@ describe('prefix-cache-scorer, yieldWhenSlotsTaken: affinity to a replica with e
   for (const c of cases) {
     it(c.name, () => {
       const plugin = pluginType('prefix-cache-scorer')?.create('p', pluginType('prefix-cache-scorer')?.parameters.parse({ yieldWhenSlotsTaken: c.yieldWhenSlotsTaken })) as ScorerPlugin;
-      afterScrapes(plugin, c.history);
+      const slots = afterScrapes(c.history);
       plugin.onRouted?.(aRequest({ prefixHashes: hashes }), 'slow', 0);
       const endpoints = [
         anEndpoint('slow').kv(0.1).metrics({ running: c.slow.running, waiting: c.slow.waiting }).sentSinceScrape(c.slow.sent ?? 0).build(),
         anEndpoint('other').kv(0.1).metrics(c.other).build(),
       ];
-      assert.deepEqual(scoreTable(endpoints, plugin.score(contextFor(aRequest({ prefixHashes: hashes })), endpoints)), c.want);
+      assert.deepEqual(scoreTable(endpoints, plugin.score(contextFor(aRequest({ prefixHashes: hashes }), undefined, slots), endpoints)), c.want);
     });
   }
 });
@@ -80,10 +84,45 @@ describe('predicted-latency-scorer, learnSlots: a replica with every slot taken 
     it(c.name, () => {
       const plugin = new PredictedLatencyScorer('pl', params(c.learnSlots));
       const baseline = new PredictedLatencyScorer('pl', params(false));
-      afterScrapes(plugin, c.history);
-      const ctx = contextFor(aRequest({ promptTokens: 377 }));
+      const ctx = contextFor(aRequest({ promptTokens: 377 }), undefined, afterScrapes(c.history));
       const got = (plugin.predictTtftMs(ctx, full) as number) - (baseline.predictTtftMs(ctx, full) as number);
       assert.ok(Math.abs(got - c.wantBlockedMs) < 1, `blocked term ${got.toFixed(1)} ms, want ${c.wantBlockedMs.toFixed(1)} ms`);
     });
+  }
+});
+
+describe('RoutingScheduler: one SlotTracker, fed from the scrapes of its picks, read by every plugin', () => {
+  const config = (yaml: string): PickerConfig => {
+    const result = parsePickerConfig(yaml);
+    assert.ok(result.ok, result.ok ? '' : result.error);
+    return result.value;
+  };
+  // kinfer's profile behind a saturation filter that drops a replica with any queue: while `slow` queues it is never a
+  // candidate, so no scorer sees it; the scheduler learns its slots all the same.
+  const filtered = KINFER_CONFIG_YAML.replace('plugins:\n- type: predicted-latency-scorer', 'plugins:\n- type: saturation-filter\n  parameters:\n    queueDepthThreshold: 0\n- type: predicted-latency-scorer')
+    .replace('  plugins:\n  - pluginRef: predicted-latency-scorer', '  plugins:\n  - pluginRef: saturation-filter\n  - pluginRef: predicted-latency-scorer');
+  const hashes = ['h1', 'h2', 'h3', 'h4'];
+  const other = (atMs: number): Endpoint => ({ address: 'other', metrics: { scrapedAtMs: atMs, running: 2, waiting: 0, kvCacheUsage: 0.1, numGpuBlocks: 2048, blockSize: 16 }, sentSinceScrape: 0, inFlight: 0 });
+  /** Picks on the scheduler through `slow`'s scrapes, then the verdict with `slow` full (4 running, none waiting) and its prefix cached. */
+  const choose = (yaml: string, history: readonly EndpointMetrics[]): { chosen: string | undefined; slots: number | undefined } => {
+    let now = 0;
+    const scheduler = new RoutingScheduler(config(yaml), { random: () => 0.5, nowMs: () => now });
+    for (const m of history) {
+      now = m.scrapedAtMs;
+      scheduler.pick(aRequest(), [{ address: 'slow', metrics: { ...m, numGpuBlocks: 2048, blockSize: 16 }, sentSinceScrape: 0, inFlight: 0 }, other(now)]);
+    }
+    now = NOW_MS;
+    scheduler.onRouted(aRequest({ prefixHashes: hashes }), 'slow');
+    const slow: Endpoint = { address: 'slow', metrics: { scrapedAtMs: NOW_MS, running: 4, waiting: 0, kvCacheUsage: 0.1, numGpuBlocks: 2048, blockSize: 16 }, sentSinceScrape: 0, inFlight: 0 };
+    const result = scheduler.pick(aRequest({ prefixHashes: hashes }), [slow, other(NOW_MS)]);
+    return { chosen: result.endpoint?.address, slots: scheduler.slots.slotsOf('slow') };
+  };
+  const cases: { name: string; yaml: string; history: EndpointMetrics[]; want: { chosen: string; slots: number | undefined } }[] = [
+    { name: 'no queue seen: no slots, the cached prefix keeps the request on slow', yaml: KINFER_CONFIG_YAML, history: [], want: { chosen: 'slow', slots: undefined } },
+    { name: 'slots learned from the picks: the free slot wins over the cached prefix', yaml: KINFER_CONFIG_YAML, history: learned, want: { chosen: 'other', slots: 4 } },
+    { name: 'learned while a filter kept slow from every scorer', yaml: filtered, history: learned, want: { chosen: 'other', slots: 4 } },
+  ];
+  for (const c of cases) {
+    it(c.name, () => assert.deepEqual(choose(c.yaml, c.history), c.want));
   }
 });
