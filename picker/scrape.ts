@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { replicaMetrics, type ReplicaMetrics } from '../src/servers/metrics.js';
-import { prefillFit, PREFILL_POINT_SPACING_MS, PREFILL_WINDOW_MS, ratePerSecond, thinHistory, TOKEN_RATE_WINDOW_MS, trimToWindow, type PrefillFit, type PrefillPoint } from '../src/servers/rate.js';
+import { decodeSpeed, prefillFit, PREFILL_POINT_SPACING_MS, PREFILL_WINDOW_MS, ratePerSecond, thinHistory, TOKEN_RATE_WINDOW_MS, trimToWindow, type DecodePoint, type PrefillFit, type PrefillPoint } from '../src/servers/rate.js';
 import type { EndpointMetrics } from '../src/routing/types.js';
 import type { EndpointState, EndpointTable } from './endpoints.js';
 import type { PickerMetrics } from './metrics.js';
@@ -27,13 +27,15 @@ export class Scraper {
   private timer: NodeJS.Timeout | undefined;
   private readonly loops = new Map<string, NodeJS.Timeout | 'scraping'>();
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  /** Per endpoint, its generated-token counter and prefill sums over the prefill window (src/servers/rate.ts), oldest first. */
-  private readonly previous = new Map<string, readonly (PrefillPoint & { generationTokensTotal?: number })[]>();
+  /** Per endpoint, its generated-token counter, inter-token and prefill sums over the prefill window (src/servers/rate.ts), oldest first. */
+  private readonly previous = new Map<string, readonly (PrefillPoint & DecodePoint & { generationTokensTotal?: number })[]>();
   /**
    * Per endpoint, the last prefill speed measured: a property of the replica (its accelerator, model, chunking),
    * so it holds through windows in which no request finished.
    */
   private readonly prefillSpeed = new Map<string, PrefillFit>();
+  /** Per endpoint, the last decode speed read from its inter-token latencies: it holds while the replica idles. */
+  private readonly lastDecode = new Map<string, number>();
 
   constructor(
     private readonly table: EndpointTable,
@@ -75,6 +77,7 @@ export class Scraper {
     // Endpoints that left the pool (pod churn) take their last counters with them.
     for (const address of this.previous.keys()) if (!current.has(address)) this.previous.delete(address);
     for (const address of this.prefillSpeed.keys()) if (!current.has(address)) this.prefillSpeed.delete(address);
+    for (const address of this.lastDecode.keys()) if (!current.has(address)) this.lastDecode.delete(address);
     for (const address of this.loops.keys()) {
       const loop = this.loops.get(address);
       if (!current.has(address) && loop !== 'scraping') {
@@ -133,6 +136,7 @@ export class Scraper {
       prefillSecondsTotal: m.prefillSecondsTotal, prefillRequestsTotal: m.prefillRequestsTotal, requestPromptTokensTotal: m.requestPromptTokensTotal,
       requestPromptRequestsTotal: m.requestPromptRequestsTotal,
       prefixCacheQueriesTotal: m.prefixCacheQueriesTotal, prefixCacheHitsTotal: m.prefixCacheHitsTotal,
+      itlSecondsTotal: m.itlSecondsTotal, itlGapsTotal: m.itlGapsTotal,
     };
     const history = thinHistory([...(this.previous.get(address) ?? []), point], PREFILL_WINDOW_MS, TOKEN_RATE_WINDOW_MS, PREFILL_POINT_SPACING_MS);
     this.previous.set(address, history);
@@ -142,11 +146,15 @@ export class Scraper {
     const measuredPrefill = prefillFit(history);
     if (measuredPrefill !== undefined) this.prefillSpeed.set(address, measuredPrefill);
     const prefill = this.prefillSpeed.get(address);
-    // Output tokens per second one running request receives: the replica's rate shared by its batch. Over a window,
-    // not the last interval: a server that counts a request's tokens when it finishes moves the counter in steps.
+    // Output tokens per second one running request receives: 1 / the mean inter-token gap over the window, kept
+    // while the replica idles (src/servers/rate.ts decodeSpeed). A server without the histogram: its generated-token
+    // rate shared by its batch, over a window, not the last interval (a server that counts a request's tokens when it
+    // finishes moves the counter in steps), which reads low while the replica idles part of the window.
+    const measuredDecode = decodeSpeed(window);
+    if (measuredDecode !== undefined) this.lastDecode.set(address, measuredDecode);
+    let decodeTokensPerSecond = this.lastDecode.get(address);
     const tokensPerSecond = ratePerSecond(window, (p) => p.generationTokensTotal);
-    let decodeTokensPerSecond: number | undefined;
-    if (tokensPerSecond !== undefined && tokensPerSecond > 0 && (m.running ?? 0) > 0) decodeTokensPerSecond = tokensPerSecond / Math.max(1, m.running ?? 1);
+    if (decodeTokensPerSecond === undefined && tokensPerSecond !== undefined && tokensPerSecond > 0 && (m.running ?? 0) > 0) decodeTokensPerSecond = tokensPerSecond / Math.max(1, m.running ?? 1);
     return {
       scrapedAtMs: at,
       ...(m.kvCacheUsage !== undefined ? { kvCacheUsage: m.kvCacheUsage } : {}),

@@ -25,7 +25,10 @@ export interface EndpointMetrics {
   readonly prefillTokensPerSecond?: number;
   /** What one request's prefill costs on top of its tokens (measured with the speed): an engine step, a server's set overhead. */
   readonly prefillFixedMs?: number;
-  /** Output tokens per second one running request receives (1 / mean inter-token latency over the last interval). */
+  /**
+   * Output tokens per second one running request receives: 1 / the mean inter-token gap over the last 10 s, the last
+   * such figure while the replica idles (picker/scrape.ts); without an inter-token histogram, generated tokens ÷ running.
+   */
   readonly decodeTokensPerSecond?: number;
   /** When these numbers were read (the picker's clock, ms). */
   readonly scrapedAtMs: number;

@@ -19,8 +19,14 @@ export interface ReplicaMetrics {
   readonly prefixCacheHitsTotal?: number;
   readonly preemptionsTotal?: number;
   readonly ttftSeconds?: Histogram;
-  /** Inter-token latency: the gaps between a request's output tokens. */
+  /** Inter-token latency: the gaps between a request's output tokens (its buckets read only with `interTokenLatency`). */
   readonly itlSeconds?: Histogram;
+  /**
+   * The inter-token-latency histogram's `_sum` (seconds) and `_count` (gaps), read on every page, buckets or not:
+   * their deltas give the decode speed one sequence receives (src/servers/rate.ts decodeSpeed).
+   */
+  readonly itlSecondsTotal?: number;
+  readonly itlGapsTotal?: number;
   /**
    * Seconds all finished requests spent in prefill (first token − first scheduled) and their prompt tokens: the
    * sums of `vllm:request_prefill_time_seconds` and `vllm:request_prompt_tokens`. vLLM v1 (vllm/v1/metrics/loggers.py)
@@ -98,6 +104,11 @@ export function replicaMetrics(page: string, options: ReadOptions = {}): Replica
   // A counter by its name without `_total`: the suffixed series when present, else the bare one (see above).
   const counter = (name: string): number | undefined => sum(`${name}_total`) ?? sum(name);
   const base = { models: [...models].sort(), skippedLines: skipped };
+  // The first of the names (the current one) that the page has, as a histogram's _sum and _count.
+  const itlSums = (names: readonly string[]): { itlSecondsTotal?: number; itlGapsTotal?: number } => {
+    const name = names.find((n) => byName.has(`${n}_count`));
+    return name === undefined ? {} : { itlSecondsTotal: sum(`${name}_sum`), itlGapsTotal: sum(`${name}_count`) };
+  };
   // TensorRT-LLM backends before the `fraction` block type export only used and max blocks.
   const trtUsedFraction = (): number | undefined => {
     const used = sum('nv_trt_llm_kv_cache_block_metrics', (s) => s.labels.kv_cache_block_type === 'used');
@@ -122,6 +133,7 @@ export function replicaMetrics(page: string, options: ReadOptions = {}): Replica
       preemptionsTotal: counter('vllm:num_preemptions'),
       ttftSeconds: histogram(byName, 'vllm:time_to_first_token_seconds'),
       itlSeconds: histogram(byName, ITL.vllm[0]) ?? histogram(byName, ITL.vllm[1]),
+      ...itlSums(ITL.vllm),
       prefillSecondsTotal: sum('vllm:request_prefill_time_seconds_sum'),
       prefillRequestsTotal: sum('vllm:request_prefill_time_seconds_count'),
       requestPromptTokensTotal: sum('vllm:request_prompt_tokens_sum'),
@@ -150,6 +162,7 @@ export function replicaMetrics(page: string, options: ReadOptions = {}): Replica
       preemptionsTotal: counter('sglang:num_retracted_requests'),
       ttftSeconds: histogram(byName, 'sglang:time_to_first_token_seconds'),
       itlSeconds: histogram(byName, ITL.sglang[0]) ?? histogram(byName, ITL.sglang[1]),
+      ...itlSums(ITL.sglang),
     });
   }
   if (byName.has('nv_trt_llm_request_metrics') || byName.has('nv_trt_llm_kv_cache_block_metrics')) {

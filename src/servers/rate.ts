@@ -79,6 +79,32 @@ export function ratePerSecond<T extends Timed>(points: readonly T[], value: (poi
   return seconds > 0 ? (lastValue - firstValue) / seconds : undefined;
 }
 
+/** Output-token gaps a decode speed needs before it is read (about one 20-token answer). */
+export const MIN_DECODE_GAPS = 20;
+
+/** Cumulative inter-token-latency sums of one scrape: the histogram's `_sum` (seconds) and `_count` (gaps). */
+export interface DecodePoint extends Timed {
+  readonly itlSecondsTotal?: number;
+  readonly itlGapsTotal?: number;
+}
+
+/**
+ * Output tokens per second one running sequence receives, over `points` (trimToWindow's): the inter-token gaps
+ * observed ÷ their seconds, which is 1 / the mean gap. Unlike generated tokens ÷ running, it does not fall while the
+ * replica idles (an H100 answering one short request in a 10 s window reads its real ~200 tokens/s, not 40). Undefined
+ * under MIN_DECODE_GAPS gaps, or when the sums went down (a restart) within the window.
+ */
+export function decodeSpeed(points: readonly DecodePoint[]): number | undefined {
+  const first = points[0];
+  const last = points.at(-1);
+  if (first === undefined || last === undefined) return undefined;
+  if (first.itlSecondsTotal === undefined || first.itlGapsTotal === undefined || last.itlSecondsTotal === undefined || last.itlGapsTotal === undefined) return undefined;
+  const gaps = last.itlGapsTotal - first.itlGapsTotal;
+  const seconds = last.itlSecondsTotal - first.itlSecondsTotal;
+  if (gaps < MIN_DECODE_GAPS || !(seconds > 0)) return undefined;
+  return gaps / seconds;
+}
+
 /** Cumulative prefill sums of one scrape (src/servers/metrics.ts ReplicaMetrics). */
 export interface PrefillPoint extends Timed {
   readonly prefillSecondsTotal?: number;

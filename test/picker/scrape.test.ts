@@ -78,3 +78,55 @@ describe('Scraper: per-replica prefill speed from the prefill-time and prompt-to
     });
   }
 });
+
+describe('Scraper: per-sequence decode speed from the inter-token gaps, held while the replica idles', () => {
+  let server: Server;
+  let address = '';
+  let current = '';
+  before(async () => {
+    server = createServer((_req, res) => res.end(current));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  /** A vLLM page: `running` sequences, `generated` tokens so far, and (unless undefined) the inter-token sums. */
+  const vllm = (running: number, generated: number, itl?: [seconds: number, gaps: number]): string => [
+    `vllm:num_requests_running{model_name="m"} ${running}`, 'vllm:kv_cache_usage_perc{model_name="m"} 0.1',
+    `vllm:generation_tokens_total{model_name="m"} ${generated}`,
+    ...(itl === undefined ? [] : [`vllm:inter_token_latency_seconds_bucket{model_name="m",le="+Inf"} ${itl[1]}`, `vllm:inter_token_latency_seconds_sum{model_name="m"} ${itl[0]}`, `vllm:inter_token_latency_seconds_count{model_name="m"} ${itl[1]}`]),
+  ].join('\n') + '\n';
+  // Scrapes 1 s apart; `want` is decodeTokensPerSecond after each (rounded).
+  const cases: { name: string; pages: string[]; want: (number | undefined)[] }[] = [
+    {
+      // One 200-token answer at 200 tokens/s, then nothing runs: the speed holds (before, it was undefined once idle).
+      name: 'an H100-like replica: 200 tokens/s while it ran, and after',
+      pages: [vllm(0, 0, [0, 0]), vllm(1, 200, [1, 200]), vllm(0, 200, [1, 200]), vllm(0, 200, [1, 200])],
+      want: [undefined, 200, 200, 200],
+    },
+    {
+      // Without the histogram: generated tokens over the window ÷ running, and nothing while idle.
+      name: 'no inter-token histogram: the generated-token rate shared by the batch',
+      pages: [vllm(4, 0), vllm(4, 400), vllm(0, 400)],
+      want: [undefined, 100, undefined],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const table = new EndpointTable();
+      table.replace([address]);
+      let nowMs = 1_000_000;
+      const scraper = new Scraper(table, { intervalMs: 1000, timeoutMs: 500 }, undefined, () => nowMs);
+      const got: (number | undefined)[] = [];
+      for (const p of c.pages) {
+        current = p;
+        await scraper.scrapeAll();
+        const d = table.get(address)?.metrics?.decodeTokensPerSecond;
+        got.push(d === undefined ? undefined : Math.round(d));
+        nowMs += 1000;
+      }
+      scraper.stop();
+      assert.deepEqual(got, c.want);
+    });
+  }
+});

@@ -57,6 +57,14 @@ export const parameters = z.strictObject({
    * and the requests sent since fill as blocked, though it reports no queue yet. No server exports its slot count (vLLM's cache_config_info has none).
    */
   learnSlots: z.boolean().default(false),
+  /**
+   * The prefill speed of an endpoint that has measured none: `default` (prefillTokensPerSecond, an H100's for an
+   * 8B model), or `scaled-by-decode`: the default × its decode speed ÷ the fastest candidate's, so a replica that
+   * decodes 10× slower than the best is taken to prefill 10× slower too until its own prefill is measured. Prefill
+   * is compute-bound and decode bandwidth-bound, but both follow the accelerator: an L4 beside an H100 is ~8× slower
+   * at the one and ~11× at the other. Without it an unmeasured L4 looks as fast as an H100 for a long prompt.
+   */
+  unmeasuredPrefill: z.enum(['default', 'scaled-by-decode']).default('scaled-by-decode'),
 });
 export type Parameters = z.infer<typeof parameters>;
 
@@ -66,8 +74,9 @@ export type Parameters = z.infer<typeof parameters>;
  * The model follows a continuous-batching server (vLLM's scheduler, which kinfer-sim reproduces): a request
  * waits behind the queue, then prefills the part of its prompt the replica has not cached, in chunks of at most
  * `maxNumBatchedTokens` tokens, one chunk per engine step; its first token comes at the end of the last chunk.
- * With P the endpoint's prefill speed (tokens/s, measured or default) and D its decode speed per sequence
- * (tokens/s; 1/D is the step time while decoding):
+ * With P the endpoint's prefill speed (tokens/s: measured; else the default, scaled by D ÷ the fastest
+ * candidate's D with `unmeasuredPrefill: scaled-by-decode`) and D its decode speed per sequence (tokens/s; 1/D is
+ * the step time while decoding):
  *
  *   hit      = tokens of the longest prefix this endpoint was recently sent (LRU index of block hashes)
  *   prefill  = promptTokens − hit
@@ -115,18 +124,23 @@ export class PredictedLatencyScorer extends PrefixIndexPlugin<Parameters> implem
 
   score(ctx: PickContext, endpoints: readonly Endpoint[]): number[] {
     const lengths = this.index.matchLengths(this.hashesOf(ctx.request));
-    const ttfts = endpoints.map((e) => this.predictTtftMs(ctx, e, lengths.get(e.address) ?? 0));
+    const fastestDecode = this.params.unmeasuredPrefill === 'scaled-by-decode' ? fastestDecodeOf(ctx, endpoints) : undefined;
+    const ttfts = endpoints.map((e) => this.predictTtftMs(ctx, e, lengths.get(e.address) ?? 0, fastestDecode));
     let best = Number.POSITIVE_INFINITY;
     for (const t of ttfts) if (t !== undefined && t < best) best = t;
     return ttfts.map((t) => (t === undefined ? 0 : Math.max(0, 1 - (t - best) / this.params.scaleMs)));
   }
 
-  /** Predicted TTFT (ms) of the request on the endpoint; undefined without fresh metrics. */
-  predictTtftMs(ctx: PickContext, endpoint: Endpoint, matchedBlocks = this.index.matchLength(endpoint.address, this.hashesOf(ctx.request))): number | undefined {
+  /**
+   * Predicted TTFT (ms) of the request on the endpoint; undefined without fresh metrics. `fastestDecode`: the
+   * fastest decode speed among the candidates, which an unmeasured prefill speed is scaled against.
+   */
+  predictTtftMs(ctx: PickContext, endpoint: Endpoint, matchedBlocks = this.index.matchLength(endpoint.address, this.hashesOf(ctx.request)), fastestDecode?: number): number | undefined {
     const m = freshMetrics(ctx, endpoint);
     if (m === undefined) return undefined;
     const p = this.params;
-    const prefillPerMs = (m.prefillTokensPerSecond ?? p.prefillTokensPerSecond) / 1000;
+    const decodeShare = fastestDecode !== undefined && m.decodeTokensPerSecond !== undefined ? Math.min(1, m.decodeTokensPerSecond / fastestDecode) : 1;
+    const prefillPerMs = (m.prefillTokensPerSecond ?? p.prefillTokensPerSecond * decodeShare) / 1000;
     const stepMs = 1000 / (m.decodeTokensPerSecond ?? p.decodeTokensPerSecond);
     const blockTokens = m.blockSize ?? DEFAULT_KV_BLOCK_TOKENS;
     const request = ctx.request;
@@ -178,6 +192,16 @@ export class PredictedLatencyScorer extends PrefixIndexPlugin<Parameters> implem
   private hitTokens(matchedBlocks: number, promptTokens: number): number {
     return Math.min(promptTokens, (matchedBlocks * this.params.blockSize) / CHARS_PER_TOKEN);
   }
+}
+
+/** The fastest decode speed (tokens/s per sequence) among the endpoints with fresh metrics; undefined if none has one. */
+function fastestDecodeOf(ctx: PickContext, endpoints: readonly Endpoint[]): number | undefined {
+  let fastest: number | undefined;
+  for (const e of endpoints) {
+    const d = freshMetrics(ctx, e)?.decodeTokensPerSecond;
+    if (d !== undefined && d > 0 && (fastest === undefined || d > fastest)) fastest = d;
+  }
+  return fastest;
 }
 
 export function create(name: string, params: Parameters): PredictedLatencyScorer {

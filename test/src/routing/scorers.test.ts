@@ -170,6 +170,29 @@ const cases: Case[] = [
     want: { warm: 1, cold: 0.5 },
   },
   {
+    name: 'predicted-latency-scorer: an unmeasured replica decoding 10× slower than the fastest is taken to prefill 10× slower',
+    type: 'predicted-latency-scorer',
+    parameters: { scaleMs: 1000 },
+    request: aRequest({ promptTokens: 3000 }),
+    endpoints: [
+      anEndpoint('h100').metrics({ decodeTokensPerSecond: 200 }),
+      anEndpoint('l4').metrics({ decodeTokensPerSecond: 20 }),
+      anEndpoint('measured').metrics({ decodeTokensPerSecond: 20, prefillTokensPerSecond: 30_000 }),
+      anEndpoint('no-decode').metrics({}),
+    ],
+    // h100: 3000 at the default 30,000 tokens/s = 100 ms; l4: at 30,000 × 20 / 200 = 3,000 tokens/s, 1000 ms;
+    // measured: its own 30,000, 100 ms; no decode speed: the default, 100 ms
+    want: { h100: 1, l4: 0.1, measured: 1, 'no-decode': 1 },
+  },
+  {
+    name: 'predicted-latency-scorer, unmeasuredPrefill: default: every unmeasured replica at the default speed',
+    type: 'predicted-latency-scorer',
+    parameters: { scaleMs: 1000, unmeasuredPrefill: 'default' },
+    request: aRequest({ promptTokens: 3000 }),
+    endpoints: [anEndpoint('h100').metrics({ decodeTokensPerSecond: 200 }), anEndpoint('l4').metrics({ decodeTokensPerSecond: 20 })],
+    want: { h100: 1, l4: 1 },
+  },
+  {
     name: 'predicted-latency-scorer: pushing the KV cache past its headroom is heavily penalised',
     type: 'predicted-latency-scorer',
     parameters: { scaleMs: 1000 },

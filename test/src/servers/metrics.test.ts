@@ -75,10 +75,13 @@ describe('replicaMetrics on recorded pages of each dialect', () => {
   ];
   for (const c of cases) {
     it(c.page, () => {
-      const { ttftSeconds, itlSeconds, ...rest } = replicaMetrics(page(c.page), { interTokenLatency: true });
+      const { ttftSeconds, itlSeconds, itlSecondsTotal, itlGapsTotal, ...rest } = replicaMetrics(page(c.page), { interTokenLatency: true });
       assert.deepEqual(rest, c.want);
       assert.equal(ttftSeconds?.count, c.ttftCount);
       assert.equal(itlSeconds?.count, c.itlCount);
+      // The sums the picker reads without the buckets are the histogram's own.
+      assert.equal(itlGapsTotal, itlSeconds?.count);
+      assert.ok(Math.abs((itlSecondsTotal ?? 0) - (itlSeconds?.sum ?? 0)) < 1e-9, `${itlSecondsTotal} vs ${itlSeconds?.sum}`);
       if (ttftSeconds) assert.equal(ttftSeconds.buckets.at(-1)?.[0], Infinity, 'the +Inf bucket comes last');
     });
   }
@@ -159,8 +162,9 @@ describe('replicaMetrics reads inter-token latency under either name, when asked
     it(c.name, () => {
       const text = `${gauge(c.dialect)}\n${c.page}\n`;
       assert.deepEqual(replicaMetrics(text, { interTokenLatency: true }).itlSeconds, { buckets: [[0.05, c.count - 1], [Infinity, c.count]], sum: 1.5, count: c.count });
-      // Not asked (the picker's scrape loop): its buckets are not parsed.
+      // Not asked (the picker's scrape loop): its buckets are not parsed, its sums are (the decode speed).
       assert.equal(replicaMetrics(text).itlSeconds, undefined);
+      assert.deepEqual([replicaMetrics(text).itlSecondsTotal, replicaMetrics(text).itlGapsTotal], [1.5, c.count]);
     });
   }
 });

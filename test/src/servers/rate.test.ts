@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mulberry32 } from '../../../src/random.js';
 import { KSIM_H100_SCRAPES, KSIM_L4_SCRAPES, LLMD_8192_SCRAPES, LLMD_SCRAPES, type Row } from './fixtures/prefill-scrapes.js';
-import { prefillFit, PREFILL_POINT_SPACING_MS, PREFILL_WINDOW_MS, ratePerSecond, thinHistory, TOKEN_RATE_WINDOW_MS, trimToWindow, type PrefillFit, type PrefillPoint } from '../../../src/servers/rate.js';
+import { decodeSpeed, MIN_DECODE_GAPS, prefillFit, PREFILL_POINT_SPACING_MS, PREFILL_WINDOW_MS, ratePerSecond, thinHistory, TOKEN_RATE_WINDOW_MS, trimToWindow, type PrefillFit, type PrefillPoint } from '../../../src/servers/rate.js';
 
 const at = (atMs: number, value?: number) => ({ atMs, ...(value !== undefined ? { value } : {}) });
 type Point = ReturnType<typeof at>;
@@ -41,6 +41,20 @@ describe('ratePerSecond', () => {
     { name: 'counter absent in the middle: from the point after it', points: [at(0, 0), at(1000), at(2000, 50), at(3000, 150)], want: 100 },
   ];
   for (const c of cases) it(c.name, () => assert.equal(ratePerSecond(c.points, value), c.want));
+});
+
+describe('decodeSpeed: 1 / the mean inter-token gap over the window', () => {
+  const itl = (atMs: number, seconds?: number, gaps?: number) => ({ atMs, itlSecondsTotal: seconds, itlGapsTotal: gaps });
+  const cases: { name: string; points: ReturnType<typeof itl>[]; want: number | undefined }[] = [
+    // An H100 that answered one 200-token request in 1 s and idled the other 9 s: 200 tokens/s, not 20.
+    { name: 'a replica that idled most of the window reads its speed while it ran', points: [itl(0, 10, 2000), itl(5000, 11, 2200), itl(10_000, 11, 2200)], want: 200 },
+    { name: 'an L4-like replica, busy throughout', points: [itl(0, 0, 0), itl(10_000, 20, 380)], want: 19 },
+    { name: `under ${MIN_DECODE_GAPS} gaps: none`, points: [itl(0, 0, 0), itl(10_000, 0.1, MIN_DECODE_GAPS - 1)], want: undefined },
+    { name: 'a restart (the sums went down): none', points: [itl(0, 50, 5000), itl(10_000, 1, 100)], want: undefined },
+    { name: 'no inter-token histogram: none', points: [itl(0), itl(10_000)], want: undefined },
+    { name: 'one point: none', points: [itl(0, 1, 100)], want: undefined },
+  ];
+  for (const c of cases) it(c.name, () => assert.equal(decodeSpeed(c.points), c.want));
 });
 
 /** A replica's true prefill cost: `fixed + c / speed` (llm-d-inference-sim) or `max(fixed, c / speed)` (one engine step bound by memory or compute: kinfer-sim, vLLM). */
