@@ -25,6 +25,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_CONFIG_YAML } from '../src/routing/config.js';
 import { LoadClient, type Sample } from '../plugin/load/load.js';
 import { ROOT } from '../test/e2e/harness/cluster.js';
+import { accessLog } from '../test/e2e/envoy/envoy.js';
 import { RoutingStand, standMissing, type ReplicaSpec } from '../test/e2e/epp/stand.js';
 import { mulberry32 } from './lib/prng.js';
 import { percentile } from './lib/stats.js';
@@ -74,6 +75,10 @@ interface Figures {
   readonly loadAverage: number;
   /** kinfer-picker's runs: the prefill speed (tokens/s) it measured per replica by the run's end, spec order. */
   readonly prefillTokensPerSecond?: readonly (number | null)[];
+  /** kinfer-picker's runs: the decode speed per sequence (tokens/s) it read per replica by the run's end, spec order. */
+  readonly decodeTokensPerSecond?: readonly (number | null)[];
+  /** The run's slowest requests by TTFT: what sets its p99, and where each went (replica index, spec order; -1 unknown). */
+  readonly slowest: readonly { readonly ttftMs: number; readonly questionWords: number; readonly maxTokens: number; readonly replica: number }[];
 }
 
 /**
@@ -81,18 +86,19 @@ interface Figures {
  * of a seed but for `salt`, a fixed-width run number at the head of every system prompt, so prefixes cached by
  * another run never match.
  */
-function workload(seed: number, salt: number): { body: string; gapAtUnitRate: number }[] {
+function workload(seed: number, salt: number): { body: string; gapAtUnitRate: number; questionWords: number; maxTokens: number }[] {
   const random = mulberry32(seed);
   const tag = `[run ${String(salt).padStart(4, '0')}] `;
   const systems = Array.from({ length: 8 }, (_, i) => tag + `System ${i}: you are assistant number ${i}; answer in detail. `.repeat(25));
   const longTail = (median: number, max: number) => Math.min(max, Math.max(1, Math.round(median * Math.exp((random() - 0.5) * 2.6))));
-  return Array.from({ length: REQUESTS }, () => ({
-    body: JSON.stringify({
-      model: MODEL, stream: true, ignore_eos: true, max_tokens: longTail(120, 500),
-      prompt: `${systems[Math.floor(random() * systems.length)]}Question: ${'word '.repeat(longTail(300, 3000))}`,
-    }),
-    gapAtUnitRate: -Math.log(1 - random()),
-  }));
+  return Array.from({ length: REQUESTS }, () => {
+    // Drawn in this order (output, system prompt, question, gap) so every seed's stream is what it always was.
+    const maxTokens = longTail(120, 500);
+    const system = systems[Math.floor(random() * systems.length)];
+    const questionWords = longTail(300, 3000);
+    const body = JSON.stringify({ model: MODEL, stream: true, ignore_eos: true, max_tokens: maxTokens, prompt: `${system}Question: ${'word '.repeat(questionWords)}` });
+    return { body, gapAtUnitRate: -Math.log(1 - random()), questionWords, maxTokens };
+  });
 }
 
 async function runRate(policy: string, seed: number, salt: number, gateway: string, rate: number, addresses: readonly string[], envoyLog: () => string): Promise<Figures> {
@@ -101,9 +107,10 @@ async function runRate(policy: string, seed: number, salt: number, gateway: stri
   const started = performance.now();
   const pending: Promise<Sample>[] = [];
   const logStart = envoyLog().length;
-  for (const request of workload(seed, salt)) {
+  const requests = workload(seed, salt);
+  for (const [i, request] of requests.entries()) {
     if (performance.now() - started > RUN_DEADLINE_MS) break;
-    pending.push(client.send({ path: '/v1/completions', body: request.body }, 120_000));
+    pending.push(client.send({ path: '/v1/completions', body: request.body, headers: { 'x-test-id': String(i) } }, 120_000));
     await sleep((request.gapAtUnitRate / rate) * 1000);
   }
   const samples = await Promise.all(pending);
@@ -111,14 +118,19 @@ async function runRate(policy: string, seed: number, salt: number, gateway: stri
   const ok = samples.filter((s) => s.ok);
   const ttft = ok.map((s) => s.ttftMs);
   const seconds = (Math.max(...samples.map((s) => s.endMs)) - started) / 1000;
-  // Where Envoy sent each request (its access log's upstream host, for the pickers' runs).
-  const upstreams = [...envoyLog().slice(logStart).matchAll(/upstream=(\S+)/g)].map((m) => m[1]);
+  // Where Envoy sent each request (its access log's upstream host, by the request's x-test-id).
+  const log = accessLog(envoyLog().slice(logStart));
+  const upstreams = log.map((line) => line.upstream);
+  const replicaOf = new Map(log.map((line) => [line.id, addresses.indexOf(line.upstream)]));
+  const slowest = samples.flatMap((s, i) => (s.ok ? [{ ttftMs: Math.round(s.ttftMs), questionWords: requests[i]?.questionWords ?? 0, maxTokens: requests[i]?.maxTokens ?? 0, replica: replicaOf.get(String(i)) ?? -1 }] : []))
+    .sort((a, b) => b.ttftMs - a.ttftMs).slice(0, 3);
   return {
     policy, seed, rate, requests: samples.length, failed: samples.length - ok.length,
     ttftP50Ms: percentile(ttft, 50), ttftP99Ms: ok.length === samples.length ? percentile(ttft, 99) : Number.POSITIVE_INFINITY,
     outputTokensPerSecond: ok.reduce((a, s) => a + s.chunks, 0) / seconds,
     perReplica: addresses.map((a) => upstreams.filter((u) => u === a).length),
     loadAverage,
+    slowest,
   };
 }
 
@@ -126,17 +138,20 @@ interface Running {
   readonly gateway: string;
   /** Envoy's output so far (its access log names each request's upstream). */
   readonly log: () => string;
-  readonly prefill?: () => Promise<(number | null)[]>;
+  /** kinfer-picker's: the prefill and decode speeds it read per replica. */
+  readonly speeds?: () => Promise<Pick<Figures, 'prefillTokensPerSecond' | 'decodeTokensPerSecond'>>;
   readonly stop: () => Promise<void>;
 }
 
-/** The prefill speed kinfer-picker measured per replica (its /debug/endpoints), null where it has none. */
-async function prefillSpeeds(healthUrl: string, addresses: readonly string[]): Promise<(number | null)[]> {
-  const body = await fetch(`${healthUrl}/debug/endpoints`, { signal: AbortSignal.timeout(2000) }).then((r) => r.json() as Promise<{ endpoints: { address: string; metrics: { prefillTokensPerSecond?: number } | null }[] }>).catch(() => undefined);
-  return addresses.map((a) => {
-    const speed = body?.endpoints.find((e) => e.address === a)?.metrics?.prefillTokensPerSecond;
+/** The prefill and decode speeds kinfer-picker read per replica (its /debug/endpoints), null where it has none. */
+async function pickerSpeeds(healthUrl: string, addresses: readonly string[]): Promise<Pick<Figures, 'prefillTokensPerSecond' | 'decodeTokensPerSecond'>> {
+  type Speeds = { prefillTokensPerSecond?: number; decodeTokensPerSecond?: number };
+  const body = await fetch(`${healthUrl}/debug/endpoints`, { signal: AbortSignal.timeout(2000) }).then((r) => r.json() as Promise<{ endpoints: { address: string; metrics: Speeds | null }[] }>).catch(() => undefined);
+  const read = (field: keyof Speeds): (number | null)[] => addresses.map((a) => {
+    const speed = body?.endpoints.find((e) => e.address === a)?.metrics?.[field];
     return speed === undefined ? null : Math.round(speed);
   });
+  return { prefillTokensPerSecond: read('prefillTokensPerSecond'), decodeTokensPerSecond: read('decodeTokensPerSecond') };
 }
 
 /** Index of the reference-profile policy, run on the first seed only. */
@@ -176,12 +191,12 @@ async function main(): Promise<void> {
       { name: 'kinfer-picker (kinfer profile)', start: async () => {
         const picker = await stand.startKinferPicker();
         const envoy = await stand.startEnvoy(picker.port, 'buffered');
-        return { gateway: envoy.url, log: () => envoy.child.output, prefill: () => prefillSpeeds(picker.healthUrl, addresses), stop: async () => { await envoy.child.stop(); await picker.child.stop(); } };
+        return { gateway: envoy.url, log: () => envoy.child.output, speeds: () => pickerSpeeds(picker.healthUrl, addresses), stop: async () => { await envoy.child.stop(); await picker.child.stop(); } };
       } },
       { name: 'kinfer-picker (reference profile)', start: async () => {
         const picker = await stand.startKinferPicker(DEFAULT_CONFIG_YAML);
         const envoy = await stand.startEnvoy(picker.port, 'buffered');
-        return { gateway: envoy.url, log: () => envoy.child.output, prefill: () => prefillSpeeds(picker.healthUrl, addresses), stop: async () => { await envoy.child.stop(); await picker.child.stop(); } };
+        return { gateway: envoy.url, log: () => envoy.child.output, speeds: () => pickerSpeeds(picker.healthUrl, addresses), stop: async () => { await envoy.child.stop(); await picker.child.stop(); } };
       } },
     ];
     const only = process.env.EPP_BENCH_POLICIES?.split(',');
@@ -203,7 +218,7 @@ async function main(): Promise<void> {
           if (running === undefined) continue;
           try {
             const run = await runRate(policy.name, seed, salt, running.gateway, rate, addresses, running.log);
-            const figures = running.prefill ? { ...run, prefillTokensPerSecond: await running.prefill() } : run;
+            const figures = running.speeds ? { ...run, ...(await running.speeds()) } : run;
             results.push(figures);
             process.stderr.write(`${JSON.stringify(figures)}\n`);
           } finally {
@@ -234,11 +249,17 @@ function report(results: readonly Figures[]): void {
   }
   const measured = results.filter((r) => r.prefillTokensPerSecond !== undefined);
   if (measured.length > 0) {
-    say('\nPrefill speed kinfer-picker measured per replica at the end of each run (prompt tokens / s of prefill; - = none yet):\n');
+    say('\nSpeeds kinfer-picker read per replica at the end of each run: prefill (prompt tokens / s) / decode (tokens / s per sequence); - = none yet:\n');
     say('| policy | seed | req/s | h100 | h100 | l4 | l4 | llm-d | llm-d |');
     say('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-    for (const r of measured) say(`| ${r.policy} | ${r.seed} | ${r.rate} | ${(r.prefillTokensPerSecond ?? []).map((x) => (x === null ? '-' : fmt(x))).join(' | ')} |`);
+    const cell = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : fmt(x));
+    for (const r of measured) say(`| ${r.policy} | ${r.seed} | ${r.rate} | ${(r.prefillTokensPerSecond ?? []).map((x, i) => `${cell(x)} / ${cell(r.decodeTokensPerSecond?.[i])}`).join(' | ')} |`);
   }
+  const names = ['h100', 'h100', 'l4', 'l4', 'llm-d', 'llm-d'];
+  say('\nThe three slowest requests of each run (what sets its p99): TTFT ms, question words, replica:\n');
+  say('| policy | seed | req/s | slowest | second | third |');
+  say('|---|---:|---:|---|---|---|');
+  for (const r of results) say(`| ${r.policy} | ${r.seed} | ${r.rate} | ${r.slowest.map((x) => `${fmt(x.ttftMs)} (${x.questionWords}, ${names[x.replica] ?? '?'})`).join(' | ')} |`);
   say('\n| policy | seed | highest rate within the SLO | output tokens/s there |');
   say('|---|---:|---:|---:|');
   for (const p of policies) {

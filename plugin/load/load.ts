@@ -12,6 +12,8 @@ import type { TimedRequest } from '../../src/profiles/measure.js';
 export interface LoadRequest {
   readonly path: '/v1/completions' | '/v1/chat/completions';
   readonly body: string;
+  /** Headers of this request alone (e.g. an id a proxy's access log can name it by), over the target's. */
+  readonly headers?: Record<string, string>;
 }
 
 export interface Sample {
@@ -84,7 +86,7 @@ export class LoadClient {
       };
       const req = transport.request({
         host: this.target.url.hostname, port: this.target.url.port, path: `${base}${request.path}`, method: 'POST', agent: this.agent,
-        headers: { ...this.target.headers, 'content-type': 'application/json', accept: 'text/event-stream', 'content-length': Buffer.byteLength(request.body) },
+        headers: { ...this.target.headers, ...request.headers, 'content-type': 'application/json', accept: 'text/event-stream', 'content-length': Buffer.byteLength(request.body) },
         ...(signal ? { signal } : {}),
       }, (res) => {
         res.setEncoding('utf8');

@@ -15,7 +15,7 @@ const server = {
   port: 0,
   inFlight: 0,
   maxInFlight: 0,
-  seen: [] as { url: string; authorization?: string }[],
+  seen: [] as { url: string; authorization?: string; testId?: string }[],
 };
 
 function reset(): void {
@@ -42,7 +42,11 @@ async function stream(res: http.ServerResponse, n: number, split: boolean): Prom
 async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   let text = '';
   for await (const chunk of req) text += String(chunk);
-  server.seen.push({ url: req.url ?? '', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+  server.seen.push({
+    url: req.url ?? '',
+    ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    ...(typeof req.headers['x-test-id'] === 'string' ? { testId: req.headers['x-test-id'] } : {}),
+  });
   const match = /^(.*)\/v1\/completions$/.exec(req.url ?? '');
   if (req.method !== 'POST' || !match) {
     res.writeHead(404).end();
@@ -134,6 +138,14 @@ describe('LoadClient.send', () => {
     const s = await client('', { authorization: 'Bearer t0k' }).send(completion(1), 5000);
     assert.equal(s.ok, true, s.error);
     assert.equal(server.seen[0]?.authorization, 'Bearer t0k');
+  });
+
+  it('sends a request’s own headers beside the target’s', async () => {
+    reset();
+    const c = client('', { authorization: 'Bearer t0k' });
+    const s = await c.send({ ...completion(1), headers: { 'x-test-id': '7' } }, 5000);
+    assert.equal(s.ok, true, s.error);
+    assert.deepEqual([server.seen[0]?.authorization, server.seen[0]?.testId], ['Bearer t0k', '7']);
   });
 
   // [base path of the target, path the server must see]
