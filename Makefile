@@ -39,7 +39,7 @@ demo: node_modules build controlplane upstream ## the whole system on this machi
 demo-down: ## stop everything make demo started
 	@if [ -f dist/test/demo/demo.js ]; then node dist/test/demo/demo.js down; else KINFER_LOCAL_DIR=$(CURDIR)/.kinfer/demo test/controlplane/cluster.sh down --purge; fi
 
-bench-epp: build controlplane upstream ## kinfer-picker beside the upstream EPP through real Envoy (~35 min for two seeds, in its own network namespace)
+bench-epp: build controlplane upstream ## kinfer-picker beside the upstream EPP through real Envoy (~95 min: three seeds, five rates, four policies; in its own network namespace)
 	test/netns.sh node dist/bench/routing-epp.bench.js
 
 controlplane: ## build etcd, kube-apiserver, kube-scheduler, kubectl into .kinfer/bin (skipped when up to date; a cold build takes ~5 min on 2 cores)
