@@ -152,9 +152,7 @@ export class Scraper {
     // finishes moves the counter in steps), which reads low while the replica idles part of the window.
     const measuredDecode = decodeSpeed(window);
     if (measuredDecode !== undefined) this.lastDecode.set(address, measuredDecode);
-    let decodeTokensPerSecond = this.lastDecode.get(address);
-    const tokensPerSecond = ratePerSecond(window, (p) => p.generationTokensTotal);
-    if (decodeTokensPerSecond === undefined && tokensPerSecond !== undefined && tokensPerSecond > 0 && (m.running ?? 0) > 0) decodeTokensPerSecond = tokensPerSecond / Math.max(1, m.running ?? 1);
+    const decodeTokensPerSecond = this.lastDecode.get(address) ?? sharedTokenRate(window, m.running);
     return {
       scrapedAtMs: at,
       ...(m.kvCacheUsage !== undefined ? { kvCacheUsage: m.kvCacheUsage } : {}),
@@ -200,4 +198,11 @@ export function splitAddress(address: string): [string, number] {
   const i = address.lastIndexOf(':');
   const host = address.slice(0, i).replace(/^\[|\]$/g, '');
   return [host, Number(address.slice(i + 1))];
+}
+
+/** Generated tokens per second over the window ÷ the running batch: the decode speed of a server without an inter-token histogram. */
+function sharedTokenRate(window: readonly { atMs: number; generationTokensTotal?: number }[], running: number | undefined): number | undefined {
+  if (running === undefined || running <= 0) return undefined;
+  const tokensPerSecond = ratePerSecond(window, (p) => p.generationTokensTotal);
+  return tokensPerSecond !== undefined && tokensPerSecond > 0 ? tokensPerSecond / Math.max(1, running) : undefined;
 }

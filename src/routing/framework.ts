@@ -15,7 +15,10 @@ export interface PickContext {
   readonly metricsStalenessMs: number;
   /** Uniform in [0,1); the only randomness a plugin may use (seeded in tests and benchmarks). */
   readonly random: () => number;
-  /** Sequence slots learned per endpoint: the scheduler's one SlotTracker, fed with every fresh scrape before a pick. */
+  /**
+   * Sequence slots learned per endpoint: the scheduler's one SlotTracker, fed with every fresh scrape before a pick
+   * when a plugin of the profile reads it (`readsSlots`); empty otherwise.
+   */
   readonly slots: SlotView;
 }
 
@@ -26,6 +29,8 @@ interface PluginBase {
   readonly type: string;
   /** The instance name (`plugins[].name`), which profiles reference. */
   readonly name: string;
+  /** Reads PickContext.slots: the scheduler learns slots only for a profile that has such a plugin. */
+  readonly readsSlots?: boolean;
   /**
    * Called after a request was sent to `address`, at `nowMs` on the picker's clock (plugins that learn, like the
    * prefix index). Plugins without state leave it out.

@@ -56,6 +56,8 @@ export class RoutingScheduler {
   private readonly metricsStalenessMs: number;
   /** Sequence slots learned per endpoint, read by every plugin through PickContext.slots. */
   private readonly slotTracker = new SlotTracker();
+  /** A plugin of the profile reads the slots: only then does a pick feed the tracker. */
+  private readonly learnsSlots: boolean;
 
   /** `config` must come from parsePickerConfig / validatePickerConfig; an unknown `options.profile` throws. */
   constructor(config: PickerConfig, options: RoutingSchedulerOptions = {}) {
@@ -85,6 +87,7 @@ export class RoutingScheduler {
     }
     picker ??= pluginType(DEFAULT_PICKER_TYPE)?.create(DEFAULT_PICKER_TYPE, {}) as PickerPlugin;
     this.run = { name: profile.name, filters, scorers, picker };
+    this.learnsSlots = [...filters, ...scorers.map((s) => s.plugin), picker].some((p) => p.readsSlots === true);
   }
 
   /** The sequence slots learned so far from the scrapes the picks were shown. */
@@ -97,9 +100,11 @@ export class RoutingScheduler {
     if (endpoints.length === 0) return { endpoint: undefined, scores: new Map(), profile, reason: 'the pool has no endpoints' };
     const ctx: PickContext = { request, nowMs: this.nowMs(), metricsStalenessMs: this.metricsStalenessMs, random: this.random, slots: this.slotTracker };
     // Slots are learned from every fresh scrape, before any filter drops an endpoint (a scrape counts once).
-    for (const e of endpoints) {
-      const m = freshMetrics(ctx, e);
-      if (m !== undefined) this.slotTracker.observe(m, e.address);
+    if (this.learnsSlots) {
+      for (const e of endpoints) {
+        const m = freshMetrics(ctx, e);
+        if (m !== undefined) this.slotTracker.observe(m, e.address);
+      }
     }
     let candidates = endpoints;
     for (const filter of this.run.filters) {

@@ -4,6 +4,38 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { EndpointTable } from '../../picker/endpoints.js';
 import { Scraper } from '../../picker/scrape.js';
+import type { EndpointMetrics } from '../../src/routing/types.js';
+
+/** One stub replica serving `current`, shared by every suite below (each test scrapes it alone, in sequence). */
+let server: Server;
+let address = '';
+let current = '';
+before(async () => {
+  server = createServer((_req, res) => res.end(current));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+/** Scrapes each page in turn, 1 s apart on the scraper's clock, and reads `pick` of the endpoint's metrics after each. */
+async function scrapeSeries<T>(pages: readonly string[], pick: (m: EndpointMetrics | undefined) => T): Promise<T[]> {
+  const table = new EndpointTable();
+  table.replace([address]);
+  let nowMs = 1_000_000;
+  const scraper = new Scraper(table, { intervalMs: 1000, timeoutMs: 500 }, undefined, () => nowMs);
+  const got: T[] = [];
+  try {
+    for (const p of pages) {
+      current = p;
+      await scraper.scrapeAll();
+      got.push(pick(table.get(address)?.metrics));
+      nowMs += 1000;
+    }
+  } finally {
+    scraper.stop();
+  }
+  return got;
+}
 
 /** One vLLM page: cumulative prefill seconds, prompt tokens of finished requests, prefix-cache hits. */
 interface Sums {
@@ -25,16 +57,6 @@ function page(s: Sums): string {
 }
 
 describe('Scraper: per-replica prefill speed from the prefill-time and prompt-token histogram sums', () => {
-  let server: Server;
-  let address = '';
-  let current = '';
-  before(async () => {
-    server = createServer((_req, res) => res.end(current));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
   // Scrapes 1 s apart; `want` is prefillTokensPerSecond / prefillFixedMs after each scrape (rounded). An
   // llm-d-like replica: 30 ms per request plus 250 µs per token (4,000 tokens/s), one request finishing per scrape.
   const requests = [1000, 2000, 500, 3000, 1500];
@@ -61,35 +83,14 @@ describe('Scraper: per-replica prefill speed from the prefill-time and prompt-to
   ];
   for (const c of cases) {
     it(c.name, async () => {
-      const table = new EndpointTable();
-      table.replace([address]);
-      let nowMs = 1_000_000;
-      const scraper = new Scraper(table, { intervalMs: 1000, timeoutMs: 500 }, undefined, () => nowMs);
-      const got: ([number, number] | undefined)[] = [];
-      for (const sums of c.scrapes) {
-        current = page(sums);
-        await scraper.scrapeAll();
-        const m = table.get(address)?.metrics;
-        got.push(m?.prefillTokensPerSecond === undefined ? undefined : [Math.round(m.prefillTokensPerSecond), Math.round(m.prefillFixedMs ?? Number.NaN)]);
-        nowMs += 1000;
-      }
-      scraper.stop();
+      const got = await scrapeSeries(c.scrapes.map(page), (m): [number, number] | undefined =>
+        (m?.prefillTokensPerSecond === undefined ? undefined : [Math.round(m.prefillTokensPerSecond), Math.round(m.prefillFixedMs ?? Number.NaN)]));
       assert.deepEqual(got, c.want);
     });
   }
 });
 
 describe('Scraper: per-sequence decode speed from the inter-token gaps, held while the replica idles', () => {
-  let server: Server;
-  let address = '';
-  let current = '';
-  before(async () => {
-    server = createServer((_req, res) => res.end(current));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
   /** A vLLM page: `running` sequences, `generated` tokens so far, and (unless undefined) the inter-token sums. */
   const vllm = (running: number, generated: number, itl?: [seconds: number, gaps: number]): string => [
     `vllm:num_requests_running{model_name="m"} ${running}`, 'vllm:kv_cache_usage_perc{model_name="m"} 0.1',
@@ -113,19 +114,7 @@ describe('Scraper: per-sequence decode speed from the inter-token gaps, held whi
   ];
   for (const c of cases) {
     it(c.name, async () => {
-      const table = new EndpointTable();
-      table.replace([address]);
-      let nowMs = 1_000_000;
-      const scraper = new Scraper(table, { intervalMs: 1000, timeoutMs: 500 }, undefined, () => nowMs);
-      const got: (number | undefined)[] = [];
-      for (const p of c.pages) {
-        current = p;
-        await scraper.scrapeAll();
-        const d = table.get(address)?.metrics?.decodeTokensPerSecond;
-        got.push(d === undefined ? undefined : Math.round(d));
-        nowMs += 1000;
-      }
-      scraper.stop();
+      const got = await scrapeSeries(c.pages, (m) => (m?.decodeTokensPerSecond === undefined ? undefined : Math.round(m.decodeTokensPerSecond)));
       assert.deepEqual(got, c.want);
     });
   }

@@ -122,6 +122,10 @@ export class PredictedLatencyScorer extends PrefixIndexPlugin<Parameters> implem
   /** Per address: prefill speed last used (tokens/ms), to drain the backlog with. */
   private readonly prefillPerMs = new Map<string, number>();
 
+  get readsSlots(): boolean {
+    return this.params.learnSlots;
+  }
+
   score(ctx: PickContext, endpoints: readonly Endpoint[]): number[] {
     const lengths = this.index.matchLengths(this.hashesOf(ctx.request));
     const fastestDecode = this.params.unmeasuredPrefill === 'scaled-by-decode' ? fastestDecodeOf(ctx, endpoints) : undefined;

@@ -62,6 +62,10 @@ export class PrefixCacheScorer extends PrefixIndexPlugin<Parameters> implements 
   /** Per address, LRU capacity in hashed blocks learned from metrics (autoTune). */
   private readonly capacity = new Map<string, number>();
 
+  get readsSlots(): boolean {
+    return this.params.yieldWhenSlotsTaken === true;
+  }
+
   /** With autoTune each server's capacity follows its metrics: an index no other plugin's equals. */
   override get prefixIndexKey(): string | undefined {
     return this.params.autoTune ? undefined : super.prefixIndexKey;

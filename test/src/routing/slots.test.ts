@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KINFER_CONFIG_YAML, parsePickerConfig, type PickerConfig } from '../../../src/routing/config.js';
+import { DEFAULT_CONFIG_YAML, KINFER_CONFIG_YAML, parsePickerConfig, type PickerConfig } from '../../../src/routing/config.js';
 import { SLOT_EVIDENCE_MS, SlotTracker, type ScorerPlugin } from '../../../src/routing/framework.js';
 import { PredictedLatencyScorer } from '../../../src/routing/plugins/predicted-latency-scorer.js';
 import { pluginType } from '../../../src/routing/registry.js';
@@ -121,6 +121,8 @@ describe('RoutingScheduler: one SlotTracker, fed from the scrapes of its picks, 
     { name: 'no queue seen: no slots, the cached prefix keeps the request on slow', yaml: KINFER_CONFIG_YAML, history: [], want: { chosen: 'slow', slots: undefined } },
     { name: 'slots learned from the picks: the free slot wins over the cached prefix', yaml: KINFER_CONFIG_YAML, history: learned, want: { chosen: 'other', slots: 4 } },
     { name: 'learned while a filter kept slow from every scorer', yaml: filtered, history: learned, want: { chosen: 'other', slots: 4 } },
+    // The reference profile reads no slots, so its picks spend nothing learning them; the prefix keeps slow.
+    { name: 'a profile that reads no slots learns none', yaml: DEFAULT_CONFIG_YAML, history: learned, want: { chosen: 'slow', slots: undefined } },
   ];
   for (const c of cases) {
     it(c.name, () => assert.deepEqual(choose(c.yaml, c.history), c.want));
